@@ -1,0 +1,36 @@
+"""The API root: one NinjaAPI, a router per app, session auth for the browser and bearer tokens
+for systems that push data."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+
+from .core.api import auth, router as core_router
+from .core.errors import DomainError
+
+api = NinjaAPI(
+    title="jianfu API",
+    version="1",
+    description="基层减负监测平台接口。浏览器使用会话登录；外部系统使用 `Authorization: Bearer <令牌>`。",
+    auth=auth,
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, {"code": exc.code, "detail": str(exc.message), "field": exc.field},
+        status=exc.status,
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"code": "forbidden", "detail": str(exc)}, status=403)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "detail": "不存在"}, status=404)

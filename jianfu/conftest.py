@@ -1,0 +1,77 @@
+"""The shared test city, built once per test process, and its named people.
+
+city 测试市 (T)
+├── county A 甲县 (TA) ── township 甲一镇 (TA01) ── village 甲一村 (TA0101)
+├── county B 乙县 (TB) ── township 乙一镇 (TB01)
+└── department 市教育局 (TD01)
+
+office, leader, discipline, sysadmin, secadmin, auditor: home unit the city
+contact_a: county A; contact_b: county B (must see nothing of A); reporter: village 甲一村
+"""
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+PASSWORD = "Jianfu@2025"
+
+
+def build_city():
+    from jianfu.core.models import RoleGrant, Unit, User
+
+    city = Unit.add_root(code="T", name="测试市", short_name="测试", kind="city")
+    a = city.add_child(code="TA", name="甲县", kind="county")
+    b = Unit.objects.get(pk=city.pk).add_child(code="TB", name="乙县", kind="county")
+    Unit.objects.get(pk=city.pk).add_child(code="TD01", name="市教育局", short_name="教育局",
+                                           kind="department")
+    ta01 = Unit.objects.get(pk=a.pk).add_child(code="TA01", name="甲一镇", kind="township")
+    Unit.objects.get(pk=ta01.pk).add_child(code="TA0101", name="甲一村", kind="village")
+    Unit.objects.get(pk=b.pk).add_child(code="TB01", name="乙一镇", kind="township")
+    hashed = make_password(PASSWORD)
+    people = {
+        "office": ("T", ["office"]),
+        "leader": ("T", ["leader"]),
+        "discipline": ("T", ["discipline"]),
+        "sysadmin": ("T", ["sysadmin"]),
+        "secadmin": ("T", ["secadmin"]),
+        "auditor": ("T", ["auditor"]),
+        "contact_a": ("TA", ["contact"]),
+        "contact_b": ("TB", ["contact"]),
+        "reporter": ("TA0101", ["reporter"]),
+    }
+    for username, (code, roles) in people.items():
+        user = User.objects.create(username=username, password=hashed, full_name=username,
+                                   home_unit=Unit.objects.get(code=code))
+        RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in roles])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        build_city()
+
+
+@pytest.fixture
+def units(db):
+    from jianfu.core.models import Unit
+
+    return {u.code: u for u in Unit.objects.all()}
+
+
+@pytest.fixture
+def people(db):
+    from jianfu.core.models import User
+
+    return {u.username: u for u in User.objects.select_related("home_unit")}
+
+
+@pytest.fixture
+def login(client):
+    """login("office") → a test client signed in as that person."""
+
+    def _login(username: str):
+        from jianfu.core.models import User
+
+        client.force_login(User.objects.get(username=username))
+        return client
+
+    return _login

@@ -1,0 +1,254 @@
+"""The audit log: one call (`record`) made by services, hash-chained with SM3.
+
+`record` must run inside the service's transaction, as its last statement: it takes the chain head
+row's lock, so writers queue only for the append, and a failed audit write rolls the change back.
+"""
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import clock
+from .models import AuditEntry, AuditHead
+
+log = logging.getLogger("jianfu.audit")
+
+GENESIS = "0" * 64
+
+# The sentence for each event code. Apps add theirs with `describe()`.
+SENTENCES: dict[str, str] = {
+    "jianfu.core.login.succeeded": _("登录成功"),
+    "jianfu.core.login.failed": _("登录失败"),
+    "jianfu.core.login.locked": _("登录失败次数过多，账户被锁定"),
+    "jianfu.core.logout": _("退出登录"),
+    "jianfu.core.session.expired": _("空闲超时退出"),
+    "jianfu.core.password.changed": _("修改密码"),
+    "jianfu.core.password.reset": _("重置密码"),
+    "jianfu.core.account.created": _("新增账户"),
+    "jianfu.core.account.updated": _("修改账户"),
+    "jianfu.core.account.deactivated": _("停用账户"),
+    "jianfu.core.account.activated": _("启用账户"),
+    "jianfu.core.account.unlocked": _("解除锁定"),
+    "jianfu.core.role.granted": _("授予角色"),
+    "jianfu.core.role.revoked": _("收回角色"),
+    "jianfu.core.unit.created": _("新增单位"),
+    "jianfu.core.unit.updated": _("修改单位"),
+    "jianfu.core.unit.moved": _("调整上级单位"),
+    "jianfu.core.unit.closed": _("撤销单位"),
+    "jianfu.core.unit.imported": _("导入单位"),
+    "jianfu.core.unit.exported": _("导出单位"),
+    "jianfu.core.setting.changed": _("修改运行参数"),
+    "jianfu.core.token.issued": _("签发接口令牌"),
+    "jianfu.core.token.revoked": _("吊销接口令牌"),
+    "jianfu.demo.loaded": _("生成演示数据"),
+}
+
+
+def describe(codes: dict[str, str]) -> None:
+    SENTENCES.update(codes)
+
+
+def sentence(code: str) -> str:
+    return str(SENTENCES.get(code, code))
+
+
+@dataclass
+class RequestContext:
+    ip: str | None = None
+
+
+_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "audit_context", default=RequestContext()
+)
+
+
+def bind_request(request) -> contextvars.Token:
+    """Remember the client address for the audit entries this request writes."""
+    return _context.set(RequestContext(ip=client_ip(request)))
+
+
+def unbind(token: contextvars.Token) -> None:
+    _context.reset(token)
+
+
+def client_ip(request) -> str | None:
+    # Behind the proxy the deployment names, trust its X-Forwarded-For; otherwise the socket peer.
+    if settings.SECURE_PROXY_SSL_HEADER and (fwd := request.META.get("HTTP_X_FORWARDED_FOR")):
+        return fwd.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_default, sort_keys=True))
+
+
+def _default(value):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def _digest(entry: AuditEntry) -> str:
+    payload = json.dumps(
+        [
+            entry.seq,
+            entry.at.astimezone(dt.UTC).isoformat(),
+            entry.actor_id,
+            entry.actor_name,
+            entry.ip,
+            entry.code,
+            entry.success,
+            entry.object_type,
+            entry.object_id,
+            entry.changes,
+            entry.extra,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.new("sm3", payload.encode()).hexdigest()
+
+
+def actor_identity(actor) -> tuple[int | None, str]:
+    if actor is None:
+        return None, "system"
+    if getattr(actor, "is_token", False):
+        return None, f"token:{actor.token.pk}:{actor.token.name}"
+    return actor.pk, actor.get_username()
+
+
+def record(
+    code: str,
+    *,
+    actor=None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    changes: dict | None = None,
+    extra: dict | None = None,
+    success: bool = True,
+    actor_name: str | None = None,
+) -> AuditEntry:
+    if code not in SENTENCES:
+        raise KeyError(f"unknown audit code: {code}")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    actor_id, name = actor_identity(actor)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        entry = AuditEntry(
+            seq=head.seq + 1,
+            at=clock.now().astimezone(dt.UTC),
+            actor_id=actor_id,
+            actor_name=(actor_name or name)[:160],
+            ip=_context.get().ip,
+            code=code,
+            success=success,
+            object_type=object_type,
+            object_id=str(object_id),
+            changes=_jsonable(changes or {}),
+            extra=_jsonable(extra or {}),
+            prev_hash=head.hash,
+        )
+        entry.hash = _digest(entry)
+        entry.save()
+        AuditHead.objects.filter(id=1).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+def snapshot(obj: models.Model, fields) -> dict:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """Changed fields only, as {field: [before, after]}."""
+    return {
+        k: [before.get(k), after.get(k)]
+        for k in sorted(set(before) | set(after))
+        if _jsonable(before.get(k)) != _jsonable(after.get(k))
+    }
+
+
+# --- Verification -------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"#{self.seq}: {self.problem}"
+
+
+def checkpoint_path() -> Path:
+    return settings.VAR_DIR / "audit" / "chain-heads.log"
+
+
+def write_checkpoint() -> tuple[int, str]:
+    """Write the chain head out (a file and the log), so a truncated chain is detected too."""
+    head = AuditHead.objects.filter(id=1).values_list("seq", "hash").first() or (0, GENESIS)
+    path = checkpoint_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        f.write(f"{clock.now().isoformat()} {head[0]} {head[1]}\n")
+    log.info("audit chain head seq=%s hash=%s", head[0], head[1])
+    return head
+
+
+def _checkpoints() -> list[tuple[int, str]]:
+    try:
+        lines = checkpoint_path().read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            out.append((int(parts[1]), parts[2]))
+    return out
+
+
+def verify(chunk: int = 5000) -> Finding | None:
+    """Walk the chain; return the first entry altered or removed, or None when it holds."""
+    expected_seq, prev = 1, GENESIS
+    hashes: dict[int, str] = {}
+    checkpoints = dict(_checkpoints())
+    last = 0
+    while True:
+        batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        if not batch:
+            break
+        for entry in batch:
+            if entry.seq != expected_seq:
+                return Finding(expected_seq, str(_("记录缺失（已被删除）")))
+            if entry.prev_hash != prev or _digest(entry) != entry.hash:
+                return Finding(entry.seq, str(_("记录内容与校验值不符（已被篡改）")))
+            if entry.seq in checkpoints:
+                hashes[entry.seq] = entry.hash
+            prev, expected_seq, last = entry.hash, entry.seq + 1, entry.seq
+    head = AuditHead.objects.filter(id=1).values_list("seq", "hash").first() or (0, GENESIS)
+    for seq, digest in sorted(checkpoints.items()):
+        if seq == 0:
+            continue
+        if seq >= expected_seq:
+            return Finding(expected_seq, str(_("链尾被截断：已写出的链头第 %(seq)s 条不存在"))
+                           % {"seq": seq})
+        if hashes.get(seq) != digest:
+            return Finding(seq, str(_("与已写出的链头校验值不符")))
+    if head[0] != expected_seq - 1 or head[1] != prev:
+        return Finding(expected_seq, str(_("链头与最后一条记录不符（链尾被截断）")))
+    return None

@@ -1,0 +1,156 @@
+"""Spreadsheets in and out.
+
+Reading: python-calamine for .xlsx/.xls (fast), the csv module for CSV in UTF-8 (with or without
+BOM) or GB18030/GBK (what Chinese Excel and WPS write). Writing: openpyxl, with cells that would
+start a formula neutralised. Errors name the row and column, in Chinese.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class SheetError:
+    row: int | None  # 1-based row number as the person sees it in Excel; None for the whole file
+    column: str | None  # the column's header as written in the file
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(_("第 %(r)s 行") % {"r": self.row})
+        if self.column:
+            where.append(_("“%(c)s”列") % {"c": self.column})
+        return ("，".join(where) + "：" if where else "") + self.message
+
+
+class ImportFailed(Exception):
+    """Nothing of the file was saved; `errors` says why, row by row."""
+
+    def __init__(self, errors: list[SheetError]):
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = errors
+
+
+def read_upload(upload) -> bytes:
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise ImportFailed([SheetError(None, None, _too_big())])
+    data = upload.read(settings.UPLOAD_MAX_BYTES + 1)
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ImportFailed([SheetError(None, None, _too_big())])
+    return data
+
+
+def _too_big() -> str:
+    return _("文件超过大小上限 %(mb)s MB，请拆分后分批导入。") % {
+        "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+
+
+def _kind(filename: str, data: bytes) -> str:
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        return "corrupt"
+    return "csv"
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as e:
+        raise ImportFailed([SheetError(None, None, _(
+            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件。"))]) from e
+
+
+def read_rows(filename: str, data: bytes) -> list[list]:
+    """All rows of the first sheet (or the CSV), as lists of cell values."""
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ImportFailed([SheetError(None, None, _too_big())])
+    if not data.strip():
+        raise ImportFailed([SheetError(None, None, _("文件是空的。"))])
+    kind = _kind(filename, data)
+    if kind == "corrupt":
+        raise ImportFailed([SheetError(None, None, _("文件已损坏或不是 Excel 文件，无法读取。"))])
+    if kind == "csv":
+        text = _decode(data)
+        if "\x00" in text:
+            raise ImportFailed([SheetError(None, None, _("文件已损坏或不是表格文件，无法读取。"))])
+        try:
+            return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as e:
+            raise ImportFailed([SheetError(None, None, _("CSV 文件格式有误：%(e)s") % {"e": e})]
+                               ) from e
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        return sheet.to_python(skip_empty_area=False)
+    except Exception as e:  # calamine raises its own error types for every kind of damage
+        raise ImportFailed([SheetError(None, None, _("文件已损坏或不是 Excel 文件，无法读取。"))]
+                           ) from e
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell that would start a formula in Excel is written with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_workbook(sheets: list[tuple[str, list[str], list[list]]], *,
+                   dropdowns: dict[tuple[int, str], list[str]] | None = None) -> bytes:
+    """sheets: (title, headers, rows). dropdowns: {(sheet index, column letter): choices}."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook(write_only=False)
+    book.remove(book.active)
+    for index, (title, headers, rows) in enumerate(sheets):
+        ws = book.create_sheet(title=title[:31])
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="F2E6E6")
+        for row in rows:
+            ws.append([neutralise(v) for v in row])
+        for i, header in enumerate(headers, start=1):
+            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, len(header) * 2 + 4)
+        ws.freeze_panes = "A2"
+        for (sheet_index, letter), choices in (dropdowns or {}).items():
+            if sheet_index != index:
+                continue
+            dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"',
+                                allow_blank=True, showErrorMessage=True,
+                                errorTitle=_("无效的值"), error=_("请从下拉列表中选择。"))
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}10000")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
+    return response

@@ -1,0 +1,1 @@
+"""Unit tree import and export (filled in by the import work)."""

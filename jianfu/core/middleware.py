@@ -1,0 +1,109 @@
+import time
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from . import audit, runtime
+from .permissions import Role
+from .security import password_expired
+
+# Roles whose sessions end sooner when idle (the three administrators and the city office).
+PRIVILEGED = {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR, Role.OFFICE}
+LAST_SEEN = "jianfu_last_seen"
+
+
+def idle_limit_seconds(user) -> int:
+    key = ("security.idle_minutes_privileged" if user.role_codes & PRIVILEGED
+           else "security.idle_minutes")
+    return int(runtime.get(key)) * 60
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session idle for longer than the runtime setting allows; binds the client address
+    for the audit entries this request writes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = audit.bind_request(request)
+        try:
+            return self._handle(request)
+        finally:
+            audit.unbind(token)
+
+    def _handle(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            last = request.session.get(LAST_SEEN)
+            if last is not None and now - last > idle_limit_seconds(user):
+                return self._expired(request, user)
+            request.session[LAST_SEEN] = now
+        return self.get_response(request)
+
+    def _expired(self, request, user):
+        from django.db import transaction
+
+        with transaction.atomic():
+            audit.record("jianfu.core.session.expired", actor=user, obj=user)
+        logout(request)
+        message = _("长时间未操作，已自动退出，请重新登录。")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=401)
+        messages.info(request, message)
+        login = reverse("login") + "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = login
+            return response
+        return redirect(login)
+
+
+class ForcePasswordChangeMiddleware:
+    """An account whose password must change (first login, reset, or too old) can do nothing else."""
+
+    ALLOWED = ("password_change", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and (user.must_change_password or password_expired(user))
+            and not request.path.startswith(("/static/", "/api/"))
+            and _resolve(request) not in self.ALLOWED
+        ):
+            return redirect("password_change")
+        return self.get_response(request)
+
+
+def _resolve(request):
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None
+
+
+class NoStoreMiddleware:
+    """Pages for a signed-in account are never cached (nothing left behind after logout)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response

@@ -1,0 +1,53 @@
+"""The navigation shows only pages that work for the account: each entry names the permission
+code that opens it."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import scope
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    url_name: str
+    perm: str
+    icon: str
+    section: str = ""
+
+
+ENTRIES: list[Entry] = [
+    Entry(_("首页"), "home", "core.home:view", "house"),
+    Entry(_("单位"), "unit_list", "core.unit:view", "diagram"),
+    Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
+    Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
+    Entry(_("接口令牌"), "token_list", "core.token:manage", "key", _("管理")),
+    Entry(_("审计日志"), "audit_list", "core.audit:view", "journal", _("管理")),
+]
+
+
+def register(*entries: Entry, before: str | None = None) -> None:
+    """Later apps add their pages (in AppConfig.ready())."""
+    if before is None:
+        ENTRIES.extend(entries)
+        return
+    index = next(i for i, e in enumerate(ENTRIES) if e.url_name == before)
+    ENTRIES[index:index] = entries
+
+
+def context(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    s = scope.scope_of(user)
+    current = getattr(request.resolver_match, "url_name", None)
+    items = [
+        {"label": e.label, "url": reverse(e.url_name), "icon": e.icon, "section": e.section,
+         "active": current == e.url_name or (current or "").startswith(e.url_name.split("_")[0]
+                                                                       + "_")}
+        for e in ENTRIES
+        if e.perm in s.perms
+    ]
+    return {"nav": items, "scope": s}

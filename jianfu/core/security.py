@@ -1,0 +1,125 @@
+"""Login security (等保2.0 level 3): password rules, lockout, password age."""
+
+import datetime as dt
+import string
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from . import audit, clock, runtime
+from .models import LoginFailure, Lockout
+
+MIN_LENGTH = 8
+CLASSES = (
+    ("lower", set(string.ascii_lowercase)),
+    ("upper", set(string.ascii_uppercase)),
+    ("digit", set(string.digits)),
+)
+
+
+def _classes_in(password: str) -> int:
+    found = sum(1 for _name, chars in CLASSES if any(c in chars for c in password))
+    # Anything else (punctuation, spaces, other scripts) counts as the fourth class, "special".
+    special = any(not (c.isascii() and c.isalnum()) for c in password)
+    return found + int(special)
+
+
+class ComplexityValidator:
+    """At least 8 characters, 3 of 4 character classes, and not the login name."""
+
+    def validate(self, password: str, user=None) -> None:
+        errors = []
+        if len(password) < MIN_LENGTH:
+            errors.append(ValidationError(
+                ngettext("密码至少需要 %(n)d 个字符。", "密码至少需要 %(n)d 个字符。", MIN_LENGTH)
+                % {"n": MIN_LENGTH}, code="password_too_short"))
+        if _classes_in(password) < 3:
+            errors.append(ValidationError(
+                _("密码须包含大写字母、小写字母、数字、特殊字符中的至少三类。"),
+                code="password_too_simple"))
+        username = (getattr(user, "username", "") or "").lower()
+        if username and username in password.lower():
+            errors.append(ValidationError(_("密码不能包含用户名。"), code="password_has_username"))
+        if errors:
+            raise ValidationError(errors)
+
+    def get_help_text(self) -> str:
+        return _("至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。")
+
+
+def _key(username: str) -> str:
+    return (username or "").strip().lower()[:150]
+
+
+def locked_until(username: str, ip: str | None) -> dt.datetime | None:
+    until = (
+        Lockout.objects.filter(username=_key(username), ip=ip, until__gt=clock.now())
+        .values_list("until", flat=True)
+        .first()
+    )
+    return until
+
+
+class LoginResult:
+    def __init__(self, user=None, error: str = "", locked: bool = False):
+        self.user, self.error, self.locked = user, error, locked
+
+
+def attempt_login(request, username: str, password: str) -> LoginResult:
+    """Check the lockout, authenticate, count the failure. An unknown login name and a wrong
+    password get the same answer, and an unknown name is locked just the same, so the answer
+    never tells whether an account exists."""
+    ip = audit.client_ip(request)
+    key = _key(username)
+    if until := locked_until(key, ip):
+        minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
+        return LoginResult(error=_locked_message(minutes), locked=True)
+    user = authenticate(request, username=key, password=password)
+    if user is not None:
+        LoginFailure.objects.filter(username=key, ip=ip).delete()
+        return LoginResult(user=user)
+    return _fail(key, ip)
+
+
+def _locked_message(minutes: int) -> str:
+    return _("登录失败次数过多，该账户在本地址已被锁定，请 %(m)s 分钟后再试，或联系安全管理员解锁。") % {
+        "m": minutes
+    }
+
+
+@transaction.atomic
+def _fail(key: str, ip: str | None) -> LoginResult:
+    s = runtime.get_many(["security.lockout_threshold", "security.lockout_window_minutes",
+                          "security.lockout_minutes"])
+    now = clock.now()
+    LoginFailure.objects.create(username=key, ip=ip, at=now)
+    window_start = now - dt.timedelta(minutes=s["security.lockout_window_minutes"])
+    count = LoginFailure.objects.filter(username=key, ip=ip, at__gt=window_start).count()
+    audit.record("jianfu.core.login.failed", actor=None, actor_name=key, success=False,
+                 extra={"failures_in_window": count})
+    if count >= s["security.lockout_threshold"]:
+        until = now + dt.timedelta(minutes=s["security.lockout_minutes"])
+        Lockout.objects.update_or_create(username=key, ip=ip, defaults={"until": until})
+        LoginFailure.objects.filter(username=key, ip=ip).delete()
+        audit.record("jianfu.core.login.locked", actor=None, actor_name=key, success=False,
+                     extra={"until": until})
+        return LoginResult(error=_locked_message(s["security.lockout_minutes"]), locked=True)
+    left = s["security.lockout_threshold"] - count
+    return LoginResult(
+        error=_("用户名或密码错误。再失败 %(n)s 次将锁定。") % {"n": left}
+    )
+
+
+def password_expired(user) -> bool:
+    if user.password_changed_at is None:
+        return False
+    max_age = runtime.get("security.password_max_age_days")
+    return clock.now() - user.password_changed_at > dt.timedelta(days=max_age)
+
+
+def locked_anywhere(username: str) -> list[Lockout]:
+    """Lockouts of a login name still in force, from any address (the account page shows them)."""
+    return list(Lockout.objects.filter(username=_key(username), until__gt=clock.now()))

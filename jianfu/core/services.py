@@ -1,0 +1,359 @@
+"""Writes on units, accounts, roles, tokens and runtime settings. Each is one transaction that ends
+with its audit entry; each checks the writer's permission and scope itself."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import audit, clock, runtime, scope
+from .errors import DomainError
+from .models import ApiToken, Lockout, LoginFailure, RoleGrant, RuntimeSetting, Unit, User
+from .permissions import ADMIN_ROLES, TOKEN_GRANTABLE, Role
+
+UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
+ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active")
+
+
+def _require_covers(by, unit: Unit | None) -> None:
+    if unit is None or not scope.scope_of(by).covers_path(unit.path):
+        raise DomainError("out_of_scope", _("所选单位不在您的管理范围内。"), field="unit")
+
+
+# --- Units --------------------------------------------------------------------------------------
+
+
+def _check_unit(*, code: str, name: str, kind: str, exclude_pk=None) -> None:
+    from .models import UnitKind
+
+    if not code.strip():
+        raise DomainError("required", _("单位代码不能为空。"), field="code")
+    if not name.strip():
+        raise DomainError("required", _("名称不能为空。"), field="name")
+    if kind not in UnitKind.values:
+        raise DomainError("bad_kind", _("未知的单位类型“%(k)s”。") % {"k": kind}, field="kind")
+    if Unit.objects.filter(code=code).exclude(pk=exclude_pk).exists():
+        raise DomainError("duplicate_code", _("单位代码“%(c)s”已被使用。") % {"c": code},
+                          field="code")
+
+
+@transaction.atomic
+def unit_create(*, by, parent: Unit, code: str, name: str, kind: str, short_name: str = "") -> Unit:
+    scope.require(by, "core.unit:manage")
+    _require_covers(by, parent)
+    code, name, short_name = code.strip(), name.strip(), short_name.strip()
+    _check_unit(code=code, name=name, kind=kind)
+    unit = Unit.objects.get(pk=parent.pk).add_child(
+        code=code, name=name, short_name=short_name, kind=kind
+    )
+    audit.record("jianfu.core.unit.created", actor=by, obj=unit,
+                 changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
+                 extra={"parent": parent.pk})
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, by, unit: Unit, **fields) -> Unit:
+    scope.require(by, "core.unit:manage")
+    _require_covers(by, unit)
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = audit.snapshot(unit, UNIT_FIELDS)
+    for name in ("code", "name", "short_name", "kind"):
+        if name in fields:
+            setattr(unit, name, (fields[name] or "").strip())
+    _check_unit(code=unit.code, name=unit.name, kind=unit.kind, exclude_pk=unit.pk)
+    unit.save()
+    changes = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
+    if changes:
+        audit.record("jianfu.core.unit.updated", actor=by, obj=unit, changes=changes)
+    return unit
+
+
+@transaction.atomic
+def unit_move(*, by, unit: Unit, parent: Unit) -> Unit:
+    scope.require(by, "core.unit:manage")
+    _require_covers(by, unit)
+    _require_covers(by, parent)
+    unit = Unit.objects.get(pk=unit.pk)
+    parent = Unit.objects.get(pk=parent.pk)
+    if parent.path.startswith(unit.path):
+        raise DomainError("cycle", _("不能把单位移到它自己或它的下级单位之下。"), field="parent")
+    old_parent = unit.get_parent()
+    unit.move(parent, pos="last-child")
+    unit.refresh_from_db()
+    audit.record("jianfu.core.unit.moved", actor=by, obj=unit,
+                 changes={"parent": [old_parent.pk if old_parent else None, parent.pk]})
+    return unit
+
+
+@transaction.atomic
+def unit_close(*, by, unit: Unit, valid_until, successor: Unit | None = None) -> Unit:
+    scope.require(by, "core.unit:manage")
+    _require_covers(by, unit)
+    if successor is not None:
+        _require_covers(by, successor)
+        if successor.pk == unit.pk:
+            raise DomainError("bad_successor", _("承继单位不能是被撤销的单位本身。"),
+                              field="successor")
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = audit.snapshot(unit, UNIT_FIELDS)
+    unit.valid_until = valid_until
+    unit.successor = successor
+    unit.save(update_fields=["valid_until", "successor", "updated_at"])
+    audit.record("jianfu.core.unit.closed", actor=by, obj=unit,
+                 changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)))
+    return unit
+
+
+# --- Accounts -----------------------------------------------------------------------------------
+
+
+def _temporary_password() -> str:
+    # Four classes guaranteed; the account must change it at first login.
+    return "Jf-" + secrets.token_urlsafe(9) + "7a"
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as e:
+        raise DomainError("weak_password", " ".join(e.messages), field="password") from e
+
+
+@transaction.atomic
+def account_create(*, by, username: str, home_unit: Unit, full_name: str = "", phone: str = "",
+                   password: str | None = None) -> tuple[User, str]:
+    """Create an account with a temporary password it must change at first login."""
+    scope.require(by, "core.account:manage")
+    _require_covers(by, home_unit)
+    username = username.strip()
+    if not username:
+        raise DomainError("required", _("用户名不能为空。"), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError("duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username},
+                          field="username")
+    user = User(username=username, full_name=full_name.strip(), phone=phone.strip(),
+                home_unit=home_unit, must_change_password=True)
+    password = password or _temporary_password()
+    _validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = clock.now()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as e:
+        raise DomainError("duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username},
+                          field="username") from e
+    audit.record("jianfu.core.account.created", actor=by, obj=user,
+                 changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)))
+    return user, password
+
+
+@transaction.atomic
+def account_update(*, by, user: User, full_name: str, phone: str, home_unit: Unit) -> User:
+    scope.require(by, "core.account:manage")
+    _require_covers(by, user.home_unit)
+    _require_covers(by, home_unit)
+    before = audit.snapshot(user, ACCOUNT_FIELDS)
+    user.full_name, user.phone, user.home_unit = full_name.strip(), phone.strip(), home_unit
+    user.save(update_fields=["full_name", "phone", "home_unit"])
+    changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+    if changes:
+        audit.record("jianfu.core.account.updated", actor=by, obj=user, changes=changes)
+    return user
+
+
+@transaction.atomic
+def account_set_active(*, by, user: User, active: bool) -> User:
+    scope.require(by, "core.account:manage")
+    _require_covers(by, user.home_unit)
+    if user.pk == by.pk:
+        raise DomainError("self", _("不能停用自己的账户。"))
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        code = "jianfu.core.account.activated" if active else "jianfu.core.account.deactivated"
+        audit.record(code, actor=by, obj=user, changes={"is_active": [not active, active]})
+    return user
+
+
+@transaction.atomic
+def account_reset_password(*, by, user: User) -> str:
+    scope.require(by, "core.account:manage")
+    _require_covers(by, user.home_unit)
+    password = _temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = clock.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record("jianfu.core.password.reset", actor=by, obj=user)
+    return password
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> User:
+    if not user.check_password(old_password):
+        raise DomainError("bad_password", _("原密码不正确。"), field="old_password")
+    if old_password == new_password:
+        raise DomainError("same_password", _("新密码不能与原密码相同。"), field="new_password")
+    _validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = clock.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record("jianfu.core.password.changed", actor=user, obj=user)
+    return user
+
+
+@transaction.atomic
+def account_unlock(*, by, user: User) -> int:
+    scope.require(by, "core.account:unlock")
+    _require_covers(by, user.home_unit)
+    key = user.username.lower()
+    removed, _detail = Lockout.objects.filter(username=key).delete()
+    LoginFailure.objects.filter(username=key).delete()
+    audit.record("jianfu.core.account.unlocked", actor=by, obj=user, extra={"lockouts": removed})
+    return removed
+
+
+# --- Roles (the security administrator's) -------------------------------------------------------
+
+
+@transaction.atomic
+def role_grant(*, by, user: User, role: str) -> RoleGrant:
+    scope.require(by, "core.role:grant")
+    _require_covers(by, user.home_unit)
+    if role not in Role.values:
+        raise DomainError("bad_role", _("未知角色“%(r)s”。") % {"r": role}, field="role")
+    if user.pk == by.pk:
+        raise DomainError("self", _("不能给自己授予或收回角色。"), field="role")
+    held = set(user.role_grants.values_list("role", flat=True))
+    if role in held:
+        raise DomainError("already", _("该账户已经拥有这个角色。"), field="role")
+    if held and (role in ADMIN_ROLES or held & ADMIN_ROLES):
+        raise DomainError(
+            "separation",
+            _("三员分立：系统管理员、安全管理员、审计管理员不能兼任其他任何角色。"),
+            field="role",
+        )
+    grant = RoleGrant.objects.create(user=user, role=role, granted_by=by)
+    audit.record("jianfu.core.role.granted", actor=by, obj=user, changes={"roles": [
+        sorted(held), sorted(held | {role})]})
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, by, user: User, role: str) -> None:
+    scope.require(by, "core.role:grant")
+    _require_covers(by, user.home_unit)
+    if user.pk == by.pk:
+        raise DomainError("self", _("不能给自己授予或收回角色。"), field="role")
+    held = set(user.role_grants.values_list("role", flat=True))
+    if role not in held:
+        raise DomainError("not_held", _("该账户没有这个角色。"), field="role")
+    RoleGrant.objects.filter(user=user, role=role).delete()
+    audit.record("jianfu.core.role.revoked", actor=by, obj=user,
+                 changes={"roles": [sorted(held), sorted(held - {role})]})
+
+
+# --- Runtime settings ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def setting_update(*, by, key: str, value) -> RuntimeSetting:
+    d = runtime.DEFINITIONS.get(key)
+    if d is None:
+        raise DomainError("bad_setting", _("未知参数“%(k)s”。") % {"k": key})
+    scope.require(by, f"core.setting:{d.group}")
+    try:
+        value = d.kind(value)
+    except (TypeError, ValueError) as e:
+        raise DomainError("bad_value", _("“%(l)s”的值“%(v)s”无效。") % {"l": d.label, "v": value},
+                          field=key) from e
+    if (d.minimum is not None and value < d.minimum) or (d.maximum is not None
+                                                         and value > d.maximum):
+        raise DomainError(
+            "out_of_range",
+            _("“%(l)s”须在 %(lo)s 到 %(hi)s 之间。") % {"l": d.label, "lo": d.minimum,
+                                                     "hi": d.maximum},
+            field=key,
+        )
+    before = runtime.get(key)
+    row, _created = RuntimeSetting.objects.update_or_create(
+        key=key, defaults={"value": value, "updated_by": by}
+    )
+    if before != value:
+        audit.record("jianfu.core.setting.changed", actor=by, object_type="core.runtimesetting",
+                     object_id=key, changes={key: [before, value]})
+    return row
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, by, name: str, unit: Unit, scopes: list[str], expires_at=None
+                ) -> tuple[ApiToken, str]:
+    """Issue a token; the secret is shown once and only its hash is kept."""
+    scope.require(by, "core.token:manage")
+    _require_covers(by, unit)
+    if not name.strip():
+        raise DomainError("required", _("令牌名称不能为空。"), field="name")
+    bad = [s for s in scopes if s not in TOKEN_GRANTABLE]
+    if bad or not scopes:
+        raise DomainError("bad_scope", _("令牌权限范围无效：%(s)s") % {"s": ", ".join(bad) or "—"},
+                          field="scopes")
+    secret = "jf_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        name=name.strip(), unit=unit, scopes=sorted(set(scopes)), prefix=secret[:10],
+        key_hash=token_hash(secret), created_by=by, expires_at=expires_at,
+    )
+    audit.record("jianfu.core.token.issued", actor=by, obj=token,
+                 extra={"unit": unit.pk, "scopes": token.scopes})
+    return token, secret
+
+
+@transaction.atomic
+def token_revoke(*, by, token: ApiToken) -> ApiToken:
+    scope.require(by, "core.token:manage")
+    _require_covers(by, token.unit)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("jianfu.core.token.revoked", actor=by, obj=token)
+    return token
+
+
+def token_authenticate(secret: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.select_related("unit")
+        .filter(key_hash=token_hash(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or (token.expires_at and token.expires_at <= clock.now()):
+        return None
+    # Touch at most once a minute: the hot path of a push must not write every time.
+    now = clock.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def login_recorded(*, user: User) -> None:
+    audit.record("jianfu.core.login.succeeded", actor=user, obj=user)
+
+
+@transaction.atomic
+def logout_recorded(*, user: User) -> None:
+    audit.record("jianfu.core.logout", actor=user, obj=user)

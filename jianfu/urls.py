@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("", include("jianfu.core.urls")),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
