@@ -1,6 +1,7 @@
 """The API root: one NinjaAPI, a router per app, session auth for the browser and bearer tokens
 for systems that push data."""
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
@@ -14,6 +15,7 @@ api = NinjaAPI(
     description="基层减负监测平台接口。浏览器使用会话登录；外部系统使用 `Authorization: Bearer <令牌>`。",
     auth=auth,
     urls_namespace="api",
+    docs_decorator=login_required,
 )
 api.add_router("/", core_router)
 

@@ -18,14 +18,15 @@ PASSWORD = "Jianfu@2025"
 def build_city():
     from jianfu.core.models import RoleGrant, Unit, User
 
-    city = Unit.add_root(code="T", name="测试市", short_name="测试", kind="city")
-    a = city.add_child(code="TA", name="甲县", kind="county")
-    b = Unit.objects.get(pk=city.pk).add_child(code="TB", name="乙县", kind="county")
-    Unit.objects.get(pk=city.pk).add_child(code="TD01", name="市教育局", short_name="教育局",
-                                           kind="department")
-    ta01 = Unit.objects.get(pk=a.pk).add_child(code="TA01", name="甲一镇", kind="township")
-    Unit.objects.get(pk=ta01.pk).add_child(code="TA0101", name="甲一村", kind="village")
-    Unit.objects.get(pk=b.pk).add_child(code="TB01", name="乙一镇", kind="township")
+    add = Unit.objects.add_child
+    city = Unit.objects.add_root({"code": "T", "name": "测试市", "short_name": "测试",
+                                  "kind": "city"})
+    a = add(city, {"code": "TA", "name": "甲县", "kind": "county"})
+    b = add(city, {"code": "TB", "name": "乙县", "kind": "county"})
+    add(city, {"code": "TD01", "name": "市教育局", "short_name": "教育局", "kind": "department"})
+    ta01 = add(a, {"code": "TA01", "name": "甲一镇", "kind": "township"})
+    add(ta01, {"code": "TA0101", "name": "甲一村", "kind": "village"})
+    add(b, {"code": "TB01", "name": "乙一镇", "kind": "township"})
     hashed = make_password(PASSWORD)
     people = {
         "office": ("T", ["office"]),

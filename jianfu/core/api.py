@@ -1,6 +1,6 @@
 from datetime import date
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
@@ -104,7 +104,7 @@ def unit_create(request, payload: UnitIn):
     unit = services.unit_create(by=request.auth, parent=parent, code=payload.code,
                                 name=payload.name, short_name=payload.short_name,
                                 kind=payload.kind)
-    return 201, queries.with_parent(Unit.objects.filter(pk=unit.pk)).get()
+    return Status(201, queries.with_parent(Unit.objects.filter(pk=unit.pk)).get())
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="修改单位（系统管理员）")

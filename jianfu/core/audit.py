@@ -148,7 +148,7 @@ def record(
         object_id = object_id or obj.pk
     actor_id, name = actor_identity(actor)
     with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        head = AuditHead.objects.select_for_update().get(id=1)
         entry = AuditEntry(
             seq=head.seq + 1,
             at=clock.now().astimezone(dt.UTC),

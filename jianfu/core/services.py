@@ -46,8 +46,8 @@ def unit_create(*, by, parent: Unit, code: str, name: str, kind: str, short_name
     _require_covers(by, parent)
     code, name, short_name = code.strip(), name.strip(), short_name.strip()
     _check_unit(code=code, name=name, kind=kind)
-    unit = Unit.objects.get(pk=parent.pk).add_child(
-        code=code, name=name, short_name=short_name, kind=kind
+    unit = Unit.objects.add_child(
+        parent, {"code": code, "name": name, "short_name": short_name, "kind": kind}
     )
     audit.record("jianfu.core.unit.created", actor=by, obj=unit,
                  changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
@@ -82,7 +82,7 @@ def unit_move(*, by, unit: Unit, parent: Unit) -> Unit:
     if parent.path.startswith(unit.path):
         raise DomainError("cycle", _("不能把单位移到它自己或它的下级单位之下。"), field="parent")
     old_parent = unit.get_parent()
-    unit.move(parent, pos="last-child")
+    Unit.objects.move(unit, parent, pos="last-child")
     unit.refresh_from_db()
     audit.record("jianfu.core.unit.moved", actor=by, obj=unit,
                  changes={"parent": [old_parent.pk if old_parent else None, parent.pk]})

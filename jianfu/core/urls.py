@@ -27,4 +27,5 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
 ]

@@ -1,0 +1,56 @@
+# jianfu — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PORT   ?= 8000
+BIN     = $(VENV)/bin
+
+.PHONY: demo test install install-test serve worker lint format messages bench clean
+
+# The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
+# skips the install and starts fast.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+install-test: $(BIN)/.installed-test
+
+demo: install
+	$(BIN)/jianfu migrate --noinput
+	$(BIN)/jianfu demo
+	PORT=$(PORT) $(BIN)/jianfu serve --port $(PORT) --with-worker
+
+test: install-test
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+serve: install
+	$(BIN)/jianfu serve --port $(PORT) --with-worker
+
+worker: install
+	$(BIN)/jianfu worker
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the English catalogue after changing user-facing strings (needs GNU gettext).
+messages: install
+	cd jianfu && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete
+	cd jianfu && ../$(BIN)/python ../manage.py compilemessages -l en
+
+bench: install
+	$(BIN)/python bench/units.py
+
+clean:
+	rm -rf var

@@ -1,0 +1,42 @@
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "启动 Web 服务（granian）；--with-worker 同时启动后台任务处理进程。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--with-worker", action="store_true")
+
+    def handle(self, *args, host, port, workers, threads, with_worker, **options):
+        children = []
+        if with_worker:
+            children.append(subprocess.Popen([sys.executable, "-m", "jianfu.cli", "worker"]))
+        web = subprocess.Popen([
+            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
+            "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads),
+            "--no-ws", "jianfu.wsgi:application",
+        ])
+        children.append(web)
+        self.stdout.write(f"jianfu 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+
+        def stop(signum, frame):
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        code = web.wait()
+        stop(None, None)
+        for child in children:
+            child.wait()
+        sys.exit(code)
