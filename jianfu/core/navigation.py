@@ -13,13 +13,13 @@ from . import scope
 class Entry:
     label: str
     url_name: str
-    perm: str
+    perm: str | None  # None: every signed-in account
     icon: str
     section: str = ""
 
 
 ENTRIES: list[Entry] = [
-    Entry(_("首页"), "home", "core.home:view", "house"),
+    Entry(_("首页"), "home", None, "house"),
     Entry(_("单位"), "unit_list", "core.unit:view", "diagram"),
     Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
     Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
@@ -48,6 +48,6 @@ def context(request):
          "active": current == e.url_name or (current or "").startswith(e.url_name.split("_")[0]
                                                                        + "_")}
         for e in ENTRIES
-        if e.perm in s.perms
+        if e.perm is None or e.perm in s.perms
     ]
     return {"nav": items, "scope": s}

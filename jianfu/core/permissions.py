@@ -24,7 +24,6 @@ ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
 BUSINESS_ROLES = frozenset(set(Role) - ADMIN_ROLES)
 
 CATALOGUE: dict[str, str] = {
-    "core.home:view": _("查看首页"),
     "core.unit:view": _("查看单位"),
     "core.unit:manage": _("维护单位（新增、修改、撤销、导入）"),
     "core.account:view": _("查看账户"),
@@ -38,7 +37,7 @@ CATALOGUE: dict[str, str] = {
     "core.audit:view": _("查阅审计日志"),
 }
 
-_BUSINESS_READ = {"core.home:view", "core.unit:view"}
+_BUSINESS_READ = {"core.unit:view"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OFFICE: frozenset(_BUSINESS_READ | {"core.setting:view", "core.setting:business"}),
@@ -47,14 +46,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(_BUSINESS_READ),
     Role.DISCIPLINE: frozenset(_BUSINESS_READ),
     Role.SYSADMIN: frozenset(
-        {"core.home:view", "core.unit:view", "core.unit:manage", "core.account:view",
+        {"core.unit:view", "core.unit:manage", "core.account:view",
          "core.account:manage"}
     ),
     Role.SECADMIN: frozenset(
-        {"core.home:view", "core.account:view", "core.role:grant", "core.account:unlock",
+        {"core.account:view", "core.role:grant", "core.account:unlock",
          "core.token:manage", "core.setting:view", "core.setting:security"}
     ),
-    Role.AUDITOR: frozenset({"core.home:view", "core.audit:view"}),
+    Role.AUDITOR: frozenset({"core.audit:view"}),
 }
 
 # Codes an API token may carry: reads and pushes of business data, never administration.

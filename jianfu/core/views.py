@@ -90,7 +90,8 @@ def password_change(request):
 
 @login_required
 def home(request):
-    s = scope.require(request.user, "core.home:view")
+    # Every signed-in account has a home page, even one not yet given a role (it says so).
+    s = scope.scope_of(request.user)
     unit = request.user.home_unit
     return render(request, "core/home.html", {
         "unit": unit,
@@ -98,6 +99,7 @@ def home(request):
         "roles": request.user.role_labels(),
         "summary": queries.scope_summary(request.user),
         "unit_only": s.unit_only,
+        "no_roles": not request.user.role_codes,
     })
 
 
