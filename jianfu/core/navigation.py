@@ -20,7 +20,7 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry(_("首页"), "home", None, "house"),
-    Entry(_("单位"), "unit_list", "core.unit:view", "diagram"),
+    Entry(_("单位"), "unit_list", "core.unit:view", "diagram-3"),
     Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
     Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
     Entry(_("接口令牌"), "token_list", "core.token:manage", "key", _("管理")),

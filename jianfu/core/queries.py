@@ -44,6 +44,7 @@ def scope_summary(principal) -> list[tuple[str, int]]:
     s = scope.scope_of(principal)
     counts = dict(
         Unit.objects.filter(s.units_q(), valid_until__isnull=True)
+        .order_by()
         .values_list("kind")
         .annotate(n=Count("pk"))
     )

@@ -24,6 +24,19 @@ class SettingDef:
     def kind(self) -> type:
         return type(self.default)
 
+    def parse(self, value) -> Any:
+        """The value from a form, the API or the table, as the definition's type."""
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "on", "yes", "是"}:
+                return True
+            if text in {"0", "false", "off", "no", "否", ""}:
+                return False
+            raise ValueError(value)
+        return self.kind(value)
+
 
 DEFINITIONS: dict[str, SettingDef] = {}
 
@@ -54,12 +67,12 @@ def get(key: str) -> Any:
 
     d = DEFINITIONS[key]
     row = RuntimeSetting.objects.filter(key=key).values_list("value", flat=True).first()
-    return d.default if row is None else d.kind(row)
+    return d.default if row is None else d.parse(row)
 
 
 def get_many(keys) -> dict[str, Any]:
     from .models import RuntimeSetting
 
     stored = dict(RuntimeSetting.objects.filter(key__in=keys).values_list("key", "value"))
-    return {k: DEFINITIONS[k].kind(stored[k]) if k in stored else DEFINITIONS[k].default
+    return {k: DEFINITIONS[k].parse(stored[k]) if k in stored else DEFINITIONS[k].default
             for k in keys}

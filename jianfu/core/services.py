@@ -269,12 +269,12 @@ def setting_update(*, by, key: str, value) -> RuntimeSetting:
         raise DomainError("bad_setting", _("未知参数“%(k)s”。") % {"k": key})
     scope.require(by, f"core.setting:{d.group}")
     try:
-        value = d.kind(value)
+        value = d.parse(value)
     except (TypeError, ValueError) as e:
         raise DomainError("bad_value", _("“%(l)s”的值“%(v)s”无效。") % {"l": d.label, "v": value},
                           field=key) from e
-    if (d.minimum is not None and value < d.minimum) or (d.maximum is not None
-                                                         and value > d.maximum):
+    if d.kind is not bool and ((d.minimum is not None and value < d.minimum)
+                               or (d.maximum is not None and value > d.maximum)):
         raise DomainError(
             "out_of_range",
             _("“%(l)s”须在 %(lo)s 到 %(hi)s 之间。") % {"l": d.label, "lo": d.minimum,
