@@ -27,8 +27,12 @@ def start(name: str) -> str:
 
 
 def figure(name: str, value: float) -> None:
-    print(f"figure: {name} = {value:.3f}" if isinstance(value, float) else
-          f"figure: {name} = {value}", flush=True)
+    print(
+        f"figure: {name} = {value:.3f}"
+        if isinstance(value, float)
+        else f"figure: {name} = {value}",
+        flush=True,
+    )
 
 
 def median_ms(fn, runs: int = 50) -> float:

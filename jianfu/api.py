@@ -6,13 +6,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import NinjaAPI
 
-from .core.api import auth, router as core_router
+from .core.api import auth
+from .core.api import router as core_router
 from .core.errors import DomainError
 
 api = NinjaAPI(
     title="jianfu API",
     version="1",
-    description="基层减负监测平台接口。浏览器使用会话登录；外部系统使用 `Authorization: Bearer <令牌>`。",
+    description=(
+        "基层减负监测平台接口。浏览器使用会话登录；外部系统使用 `Authorization: Bearer <令牌>`。"
+    ),
     auth=auth,
     urls_namespace="api",
     docs_decorator=login_required,
@@ -23,7 +26,8 @@ api.add_router("/", core_router)
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     return api.create_response(
-        request, {"code": exc.code, "detail": str(exc.message), "field": exc.field},
+        request,
+        {"code": exc.code, "detail": str(exc.message), "field": exc.field},
         status=exc.status,
     )
 

@@ -1,11 +1,11 @@
 """The `jianfu` command line: the management commands users need, under one name.
 
-    jianfu demo [--size city|province] [--seed N] [--accounts]
-    jianfu serve [--port 8000] [--with-worker]
-    jianfu worker
-    jianfu audit verify | jianfu audit checkpoint
-    jianfu init            create the first three administrators of a production install
-    jianfu migrate | check | shell | …   any other management command
+jianfu demo [--size city|province] [--seed N] [--accounts]
+jianfu serve [--port 8000] [--with-worker]
+jianfu worker
+jianfu audit verify | jianfu audit checkpoint
+jianfu init            create the first three administrators of a production install
+jianfu migrate | check | shell | …   any other management command
 """
 
 import os

@@ -19,8 +19,9 @@ def build_city():
     from jianfu.core.models import RoleGrant, Unit, User
 
     add = Unit.objects.add_child
-    city = Unit.objects.add_root({"code": "T", "name": "测试市", "short_name": "测试",
-                                  "kind": "city"})
+    city = Unit.objects.add_root(
+        {"code": "T", "name": "测试市", "short_name": "测试", "kind": "city"}
+    )
     a = add(city, {"code": "TA", "name": "甲县", "kind": "county"})
     b = add(city, {"code": "TB", "name": "乙县", "kind": "county"})
     add(city, {"code": "TD01", "name": "市教育局", "short_name": "教育局", "kind": "department"})
@@ -40,8 +41,12 @@ def build_city():
         "reporter": ("TA0101", ["reporter"]),
     }
     for username, (code, roles) in people.items():
-        user = User.objects.create(username=username, password=hashed, full_name=username,
-                                   home_unit=Unit.objects.get(code=code))
+        user = User.objects.create(
+            username=username,
+            password=hashed,
+            full_name=username,
+            home_unit=Unit.objects.get(code=code),
+        )
         RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in roles])
 
 

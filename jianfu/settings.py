@@ -105,7 +105,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so two
-    # writers queue on the busy timeout instead of failing with "database is locked" mid-transaction.
+    # writers queue on the busy timeout instead of failing "database is locked" mid-transaction.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
@@ -211,7 +211,7 @@ UPLOAD_MAX_BYTES = int(os.environ.get("JIANFU_UPLOAD_MAX_BYTES", 20 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# --- Logging ---------------------------------------------------------------------------------------
+# --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -84,33 +84,50 @@ def me(request):
 
 @router.get("/units", response=list[UnitOut], summary="范围内的单位")
 @paginate(PageNumberPagination, page_size=100)
-def unit_list(request, parent: int | None = None, kind: str | None = None, q: str = "",
-              include_closed: bool = False):
-    units = queries.units_for(request.auth, parent=parent, kind=kind, q=q,
-                              include_closed=include_closed)
+def unit_list(
+    request,
+    parent: int | None = None,
+    kind: str | None = None,
+    q: str = "",
+    include_closed: bool = False,
+):
+    units = queries.units_for(
+        request.auth, parent=parent, kind=kind, q=q, include_closed=include_closed
+    )
     return units
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="单位详情")
 def unit_detail(request, unit_id: int):
-    return scope.get_for(queries.with_parent(Unit.objects.all()), request.auth, unit_id,
-                         perm="core.unit:view", unit_field=None)
+    return scope.get_for(
+        queries.with_parent(Unit.objects.all()),
+        request.auth,
+        unit_id,
+        perm="core.unit:view",
+        unit_field=None,
+    )
 
 
 @router.post("/units", response={201: UnitOut}, summary="新增单位（系统管理员）")
 def unit_create(request, payload: UnitIn):
-    parent = scope.get_for(Unit, request.auth, payload.parent_id, perm="core.unit:manage",
-                           unit_field=None)
-    unit = services.unit_create(by=request.auth, parent=parent, code=payload.code,
-                                name=payload.name, short_name=payload.short_name,
-                                kind=payload.kind)
+    parent = scope.get_for(
+        Unit, request.auth, payload.parent_id, perm="core.unit:manage", unit_field=None
+    )
+    unit = services.unit_create(
+        by=request.auth,
+        parent=parent,
+        code=payload.code,
+        name=payload.name,
+        short_name=payload.short_name,
+        kind=payload.kind,
+    )
     return Status(201, queries.with_parent(Unit.objects.filter(pk=unit.pk)).get())
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="修改单位（系统管理员）")
 def unit_update(request, unit_id: int, payload: UnitPatch):
     unit = scope.get_for(Unit, request.auth, unit_id, perm="core.unit:manage", unit_field=None)
-    unit = services.unit_update(by=request.auth, unit=unit,
-                                **payload.dict(exclude_unset=True, exclude_none=True))
+    unit = services.unit_update(
+        by=request.auth, unit=unit, **payload.dict(exclude_unset=True, exclude_none=True)
+    )
     return queries.with_parent(Unit.objects.filter(pk=unit.pk)).get()
-

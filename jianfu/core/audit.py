@@ -65,8 +65,8 @@ class RequestContext:
     ip: str | None = None
 
 
-_context: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "audit_context", default=RequestContext()
+_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "audit_context", default=None
 )
 
 
@@ -154,7 +154,7 @@ def record(
             at=clock.now().astimezone(dt.UTC),
             actor_id=actor_id,
             actor_name=(actor_name or name)[:160],
-            ip=_context.get().ip,
+            ip=(_context.get() or RequestContext()).ip,
             code=code,
             success=success,
             object_type=object_type,
@@ -245,8 +245,9 @@ def verify(chunk: int = 5000) -> Finding | None:
         if seq == 0:
             continue
         if seq >= expected_seq:
-            return Finding(expected_seq, str(_("链尾被截断：已写出的链头第 %(seq)s 条不存在"))
-                           % {"seq": seq})
+            return Finding(
+                expected_seq, str(_("链尾被截断：已写出的链头第 %(seq)s 条不存在")) % {"seq": seq}
+            )
         if hashes.get(seq) != digest:
             return Finding(seq, str(_("与已写出的链头校验值不符")))
     if head[0] != expected_seq - 1 or head[1] != prev:

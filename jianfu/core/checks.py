@@ -15,7 +15,10 @@ def check_configuration(app_configs, **kwargs):
         errors.append(Error("OpenSSL here has no SM3; the audit chain needs it.", id="jianfu.E001"))
     backend = settings.TASKS["default"]["BACKEND"]
     if not settings.DEBUG and not settings.TESTING and backend.endswith("ImmediateBackend"):
-        errors.append(Error(
-            "The immediate task backend runs rules inside requests; use the database backend.",
-            id="jianfu.E002"))
+        errors.append(
+            Error(
+                "The immediate task backend runs rules inside requests; use the database backend.",
+                id="jianfu.E002",
+            )
+        )
     return errors

@@ -25,8 +25,9 @@ def now() -> dt.datetime:
     if pinned is not None:
         # A pinned day keeps its wall-clock time of day, so timeouts and ordering still move.
         real = timezone.localtime()
-        return pinned.replace(hour=real.hour, minute=real.minute, second=real.second,
-                              microsecond=real.microsecond)
+        return pinned.replace(
+            hour=real.hour, minute=real.minute, second=real.second, microsecond=real.microsecond
+        )
     return timezone.now()
 
 

@@ -1,8 +1,9 @@
 """Spreadsheets in and out.
 
 Reading: python-calamine for .xlsx/.xls (fast), the csv module for CSV in UTF-8 (with or without
-BOM) or GB18030/GBK (what Chinese Excel and WPS write). Writing: openpyxl, with cells that would
-start a formula neutralised. Errors name the row and column, in Chinese.
+BOM), GB18030/GBK (what Chinese Excel and WPS write) or UTF-16 ("Unicode text", tab-separated).
+Writing: openpyxl in write-only mode (fast for tens of thousands of rows), with text cells that
+would start a formula neutralised. Errors name the row and column, in Chinese.
 """
 
 import csv
@@ -49,23 +50,47 @@ def read_upload(upload) -> bytes:
 
 def _too_big() -> str:
     return _("文件超过大小上限 %(mb)s MB，请拆分后分批导入。") % {
-        "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+        "mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+    }
+
+
+def _fail(message: str) -> ImportFailed:
+    return ImportFailed([SheetError(None, None, message)])
+
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and WPS .et) are OLE compound files
 
 
 def _kind(filename: str, data: bytes) -> str:
     name = filename.lower()
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:8] == OLE_MAGIC:
         return "xls"
-    if name.endswith((".xlsx", ".xlsm", ".xls")):
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
+        # Many systems "export to Excel" as a web page named .xls.
+        return "html"
+    if name.endswith((".xlsx", ".xlsm", ".xls", ".et")):
         return "corrupt"
     return "csv"
 
 
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise _fail(
+                _("文件标明为 UTF-8 编码，但其中有无法识别的字符，请检查后重新保存。")
+            ) from e
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本"
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise _fail(
+                _("文件标明为 UTF-16 编码，但其中有无法识别的字符，请检查后重新保存。")
+            ) from e
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -73,28 +98,49 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as e:
-        raise ImportFailed([SheetError(None, None, _(
-            "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件。"))]) from e
+        raise _fail(
+            _("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件。")
+        ) from e
+
+
+def _delimiter(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    if "," not in first:
+        for candidate in ("\t", ";"):
+            if candidate in first:
+                return candidate
+    return ","
 
 
 def read_rows(filename: str, data: bytes) -> list[list]:
-    """All rows of the first sheet (or the CSV), as lists of cell values."""
+    """All rows of the first sheet (or the CSV), as lists of cell values.
+
+    Row i of the result (0-based) is row i + 1 as the person sees it in Excel.
+    """
     if len(data) > settings.UPLOAD_MAX_BYTES:
-        raise ImportFailed([SheetError(None, None, _too_big())])
+        raise _fail(_too_big())
     if not data.strip():
-        raise ImportFailed([SheetError(None, None, _("文件是空的。"))])
+        raise _fail(_("文件是空的。"))
     kind = _kind(filename, data)
     if kind == "corrupt":
-        raise ImportFailed([SheetError(None, None, _("文件已损坏或不是 Excel 文件，无法读取。"))])
+        raise _fail(
+            _("文件已损坏或不是 Excel 文件，无法读取。请用 Excel 或 WPS 打开确认后重新保存。")
+        )
+    if kind == "html":
+        raise _fail(
+            _(
+                "这个文件实际是网页（HTML）格式，只是扩展名为 Excel，无法读取。"
+                "请用 Excel 或 WPS 打开后“另存为” .xlsx 文件再导入。"
+            )
+        )
     if kind == "csv":
         text = _decode(data)
         if "\x00" in text:
-            raise ImportFailed([SheetError(None, None, _("文件已损坏或不是表格文件，无法读取。"))])
+            raise _fail(_("文件已损坏或不是表格文件，无法读取。"))
         try:
-            return [row for row in csv.reader(io.StringIO(text, newline=""))]
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
         except csv.Error as e:
-            raise ImportFailed([SheetError(None, None, _("CSV 文件格式有误：%(e)s") % {"e": e})]
-                               ) from e
+            raise _fail(_("CSV 文件格式有误：%(e)s") % {"e": e}) from e
     from python_calamine import CalamineWorkbook
 
     try:
@@ -102,8 +148,9 @@ def read_rows(filename: str, data: bytes) -> list[list]:
         sheet = book.get_sheet_by_index(0)
         return sheet.to_python(skip_empty_area=False)
     except Exception as e:  # calamine raises its own error types for every kind of damage
-        raise ImportFailed([SheetError(None, None, _("文件已损坏或不是 Excel 文件，无法读取。"))]
-                           ) from e
+        raise _fail(
+            _("文件已损坏或不是 Excel 文件，无法读取。请用 Excel 或 WPS 打开确认后重新保存。")
+        ) from e
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -116,34 +163,63 @@ def neutralise(value):
     return value
 
 
-def write_workbook(sheets: list[tuple[str, list[str], list[list]]], *,
-                   dropdowns: dict[tuple[int, str], list[str]] | None = None) -> bytes:
-    """sheets: (title, headers, rows). dropdowns: {(sheet index, column letter): choices}."""
+def unneutralise(value):
+    """The inverse of `neutralise` for a value read back from a file we (or Excel) wrote, so that
+    an export re-imports unchanged."""
+    if (
+        isinstance(value, str)
+        and len(value) > 1
+        and value[0] == "'"
+        and value[1:].startswith(FORMULA_PREFIXES)
+    ):
+        return value[1:]
+    return value
+
+
+def write_workbook(
+    sheets: list[tuple[str, list[str], list[list]]],
+    *,
+    dropdowns: dict[tuple[int, str], list[str]] | None = None,
+    widths: dict[tuple[int, str], int] | None = None,
+) -> bytes:
+    """sheets: (title, headers, rows); rows may be any iterable (a generator streams).
+    dropdowns: {(sheet index, column letter): choices}. widths: {(sheet index, letter): width}."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    book = Workbook(write_only=False)
-    book.remove(book.active)
+    book = Workbook(write_only=True)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2E6E6")
     for index, (title, headers, rows) in enumerate(sheets):
         ws = book.create_sheet(title=title[:31])
-        ws.append(headers)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="F2E6E6")
-        for row in rows:
-            ws.append([neutralise(v) for v in row])
         for i, header in enumerate(headers, start=1):
-            ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, len(header) * 2 + 4)
+            letter = get_column_letter(i)
+            width = (widths or {}).get((index, letter)) or max(10, len(header) * 2 + 4)
+            ws.column_dimensions[letter].width = width
         ws.freeze_panes = "A2"
         for (sheet_index, letter), choices in (dropdowns or {}).items():
             if sheet_index != index:
                 continue
-            dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"',
-                                allow_blank=True, showErrorMessage=True,
-                                errorTitle=_("无效的值"), error=_("请从下拉列表中选择。"))
-            ws.add_data_validation(dv)
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=_("无效的值"),
+                error=_("请从下拉列表中选择。"),
+            )
             dv.add(f"{letter}2:{letter}10000")
+            ws.data_validations.append(dv)
+        head = []
+        for header in headers:
+            cell = WriteOnlyCell(ws, value=neutralise(header))
+            cell.font, cell.fill = bold, fill
+            head.append(cell)
+        ws.append(head)
+        for row in rows:
+            ws.append([neutralise(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -151,6 +227,7 @@ def write_workbook(sheets: list[tuple[str, list[str], list[list]]], *,
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
     return response

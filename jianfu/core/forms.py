@@ -6,23 +6,37 @@ from .permissions import CATALOGUE, Role
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150,
-                               widget=forms.TextInput(attrs={"autocomplete": "username",
-                                                             "autofocus": True}))
-    password = forms.CharField(label=_("密码"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                 "current-password"}))
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label=_("原密码"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "current-password"}))
-    new_password = forms.CharField(label=_("新密码"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}),
-        help_text=_("至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"))
-    new_password2 = forms.CharField(label=_("再次输入新密码"), strip=False,
-                                    widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                      "new-password"}))
+    old_password = forms.CharField(
+        label=_("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"
+        ),
+    )
+    new_password2 = forms.CharField(
+        label=_("再次输入新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -48,10 +62,14 @@ class UnitForm(forms.Form):
 
 
 class UnitCloseForm(forms.Form):
-    valid_until = forms.DateField(label=_("撤销日期"),
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-    successor_code = UnitCodeField(label=_("承继单位代码"), required=False,
-                                   help_text=_("同比数据将延续到承继单位；没有可不填。"))
+    valid_until = forms.DateField(
+        label=_("撤销日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    successor_code = UnitCodeField(
+        label=_("承继单位代码"),
+        required=False,
+        help_text=_("同比数据将延续到承继单位；没有可不填。"),
+    )
 
 
 class UploadForm(forms.Form):
@@ -71,20 +89,22 @@ class RoleForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=100,
-                           help_text=_("例如：某县 OA 系统"))
+    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：某县 OA 系统"))
     unit_code = UnitCodeField(label=_("绑定单位代码"))
-    scopes = forms.MultipleChoiceField(label=_("权限范围"), widget=forms.CheckboxSelectMultiple,
-                                       choices=())
-    expires_at = forms.DateField(label=_("到期日期"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    scopes = forms.MultipleChoiceField(
+        label=_("权限范围"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    expires_at = forms.DateField(
+        label=_("到期日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from . import permissions
 
-        self.fields["scopes"].choices = [(c, f"{CATALOGUE[c]}（{c}）")
-                                         for c in sorted(permissions.TOKEN_GRANTABLE)]
+        self.fields["scopes"].choices = [
+            (c, f"{CATALOGUE[c]}（{c}）") for c in sorted(permissions.TOKEN_GRANTABLE)
+        ]
 
 
 class AuditFilterForm(forms.Form):
@@ -92,10 +112,10 @@ class AuditFilterForm(forms.Form):
     code = forms.CharField(label=_("事件代码"), required=False)
     object_type = forms.CharField(label=_("对象类型"), required=False)
     object_id = forms.CharField(label=_("对象编号"), required=False)
-    since = forms.DateField(label=_("起"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("止"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("止"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     failed_only = forms.BooleanField(label=_("仅失败事件"), required=False)
-
-

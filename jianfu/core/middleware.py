@@ -18,8 +18,11 @@ LAST_SEEN = "jianfu_last_seen"
 
 
 def idle_limit_seconds(user) -> int:
-    key = ("security.idle_minutes_privileged" if user.role_codes & PRIVILEGED
-           else "security.idle_minutes")
+    key = (
+        "security.idle_minutes_privileged"
+        if user.role_codes & PRIVILEGED
+        else "security.idle_minutes"
+    )
     return int(runtime.get(key)) * 60
 
 
@@ -66,7 +69,7 @@ class IdleTimeoutMiddleware:
 
 
 class ForcePasswordChangeMiddleware:
-    """An account whose password must change (first login, reset, or too old) can do nothing else."""
+    """An account whose password must change (first login, reset, too old) can do nothing else."""
 
     ALLOWED = ("password_change", "logout", "set_language")
 

@@ -38,7 +38,11 @@ class Unit(MP_Node):
     kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
     valid_until = models.DateField(_("撤销日期"), null=True, blank=True)
     successor = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("承继单位"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -70,7 +74,10 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     home_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, related_name="accounts",
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="accounts",
         verbose_name=_("所在单位"),
     )
     must_change_password = models.BooleanField(_("须修改密码"), default=False)

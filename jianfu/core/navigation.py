@@ -44,9 +44,14 @@ def context(request):
     s = scope.scope_of(user)
     current = getattr(request.resolver_match, "url_name", None)
     items = [
-        {"label": e.label, "url": reverse(e.url_name), "icon": e.icon, "section": e.section,
-         "active": current == e.url_name or (current or "").startswith(e.url_name.split("_")[0]
-                                                                       + "_")}
+        {
+            "label": e.label,
+            "url": reverse(e.url_name),
+            "icon": e.icon,
+            "section": e.section,
+            "active": current == e.url_name
+            or (current or "").startswith(e.url_name.split("_")[0] + "_"),
+        }
         for e in ENTRIES
         if e.perm is None or e.perm in s.perms
     ]

@@ -46,12 +46,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(_BUSINESS_READ),
     Role.DISCIPLINE: frozenset(_BUSINESS_READ),
     Role.SYSADMIN: frozenset(
-        {"core.unit:view", "core.unit:manage", "core.account:view",
-         "core.account:manage"}
+        {"core.unit:view", "core.unit:manage", "core.account:view", "core.account:manage"}
     ),
     Role.SECADMIN: frozenset(
-        {"core.account:view", "core.role:grant", "core.account:unlock",
-         "core.token:manage", "core.setting:view", "core.setting:security"}
+        {
+            "core.account:view",
+            "core.role:grant",
+            "core.account:unlock",
+            "core.token:manage",
+            "core.setting:view",
+            "core.setting:security",
+        }
     ),
     Role.AUDITOR: frozenset({"core.audit:view"}),
 }

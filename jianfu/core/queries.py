@@ -16,12 +16,17 @@ def with_parent(qs: QuerySet) -> QuerySet:
     return qs.annotate(parent_id=Subquery(parent))
 
 
-def units_for(principal, *, parent: int | None = None, kind: str | None = None, q: str = "",
-              include_closed: bool = False) -> QuerySet:
+def units_for(
+    principal,
+    *,
+    parent: int | None = None,
+    kind: str | None = None,
+    q: str = "",
+    include_closed: bool = False,
+) -> QuerySet:
     units = scope.visible(Unit.objects.all(), principal, perm="core.unit:view", unit_field=None)
     if parent is not None:
-        parent_unit = scope.get_for(Unit, principal, parent, perm="core.unit:view",
-                                    unit_field=None)
+        parent_unit = scope.get_for(Unit, principal, parent, perm="core.unit:view", unit_field=None)
         units = units.filter(path__startswith=parent_unit.path, depth=parent_unit.depth + 1)
     if kind:
         units = units.filter(kind=kind)
@@ -34,8 +39,9 @@ def units_for(principal, *, parent: int | None = None, kind: str | None = None, 
 
 def subtree_ids(unit: Unit) -> list[int]:
     return list(
-        Unit.objects.filter(scope.Scope(unit.pk, unit.path, False, frozenset()).units_q())
-        .values_list("pk", flat=True)
+        Unit.objects.filter(
+            scope.Scope(unit.pk, unit.path, False, frozenset()).units_q()
+        ).values_list("pk", flat=True)
     )
 
 
@@ -57,22 +63,33 @@ def ancestors(unit: Unit) -> list[Unit]:
 
 
 def accounts_for(principal, *, q: str = "", role: str = "", unit: Unit | None = None) -> QuerySet:
-    users = scope.visible(User.objects.all(), principal, perm="core.account:view",
-                          unit_field="home_unit")
+    users = scope.visible(
+        User.objects.all(), principal, perm="core.account:view", unit_field="home_unit"
+    )
     if q:
         users = users.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
     if role and role in Role.values:
         users = users.filter(role_grants__role=role)
     if unit is not None:
         users = users.filter(home_unit=unit)
-    return users.select_related("home_unit").prefetch_related("role_grants").order_by(
-        F("home_unit__path").asc(), "username"
+    return (
+        users.select_related("home_unit")
+        .prefetch_related("role_grants")
+        .order_by(F("home_unit__path").asc(), "username")
     )
 
 
-def audit_entries(principal, *, actor: str = "", code: str = "", object_type: str = "",
-                  object_id: str = "", since=None, until=None, failed_only: bool = False
-                  ) -> QuerySet:
+def audit_entries(
+    principal,
+    *,
+    actor: str = "",
+    code: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since=None,
+    until=None,
+    failed_only: bool = False,
+) -> QuerySet:
     scope.require(principal, "core.audit:view")
     entries = AuditEntry.objects.all()
     if actor:

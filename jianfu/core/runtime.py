@@ -47,18 +47,60 @@ def define(*defs: SettingDef) -> None:
 
 
 define(
-    SettingDef("security.lockout_threshold", 5, _("登录失败锁定次数"),
-               _("同一账户在同一地址连续登录失败达到此次数即锁定。"), "security", 3, 10),
-    SettingDef("security.lockout_window_minutes", 15, _("失败计数时间窗（分钟）"),
-               _("在此时间内的登录失败计入锁定次数。"), "security", 1, 120),
-    SettingDef("security.lockout_minutes", 30, _("锁定时长（分钟）"),
-               _("锁定到期后自动解除；安全管理员也可提前解除。"), "security", 5, 1440),
-    SettingDef("security.idle_minutes_privileged", 15, _("管理员和市委办人员空闲超时（分钟）"),
-               _("三员和市委办工作人员无操作超过此时长自动退出。"), "security", 5, 30),
-    SettingDef("security.idle_minutes", 30, _("其他账户空闲超时（分钟）"),
-               _("其他账户无操作超过此时长自动退出。"), "security", 5, 60),
-    SettingDef("security.password_max_age_days", 180, _("密码有效期（天）"),
-               _("超过此天数须修改密码。"), "security", 30, 365),
+    SettingDef(
+        "security.lockout_threshold",
+        5,
+        _("登录失败锁定次数"),
+        _("同一账户在同一地址连续登录失败达到此次数即锁定。"),
+        "security",
+        3,
+        10,
+    ),
+    SettingDef(
+        "security.lockout_window_minutes",
+        15,
+        _("失败计数时间窗（分钟）"),
+        _("在此时间内的登录失败计入锁定次数。"),
+        "security",
+        1,
+        120,
+    ),
+    SettingDef(
+        "security.lockout_minutes",
+        30,
+        _("锁定时长（分钟）"),
+        _("锁定到期后自动解除；安全管理员也可提前解除。"),
+        "security",
+        5,
+        1440,
+    ),
+    SettingDef(
+        "security.idle_minutes_privileged",
+        15,
+        _("管理员和市委办人员空闲超时（分钟）"),
+        _("三员和市委办工作人员无操作超过此时长自动退出。"),
+        "security",
+        5,
+        30,
+    ),
+    SettingDef(
+        "security.idle_minutes",
+        30,
+        _("其他账户空闲超时（分钟）"),
+        _("其他账户无操作超过此时长自动退出。"),
+        "security",
+        5,
+        60,
+    ),
+    SettingDef(
+        "security.password_max_age_days",
+        180,
+        _("密码有效期（天）"),
+        _("超过此天数须修改密码。"),
+        "security",
+        30,
+        365,
+    ),
 )
 
 
@@ -74,5 +116,6 @@ def get_many(keys) -> dict[str, Any]:
     from .models import RuntimeSetting
 
     stored = dict(RuntimeSetting.objects.filter(key__in=keys).values_list("key", "value"))
-    return {k: DEFINITIONS[k].parse(stored[k]) if k in stored else DEFINITIONS[k].default
-            for k in keys}
+    return {
+        k: DEFINITIONS[k].parse(stored[k]) if k in stored else DEFINITIONS[k].default for k in keys
+    }

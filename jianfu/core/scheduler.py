@@ -37,7 +37,8 @@ def _next_at(job: Job, after: dt.datetime) -> dt.datetime:
     candidate = timezone.make_aware(dt.datetime.combine(local.date(), job.at))
     if candidate <= after:
         candidate = timezone.make_aware(
-            dt.datetime.combine(local.date() + dt.timedelta(days=1), job.at))
+            dt.datetime.combine(local.date() + dt.timedelta(days=1), job.at)
+        )
     return candidate
 
 
@@ -47,11 +48,13 @@ def tick() -> list[str]:
     started = []
     for job in JOBS:
         row, created = ScheduledJob.objects.get_or_create(
-            name=job.name, defaults={"next_run_at": _next_at(job, now)})
+            name=job.name, defaults={"next_run_at": _next_at(job, now)}
+        )
         if created or row.next_run_at > now:
             continue
         claimed = ScheduledJob.objects.filter(pk=row.pk, next_run_at=row.next_run_at).update(
-            next_run_at=_next_at(job, now), last_run_at=now)
+            next_run_at=_next_at(job, now), last_run_at=now
+        )
         if claimed:
             job.task.enqueue()
             started.append(job.name)

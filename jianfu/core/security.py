@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import audit, clock, runtime
-from .models import LoginFailure, Lockout
+from .models import Lockout, LoginFailure
 
 MIN_LENGTH = 8
 CLASSES = (
@@ -33,13 +33,22 @@ class ComplexityValidator:
     def validate(self, password: str, user=None) -> None:
         errors = []
         if len(password) < MIN_LENGTH:
-            errors.append(ValidationError(
-                ngettext("密码至少需要 %(n)d 个字符。", "密码至少需要 %(n)d 个字符。", MIN_LENGTH)
-                % {"n": MIN_LENGTH}, code="password_too_short"))
+            errors.append(
+                ValidationError(
+                    ngettext(
+                        "密码至少需要 %(n)d 个字符。", "密码至少需要 %(n)d 个字符。", MIN_LENGTH
+                    )
+                    % {"n": MIN_LENGTH},
+                    code="password_too_short",
+                )
+            )
         if _classes_in(password) < 3:
-            errors.append(ValidationError(
-                _("密码须包含大写字母、小写字母、数字、特殊字符中的至少三类。"),
-                code="password_too_simple"))
+            errors.append(
+                ValidationError(
+                    _("密码须包含大写字母、小写字母、数字、特殊字符中的至少三类。"),
+                    code="password_too_simple",
+                )
+            )
         username = (getattr(user, "username", "") or "").lower()
         if username and username in password.lower():
             errors.append(ValidationError(_("密码不能包含用户名。"), code="password_has_username"))
@@ -47,7 +56,9 @@ class ComplexityValidator:
             raise ValidationError(errors)
 
     def get_help_text(self) -> str:
-        return _("至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。")
+        return _(
+            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"
+        )
 
 
 def _key(username: str) -> str:
@@ -85,32 +96,45 @@ def attempt_login(request, username: str, password: str) -> LoginResult:
 
 
 def _locked_message(minutes: int) -> str:
-    return _("登录失败次数过多，该账户在本地址已被锁定，请 %(m)s 分钟后再试，或联系安全管理员解锁。") % {
-        "m": minutes
-    }
+    return _(
+        "登录失败次数过多，该账户在本地址已被锁定，请 %(m)s 分钟后再试，或联系安全管理员解锁。"
+    ) % {"m": minutes}
 
 
 @transaction.atomic
 def _fail(key: str, ip: str | None) -> LoginResult:
-    s = runtime.get_many(["security.lockout_threshold", "security.lockout_window_minutes",
-                          "security.lockout_minutes"])
+    s = runtime.get_many(
+        [
+            "security.lockout_threshold",
+            "security.lockout_window_minutes",
+            "security.lockout_minutes",
+        ]
+    )
     now = clock.now()
     LoginFailure.objects.create(username=key, ip=ip, at=now)
     window_start = now - dt.timedelta(minutes=s["security.lockout_window_minutes"])
     count = LoginFailure.objects.filter(username=key, ip=ip, at__gt=window_start).count()
-    audit.record("jianfu.core.login.failed", actor=None, actor_name=key, success=False,
-                 extra={"failures_in_window": count})
+    audit.record(
+        "jianfu.core.login.failed",
+        actor=None,
+        actor_name=key,
+        success=False,
+        extra={"failures_in_window": count},
+    )
     if count >= s["security.lockout_threshold"]:
         until = now + dt.timedelta(minutes=s["security.lockout_minutes"])
         Lockout.objects.update_or_create(username=key, ip=ip, defaults={"until": until})
         LoginFailure.objects.filter(username=key, ip=ip).delete()
-        audit.record("jianfu.core.login.locked", actor=None, actor_name=key, success=False,
-                     extra={"until": until})
+        audit.record(
+            "jianfu.core.login.locked",
+            actor=None,
+            actor_name=key,
+            success=False,
+            extra={"until": until},
+        )
         return LoginResult(error=_locked_message(s["security.lockout_minutes"]), locked=True)
     left = s["security.lockout_threshold"] - count
-    return LoginResult(
-        error=_("用户名或密码错误。再失败 %(n)s 次将锁定。") % {"n": left}
-    )
+    return LoginResult(error=_("用户名或密码错误。再失败 %(n)s 次将锁定。") % {"n": left})
 
 
 def password_expired(user) -> bool:

@@ -36,8 +36,9 @@ def _check_unit(*, code: str, name: str, kind: str, exclude_pk=None) -> None:
     if kind not in UnitKind.values:
         raise DomainError("bad_kind", _("未知的单位类型“%(k)s”。") % {"k": kind}, field="kind")
     if Unit.objects.filter(code=code).exclude(pk=exclude_pk).exists():
-        raise DomainError("duplicate_code", _("单位代码“%(c)s”已被使用。") % {"c": code},
-                          field="code")
+        raise DomainError(
+            "duplicate_code", _("单位代码“%(c)s”已被使用。") % {"c": code}, field="code"
+        )
 
 
 @transaction.atomic
@@ -49,9 +50,13 @@ def unit_create(*, by, parent: Unit, code: str, name: str, kind: str, short_name
     unit = Unit.objects.add_child(
         parent, {"code": code, "name": name, "short_name": short_name, "kind": kind}
     )
-    audit.record("jianfu.core.unit.created", actor=by, obj=unit,
-                 changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
-                 extra={"parent": parent.pk})
+    audit.record(
+        "jianfu.core.unit.created",
+        actor=by,
+        obj=unit,
+        changes=audit.diff({}, audit.snapshot(unit, UNIT_FIELDS)),
+        extra={"parent": parent.pk},
+    )
     return unit
 
 
@@ -84,8 +89,12 @@ def unit_move(*, by, unit: Unit, parent: Unit) -> Unit:
     old_parent = unit.get_parent()
     Unit.objects.move(unit, parent, pos="last-child")
     unit.refresh_from_db()
-    audit.record("jianfu.core.unit.moved", actor=by, obj=unit,
-                 changes={"parent": [old_parent.pk if old_parent else None, parent.pk]})
+    audit.record(
+        "jianfu.core.unit.moved",
+        actor=by,
+        obj=unit,
+        changes={"parent": [old_parent.pk if old_parent else None, parent.pk]},
+    )
     return unit
 
 
@@ -96,15 +105,20 @@ def unit_close(*, by, unit: Unit, valid_until, successor: Unit | None = None) ->
     if successor is not None:
         _require_covers(by, successor)
         if successor.pk == unit.pk:
-            raise DomainError("bad_successor", _("承继单位不能是被撤销的单位本身。"),
-                              field="successor")
+            raise DomainError(
+                "bad_successor", _("承继单位不能是被撤销的单位本身。"), field="successor"
+            )
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = audit.snapshot(unit, UNIT_FIELDS)
     unit.valid_until = valid_until
     unit.successor = successor
     unit.save(update_fields=["valid_until", "successor", "updated_at"])
-    audit.record("jianfu.core.unit.closed", actor=by, obj=unit,
-                 changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)))
+    audit.record(
+        "jianfu.core.unit.closed",
+        actor=by,
+        obj=unit,
+        changes=audit.diff(before, audit.snapshot(unit, UNIT_FIELDS)),
+    )
     return unit
 
 
@@ -124,8 +138,15 @@ def _validate_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def account_create(*, by, username: str, home_unit: Unit, full_name: str = "", phone: str = "",
-                   password: str | None = None) -> tuple[User, str]:
+def account_create(
+    *,
+    by,
+    username: str,
+    home_unit: Unit,
+    full_name: str = "",
+    phone: str = "",
+    password: str | None = None,
+) -> tuple[User, str]:
     """Create an account with a temporary password it must change at first login."""
     scope.require(by, "core.account:manage")
     _require_covers(by, home_unit)
@@ -133,10 +154,16 @@ def account_create(*, by, username: str, home_unit: Unit, full_name: str = "", p
     if not username:
         raise DomainError("required", _("用户名不能为空。"), field="username")
     if User.objects.filter(username__iexact=username).exists():
-        raise DomainError("duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username},
-                          field="username")
-    user = User(username=username, full_name=full_name.strip(), phone=phone.strip(),
-                home_unit=home_unit, must_change_password=True)
+        raise DomainError(
+            "duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username}, field="username"
+        )
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        home_unit=home_unit,
+        must_change_password=True,
+    )
     password = password or _temporary_password()
     _validate_password(password, user)
     user.set_password(password)
@@ -145,10 +172,15 @@ def account_create(*, by, username: str, home_unit: Unit, full_name: str = "", p
         with transaction.atomic():
             user.save()
     except IntegrityError as e:
-        raise DomainError("duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username},
-                          field="username") from e
-    audit.record("jianfu.core.account.created", actor=by, obj=user,
-                 changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)))
+        raise DomainError(
+            "duplicate_username", _("用户名“%(u)s”已被使用。") % {"u": username}, field="username"
+        ) from e
+    audit.record(
+        "jianfu.core.account.created",
+        actor=by,
+        obj=user,
+        changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)),
+    )
     return user, password
 
 
@@ -240,8 +272,12 @@ def role_grant(*, by, user: User, role: str) -> RoleGrant:
             field="role",
         )
     grant = RoleGrant.objects.create(user=user, role=role, granted_by=by)
-    audit.record("jianfu.core.role.granted", actor=by, obj=user, changes={"roles": [
-        sorted(held), sorted(held | {role})]})
+    audit.record(
+        "jianfu.core.role.granted",
+        actor=by,
+        obj=user,
+        changes={"roles": [sorted(held), sorted(held | {role})]},
+    )
     return grant
 
 
@@ -255,8 +291,12 @@ def role_revoke(*, by, user: User, role: str) -> None:
     if role not in held:
         raise DomainError("not_held", _("该账户没有这个角色。"), field="role")
     RoleGrant.objects.filter(user=user, role=role).delete()
-    audit.record("jianfu.core.role.revoked", actor=by, obj=user,
-                 changes={"roles": [sorted(held), sorted(held - {role})]})
+    audit.record(
+        "jianfu.core.role.revoked",
+        actor=by,
+        obj=user,
+        changes={"roles": [sorted(held), sorted(held - {role})]},
+    )
 
 
 # --- Runtime settings ---------------------------------------------------------------------------
@@ -271,14 +311,17 @@ def setting_update(*, by, key: str, value) -> RuntimeSetting:
     try:
         value = d.parse(value)
     except (TypeError, ValueError) as e:
-        raise DomainError("bad_value", _("“%(l)s”的值“%(v)s”无效。") % {"l": d.label, "v": value},
-                          field=key) from e
-    if d.kind is not bool and ((d.minimum is not None and value < d.minimum)
-                               or (d.maximum is not None and value > d.maximum)):
+        raise DomainError(
+            "bad_value", _("“%(l)s”的值“%(v)s”无效。") % {"l": d.label, "v": value}, field=key
+        ) from e
+    if d.kind is not bool and (
+        (d.minimum is not None and value < d.minimum)
+        or (d.maximum is not None and value > d.maximum)
+    ):
         raise DomainError(
             "out_of_range",
-            _("“%(l)s”须在 %(lo)s 到 %(hi)s 之间。") % {"l": d.label, "lo": d.minimum,
-                                                     "hi": d.maximum},
+            _("“%(l)s”须在 %(lo)s 到 %(hi)s 之间。")
+            % {"l": d.label, "lo": d.minimum, "hi": d.maximum},
             field=key,
         )
     before = runtime.get(key)
@@ -286,8 +329,13 @@ def setting_update(*, by, key: str, value) -> RuntimeSetting:
         key=key, defaults={"value": value, "updated_by": by}
     )
     if before != value:
-        audit.record("jianfu.core.setting.changed", actor=by, object_type="core.runtimesetting",
-                     object_id=key, changes={key: [before, value]})
+        audit.record(
+            "jianfu.core.setting.changed",
+            actor=by,
+            object_type="core.runtimesetting",
+            object_id=key,
+            changes={key: [before, value]},
+        )
     return row
 
 
@@ -299,8 +347,9 @@ def token_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def token_issue(*, by, name: str, unit: Unit, scopes: list[str], expires_at=None
-                ) -> tuple[ApiToken, str]:
+def token_issue(
+    *, by, name: str, unit: Unit, scopes: list[str], expires_at=None
+) -> tuple[ApiToken, str]:
     """Issue a token; the secret is shown once and only its hash is kept."""
     scope.require(by, "core.token:manage")
     _require_covers(by, unit)
@@ -308,15 +357,25 @@ def token_issue(*, by, name: str, unit: Unit, scopes: list[str], expires_at=None
         raise DomainError("required", _("令牌名称不能为空。"), field="name")
     bad = [s for s in scopes if s not in TOKEN_GRANTABLE]
     if bad or not scopes:
-        raise DomainError("bad_scope", _("令牌权限范围无效：%(s)s") % {"s": ", ".join(bad) or "—"},
-                          field="scopes")
+        raise DomainError(
+            "bad_scope", _("令牌权限范围无效：%(s)s") % {"s": ", ".join(bad) or "—"}, field="scopes"
+        )
     secret = "jf_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        name=name.strip(), unit=unit, scopes=sorted(set(scopes)), prefix=secret[:10],
-        key_hash=token_hash(secret), created_by=by, expires_at=expires_at,
+        name=name.strip(),
+        unit=unit,
+        scopes=sorted(set(scopes)),
+        prefix=secret[:10],
+        key_hash=token_hash(secret),
+        created_by=by,
+        expires_at=expires_at,
     )
-    audit.record("jianfu.core.token.issued", actor=by, obj=token,
-                 extra={"unit": unit.pk, "scopes": token.scopes})
+    audit.record(
+        "jianfu.core.token.issued",
+        actor=by,
+        obj=token,
+        extra={"unit": unit.pk, "scopes": token.scopes},
+    )
     return token, secret
 
 

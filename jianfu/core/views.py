@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,8 +15,17 @@ from django.views.decorators.http import require_POST
 
 from . import audit, excel, importers, queries, runtime, scope, security, services
 from .errors import DomainError
-from .forms import (AccountForm, AuditFilterForm, LoginForm, PasswordChangeForm, RoleForm,
-                    TokenForm, UnitCloseForm, UnitForm, UploadForm)
+from .forms import (
+    AccountForm,
+    AuditFilterForm,
+    LoginForm,
+    PasswordChangeForm,
+    RoleForm,
+    TokenForm,
+    UnitCloseForm,
+    UnitForm,
+    UploadForm,
+)
 from .models import ApiToken, AuditVerification, Unit, User
 from .permissions import Role
 
@@ -46,14 +54,16 @@ def login_view(request):
         return redirect("home")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = security.attempt_login(request, form.cleaned_data["username"],
-                                        form.cleaned_data["password"])
+        result = security.attempt_login(
+            request, form.cleaned_data["username"], form.cleaned_data["password"]
+        )
         if result.user is not None:
             login(request, result.user)
             services.login_recorded(user=result.user)
             target = request.POST.get("next") or request.GET.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                   require_https=request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, require_https=request.is_secure()
+            ):
                 target = "home"
             return redirect(target)
         form.add_error(None, result.error)
@@ -74,9 +84,11 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.password_change(user=request.user,
-                                     old_password=form.cleaned_data["old_password"],
-                                     new_password=form.cleaned_data["new_password"])
+            services.password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
         except DomainError as e:
             _apply_error(form, e)
         else:
@@ -93,14 +105,18 @@ def home(request):
     # Every signed-in account has a home page, even one not yet given a role (it says so).
     s = scope.scope_of(request.user)
     unit = request.user.home_unit
-    return render(request, "core/home.html", {
-        "unit": unit,
-        "ancestors": queries.ancestors(unit) if unit else [],
-        "roles": request.user.role_labels(),
-        "summary": queries.scope_summary(request.user),
-        "unit_only": s.unit_only,
-        "no_roles": not request.user.role_codes,
-    })
+    return render(
+        request,
+        "core/home.html",
+        {
+            "unit": unit,
+            "ancestors": queries.ancestors(unit) if unit else [],
+            "roles": request.user.role_labels(),
+            "summary": queries.scope_summary(request.user),
+            "unit_only": s.unit_only,
+            "no_roles": not request.user.role_codes,
+        },
+    )
 
 
 # --- Units --------------------------------------------------------------------------------------
@@ -117,14 +133,22 @@ def unit_list(request):
         units = queries.units_for(request.user, q=q, kind=kind, include_closed=closed)
     else:
         parent_pk = request.GET.get("parent") or s.unit_id
-        parent = scope.get_for(Unit, request.user, parent_pk, perm="core.unit:view",
-                               unit_field=None)
+        parent = scope.get_for(
+            Unit, request.user, parent_pk, perm="core.unit:view", unit_field=None
+        )
         crumbs = [u for u in queries.ancestors(parent) if s.covers_path(u.path)] + [parent]
         units = queries.units_for(request.user, parent=parent.pk, include_closed=closed)
     page = _page(request, units, 100)
-    context = {"page": page, "parent": parent, "crumbs": crumbs, "q": q, "kind": kind,
-               "closed": closed, "kinds": Unit._meta.get_field("kind").choices,
-               "can_manage": s.can("core.unit:manage")}
+    context = {
+        "page": page,
+        "parent": parent,
+        "crumbs": crumbs,
+        "q": q,
+        "kind": kind,
+        "closed": closed,
+        "kinds": Unit._meta.get_field("kind").choices,
+        "can_manage": s.can("core.unit:manage"),
+    }
     if request.htmx and request.htmx.target == "unit-rows":
         return render(request, "core/unit_list.html#rows", context)
     return render(request, "core/unit_list.html", context)
@@ -132,19 +156,31 @@ def unit_list(request):
 
 @login_required
 def unit_detail(request, pk):
-    unit = scope.get_for(queries.with_parent(Unit.objects.all()), request.user, pk,
-                         perm="core.unit:view", unit_field=None)
+    unit = scope.get_for(
+        queries.with_parent(Unit.objects.all()),
+        request.user,
+        pk,
+        perm="core.unit:view",
+        unit_field=None,
+    )
     s = scope.scope_of(request.user)
     children = queries.units_for(request.user, parent=unit.pk, include_closed=True)[:200]
-    return render(request, "core/unit_detail.html", {
-        "unit": unit,
-        "crumbs": [u for u in queries.ancestors(unit) if s.covers_path(u.path)],
-        "children": children,
-        "successor": Unit.objects.filter(pk=unit.successor_id).first(),
-        "can_manage": s.can("core.unit:manage"),
-        "accounts": (queries.accounts_for(request.user, unit=unit)
-                     if s.can("core.account:view") else None),
-    })
+    return render(
+        request,
+        "core/unit_detail.html",
+        {
+            "unit": unit,
+            "crumbs": [u for u in queries.ancestors(unit) if s.covers_path(u.path)],
+            "children": children,
+            "successor": Unit.objects.filter(pk=unit.successor_id).first(),
+            "can_manage": s.can("core.unit:manage"),
+            "accounts": (
+                queries.accounts_for(request.user, unit=unit)
+                if s.can("core.account:view")
+                else None
+            ),
+        },
+    )
 
 
 @login_required
@@ -152,20 +188,28 @@ def unit_create(request):
     scope.require(request.user, "core.unit:manage")
     initial = {}
     if parent_pk := request.GET.get("parent"):
-        parent = scope.get_for(Unit, request.user, parent_pk, perm="core.unit:manage",
-                               unit_field=None)
+        parent = scope.get_for(
+            Unit, request.user, parent_pk, perm="core.unit:manage", unit_field=None
+        )
         initial["parent_code"] = parent.code
     form = UnitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         parent = _unit_by_code(request, d["parent_code"])
         if parent is None:
-            form.add_error("parent_code", _("找不到代码为“%(c)s”的上级单位。") % {"c": d["parent_code"]})
+            form.add_error(
+                "parent_code", _("找不到代码为“%(c)s”的上级单位。") % {"c": d["parent_code"]}
+            )
         else:
             try:
-                unit = services.unit_create(by=request.user, parent=parent, code=d["code"],
-                                            name=d["name"], short_name=d["short_name"],
-                                            kind=d["kind"])
+                unit = services.unit_create(
+                    by=request.user,
+                    parent=parent,
+                    code=d["code"],
+                    name=d["name"],
+                    short_name=d["short_name"],
+                    kind=d["kind"],
+                )
             except DomainError as e:
                 _apply_error(form, e)
             else:
@@ -178,31 +222,47 @@ def unit_create(request):
 def unit_edit(request, pk):
     unit = scope.get_for(Unit, request.user, pk, perm="core.unit:manage", unit_field=None)
     parent = unit.get_parent()
-    form = UnitForm(request.POST or None, initial={
-        "code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
-        "parent_code": parent.code if parent else ""})
+    form = UnitForm(
+        request.POST or None,
+        initial={
+            "code": unit.code,
+            "name": unit.name,
+            "short_name": unit.short_name,
+            "kind": unit.kind,
+            "parent_code": parent.code if parent else "",
+        },
+    )
     if parent is None or not scope.scope_of(request.user).covers_path(parent.path):
         form.fields["parent_code"].disabled = True
         form.fields["parent_code"].required = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            unit = services.unit_update(by=request.user, unit=unit, code=d["code"],
-                                        name=d["name"], short_name=d["short_name"],
-                                        kind=d["kind"])
+            unit = services.unit_update(
+                by=request.user,
+                unit=unit,
+                code=d["code"],
+                name=d["name"],
+                short_name=d["short_name"],
+                kind=d["kind"],
+            )
             if not form.fields["parent_code"].disabled and d["parent_code"] != parent.code:
                 new_parent = _unit_by_code(request, d["parent_code"])
                 if new_parent is None:
-                    raise DomainError("no_parent", _("找不到代码为“%(c)s”的上级单位。")
-                                      % {"c": d["parent_code"]}, field="parent_code")
+                    raise DomainError(
+                        "no_parent",
+                        _("找不到代码为“%(c)s”的上级单位。") % {"c": d["parent_code"]},
+                        field="parent_code",
+                    )
                 services.unit_move(by=request.user, unit=unit, parent=new_parent)
         except DomainError as e:
             _apply_error(form, e, "parent_code" if e.field == "parent" else None)
         else:
             messages.success(request, _("已保存。"))
             return redirect("unit_detail", pk=unit.pk)
-    return render(request, "core/unit_form.html", {"form": form, "unit": unit,
-                                                   "title": _("修改单位")})
+    return render(
+        request, "core/unit_form.html", {"form": form, "unit": unit, "title": _("修改单位")}
+    )
 
 
 @login_required
@@ -215,19 +275,22 @@ def unit_close(request, pk):
         if d["successor_code"]:
             successor = _unit_by_code(request, d["successor_code"])
             if successor is None:
-                form.add_error("successor_code", _("找不到代码为“%(c)s”的单位。")
-                               % {"c": d["successor_code"]})
+                form.add_error(
+                    "successor_code", _("找不到代码为“%(c)s”的单位。") % {"c": d["successor_code"]}
+                )
         if not form.errors:
             try:
-                services.unit_close(by=request.user, unit=unit, valid_until=d["valid_until"],
-                                    successor=successor)
+                services.unit_close(
+                    by=request.user, unit=unit, valid_until=d["valid_until"], successor=successor
+                )
             except DomainError as e:
                 _apply_error(form, e, "successor_code")
             else:
                 messages.success(request, _("已撤销单位“%(n)s”。") % {"n": unit.name})
                 return redirect("unit_detail", pk=unit.pk)
-    return render(request, "core/unit_form.html", {"form": form, "unit": unit,
-                                                   "title": _("撤销单位")})
+    return render(
+        request, "core/unit_form.html", {"form": form, "unit": unit, "title": _("撤销单位")}
+    )
 
 
 @login_required
@@ -238,13 +301,17 @@ def unit_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            record = importers.import_units(by=request.user, filename=upload.name,
-                                            data=excel.read_upload(upload))
+            record = importers.import_units(
+                by=request.user, filename=upload.name, data=excel.read_upload(upload)
+            )
         except excel.ImportFailed as e:
             errors = e.errors
         else:
-            messages.success(request, _("导入完成：新增 %(c)s 个，更新 %(u)s 个单位。")
-                             % {"c": record.created, "u": record.updated})
+            messages.success(
+                request,
+                _("导入完成：新增 %(c)s 个，更新 %(u)s 个单位。")
+                % {"c": record.created, "u": record.updated},
+            )
             return redirect("unit_list")
     return render(request, "core/unit_import.html", {"form": form, "errors": errors})
 
@@ -270,16 +337,26 @@ def account_list(request):
     s = scope.require(request.user, "core.account:view")
     q, role = request.GET.get("q", "").strip(), request.GET.get("role", "")
     page = _page(request, queries.accounts_for(request.user, q=q, role=role))
-    context = {"page": page, "q": q, "role": role, "roles": Role.choices,
-               "can_manage": s.can("core.account:manage")}
+    context = {
+        "page": page,
+        "q": q,
+        "role": role,
+        "roles": Role.choices,
+        "can_manage": s.can("core.account:manage"),
+    }
     if request.htmx and request.htmx.target == "account-rows":
         return render(request, "core/account_list.html#rows", context)
     return render(request, "core/account_list.html", context)
 
 
 def _account(request, pk, perm="core.account:view") -> User:
-    return scope.get_for(User.objects.select_related("home_unit"), request.user, pk, perm=perm,
-                         unit_field="home_unit")
+    return scope.get_for(
+        User.objects.select_related("home_unit"),
+        request.user,
+        pk,
+        perm=perm,
+        unit_field="home_unit",
+    )
 
 
 @login_required
@@ -287,16 +364,20 @@ def account_detail(request, pk):
     account = _account(request, pk)
     s = scope.scope_of(request.user)
     held = account.role_codes
-    return render(request, "core/account_detail.html", {
-        "account": account,
-        "can_manage": s.can("core.account:manage"),
-        "can_grant": s.can("core.role:grant") and account.pk != request.user.pk,
-        "can_unlock": s.can("core.account:unlock"),
-        "locked": security.locked_anywhere(account.username),
-        "grantable": [(v, label) for v, label in Role.choices if v not in held],
-        "held": [(v, label) for v, label in Role.choices if v in held],
-        "temp_password": request.session.pop("temp_password", None),
-    })
+    return render(
+        request,
+        "core/account_detail.html",
+        {
+            "account": account,
+            "can_manage": s.can("core.account:manage"),
+            "can_grant": s.can("core.role:grant") and account.pk != request.user.pk,
+            "can_unlock": s.can("core.account:unlock"),
+            "locked": security.locked_anywhere(account.username),
+            "grantable": [(v, label) for v, label in Role.choices if v not in held],
+            "held": [(v, label) for v, label in Role.choices if v in held],
+            "temp_password": request.session.pop("temp_password", None),
+        },
+    )
 
 
 @login_required
@@ -311,8 +392,12 @@ def account_create(request):
         else:
             try:
                 user, password = services.account_create(
-                    by=request.user, username=d["username"], home_unit=unit,
-                    full_name=d["full_name"], phone=d["phone"])
+                    by=request.user,
+                    username=d["username"],
+                    home_unit=unit,
+                    full_name=d["full_name"],
+                    phone=d["phone"],
+                )
             except DomainError as e:
                 _apply_error(form, e)
             else:
@@ -325,9 +410,15 @@ def account_create(request):
 @login_required
 def account_edit(request, pk):
     account = _account(request, pk, "core.account:manage")
-    form = AccountForm(request.POST or None, initial={
-        "username": account.username, "full_name": account.full_name, "phone": account.phone,
-        "unit_code": account.home_unit.code if account.home_unit else ""})
+    form = AccountForm(
+        request.POST or None,
+        initial={
+            "username": account.username,
+            "full_name": account.full_name,
+            "phone": account.phone,
+            "unit_code": account.home_unit.code if account.home_unit else "",
+        },
+    )
     form.fields["username"].disabled = True
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -335,12 +426,20 @@ def account_edit(request, pk):
         if unit is None:
             form.add_error("unit_code", _("找不到代码为“%(c)s”的单位。") % {"c": d["unit_code"]})
         else:
-            services.account_update(by=request.user, user=account, full_name=d["full_name"],
-                                    phone=d["phone"], home_unit=unit)
+            services.account_update(
+                by=request.user,
+                user=account,
+                full_name=d["full_name"],
+                phone=d["phone"],
+                home_unit=unit,
+            )
             messages.success(request, _("已保存。"))
             return redirect("account_detail", pk=account.pk)
-    return render(request, "core/account_form.html", {"form": form, "account": account,
-                                                      "title": _("修改账户")})
+    return render(
+        request,
+        "core/account_form.html",
+        {"form": form, "account": account, "title": _("修改账户")},
+    )
 
 
 @login_required
@@ -348,8 +447,9 @@ def account_edit(request, pk):
 def account_active(request, pk):
     account = _account(request, pk, "core.account:manage")
     try:
-        services.account_set_active(by=request.user, user=account,
-                                    active=request.POST.get("active") == "1")
+        services.account_set_active(
+            by=request.user, user=account, active=request.POST.get("active") == "1"
+        )
     except DomainError as e:
         messages.error(request, str(e.message))
     return redirect("account_detail", pk=account.pk)
@@ -359,8 +459,9 @@ def account_active(request, pk):
 @require_POST
 def account_reset(request, pk):
     account = _account(request, pk, "core.account:manage")
-    request.session["temp_password"] = services.account_reset_password(by=request.user,
-                                                                       user=account)
+    request.session["temp_password"] = services.account_reset_password(
+        by=request.user, user=account
+    )
     messages.success(request, _("已重置密码，请把临时密码交给本人；登录后须修改。"))
     return redirect("account_detail", pk=account.pk)
 
@@ -412,15 +513,25 @@ def setting_list(request):
     values = runtime.get_many(list(runtime.DEFINITIONS))
     groups = {"security": _("安全参数"), "business": _("业务参数")}
     rows = [
-        {"def": d, "value": request.POST.get("value") if d.key in errors else values[d.key],
-         "error": errors.get(d.key), "editable": s.can(f"core.setting:{d.group}")}
+        {
+            "def": d,
+            "value": request.POST.get("value") if d.key in errors else values[d.key],
+            "error": errors.get(d.key),
+            "editable": s.can(f"core.setting:{d.group}"),
+        }
         for d in runtime.DEFINITIONS.values()
         if s.can(f"core.setting:{d.group}") or s.can("core.setting:view")
     ]
-    return render(request, "core/setting_list.html", {
-        "sections": [(label, [r for r in rows if r["def"].group == g])
-                     for g, label in groups.items()],
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "core/setting_list.html",
+        {
+            "sections": [
+                (label, [r for r in rows if r["def"].group == g]) for g, label in groups.items()
+            ],
+        },
+        status=400 if errors else 200,
+    )
 
 
 # --- API tokens ---------------------------------------------------------------------------------
@@ -437,21 +548,33 @@ def token_list(request):
         if unit is None:
             form.add_error("unit_code", _("找不到代码为“%(c)s”的单位。") % {"c": d["unit_code"]})
         else:
-            from django.utils import timezone
             import datetime as dt
 
-            expires = (timezone.make_aware(dt.datetime.combine(d["expires_at"], dt.time.max))
-                       if d["expires_at"] else None)
+            from django.utils import timezone
+
+            expires = (
+                timezone.make_aware(dt.datetime.combine(d["expires_at"], dt.time.max))
+                if d["expires_at"]
+                else None
+            )
             try:
-                token, secret = services.token_issue(by=request.user, name=d["name"], unit=unit,
-                                                     scopes=d["scopes"], expires_at=expires)
+                token, secret = services.token_issue(
+                    by=request.user,
+                    name=d["name"],
+                    unit=unit,
+                    scopes=d["scopes"],
+                    expires_at=expires,
+                )
             except DomainError as e:
                 _apply_error(form, e)
             else:
                 form = TokenForm()
     tokens = ApiToken.objects.filter(s.units_q("unit__")).select_related("unit", "created_by")
-    return render(request, "core/token_list.html", {
-        "form": form, "secret": secret, "tokens": tokens.order_by("-created_at")})
+    return render(
+        request,
+        "core/token_list.html",
+        {"form": form, "secret": secret, "tokens": tokens.order_by("-created_at")},
+    )
 
 
 @login_required
@@ -477,13 +600,14 @@ def audit_list(request):
         entry.sentence = audit.sentence(entry.code)
         # The audit administrator sees which fields changed, never the business values.
         entry.fields = sorted(entry.changes)
-    context = {"form": form, "page": page,
-               "verification": AuditVerification.objects.order_by("-at").first()}
+    context = {
+        "form": form,
+        "page": page,
+        "verification": AuditVerification.objects.order_by("-at").first(),
+    }
     if request.htmx and request.htmx.target == "audit-rows":
         return render(request, "core/audit_list.html#rows", context)
     return render(request, "core/audit_list.html", context)
-
-
 
 
 @login_required

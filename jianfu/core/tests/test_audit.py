@@ -15,9 +15,17 @@ def _make_entries(people, units, n=3):
 @pytest.mark.django_db
 def test_every_write_records_who_what_and_before_after(login, units):
     client = login("sysadmin")
-    client.post(reverse("unit_edit", args=[units["TA01"].pk]),
-                {"code": "TA01", "name": "甲一镇新名", "short_name": "", "kind": "township",
-                 "parent_code": "TA"}, REMOTE_ADDR="10.1.2.3")
+    client.post(
+        reverse("unit_edit", args=[units["TA01"].pk]),
+        {
+            "code": "TA01",
+            "name": "甲一镇新名",
+            "short_name": "",
+            "kind": "township",
+            "parent_code": "TA",
+        },
+        REMOTE_ADDR="10.1.2.3",
+    )
     entry = AuditEntry.objects.filter(code="jianfu.core.unit.updated").latest("seq")
     assert entry.actor_name == "sysadmin"
     assert entry.ip == "10.1.2.3"
@@ -37,8 +45,10 @@ def test_verify_names_the_altered_entry(people, units):
     _make_entries(people, units, 4)
     target = AuditEntry.objects.order_by("seq")[1]
     with connection.cursor() as cur:
-        cur.execute("UPDATE core_auditentry SET actor_name = %s WHERE seq = %s",
-                    ["someone-else", target.seq])
+        cur.execute(
+            "UPDATE core_auditentry SET actor_name = %s WHERE seq = %s",
+            ["someone-else", target.seq],
+        )
     finding = audit.verify()
     assert finding is not None and finding.seq == target.seq
     with pytest.raises(CommandError, match=f"第 {target.seq} 条"):
@@ -62,8 +72,11 @@ def test_truncating_the_newest_entries_is_detected_by_the_written_head(people, u
     seq, _ = audit.write_checkpoint()
     with connection.cursor() as cur:
         cur.execute("DELETE FROM core_auditentry WHERE seq = %s", [seq])
-        cur.execute("UPDATE core_audithead SET seq = %s, hash = (SELECT hash FROM "
-                    "core_auditentry WHERE seq = %s)", [seq - 1, seq - 1])
+        cur.execute(
+            "UPDATE core_audithead SET seq = %s, hash = (SELECT hash FROM "
+            "core_auditentry WHERE seq = %s)",
+            [seq - 1, seq - 1],
+        )
     finding = audit.verify()
     assert finding is not None and finding.seq == seq
     audit.checkpoint_path().unlink()

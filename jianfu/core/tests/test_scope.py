@@ -10,8 +10,17 @@ from django.urls import reverse
 from jianfu.core import scope
 from jianfu.core.models import Unit, User
 
-ROLES = ["office", "leader", "discipline", "contact_a", "contact_b", "reporter", "sysadmin",
-         "secadmin", "auditor"]
+ROLES = [
+    "office",
+    "leader",
+    "discipline",
+    "contact_a",
+    "contact_b",
+    "reporter",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+]
 
 
 def _pk(code):
@@ -26,29 +35,50 @@ def _user(name):
 PAGES = [
     (lambda: reverse("home"), {}, 200),
     (lambda: reverse("unit_list"), {"auditor": 403, "secadmin": 403}, 200),
-    (lambda: reverse("unit_detail", args=[_pk("TA01")]),
-     {"contact_b": 404, "reporter": 404, "auditor": 403, "secadmin": 403}, 200),
-    (lambda: reverse("unit_detail", args=[_pk("TA0101")]), {"contact_b": 404, "auditor": 403,
-                                                            "secadmin": 403}, 200),
-    (lambda: reverse("unit_detail", args=[_pk("TB01")]),
-     {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403}, 200),
-    (lambda: reverse("unit_edit", args=[_pk("TA01")]),
-     {"sysadmin": 200, "contact_b": 404, "reporter": 404}, 403),
+    (
+        lambda: reverse("unit_detail", args=[_pk("TA01")]),
+        {"contact_b": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        200,
+    ),
+    (
+        lambda: reverse("unit_detail", args=[_pk("TA0101")]),
+        {"contact_b": 404, "auditor": 403, "secadmin": 403},
+        200,
+    ),
+    (
+        lambda: reverse("unit_detail", args=[_pk("TB01")]),
+        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        200,
+    ),
+    (
+        lambda: reverse("unit_edit", args=[_pk("TA01")]),
+        {"sysadmin": 200, "contact_b": 404, "reporter": 404},
+        403,
+    ),
     (lambda: reverse("unit_create"), {"sysadmin": 200}, 403),
     (lambda: reverse("unit_import"), {"sysadmin": 200}, 403),
     (lambda: reverse("unit_export"), {"auditor": 403, "secadmin": 403}, 200),
     (lambda: reverse("account_list"), {"sysadmin": 200, "secadmin": 200}, 403),
-    (lambda: reverse("account_detail", args=[_user("contact_a")]),
-     {"sysadmin": 200, "secadmin": 200, "contact_b": 404, "reporter": 404}, 403),
+    (
+        lambda: reverse("account_detail", args=[_user("contact_a")]),
+        {"sysadmin": 200, "secadmin": 200, "contact_b": 404, "reporter": 404},
+        403,
+    ),
     (lambda: reverse("account_create"), {"sysadmin": 200}, 403),
     (lambda: reverse("setting_list"), {"office": 200, "leader": 200, "secadmin": 200}, 403),
     (lambda: reverse("token_list"), {"secadmin": 200}, 403),
     (lambda: reverse("audit_list"), {"auditor": 200}, 403),
     (lambda: "/api/units", {"auditor": 403, "secadmin": 403}, 200),
-    (lambda: f"/api/units/{_pk('TB01')}",
-     {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403}, 200),
-    (lambda: f"/api/units/{_pk('TA0101')}", {"contact_b": 404, "auditor": 403,
-                                              "secadmin": 403}, 200),
+    (
+        lambda: f"/api/units/{_pk('TB01')}",
+        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        200,
+    ),
+    (
+        lambda: f"/api/units/{_pk('TA0101')}",
+        {"contact_b": 404, "auditor": 403, "secadmin": 403},
+        200,
+    ),
 ]
 
 CASES = [(i, role) for i in range(len(PAGES)) for role in ROLES]
@@ -100,24 +130,36 @@ def test_api_list_is_scoped(login):
 def test_leader_reads_everything_but_changes_nothing(login):
     client = login("leader")
     pk = _pk("TA01")
-    assert client.post(reverse("unit_edit", args=[pk]), {"code": "TA01", "name": "改名",
-                                                         "kind": "township",
-                                                         "parent_code": "TA"}).status_code == 403
-    assert client.patch(f"/api/units/{pk}", {"name": "改名"},
-                        content_type="application/json").status_code == 403
+    assert (
+        client.post(
+            reverse("unit_edit", args=[pk]),
+            {"code": "TA01", "name": "改名", "kind": "township", "parent_code": "TA"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client.patch(
+            f"/api/units/{pk}", {"name": "改名"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
     assert Unit.objects.get(pk=pk).name == "甲一镇"
 
 
 @pytest.mark.django_db
 def test_sysadmin_manages_units_but_reads_no_audit_log_and_grants_no_roles(login, people):
     client = login("sysadmin")
-    response = client.post(reverse("unit_create"), {"code": "TA02", "name": "甲二镇",
-                                                    "kind": "township", "parent_code": "TA"})
+    response = client.post(
+        reverse("unit_create"),
+        {"code": "TA02", "name": "甲二镇", "kind": "township", "parent_code": "TA"},
+    )
     assert response.status_code == 302
     assert Unit.objects.get(code="TA02").get_parent().code == "TA"
     assert client.get(reverse("audit_list")).status_code == 403
-    grant = client.post(reverse("account_roles", args=[people["contact_a"].pk]),
-                        {"role": "office", "action": "grant"})
+    grant = client.post(
+        reverse("account_roles", args=[people["contact_a"].pk]),
+        {"role": "office", "action": "grant"},
+    )
     assert grant.status_code == 403
     assert "office" not in User.objects.get(username="contact_a").role_codes
 
@@ -125,12 +167,19 @@ def test_sysadmin_manages_units_but_reads_no_audit_log_and_grants_no_roles(login
 @pytest.mark.django_db
 def test_secadmin_grants_roles_but_manages_no_units(login, people):
     client = login("secadmin")
-    response = client.post(reverse("account_roles", args=[people["contact_a"].pk]),
-                           {"role": "leader", "action": "grant"})
+    response = client.post(
+        reverse("account_roles", args=[people["contact_a"].pk]),
+        {"role": "leader", "action": "grant"},
+    )
     assert response.status_code == 302
     assert "leader" in User.objects.get(username="contact_a").role_codes
-    assert client.post(reverse("unit_create"), {"code": "X1", "name": "X", "kind": "township",
-                                                "parent_code": "TA"}).status_code == 403
+    assert (
+        client.post(
+            reverse("unit_create"),
+            {"code": "X1", "name": "X", "kind": "township", "parent_code": "TA"},
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db

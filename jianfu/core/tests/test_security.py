@@ -13,15 +13,18 @@ from jianfu.core.security import ComplexityValidator
 PASSWORD = "Jianfu@2025"
 
 
-@pytest.mark.parametrize(("password", "ok"), [
-    ("Abcdef1!", True),
-    ("abcdefg1A", True),
-    ("Ab1!", False),            # too short
-    ("abcdefgh1", False),       # two classes
-    ("ABCDEFGH!", False),       # two classes
-    ("office-Pass1", False),    # contains the username
-    ("长城长城长城1a", True),     # other scripts count as special characters
-])
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("Abcdef1!", True),
+        ("abcdefg1A", True),
+        ("Ab1!", False),  # too short
+        ("abcdefgh1", False),  # two classes
+        ("ABCDEFGH!", False),  # two classes
+        ("office-Pass1", False),  # contains the username
+        ("长城长城长城1a", True),  # other scripts count as special characters
+    ],
+)
 def test_password_rules(password, ok):
     user = User(username="office")
     try:
@@ -33,16 +36,18 @@ def test_password_rules(password, ok):
 
 
 def _login(client, username, password, ip="10.0.0.1"):
-    return client.post(reverse("login"), {"username": username, "password": password},
-                       REMOTE_ADDR=ip)
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 @pytest.mark.django_db
 def test_login_and_logout_are_audited(client):
     response = _login(client, "office", PASSWORD)
     assert response.status_code == 302
-    assert AuditEntry.objects.filter(code="jianfu.core.login.succeeded",
-                                     actor_name="office").exists()
+    assert AuditEntry.objects.filter(
+        code="jianfu.core.login.succeeded", actor_name="office"
+    ).exists()
     client.post(reverse("logout"))
     assert AuditEntry.objects.filter(code="jianfu.core.logout", actor_name="office").exists()
 
@@ -149,12 +154,15 @@ def test_csrf_is_enforced_on_login_forms():
 
 @pytest.mark.django_db
 def test_new_account_must_change_its_temporary_password(client, people, units):
-    user, temporary = services.account_create(by=people["sysadmin"], username="newbie",
-                                              home_unit=units["TA"])
+    user, temporary = services.account_create(
+        by=people["sysadmin"], username="newbie", home_unit=units["TA"]
+    )
     assert _login(client, "newbie", temporary).status_code == 302
     assert client.get(reverse("home")).url == reverse("password_change")
-    response = client.post(reverse("password_change"), {
-        "old_password": temporary, "new_password": "Fresh#Pass9", "new_password2": "Fresh#Pass9"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": temporary, "new_password": "Fresh#Pass9", "new_password2": "Fresh#Pass9"},
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200
 
@@ -162,12 +170,14 @@ def test_new_account_must_change_its_temporary_password(client, people, units):
 @pytest.mark.django_db
 def test_password_change_refuses_weak_and_same(people):
     with pytest.raises(DomainError) as weak:
-        services.password_change(user=people["office"], old_password=PASSWORD,
-                                 new_password="password")
+        services.password_change(
+            user=people["office"], old_password=PASSWORD, new_password="password"
+        )
     assert weak.value.field == "password"
     with pytest.raises(DomainError):
-        services.password_change(user=people["office"], old_password=PASSWORD,
-                                 new_password=PASSWORD)
+        services.password_change(
+            user=people["office"], old_password=PASSWORD, new_password=PASSWORD
+        )
 
 
 @pytest.mark.django_db
@@ -181,13 +191,19 @@ def test_three_administrators_hold_no_other_role(people):
 
 @pytest.mark.django_db
 def test_runtime_settings_are_changed_by_their_owner_and_audited(login):
-    assert login("office").post(reverse("setting_list"), {
-        "key": "security.lockout_threshold", "value": "3"}).status_code == 403
-    response = login("secadmin").post(reverse("setting_list"), {
-        "key": "security.lockout_threshold", "value": "3"})
+    assert (
+        login("office")
+        .post(reverse("setting_list"), {"key": "security.lockout_threshold", "value": "3"})
+        .status_code
+        == 403
+    )
+    response = login("secadmin").post(
+        reverse("setting_list"), {"key": "security.lockout_threshold", "value": "3"}
+    )
     assert response.status_code == 302
     entry = AuditEntry.objects.filter(code="jianfu.core.setting.changed").latest("seq")
     assert entry.changes == {"security.lockout_threshold": [5, 3]}
-    bad = login("secadmin").post(reverse("setting_list"), {
-        "key": "security.lockout_threshold", "value": "99"})
+    bad = login("secadmin").post(
+        reverse("setting_list"), {"key": "security.lockout_threshold", "value": "99"}
+    )
     assert bad.status_code == 400 and "之间" in bad.content.decode()

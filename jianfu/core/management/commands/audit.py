@@ -18,7 +18,10 @@ class Command(BaseCommand):
             return
         result = verify_chain()
         if result.ok:
-            self.stdout.write(self.style.SUCCESS(
-                f"审计链完整：共 {AuditEntry.objects.count()} 条记录，校验通过。"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"审计链完整：共 {AuditEntry.objects.count()} 条记录，校验通过。"
+                )
+            )
             return
         raise CommandError(f"审计链异常：第 {result.first_bad_seq} 条 — {result.problem}")

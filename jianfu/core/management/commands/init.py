@@ -30,19 +30,29 @@ class Command(BaseCommand):
         names = [o["sysadmin"], o["secadmin"], o["auditor"]]
         if len({n.lower() for n in names}) != 3:
             raise CommandError("三员须是三个不同的账户。")
-        root = Unit.objects.add_root({"code": o["unit_code"], "name": o["unit_name"],
-                                     "kind": o["kind"]})
-        audit.record("jianfu.core.unit.created", obj=root,
-                     changes={"code": [None, root.code], "name": [None, root.name]})
-        for username, role in zip(names, [Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR],
-                                  strict=True):
+        root = Unit.objects.add_root(
+            {"code": o["unit_code"], "name": o["unit_name"], "kind": o["kind"]}
+        )
+        audit.record(
+            "jianfu.core.unit.created",
+            obj=root,
+            changes={"code": [None, root.code], "name": [None, root.name]},
+        )
+        for username, role in zip(names, [Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR], strict=True):
             password = "Jf-" + secrets.token_urlsafe(10) + "9a"
-            user = User(username=username, home_unit=root, must_change_password=True,
-                        password_changed_at=clock.now())
+            user = User(
+                username=username,
+                home_unit=root,
+                must_change_password=True,
+                password_changed_at=clock.now(),
+            )
             user.set_password(password)
             user.save()
             RoleGrant.objects.create(user=user, role=role)
-            audit.record("jianfu.core.account.created", obj=user,
-                         changes={"username": [None, username]})
+            audit.record(
+                "jianfu.core.account.created", obj=user, changes={"username": [None, username]}
+            )
             audit.record("jianfu.core.role.granted", obj=user, changes={"roles": [[], [role]]})
-            self.stdout.write(f"{Role(role).label}: {username}  初始密码: {password}  （首次登录须修改）")
+            self.stdout.write(
+                f"{Role(role).label}: {username}  初始密码: {password}  （首次登录须修改）"
+            )

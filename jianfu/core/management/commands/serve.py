@@ -20,11 +20,25 @@ class Command(BaseCommand):
         children = []
         if with_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "jianfu.cli", "worker"]))
-        web = subprocess.Popen([
-            sys.executable, "-m", "granian", "--interface", "wsgi", "--host", host,
-            "--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads),
-            "--no-ws", "jianfu.wsgi:application",
-        ])
+        web = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--blocking-threads",
+                str(threads),
+                "--no-ws",
+                "jianfu.wsgi:application",
+            ]
+        )
         children.append(web)
         self.stdout.write(f"jianfu 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
 

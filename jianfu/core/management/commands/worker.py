@@ -15,10 +15,12 @@ class Command(BaseCommand):
     help = "运行后台任务处理进程（含定时任务：夜间规则、提醒、审计链头写出）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="没有任务时的轮询间隔（秒）")
-        parser.add_argument("--once", action="store_true",
-                            help="处理完当前到期的定时任务和队列中的任务后退出")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="没有任务时的轮询间隔（秒）"
+        )
+        parser.add_argument(
+            "--once", action="store_true", help="处理完当前到期的定时任务和队列中的任务后退出"
+        )
 
     def handle(self, *args, interval, once, **options):
         self.running = True
@@ -33,9 +35,16 @@ class Command(BaseCommand):
             close_old_connections()
             scheduler.tick()
             # Batch mode: run everything that is ready, then come back for the scheduler.
-            Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
-                   startup_delay=False, max_tasks=None, worker_id="jianfu-worker",
-                   excluded_queue_names=[]).run()
+            Worker(
+                queue_names=["*"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="jianfu-worker",
+                excluded_queue_names=[],
+            ).run()
             if once:
                 break
             time.sleep(interval)
