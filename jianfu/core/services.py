@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import audit, clock, runtime, scope
+from . import audit, clock, permissions, runtime, scope
 from .errors import DomainError
 from .models import ApiToken, Lockout, LoginFailure, RoleGrant, RuntimeSetting, Unit, User
-from .permissions import ADMIN_ROLES, TOKEN_GRANTABLE, Role
+from .permissions import ADMIN_ROLES, Role
 
 UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
 ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active")
@@ -355,7 +355,7 @@ def token_issue(
     _require_covers(by, unit)
     if not name.strip():
         raise DomainError("required", _("令牌名称不能为空。"), field="name")
-    bad = [s for s in scopes if s not in TOKEN_GRANTABLE]
+    bad = [s for s in scopes if s not in permissions.TOKEN_GRANTABLE]
     if bad or not scopes:
         raise DomainError(
             "bad_scope", _("令牌权限范围无效：%(s)s") % {"s": ", ".join(bad) or "—"}, field="scopes"

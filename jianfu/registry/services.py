@@ -1,0 +1,355 @@
+"""Writes on the registries and quotas. Each is one transaction: validate, derive `counted`, save,
+refresh the rollup for the months touched, and end with the audit entry."""
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from jianfu.core import audit, scope
+from jianfu.core.errors import DomainError
+from jianfu.core.models import Unit
+
+from . import counting, rollup
+from .models import (
+    GRASSROOTS_LEVELS,
+    Category,
+    Document,
+    DocumentKind,
+    Inspection,
+    Meeting,
+    MeetingForm,
+    Quota,
+)
+
+DOCUMENT_FIELDS = (
+    "number",
+    "title",
+    "issued_on",
+    "kind",
+    "addressed_levels",
+    "assigns_work",
+    "pages",
+    "characters",
+    "external_id",
+    "counted",
+)
+MEETING_FIELDS = (
+    "title",
+    "held_on",
+    "starts_at",
+    "ends_at",
+    "level",
+    "form",
+    "merged_with_id",
+    "attend_levels",
+    "grassroots_attendees",
+    "external_id",
+    "counted",
+)
+INSPECTION_FIELDS = (
+    "title",
+    "kind",
+    "method",
+    "starts_on",
+    "ends_on",
+    "in_plan",
+    "forms_demanded",
+    "external_id",
+    "counted",
+)
+
+CATEGORY_OF = {
+    Document: Category.DOCUMENT,
+    Meeting: Category.MEETING,
+    Inspection: Category.INSPECTION,
+}
+DATE_OF = {Document: "issued_on", Meeting: "held_on", Inspection: "starts_on"}
+FIELDS_OF = {Document: DOCUMENT_FIELDS, Meeting: MEETING_FIELDS, Inspection: INSPECTION_FIELDS}
+CODE_OF = {Document: "document", Meeting: "meeting", Inspection: "inspection"}
+
+audit.describe(
+    {
+        "jianfu.registry.document.created": _("登记发文"),
+        "jianfu.registry.document.updated": _("修改发文"),
+        "jianfu.registry.document.deleted": _("删除发文"),
+        "jianfu.registry.meeting.created": _("登记会议"),
+        "jianfu.registry.meeting.updated": _("修改会议"),
+        "jianfu.registry.meeting.deleted": _("删除会议"),
+        "jianfu.registry.inspection.created": _("登记督查检查考核"),
+        "jianfu.registry.inspection.updated": _("修改督查检查考核"),
+        "jianfu.registry.inspection.deleted": _("删除督查检查考核"),
+        "jianfu.registry.imported": _("导入登记数据"),
+        "jianfu.registry.exported": _("导出登记数据"),
+        "jianfu.registry.quota.set": _("设定硬性指标"),
+        "jianfu.registry.quota.imported": _("导入硬性指标"),
+        "jianfu.registry.quota.derived": _("按上年实际批量设定指标"),
+        "jianfu.registry.counting.recomputed": _("按新计数规则重算"),
+    }
+)
+
+
+def _require_unit(by, unit: Unit) -> None:
+    if unit is None or not scope.scope_of(by).covers_path(unit.path):
+        raise DomainError("out_of_scope", _("所选单位不在您的范围内。"), field="unit")
+
+
+def _check_common(obj) -> None:
+    if not (obj.title or "").strip():
+        raise DomainError("required", _("标题不能为空。"), field="title")
+
+
+def _derive(obj, rules: counting.Rules) -> None:
+    """Fill the derived fields: grassroots flags and whether the record counts."""
+    if isinstance(obj, Document):
+        obj.reaches_grassroots = bool(set(obj.addressed_levels) & GRASSROOTS_LEVELS)
+        obj.counted = counting.document_counts(obj.kind, obj.assigns_work, rules)
+    elif isinstance(obj, Meeting):
+        obj.grassroots_required = (
+            bool(set(obj.attend_levels) & GRASSROOTS_LEVELS) or obj.grassroots_attendees > 0
+        )
+        obj.counted = counting.meeting_counts(obj.form, obj.merged_with_id is not None, rules)
+    else:
+        obj.counted = counting.inspection_counts()
+
+
+def _validate(obj) -> None:
+    _check_common(obj)
+    if isinstance(obj, Document):
+        if obj.kind not in DocumentKind.values:
+            raise DomainError("bad_kind", _("未知的文件类型。"), field="kind")
+        if obj.kind == DocumentKind.RED_HEADER and not obj.number.strip():
+            raise DomainError("required", _("红头文件须填写文号。"), field="number")
+        if (
+            obj.number
+            and Document.objects.filter(unit=obj.unit, number=obj.number)
+            .exclude(pk=obj.pk)
+            .exists()
+        ):
+            raise DomainError(
+                "duplicate_number", _("文号“%(n)s”已经登记过。") % {"n": obj.number}, field="number"
+            )
+    elif isinstance(obj, Meeting):
+        if obj.starts_at and obj.ends_at and obj.ends_at <= obj.starts_at:
+            raise DomainError("end_before_start", _("结束时间须晚于开始时间。"), field="ends_at")
+        if obj.form == MeetingForm.MERGED and obj.merged_with_id == obj.pk and obj.pk:
+            raise DomainError("bad_merge", _("会议不能与自身合并。"), field="merged_with")
+    elif isinstance(obj, Inspection) and obj.ends_on < obj.starts_on:
+        raise DomainError("end_before_start", _("结束日期不能早于开始日期。"), field="ends_on")
+
+
+def _touch_rollup(model, pairs: set[tuple[int, int]]) -> None:
+    by_unit: dict[int, set[int]] = {}
+    for unit_id, year in pairs:
+        by_unit.setdefault(unit_id, set()).add(year)
+    for unit_id, years in by_unit.items():
+        rollup.refresh(CATEGORY_OF[model], [unit_id], years)
+
+
+def _year(obj) -> int:
+    return getattr(obj, DATE_OF[type(obj)]).year
+
+
+@transaction.atomic
+def record_create(model, *, by, unit: Unit, co_units=(), **fields):
+    """Create a document, meeting or inspection (co_units: co-issuers or inspection targets)."""
+    scope.require(by, "registry.record:edit")
+    _require_unit(by, unit)
+    obj = model(unit=unit, created_by=by if not getattr(by, "is_token", False) else None, **fields)
+    _validate(obj)
+    _derive(obj, counting.Rules.current())
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as e:
+        raise DomainError(
+            "duplicate", _("这条记录已经登记过（文号或外部编号重复）。"), field="external_id"
+        ) from e
+    _set_co_units(obj, co_units)
+    _touch_rollup(model, {(unit.pk, _year(obj))})
+    audit.record(
+        f"jianfu.registry.{CODE_OF[model]}.created",
+        actor=by,
+        obj=obj,
+        changes=audit.diff({}, audit.snapshot(obj, FIELDS_OF[model])),
+        extra={"unit": unit.pk},
+    )
+    return obj
+
+
+def _set_co_units(obj, co_units) -> None:
+    if isinstance(obj, Document):
+        obj.co_issuers.set([u for u in co_units if u.pk != obj.unit_id])
+    elif isinstance(obj, Inspection):
+        obj.targets.set(list(co_units))
+
+
+@transaction.atomic
+def record_update(obj, *, by, co_units=None, **fields):
+    scope.require(by, "registry.record:edit")
+    _require_unit(by, obj.unit)
+    model = type(obj)
+    obj = model.objects.select_for_update().get(pk=obj.pk)
+    before = audit.snapshot(obj, FIELDS_OF[model])
+    old_year = _year(obj)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    _validate(obj)
+    _derive(obj, counting.Rules.current())
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as e:
+        raise DomainError(
+            "duplicate", _("这条记录已经登记过（文号或外部编号重复）。"), field="external_id"
+        ) from e
+    if co_units is not None:
+        _set_co_units(obj, co_units)
+    _touch_rollup(model, {(obj.unit_id, old_year), (obj.unit_id, _year(obj))})
+    changes = audit.diff(before, audit.snapshot(obj, FIELDS_OF[model]))
+    if changes or co_units is not None:
+        audit.record(
+            f"jianfu.registry.{CODE_OF[model]}.updated", actor=by, obj=obj, changes=changes
+        )
+    return obj
+
+
+@transaction.atomic
+def record_delete(obj, *, by) -> None:
+    scope.require(by, "registry.record:edit")
+    _require_unit(by, obj.unit)
+    model = type(obj)
+    before = audit.snapshot(obj, FIELDS_OF[model])
+    pk, unit_id, year = obj.pk, obj.unit_id, _year(obj)
+    obj.delete()
+    _touch_rollup(model, {(unit_id, year)})
+    audit.record(
+        f"jianfu.registry.{CODE_OF[model]}.deleted",
+        actor=by,
+        object_type=model._meta.label_lower,
+        object_id=pk,
+        changes=audit.diff(before, {}),
+    )
+
+
+# --- Quotas -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quota_set(*, by, unit: Unit, year: int, category: str, limit: int) -> Quota:
+    scope.require(by, "registry.quota:set")
+    _require_unit(by, unit)
+    if category not in Category.values:
+        raise DomainError("bad_category", _("未知的指标类别。"), field="category")
+    if limit is None or limit < 0:
+        raise DomainError("bad_limit", _("指标须为不小于 0 的整数。"), field="limit")
+    quota = Quota.objects.filter(unit=unit, year=year, category=category).first()
+    before = quota.limit if quota else None
+    if quota is None:
+        quota = Quota.objects.create(
+            unit=unit, year=year, category=category, limit=limit, set_by=by
+        )
+    else:
+        quota.limit, quota.set_by = limit, by
+        quota.save(update_fields=["limit", "set_by", "updated_at"])
+    if before != limit:
+        audit.record(
+            "jianfu.registry.quota.set",
+            actor=by,
+            obj=quota,
+            changes={"limit": [before, limit]},
+            extra={"unit": unit.pk, "year": year, "category": category},
+        )
+    return quota
+
+
+@transaction.atomic
+def quotas_from_last_year(
+    *, by, units: list[Unit], year: int, category: str, cut_pct: float
+) -> list[Quota]:
+    """Set each unit's quota to last year's counted total minus cut_pct percent (rounded down:
+    a cut is never rounded away)."""
+    from .queries import counted_totals
+
+    scope.require(by, "registry.quota:set")
+    if not 0 <= cut_pct < 100:
+        raise DomainError("bad_cut", _("压减比例须在 0 到 100 之间。"), field="cut_pct")
+    for unit in units:
+        _require_unit(by, unit)
+    totals = counted_totals([u.pk for u in units], year - 1, category)
+    existing = {
+        q.unit_id: q for q in Quota.objects.filter(unit__in=units, year=year, category=category)
+    }
+    changes, result = {}, []
+    for unit in units:
+        limit = int(totals.get(unit.pk, 0) * (100 - cut_pct) // 100)
+        quota = existing.get(unit.pk)
+        if quota is None:
+            quota = Quota(unit=unit, year=year, category=category, limit=limit, set_by=by)
+        else:
+            changes_before = quota.limit
+            quota.limit, quota.set_by = limit, by
+            if changes_before != limit:
+                changes[unit.pk] = [changes_before, limit]
+        if quota.pk is None:
+            changes[unit.pk] = [None, limit]
+        result.append(quota)
+    Quota.objects.bulk_create([q for q in result if q.pk is None], batch_size=500)
+    Quota.objects.bulk_update(
+        [q for q in result if q.pk is not None], ["limit", "set_by"], batch_size=500
+    )
+    audit.record(
+        "jianfu.registry.quota.derived",
+        actor=by,
+        object_type="registry.quota",
+        extra={"year": year, "category": category, "cut_pct": cut_pct, "units": len(units)},
+        changes={str(k): v for k, v in changes.items()},
+    )
+    return result
+
+
+def recompute_counted() -> int:
+    """Re-derive `counted` on every record after the office changed the counting rules, and
+    rebuild the rollup. Runs as a task."""
+    rules = counting.Rules.current()
+    changed = 0
+    with transaction.atomic():
+        for model in (Document, Meeting, Inspection):
+            batch = []
+            for obj in model.objects.only(*_derive_inputs(model)).iterator(chunk_size=5000):
+                old = obj.counted
+                _derive(obj, rules)
+                if obj.counted != old:
+                    batch.append(obj)
+            model.objects.bulk_update(batch, ["counted"], batch_size=1000)
+            changed += len(batch)
+            rollup.refresh_all(CATEGORY_OF[model])
+        audit.record("jianfu.registry.counting.recomputed", extra={"changed": changed})
+    return changed
+
+
+def _derive_inputs(model) -> tuple[str, ...]:
+    return {
+        Document: (
+            "pk",
+            "kind",
+            "assigns_work",
+            "addressed_levels",
+            "counted",
+            "reaches_grassroots",
+        ),
+        Meeting: (
+            "pk",
+            "form",
+            "merged_with_id",
+            "attend_levels",
+            "grassroots_attendees",
+            "counted",
+            "grassroots_required",
+        ),
+        Inspection: ("pk", "counted"),
+    }[model]
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
