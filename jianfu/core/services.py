@@ -86,7 +86,7 @@ def unit_move(*, by, unit: Unit, parent: Unit) -> Unit:
     parent = Unit.objects.get(pk=parent.pk)
     if parent.path.startswith(unit.path):
         raise DomainError("cycle", _("不能把单位移到它自己或它的下级单位之下。"), field="parent")
-    old_parent = unit.get_parent()
+    old_parent = Unit.objects.get_parent(unit)
     Unit.objects.move(unit, parent, pos="last-child")
     unit.refresh_from_db()
     audit.record(

@@ -221,7 +221,7 @@ def unit_create(request):
 @login_required
 def unit_edit(request, pk):
     unit = scope.get_for(Unit, request.user, pk, perm="core.unit:manage", unit_field=None)
-    parent = unit.get_parent()
+    parent = Unit.objects.get_parent(unit)
     form = UnitForm(
         request.POST or None,
         initial={

@@ -1,0 +1,179 @@
+"""Quota figures: used, left, pace, projected year-end use and exhaustion date, year on year.
+
+Everything reads the monthly rollup (MonthlyUsage), which every write keeps fresh in its own
+transaction, so the status of every unit and category is a few grouped reads, not a scan of the
+registries.
+
+Projection: a unit's year does not burn evenly (a year-end rush, a quiet Spring Festival), so the
+year-end figure divides what has been used by the share of the year's use that the unit's own
+earlier years had reached by this date ("own" profile). With too little history it falls back to
+the profile of all units in the category ("peers"), and without any history to a straight line.
+"""
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+
+from .models import Category, MonthlyUsage, Quota
+
+HISTORY_YEARS = 3
+MIN_HISTORY = 12  # counted records in earlier years below which a unit's own profile is noise
+
+
+@dataclass
+class Status:
+    unit_id: int
+    category: str
+    year: int
+    limit: int | None
+    used: int
+    monthly: list[int] = field(default_factory=lambda: [0] * 12)
+    monthly_last: list[int] = field(default_factory=lambda: [0] * 12)
+    share_year: float = 0.0  # share of the year gone
+    share_profile: float = 0.0  # share of a year's use normally reached by now
+    projected: float = 0.0
+    exhaustion: dt.date | None = None
+    profile: str = "linear"
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else self.limit - self.used
+
+    @property
+    def share_used(self) -> float | None:
+        if not self.limit:
+            return None
+        return self.used / self.limit
+
+    @property
+    def pace(self) -> float | None:
+        """Share used over share of the year gone: 1.0 is on pace, 2.0 twice too fast."""
+        if self.share_used is None or self.share_year <= 0:
+            return None
+        return self.share_used / self.share_year
+
+    @property
+    def exceeded(self) -> bool:
+        return self.limit is not None and self.used > self.limit
+
+    def ytd_last_year(self, month: int) -> int:
+        return sum(self.monthly_last[:month])
+
+    def ytd(self, month: int) -> int:
+        return sum(self.monthly[:month])
+
+    def change_pct(self, month: int) -> float | None:
+        last = self.ytd_last_year(month)
+        if last == 0:
+            return None
+        return (self.ytd(month) - last) / last * 100
+
+
+def year_share(day: dt.date) -> float:
+    days = 366 if calendar.isleap(day.year) else 365
+    return day.timetuple().tm_yday / days
+
+
+def cumulative(profile: list[float], day: dt.date) -> float:
+    """Share of a year's use reached by the end of `day`, under a monthly profile."""
+    month_days = calendar.monthrange(day.year, day.month)[1]
+    return sum(profile[: day.month - 1]) + profile[day.month - 1] * day.day / month_days
+
+
+def _linear(year: int) -> list[float]:
+    days = 366 if calendar.isleap(year) else 365
+    return [calendar.monthrange(year, m)[1] / days for m in range(1, 13)]
+
+
+def _normalise(counts: list[float]) -> list[float] | None:
+    total = sum(counts)
+    return [c / total for c in counts] if total else None
+
+
+def exhaustion_date(status: Status, profile: list[float], as_of: dt.date) -> dt.date | None:
+    """The day the projected cumulative use first reaches the quota, or None within the year."""
+    if status.limit is None:
+        return None
+    if status.used >= status.limit:
+        return as_of
+    reached = cumulative(profile, as_of)
+    if reached >= 1 or status.projected <= status.limit:
+        return None
+    # From today on, use grows along the profile towards the projected year-end figure.
+    rate = (status.projected - status.used) / (1 - reached)
+    day = as_of
+    while day.year == as_of.year:
+        day += dt.timedelta(days=1)
+        if day.year != as_of.year:
+            break
+        if status.used + rate * (cumulative(profile, day) - reached) >= status.limit:
+            return day
+    return None
+
+
+def quota_status(*, year: int, as_of: dt.date, unit_ids: list[int] | None = None,
+                 categories: list[str] | None = None, with_quota_only: bool = False
+                 ) -> list[Status]:
+    """The status of every (unit, category) that has a quota or any use this year."""
+    categories = categories or list(Category.values)
+    usage = MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lte=year,
+                                        category__in=categories)
+    quotas = Quota.objects.filter(year=year, category__in=categories)
+    if unit_ids is not None:
+        usage, quotas = usage.filter(unit_id__in=unit_ids), quotas.filter(unit_id__in=unit_ids)
+    limits = {(u, c): n for u, c, n in quotas.values_list("unit_id", "category", "limit")}
+
+    this: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
+    last: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
+    history: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
+    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    rows = usage.values_list("unit_id", "category", "year", "month", "counted").iterator(
+        chunk_size=20000)
+    for unit_id, category, y, m, n in rows:
+        key = (unit_id, category)
+        if y == year:
+            this[key][m - 1] += n
+        else:
+            history[key][m - 1] += n
+            peers[category][m - 1] += n
+            if y == year - 1:
+                last[key][m - 1] += n
+
+    linear = _linear(year)
+    peer_profiles = {c: _normalise(v) or linear for c, v in peers.items()}
+    share_year = year_share(as_of) if as_of.year == year else (1.0 if as_of.year > year else 0)
+    keys = set(limits) | ({k for k, v in this.items() if any(v)} if not with_quota_only else set())
+    result = []
+    for key in keys:
+        unit_id, category = key
+        monthly = this[key] if key in this else [0] * 12
+        used = sum(monthly[: as_of.month]) if as_of.year == year else sum(monthly)
+        own = history.get(key)
+        if own and sum(own) >= MIN_HISTORY:
+            profile, source = _normalise(own), "own"
+        elif category in peer_profiles:
+            profile, source = peer_profiles[category], "peers"
+        else:
+            profile, source = linear, "linear"
+        reached = cumulative(profile, as_of) if as_of.year == year else 1.0
+        status = Status(
+            unit_id=unit_id, category=category, year=year, limit=limits.get(key), used=used,
+            monthly=list(monthly), monthly_last=list(last.get(key, [0] * 12)),
+            share_year=share_year, share_profile=reached, profile=source,
+            projected=used / reached if reached > 0 else float(used),
+        )
+        if as_of.year == year:
+            status.exhaustion = exhaustion_date(status, profile, as_of)
+        result.append(status)
+    return result
+
+
+def counted_by_unit(*, unit_ids, year: int, category: str, through_month: int = 12
+                    ) -> dict[int, int]:
+    rows = (MonthlyUsage.objects.filter(unit_id__in=unit_ids, year=year, category=category,
+                                        month__lte=through_month)
+            .values("unit_id").order_by().annotate(n=Sum("counted")))
+    return {r["unit_id"]: r["n"] for r in rows}
