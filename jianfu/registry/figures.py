@@ -11,6 +11,7 @@ the profile of all units in the category ("peers"), and without any history to a
 """
 
 import calendar
+import math
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -94,7 +95,10 @@ def _normalise(counts: list[float]) -> list[float] | None:
 
 
 def exhaustion_date(status: Status, profile: list[float], as_of: dt.date) -> dt.date | None:
-    """The day the projected cumulative use first reaches the quota, or None within the year."""
+    """The day the projected cumulative use first reaches the quota, or None within the year.
+
+    From today on, use grows along the profile towards the projected year-end figure; the profile
+    is linear within a month, so the crossing day is found month by month, then solved for."""
     if status.limit is None:
         return None
     if status.used >= status.limit:
@@ -102,25 +106,32 @@ def exhaustion_date(status: Status, profile: list[float], as_of: dt.date) -> dt.
     reached = cumulative(profile, as_of)
     if reached >= 1 or status.projected <= status.limit:
         return None
-    # From today on, use grows along the profile towards the projected year-end figure.
     rate = (status.projected - status.used) / (1 - reached)
-    day = as_of
-    while day.year == as_of.year:
-        day += dt.timedelta(days=1)
-        if day.year != as_of.year:
-            break
-        if status.used + rate * (cumulative(profile, day) - reached) >= status.limit:
-            return day
+    target = reached + (status.limit - status.used) / rate  # the profile share at the crossing
+    before = sum(profile[: as_of.month - 1])
+    for month in range(as_of.month, 13):
+        share = profile[month - 1]
+        days = calendar.monthrange(as_of.year, month)[1]
+        if share > 0 and before + share >= target - 1e-12:
+            day = math.ceil((target - before) * days / share - 1e-9)
+            return dt.date(as_of.year, month, min(days, max(1, day)))
+        before += share
     return None
 
 
-def quota_status(*, year: int, as_of: dt.date, unit_ids: list[int] | None = None,
-                 categories: list[str] | None = None, with_quota_only: bool = False
-                 ) -> list[Status]:
+def quota_status(
+    *,
+    year: int,
+    as_of: dt.date,
+    unit_ids: list[int] | None = None,
+    categories: list[str] | None = None,
+    with_quota_only: bool = False,
+) -> list[Status]:
     """The status of every (unit, category) that has a quota or any use this year."""
     categories = categories or list(Category.values)
-    usage = MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lte=year,
-                                        category__in=categories)
+    usage = MonthlyUsage.objects.filter(
+        year__gte=year - HISTORY_YEARS, year__lte=year, category__in=categories
+    )
     quotas = Quota.objects.filter(year=year, category__in=categories)
     if unit_ids is not None:
         usage, quotas = usage.filter(unit_id__in=unit_ids), quotas.filter(unit_id__in=unit_ids)
@@ -131,7 +142,8 @@ def quota_status(*, year: int, as_of: dt.date, unit_ids: list[int] | None = None
     history: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
     peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
     rows = usage.values_list("unit_id", "category", "year", "month", "counted").iterator(
-        chunk_size=20000)
+        chunk_size=20000
+    )
     for unit_id, category, y, m, n in rows:
         key = (unit_id, category)
         if y == year:
@@ -160,9 +172,16 @@ def quota_status(*, year: int, as_of: dt.date, unit_ids: list[int] | None = None
             profile, source = linear, "linear"
         reached = cumulative(profile, as_of) if as_of.year == year else 1.0
         status = Status(
-            unit_id=unit_id, category=category, year=year, limit=limits.get(key), used=used,
-            monthly=list(monthly), monthly_last=list(last.get(key, [0] * 12)),
-            share_year=share_year, share_profile=reached, profile=source,
+            unit_id=unit_id,
+            category=category,
+            year=year,
+            limit=limits.get(key),
+            used=used,
+            monthly=list(monthly),
+            monthly_last=list(last.get(key, [0] * 12)),
+            share_year=share_year,
+            share_profile=reached,
+            profile=source,
             projected=used / reached if reached > 0 else float(used),
         )
         if as_of.year == year:
@@ -171,9 +190,15 @@ def quota_status(*, year: int, as_of: dt.date, unit_ids: list[int] | None = None
     return result
 
 
-def counted_by_unit(*, unit_ids, year: int, category: str, through_month: int = 12
-                    ) -> dict[int, int]:
-    rows = (MonthlyUsage.objects.filter(unit_id__in=unit_ids, year=year, category=category,
-                                        month__lte=through_month)
-            .values("unit_id").order_by().annotate(n=Sum("counted")))
+def counted_by_unit(
+    *, unit_ids, year: int, category: str, through_month: int = 12
+) -> dict[int, int]:
+    rows = (
+        MonthlyUsage.objects.filter(
+            unit_id__in=unit_ids, year=year, category=category, month__lte=through_month
+        )
+        .values("unit_id")
+        .order_by()
+        .annotate(n=Sum("counted"))
+    )
     return {r["unit_id"]: r["n"] for r in rows}

@@ -77,7 +77,12 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
             .annotate(y=ExtractYear(date_field), m=ExtractMonth(date_field))
             .values("unit_id", "y", "m")
             .order_by()
-            .annotate(total=Count("pk"), counted=_n(Q(counted=True)), **metrics)
+            # Aliased: several metrics share their name with a model field (pages, …).
+            .annotate(
+                agg_total=Count("pk"),
+                agg_counted=_n(Q(counted=True)),
+                **{f"agg_{k}": v for k, v in metrics.items()},
+            )
         )
         rows.extend(
             MonthlyUsage(
@@ -85,9 +90,9 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
                 year=g["y"],
                 month=g["m"],
                 category=category,
-                total=g["total"],
-                counted=g["counted"],
-                **{k: g[k] for k in metrics},
+                total=g["agg_total"],
+                counted=g["agg_counted"],
+                **{k: g[f"agg_{k}"] for k in metrics},
             )
             for g in grouped
         )
