@@ -11,8 +11,8 @@ the profile of all units in the category ("peers"), and without any history to a
 """
 
 import calendar
-import math
 import datetime as dt
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -161,7 +161,7 @@ def quota_status(
     result = []
     for key in keys:
         unit_id, category = key
-        monthly = this[key] if key in this else [0] * 12
+        monthly = this.get(key, [0] * 12)
         used = sum(monthly[: as_of.month]) if as_of.year == year else sum(monthly)
         own = history.get(key)
         if own and sum(own) >= MIN_HISTORY:
