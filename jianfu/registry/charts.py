@@ -1,0 +1,80 @@
+"""ECharts option objects for the quota pages, built from figures.Status (plain data: the page
+renders them with json_script and static/js/charts.js draws them)."""
+
+import calendar
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from .figures import Status
+
+RED, GREY, BLUE, AMBER = "#a4161a", "#8a8f98", "#1f5f9f", "#d08a00"
+MONTHS = [f"{m}月" for m in range(1, 13)]
+
+
+def _base(legend: list[str]) -> dict:
+    return {
+        "animation": False,
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 28},
+        "legend": {"data": legend, "top": 0},
+        "tooltip": {"trigger": "axis"},
+        "xAxis": {"type": "category", "data": MONTHS},
+        "yAxis": {"type": "value", "minInterval": 1},
+    }
+
+
+def burn_up(status: Status, as_of: dt.date) -> dict:
+    """Cumulative use month by month against the pace line (the quota spread evenly over the
+    year) and the quota itself; the months after today show the projection."""
+    months_gone = as_of.month if as_of.year == status.year else 12
+    running, used = 0, []
+    for m in range(12):
+        running += status.monthly[m]
+        used.append(running if m < months_gone else None)
+    days = 366 if calendar.isleap(status.year) else 365
+    pace, elapsed = [], 0
+    for m in range(1, 13):
+        elapsed += calendar.monthrange(status.year, m)[1]
+        pace.append(round((status.limit or 0) * elapsed / days, 1) if status.limit else None)
+    projected = [None] * 12
+    if months_gone < 12 and status.share_profile > 0:
+        projected[months_gone - 1] = status.used
+        projected[11] = round(status.projected, 1)
+    series = [
+        {"name": _("累计使用"), "type": "line", "data": used, "color": RED, "symbolSize": 6},
+        {
+            "name": _("进度线"),
+            "type": "line",
+            "data": pace,
+            "color": GREY,
+            "lineStyle": {"type": "dashed"},
+            "symbol": "none",
+        },
+        {
+            "name": _("预计"),
+            "type": "line",
+            "data": projected,
+            "color": AMBER,
+            "connectNulls": True,
+            "lineStyle": {"type": "dotted"},
+        },
+    ]
+    option = _base([s["name"] for s in series])
+    if status.limit is not None:
+        series[0]["markLine"] = {
+            "symbol": "none",
+            "data": [{"yAxis": status.limit, "name": _("指标")}],
+            "lineStyle": {"color": RED},
+            "label": {"formatter": _("指标 {c}")},
+        }
+    option["series"] = series
+    return option
+
+
+def monthly_comparison(status: Status) -> dict:
+    option = _base([_("今年"), _("去年同期")])
+    option["series"] = [
+        {"name": _("今年"), "type": "bar", "data": status.monthly, "color": RED},
+        {"name": _("去年同期"), "type": "bar", "data": status.monthly_last, "color": BLUE},
+    ]
+    return option
