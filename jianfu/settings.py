@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jianfu.core",
     "jianfu.registry",
+    "jianfu.signals",
     "jianfu.demo",
 ]
 
@@ -62,7 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "jianfu.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
