@@ -4,11 +4,13 @@ for systems that push data."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from .core.api import auth
 from .core.api import router as core_router
 from .core.errors import DomainError
+from .registry.api import router as registry_router
 
 api = NinjaAPI(
     title="jianfu API",
@@ -21,6 +23,7 @@ api = NinjaAPI(
     docs_decorator=login_required,
 )
 api.add_router("/", core_router)
+api.add_router("/registry", registry_router)
 
 
 @api.exception_handler(DomainError)
@@ -39,4 +42,6 @@ def forbidden(request, exc):
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return api.create_response(request, {"code": "not_found", "detail": "不存在"}, status=404)
+    return api.create_response(
+        request, {"code": "not_found", "detail": str(_("不存在"))}, status=404
+    )

@@ -4,6 +4,7 @@ from .api import api
 
 urlpatterns = [
     path("", include("jianfu.core.urls")),
+    path("registry/", include("jianfu.registry.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,7 +8,10 @@ would start a formula neutralised. Errors name the row and column, in Chinese.
 
 import csv
 import io
+import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -28,7 +31,10 @@ class SheetError:
             where.append(_("第 %(r)s 行") % {"r": self.row})
         if self.column:
             where.append(_("“%(c)s”列") % {"c": self.column})
-        return ("，".join(where) + "：" if where else "") + self.message
+        if not where:
+            return self.message
+        # The separators are translated too: English reads "Row 2, column “Type”: …".
+        return _("%(where)s：%(message)s") % {"where": _("，").join(where), "message": self.message}
 
 
 class ImportFailed(Exception):
@@ -176,14 +182,24 @@ def unneutralise(value):
     return value
 
 
+@dataclass
+class Dropdown:
+    """A drop-down that suggests rather than forbids: other values may be typed (a column that
+    takes several choices in one cell, "乡镇（街道）、村（社区）", offers the common ones)."""
+
+    choices: list[str]
+    strict: bool = False
+
+
 def write_workbook(
     sheets: list[tuple[str, list[str], list[list]]],
     *,
-    dropdowns: dict[tuple[int, str], list[str]] | None = None,
+    dropdowns: dict[tuple[int, str], list[str] | Dropdown] | None = None,
     widths: dict[tuple[int, str], int] | None = None,
 ) -> bytes:
     """sheets: (title, headers, rows); rows may be any iterable (a generator streams).
-    dropdowns: {(sheet index, column letter): choices}. widths: {(sheet index, letter): width}."""
+    dropdowns: {(sheet index, column letter): choices} (a list forbids other values; a
+    Dropdown(strict=False) only suggests). widths: {(sheet index, letter): width}."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -202,11 +218,13 @@ def write_workbook(
         for (sheet_index, letter), choices in (dropdowns or {}).items():
             if sheet_index != index:
                 continue
+            strict = not isinstance(choices, Dropdown) or choices.strict
+            items = choices.choices if isinstance(choices, Dropdown) else choices
             dv = DataValidation(
                 type="list",
-                formula1='"' + ",".join(choices) + '"',
+                formula1='"' + ",".join(items) + '"',
                 allow_blank=True,
-                showErrorMessage=True,
+                showErrorMessage=strict,
                 errorTitle=_("无效的值"),
                 error=_("请从下拉列表中选择。"),
             )
@@ -223,6 +241,28 @@ def write_workbook(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def store_upload(filename: str, data: bytes, digest: str) -> tuple[str, Path | None]:
+    """Keep an imported file under MEDIA_ROOT/imports/<sha256>.<ext>; return (stored_as, the path
+    written now, or None when the same file was already kept — remove it if the import fails)."""
+    ext = Path(filename).suffix.lower().lstrip(".")
+    if ext not in ("xlsx", "xlsm", "xls", "et", "csv", "txt"):
+        ext = "bin"
+    stored_as = f"imports/{digest}.{ext}"
+    target = Path(settings.MEDIA_ROOT) / stored_as
+    if target.exists():
+        return stored_as, None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return stored_as, target
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:

@@ -103,7 +103,8 @@ class TokenForm(forms.Form):
         from . import permissions
 
         self.fields["scopes"].choices = [
-            (c, f"{CATALOGUE[c]}（{c}）") for c in sorted(permissions.TOKEN_GRANTABLE)
+            (c, _("%(label)s（%(code)s）") % {"label": CATALOGUE[c], "code": c})
+            for c in sorted(permissions.TOKEN_GRANTABLE)
         ]
 
 

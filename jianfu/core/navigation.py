@@ -16,6 +16,17 @@ class Entry:
     perm: str | None  # None: every signed-in account
     icon: str
     section: str = ""
+    # Other pages under this entry: URL names, or prefixes ending in "_". A "<x>_list" entry
+    # covers every "<x>_…" page by default.
+    also: tuple[str, ...] = ()
+
+    def covers(self, current: str | None) -> bool:
+        if not current:
+            return False
+        names = (self.url_name, *self.also)
+        if self.url_name.endswith("_list"):
+            names += (self.url_name.removesuffix("list"),)
+        return any(current == n or (n.endswith("_") and current.startswith(n)) for n in names)
 
 
 ENTRIES: list[Entry] = [
@@ -49,8 +60,7 @@ def context(request):
             "url": reverse(e.url_name),
             "icon": e.icon,
             "section": e.section,
-            "active": current == e.url_name
-            or (current or "").startswith(e.url_name.split("_")[0] + "_"),
+            "active": e.covers(current),
         }
         for e in ENTRIES
         if e.perm is None or e.perm in s.perms

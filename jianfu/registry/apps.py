@@ -37,3 +37,40 @@ class RegistryConfig(AppConfig):
             },
             token={"registry.record:view", "registry.record:edit"},
         )
+        self._navigation()
+
+    def _navigation(self):
+        from jianfu.core.navigation import Entry, register
+
+        section = _("登记与指标")
+        register(
+            Entry(
+                _("发文登记"), "document_list", "registry.record:view", "file-earmark-text", section
+            ),
+            Entry(_("会议登记"), "meeting_list", "registry.record:view", "people-fill", section),
+            Entry(
+                _("督查检查考核"),
+                "inspection_list",
+                "registry.record:view",
+                "clipboard-check",
+                section,
+            ),
+            Entry(
+                _("指标进度"),
+                "quota_overview",
+                "registry.quota:view",
+                "graph-up-arrow",
+                section,
+                also=("quota_unit",),
+            ),
+            Entry(
+                _("硬性指标"),
+                "quota_settings",
+                "registry.quota:view",
+                "speedometer2",
+                section,
+                also=("quota_cell", "quota_bulk", "quota_import", "quota_template"),
+            ),
+            Entry(_("计数规则"), "counting_rules", "registry.record:view", "calculator", section),
+            before="account_list",
+        )

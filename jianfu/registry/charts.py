@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from .figures import Status
 
 RED, GREY, BLUE, AMBER = "#a4161a", "#8a8f98", "#1f5f9f", "#d08a00"
-MONTHS = [f"{m}月" for m in range(1, 13)]
+
+
+def months() -> list[str]:
+    return [_("%(m)s月") % {"m": m} for m in range(1, 13)]
 
 
 def _base(legend: list[str]) -> dict:
@@ -18,7 +21,7 @@ def _base(legend: list[str]) -> dict:
         "grid": {"left": 48, "right": 16, "top": 36, "bottom": 28},
         "legend": {"data": legend, "top": 0},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": MONTHS},
+        "xAxis": {"type": "category", "data": months()},
         "yAxis": {"type": "value", "minInterval": 1},
     }
 

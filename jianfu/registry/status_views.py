@@ -105,7 +105,9 @@ def unit_status(request, pk):
                 "burn": charts.burn_up(st, as_of),
                 "months_id": f"months-{value}",
                 "months": charts.monthly_comparison(st),
-                "months_table": list(zip(charts.MONTHS, st.monthly, st.monthly_last, strict=True)),
+                "months_table": list(
+                    zip(charts.months(), st.monthly, st.monthly_last, strict=True)
+                ),
             }
         )
     return render(

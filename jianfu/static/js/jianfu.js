@@ -5,6 +5,8 @@
    <select data-autosubmit>                submits its form on change (forms without htmx)
    <button data-copy-target="#id"          copies the text (or value) of #id to the clipboard
            data-copied-label="已复制">
+   <datalist id="x" data-for="id_a"        suggests its options in the box #id_a
+             data-multi-for="id_b">        …and in #id_b, a box of several names separated by 、
 */
 (function () {
   "use strict";
@@ -109,5 +111,83 @@
     if (el.matches && el.matches("input[data-select-on-focus]")) {
       el.select();
     }
+  });
+  // Unit suggestions. A box of one unit gets the datalist as it is. A box of several units
+  // separated by 、 gets a datalist of its own whose options are what is typed so far followed by
+  // each remaining name, so the browser suggests the next name too.
+  var SEPARATOR = /[\u3001,\uff0c;\uff1b\s]+/;
+
+  function lastSeparator(value) {
+    for (var i = value.length - 1; i >= 0; i--) {
+      if (SEPARATOR.test(value.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  function wireMultiUnitBox(list, input) {
+    if (input.getAttribute("data-multi-wired")) {
+      return;
+    }
+    input.setAttribute("data-multi-wired", "1");
+    var own = document.createElement("datalist");
+    own.id = input.id + "-options";
+    list.parentNode.appendChild(own);
+    input.setAttribute("list", own.id);
+    input.setAttribute("autocomplete", "off");
+    var options = Array.prototype.map.call(list.options, function (o) {
+      return { value: o.value, label: o.textContent };
+    });
+    function refresh() {
+      var value = input.value;
+      var cut = lastSeparator(value);
+      var prefix = cut >= 0 ? value.slice(0, cut + 1) : "";
+      var typed = value.slice(cut + 1).trim();
+      var chosen = {};
+      prefix.split(SEPARATOR).forEach(function (name) { chosen[name] = true; });
+      own.textContent = "";
+      var shown = 0;
+      for (var i = 0; i < options.length && shown < 60; i++) {
+        var o = options[i];
+        if (chosen[o.value] || (typed && o.value.indexOf(typed) < 0 && o.label.indexOf(typed) < 0)) {
+          continue;
+        }
+        var option = document.createElement("option");
+        option.value = prefix + o.value;
+        option.textContent = o.label;
+        own.appendChild(option);
+        shown++;
+      }
+    }
+    input.addEventListener("input", refresh);
+    input.addEventListener("focus", refresh);
+  }
+
+  function wireUnitLists(root) {
+    if (!root.querySelectorAll) {
+      return;
+    }
+    var lists = root.querySelectorAll("datalist[data-for], datalist[data-multi-for]");
+    Array.prototype.forEach.call(lists, function (list) {
+      (list.getAttribute("data-for") || "").split(/\s+/).forEach(function (id) {
+        var input = id && document.getElementById(id);
+        if (input && !input.disabled && input.tagName === "INPUT") {
+          input.setAttribute("list", list.id);
+          input.setAttribute("autocomplete", "off");
+        }
+      });
+      (list.getAttribute("data-multi-for") || "").split(/\s+/).forEach(function (id) {
+        var input = id && document.getElementById(id);
+        if (input && input.tagName === "INPUT") {
+          wireMultiUnitBox(list, input);
+        }
+      });
+    });
+  }
+
+  wireUnitLists(document);
+  document.addEventListener("htmx:load", function (event) {
+    wireUnitLists(event.target);
   });
 })();

@@ -1,0 +1,428 @@
+"""The registries' API, for OA systems and the browser.
+
+Pushes are idempotent on (unit, external_id): `PUT /registry/documents/{external_id}?unit=<code>`
+creates the record the first time and updates it on every later call, so a retry never
+duplicates. A token bound to a county reaches that county and the units below it; any other unit
+answers 404, as if it did not exist.
+"""
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from jianfu.core import clock, scope
+from jianfu.core.errors import DomainError
+from jianfu.core.models import Unit
+
+from . import queries, services
+from .models import (
+    Category,
+    Document,
+    DocumentKind,
+    Inspection,
+    InspectionKind,
+    InspectionMethod,
+    Level,
+    Meeting,
+    MeetingForm,
+    MeetingLevel,
+)
+
+router = Router(tags=["registry"])
+
+UNIT_QUERY = "单位代码；不填为令牌（或账户）所在单位"
+
+
+# --- Schemas ------------------------------------------------------------------------------------
+
+
+class RecordOut(Schema):
+    id: int = Field(..., description="平台内编号")
+    unit: str = Field(..., description="单位代码")
+    unit_name: str = Field(..., description="单位名称")
+    external_id: str = Field(..., description="外部系统编号（推送方自己的主键）")
+    title: str = Field(..., description="标题或名称")
+    counted: bool = Field(..., description="是否计入硬性指标（由计数规则决定）")
+    created_at: dt.datetime = Field(..., description="登记时间")
+    updated_at: dt.datetime = Field(..., description="最近修改时间")
+
+    @staticmethod
+    def resolve_unit(obj):
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_unit_name(obj):
+        return obj.unit.name
+
+
+class DocumentFields(Schema):
+    title: str = Field(..., max_length=300, description="标题")
+    number: str = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
+    issued_on: dt.date = Field(..., description="发文日期")
+    kind: DocumentKind = Field(
+        ...,
+        description="文件类型：red_header 红头文件，white_header 白头文件，notice 办公室（部门）"
+        "通知，joint 联合发文，workgroup 工作群通知",
+    )
+    co_issuers: list[str] = Field([], description="联合发文单位代码（联合发文只计入牵头单位）")
+    addressed_levels: list[Level] = Field(
+        [],
+        description="发至层级：county 县级，department 市直部门，township 乡镇（街道），"
+        "village 村（社区），school 学校，enterprise 企业",
+    )
+    assigns_work: bool = Field(False, description="是否向基层布置工作")
+    pages: int = Field(0, ge=0, description="页数")
+    characters: int = Field(0, ge=0, description="字数")
+    full_text: str = Field("", description="正文（可选）")
+
+
+class DocumentPost(DocumentFields):
+    unit: str | None = Field(None, description=UNIT_QUERY)
+    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+
+
+class DocumentOut(RecordOut):
+    number: str = Field(..., description="文号")
+    issued_on: dt.date = Field(..., description="发文日期")
+    kind: str = Field(..., description="文件类型")
+    co_issuers: list[str] = Field(..., description="联合发文单位代码")
+    addressed_levels: list[str] = Field(..., description="发至层级")
+    reaches_grassroots: bool = Field(..., description="是否发至基层（由发至层级得出）")
+    assigns_work: bool = Field(..., description="是否向基层布置工作")
+    pages: int = Field(..., description="页数")
+    characters: int = Field(..., description="字数")
+
+    @staticmethod
+    def resolve_co_issuers(obj):
+        return [u.code for u in obj.co_issuers.all()]
+
+
+class DocumentDetail(DocumentOut):
+    full_text: str = Field(..., description="正文")
+
+
+class MeetingFields(Schema):
+    title: str = Field(..., max_length=300, description="会议名称")
+    held_on: dt.date = Field(..., description="会议日期")
+    starts_at: dt.time | None = Field(None, description="开始时间")
+    ends_at: dt.time | None = Field(None, description="结束时间（须晚于开始时间）")
+    level: MeetingLevel = Field(
+        ..., description="会议层级：city 市级，county 县级，department 部门，township 乡镇级"
+    )
+    form: MeetingForm = Field(
+        ..., description="会议形式：in_person 现场会议，video 视频会议，merged 合并召开（两会合一）"
+    )
+    merged_with: str | None = Field(
+        None,
+        description="合并召开时，本会议并入的同一单位另一会议的外部系统编号（并入者不再计数）",
+    )
+    attend_levels: list[Level] = Field([], description="要求参会的层级")
+    grassroots_attendees: int = Field(0, ge=0, description="基层参会人数")
+
+
+class MeetingPost(MeetingFields):
+    unit: str | None = Field(None, description=UNIT_QUERY)
+    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+
+
+class MeetingOut(RecordOut):
+    held_on: dt.date = Field(..., description="会议日期")
+    starts_at: dt.time | None = Field(None, description="开始时间")
+    ends_at: dt.time | None = Field(None, description="结束时间")
+    level: str = Field(..., description="会议层级")
+    form: str = Field(..., description="会议形式")
+    merged_with_id: int | None = Field(None, description="并入的会议（平台内编号）")
+    attend_levels: list[str] = Field(..., description="要求参会的层级")
+    grassroots_required: bool = Field(..., description="是否要求基层参会")
+    grassroots_attendees: int = Field(..., description="基层参会人数")
+
+
+class InspectionFields(Schema):
+    title: str = Field(..., max_length=300, description="名称")
+    kind: InspectionKind = Field(
+        ..., description="类别：supervision 督查，check 检查，assessment 考核"
+    )
+    method: InspectionMethod = Field(
+        ..., description="方式：on_site 实地，phone 电话，materials 书面材料，online 网络平台"
+    )
+    targets: list[str] = Field([], description="被检查单位代码")
+    starts_on: dt.date = Field(..., description="开始日期")
+    ends_on: dt.date = Field(..., description="结束日期（不早于开始日期）")
+    in_plan: bool = Field(True, description="是否列入年度计划")
+    forms_demanded: int = Field(0, ge=0, description="要求被检查单位报送的表格、材料数")
+
+
+class InspectionPost(InspectionFields):
+    unit: str | None = Field(None, description=UNIT_QUERY)
+    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+
+
+class InspectionOut(RecordOut):
+    kind: str = Field(..., description="类别")
+    method: str = Field(..., description="方式")
+    targets: list[str] = Field(..., description="被检查单位代码")
+    starts_on: dt.date = Field(..., description="开始日期")
+    ends_on: dt.date = Field(..., description="结束日期")
+    in_plan: bool = Field(..., description="是否列入年度计划")
+    forms_demanded: int = Field(..., description="要求报送的表格、材料数")
+
+    @staticmethod
+    def resolve_targets(obj):
+        return [u.code for u in obj.targets.all()]
+
+
+class RecordFilters(Schema):
+    unit: str | None = Field(None, description="单位代码（只看该单位）")
+    subtree: bool = Field(False, description="含该单位的下级单位")
+    year: int | None = Field(None, description="年度")
+    month_from: int | None = Field(None, ge=1, le=12, description="起始月（含）")
+    month_to: int | None = Field(None, ge=1, le=12, description="截止月（含）")
+    kind: str = Field("", description="发文的文件类型，或督查检查考核的类别")
+    form: str = Field("", description="会议形式")
+    level: str = Field("", description="会议层级")
+    method: str = Field("", description="督查检查考核的方式")
+    counted: bool | None = Field(None, description="是否计入指标")
+    grassroots: bool | None = Field(None, description="是否涉及基层")
+    in_plan: bool | None = Field(None, description="是否列入年度计划（督查检查考核）")
+    q: str = Field("", description="标题、文号或外部系统编号")
+    sort: str = Field("-date", description="date 日期从旧到新，-date 从新到旧")
+
+
+class QuotaOut(Schema):
+    unit: str = Field(..., description="单位代码")
+    unit_name: str = Field(..., description="单位名称")
+    year: int = Field(..., description="年度")
+    category: str = Field(
+        ..., description="类别：document 发文，meeting 会议，inspection 督查检查考核"
+    )
+    limit: int = Field(..., description="指标（全年上限）")
+    used: int = Field(..., description="本年度已计入数")
+
+
+class QuotaPage(Schema):
+    items: list[QuotaOut]
+    count: int
+
+
+class Error(Schema):
+    code: str
+    detail: str
+    field: str | None = None
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _unit(who, code: str | None) -> Unit:
+    """The unit named by code within the principal's scope (its home unit when none); 404
+    outside it."""
+    s = scope.scope_of(who)
+    qs = Unit.objects.filter(s.units_q())
+    unit = qs.filter(code=code.strip()).first() if code else qs.filter(pk=s.unit_id).first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _units(who, codes: list[str], field: str) -> list[Unit]:
+    codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    found = {u.code: u for u in Unit.objects.filter(scope.scope_of(who).units_q(), code__in=codes)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise DomainError(
+            "unknown_unit",
+            _("在您的范围内找不到单位：%(c)s") % {"c": "、".join(missing)},
+            field=field,
+        )
+    return [found[c] for c in codes]
+
+
+def _record_by_key(who, model, key: str, unit: str | None, perm: str):
+    """By external id when `unit` is given (or for writes), else by the platform's id. Outside
+    the principal's units 404 first, then 403 without `perm` (as scope.get_for)."""
+    if unit is not None:
+        owner = _unit(who, unit)
+        obj = model.objects.filter(unit=owner, external_id=key).select_related("unit").first()
+        if obj is None:
+            raise Http404
+        scope.require(who, perm)
+        return obj
+    return scope.get_for(model.objects.select_related("unit"), who, key, perm=perm)
+
+
+def _fields(model, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
+    data = payload.dict(exclude={"unit", "external_id"})
+    co_units = None
+    if model is Document:
+        co_units = _units(who, data.pop("co_issuers"), "co_issuers")
+        data["kind"] = str(data["kind"])
+        data["addressed_levels"] = [str(v) for v in data["addressed_levels"]]
+    elif model is Inspection:
+        co_units = _units(who, data.pop("targets"), "targets")
+        data["kind"], data["method"] = str(data["kind"]), str(data["method"])
+    else:
+        merged = data.pop("merged_with")
+        data["merged_with_id"] = None
+        if merged and data["form"] == MeetingForm.MERGED:
+            other = Meeting.objects.filter(unit=unit, external_id=merged).first()
+            if other is None:
+                raise DomainError(
+                    "unknown_meeting",
+                    _("找不到本单位外部系统编号为“%(e)s”的会议。") % {"e": merged},
+                    field="merged_with",
+                )
+            data["merged_with_id"] = other.pk
+        data["level"], data["form"] = str(data["level"]), str(data["form"])
+        data["attend_levels"] = [str(v) for v in data["attend_levels"]]
+    return data, co_units
+
+
+def _upsert(request, model, unit_code: str | None, external_id: str, payload):
+    who = request.auth
+    unit = _unit(who, unit_code)  # 404 outside the principal's units, before any 403
+    scope.require(who, "registry.record:edit")
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 80:
+        raise DomainError(
+            "bad_external_id", _("外部系统编号须为 1 到 80 个字符。"), field="external_id"
+        )
+    fields, co_units = _fields(model, who, unit, payload)
+    for attempt in range(2):
+        existing = model.objects.filter(unit=unit, external_id=external_id).first()
+        if existing is not None:
+            obj = services.record_update(existing, by=who, co_units=co_units, **fields)
+            return 200, _reload(model, obj.pk)
+        try:
+            obj = services.record_create(
+                model,
+                by=who,
+                unit=unit,
+                co_units=co_units or (),
+                external_id=external_id,
+                **fields,
+            )
+        except DomainError as e:
+            # A concurrent push of the same record won the race: update what it created.
+            if e.code != "duplicate" or attempt:
+                raise
+            continue
+        return 201, _reload(model, obj.pk)
+    raise AssertionError("unreachable")
+
+
+def _reload(model, pk):
+    return queries.with_co_units(model.objects.select_related("unit").filter(pk=pk)).get()
+
+
+# --- Endpoints ----------------------------------------------------------------------------------
+
+SPECS = [
+    # (path, model, code, noun, Fields, Post, Out, Detail)
+    ("documents", Document, "document", "发文", DocumentFields, DocumentPost, DocumentOut,
+     DocumentDetail),
+    ("meetings", Meeting, "meeting", "会议", MeetingFields, MeetingPost, MeetingOut, MeetingOut),
+    ("inspections", Inspection, "inspection", "督查检查考核", InspectionFields, InspectionPost,
+     InspectionOut, InspectionOut),
+]  # fmt: skip
+
+
+def _register(path, model, code, noun, fields_schema, post_schema, out_schema, detail_schema):
+    @router.get(
+        f"/{path}",
+        response=list[out_schema],
+        summary=f"{noun}列表（范围内，可筛选）",
+        operation_id=f"registry_{code}_list",
+    )
+    @paginate(PageNumberPagination, page_size=100)
+    def list_records(request, filters: Query[RecordFilters]) -> QuerySet:
+        who = request.auth
+        f = queries.RecordFilter(**filters.dict(exclude={"unit"}))
+        if filters.unit:
+            f.unit = _unit(who, filters.unit)
+        return queries.with_co_units(queries.records_for(who, model, f))
+
+    @router.get(
+        f"/{path}/{{key}}",
+        response=detail_schema,
+        summary=f"{noun}详情",
+        description="给出 unit 时按外部系统编号查找，否则 key 为平台内编号。",
+        operation_id=f"registry_{code}_detail",
+    )
+    def detail(request, key: str, unit: str | None = None):
+        obj = _record_by_key(request.auth, model, key, unit, "registry.record:view")
+        return _reload(model, obj.pk)
+
+    @router.put(
+        f"/{path}/{{key}}",
+        response={200: detail_schema, 201: detail_schema, 400: Error, 404: Error},
+        summary=f"推送{noun}（按单位和外部系统编号幂等：首次新增，之后更新）",
+        description=f"key 为外部系统编号；unit 为{UNIT_QUERY}。重复推送不会产生重复记录。",
+        operation_id=f"registry_{code}_put",
+    )
+    def put(request, key: str, payload: fields_schema, unit: str | None = None):
+        status, obj = _upsert(request, model, unit, key, payload)
+        return Status(status, obj)
+
+    @router.post(
+        f"/{path}",
+        response={200: detail_schema, 201: detail_schema, 400: Error, 404: Error},
+        summary=f"推送{noun}（外部系统编号在请求体中，幂等）",
+        operation_id=f"registry_{code}_post",
+    )
+    def post(request, payload: post_schema):
+        status, obj = _upsert(request, model, payload.unit, payload.external_id, payload)
+        return Status(status, obj)
+
+    @router.delete(
+        f"/{path}/{{key}}",
+        response={204: None, 404: Error},
+        summary=f"删除{noun}（按单位和外部系统编号）",
+        operation_id=f"registry_{code}_delete",
+    )
+    def delete(request, key: str, unit: str | None = None):
+        obj = _record_by_key(request.auth, model, key, unit or "", "registry.record:edit")
+        services.record_delete(obj, by=request.auth)
+        return Status(204, None)
+
+
+for _spec in SPECS:
+    _register(*_spec)
+
+
+@router.get(
+    "/quotas", response=QuotaPage, summary="硬性指标（范围内）", operation_id="registry_quotas"
+)
+def quota_list(
+    request,
+    year: int | None = None,
+    category: Category | None = None,
+    unit: str | None = None,
+    page: int = 1,
+    page_size: int = 100,
+):
+    who = request.auth
+    page, page_size = max(1, page), min(max(1, page_size), 1000)
+    year = year or clock.today().year
+    owner = _unit(who, unit) if unit else None
+    qs = queries.quotas_for(who, year=year, category=str(category or ""), unit=owner)
+    count = qs.count()
+    quotas = list(qs[(page - 1) * page_size : page * page_size])
+    used = queries.counted_by_category({q.unit_id for q in quotas}, year)
+    return {
+        "count": count,
+        "items": [
+            {
+                "unit": q.unit.code,
+                "unit_name": q.unit.name,
+                "year": q.year,
+                "category": q.category,
+                "limit": q.limit,
+                "used": used.get((q.unit_id, q.category), 0),
+            }
+            for q in quotas
+        ],
+    }

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import status_views, views
+
+urlpatterns = [
+    path("status/", status_views.overview, name="quota_overview"),
+    path("status/<int:pk>/", status_views.unit_status, name="quota_unit"),
+    path("quotas/", views.quota_list, name="quota_settings"),
+    path("quotas/cell/", views.quota_cell, name="quota_cell"),
+    path("quotas/bulk/", views.quota_bulk, name="quota_bulk"),
+    path("quotas/import/", views.quota_import, name="quota_import"),
+    path("quotas/template.xlsx", views.quota_template, name="quota_template"),
+    path("counting/", views.counting_rules, name="counting_rules"),
+]
+
+# The three registries share their views; the URL names carry the kind ("document_list", …).
+for code, prefix in (
+    ("document", "documents"),
+    ("meeting", "meetings"),
+    ("inspection", "inspections"),
+):
+    kind = {"kind": code}
+    urlpatterns += [
+        path(f"{prefix}/", views.record_list, kind, name=f"{code}_list"),
+        path(f"{prefix}/new/", views.record_create, kind, name=f"{code}_create"),
+        path(f"{prefix}/import/", views.record_import, kind, name=f"{code}_import"),
+        path(f"{prefix}/export.xlsx", views.record_export, kind, name=f"{code}_export"),
+        path(f"{prefix}/template.xlsx", views.record_template, kind, name=f"{code}_template"),
+        path(f"{prefix}/counting/", views.counting_preview, kind, name=f"{code}_counting"),
+        path(f"{prefix}/<int:pk>/", views.record_detail, kind, name=f"{code}_detail"),
+        path(f"{prefix}/<int:pk>/edit/", views.record_edit, kind, name=f"{code}_edit"),
+        path(f"{prefix}/<int:pk>/delete/", views.record_delete, kind, name=f"{code}_delete"),
+    ]

@@ -1,0 +1,752 @@
+"""Pages of the registries (documents, meetings, inspections), the quota settings and the counting
+rules.
+
+Thin: every record is reached through scope.get_for (404 outside the account's units, 403 without
+the code), lists through queries.records_for, and every write goes through services.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from jianfu.core import audit, clock, excel, runtime, scope
+from jianfu.core import services as core_services
+from jianfu.core.errors import DomainError
+from jianfu.core.forms import UploadForm
+from jianfu.core.models import Unit, UnitKind
+
+from . import counting, queries, services
+from .forms import (
+    FORM_OF,
+    UNIT_SELECT_LIMIT,
+    QuotaBulkForm,
+    QuotaCellForm,
+    RecordFilterForm,
+    unit_label,
+)
+from .models import (
+    Category,
+    Document,
+    DocumentKind,
+    Inspection,
+    InspectionKind,
+    InspectionMethod,
+    Level,
+    Meeting,
+    MeetingForm,
+    MeetingLevel,
+)
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Kind:
+    code: str  # the importers' and audit's name: "document", "meeting", "inspection"
+    model: type
+    title: str  # the registry's page title
+    noun: str
+    icon: str
+    co_field: str | None = None
+    co_label: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"{self.code}_list"
+
+    @property
+    def names(self) -> dict[str, str]:
+        """URL names for the templates: {% url k.names.create %}."""
+        actions = ("list", "create", "import", "export", "template", "counting", "detail")
+        return {a: f"{self.code}_{a}" for a in actions + ("edit", "delete")}
+
+
+KINDS = {
+    "document": Kind(
+        "document",
+        Document,
+        gettext_lazy("发文登记"),
+        gettext_lazy("发文"),
+        "file-earmark-text",
+        "co_issuers",
+        gettext_lazy("联合发文单位"),
+    ),
+    "meeting": Kind(
+        "meeting", Meeting, gettext_lazy("会议登记"), gettext_lazy("会议"), "people-fill"
+    ),
+    "inspection": Kind(
+        "inspection",
+        Inspection,
+        gettext_lazy("督查检查考核"),
+        gettext_lazy("督查检查考核"),
+        "clipboard-check",
+        "targets",
+        gettext_lazy("被检查单位"),
+    ),
+}
+KIND_OF_MODEL = {k.model: k for k in KINDS.values()}
+
+
+def _kind(code: str) -> Kind:
+    try:
+        return KINDS[code]
+    except KeyError:
+        raise Http404 from None
+
+
+def _record(request, k: Kind, pk, perm="registry.record:view"):
+    return scope.get_for(k.model.objects.select_related("unit"), request.user, pk, perm=perm)
+
+
+def _apply_error(form, error: DomainError):
+    field = error.field
+    if field == "merged_with_id":
+        field = "merged_with"
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+class _Paginator(Paginator):
+    """A paginator given the count it would otherwise query again."""
+
+    def __init__(self, object_list, per_page, count):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+# --- Lists --------------------------------------------------------------------------------------
+
+
+def _filter_form(request, k: Kind) -> RecordFilterForm:
+    return RecordFilterForm(
+        request.GET,
+        model=k.model,
+        units=queries.units_with_records(request.user, k.model, limit=UNIT_SELECT_LIMIT),
+        years=queries.years_with_records(request.user, k.model),
+    )
+
+
+@login_required
+def record_list(request, kind):
+    k = _kind(kind)
+    s = scope.require(request.user, "registry.record:view")
+    form = _filter_form(request, k)
+    filters = form.filters()
+    records = queries.records_for(request.user, k.model, filters)
+    totals = queries.totals_for(request.user, k.model, filters, records)
+    page = _Paginator(queries.with_co_units(records), PER_PAGE, totals["n"]).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "k": k,
+        "form": form,
+        "page": page,
+        "totals": totals,
+        "sort": filters.sort,
+        "can_edit": s.can("registry.record:edit"),
+    }
+    if request.htmx and request.htmx.target == "record-rows":
+        return render(request, "registry/record_list.html#rows", context)
+    return render(request, "registry/record_list.html", context)
+
+
+@login_required
+def record_export(request, kind):
+    from . import importers
+
+    k = _kind(kind)
+    scope.require(request.user, "registry.record:view")
+    records = queries.records_for(request.user, k.model, _filter_form(request, k).filters())
+    data = importers.export_records(k.code, records, by=request.user)  # audited there
+    return excel.xlsx_response(data, f"{k.title}_{clock.today():%Y%m%d}.xlsx")
+
+
+@login_required
+def record_template(request, kind):
+    from . import importers
+
+    k = _kind(kind)
+    scope.require(request.user, "registry.record:edit")
+    return excel.xlsx_response(
+        importers.template(k.code), _("%(t)s导入模板") % {"t": k.noun} + ".xlsx"
+    )
+
+
+@login_required
+def record_import(request, kind):
+    k = _kind(kind)
+    scope.require(request.user, "registry.record:edit")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        from . import importers
+
+        upload = form.cleaned_data["file"]
+        try:
+            record = importers.import_records(
+                k.code,
+                by=request.user,
+                filename=upload.name,
+                data=excel.read_upload(upload),
+                unit=request.user.home_unit,
+            )
+        except excel.ImportFailed as e:
+            errors = e.errors
+        except DomainError as e:
+            errors = [excel.SheetError(None, None, str(e.message))]
+        else:
+            messages.success(
+                request,
+                _("导入完成：新增 %(c)s 条，更新 %(u)s 条。")
+                % {"c": record.created, "u": record.updated},
+            )
+            return redirect(k.url)
+    notes = [
+        _("请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"),
+        _(
+            "单位填写单位代码或名称，须在您的范围内；同名单位请填写代码。未填单位的行记为本单位（%(u)s）。"
+        )
+        % {"u": request.user.home_unit.name if request.user.home_unit else "—"},
+        _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
+        _("是否计入指标由计数规则决定，文件中不必填写。"),
+    ]
+    if k.model is Document:
+        notes.append(_("同一单位的文号不能重复；红头文件须填写文号。"))
+    return render(
+        request,
+        "registry/import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": _("导入%(n)s") % {"n": k.noun},
+            "back_url": reverse(k.url),
+            "back_title": k.title,
+            "template_url": reverse(k.names["template"]),
+            "notes": notes,
+        },
+        status=400 if errors else 200,
+    )
+
+
+# --- One record ---------------------------------------------------------------------------------
+
+CHOICES_OF = {
+    "kind": {**dict(DocumentKind.choices), **dict(InspectionKind.choices)},
+    "form": dict(MeetingForm.choices),
+    "level": dict(MeetingLevel.choices),
+    "method": dict(InspectionMethod.choices),
+}
+LEVELS = dict(Level.choices)
+
+
+def _display(model, name: str, value) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if name.endswith("_levels") and isinstance(value, list):
+        return "、".join(str(LEVELS.get(v, v)) for v in value)
+    if name in CHOICES_OF:
+        choices = dict(model._meta.get_field(name).choices or ())
+        return str(choices.get(value, value))
+    if name == "merged_with_id":
+        return f"#{value}"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _label(model, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+DETAIL_FIELDS = {
+    Document: (
+        "number",
+        "issued_on",
+        "kind",
+        "assigns_work",
+        "addressed_levels",
+        "reaches_grassroots",
+        "pages",
+        "characters",
+    ),
+    Meeting: (
+        "held_on",
+        "starts_at",
+        "ends_at",
+        "level",
+        "form",
+        "attend_levels",
+        "grassroots_required",
+        "grassroots_attendees",
+    ),
+    Inspection: ("kind", "method", "starts_on", "ends_on", "in_plan", "forms_demanded"),
+}
+
+
+def _field_order(model, name: str) -> int:
+    names = [f.name for f in model._meta.get_fields()]
+    name = name.removesuffix("_id")
+    return names.index(name) if name in names else len(names)
+
+
+def _history(obj) -> list[dict]:
+    model, rows = type(obj), []
+    for entry in queries.history(obj):
+        changes = []
+        for name, pair in sorted(entry.changes.items(), key=lambda kv: _field_order(model, kv[0])):
+            before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            if entry.code.endswith(".created") and after in (None, "", [], 0, False):
+                continue
+            changes.append(
+                (_label(model, name), _display(model, name, before), _display(model, name, after))
+            )
+        rows.append(
+            {
+                "entry": entry,
+                "sentence": audit.sentence(entry.code),
+                "changes": changes,
+                "created": entry.code.endswith(".created"),
+            }
+        )
+    return rows
+
+
+@login_required
+def record_detail(request, kind, pk):
+    k = _kind(kind)
+    obj = _record(request, k, pk)
+    counts, reason = queries.verdict_of(obj, counting.Rules.current())
+    model = k.model
+    rows = [(_label(model, n), _display(model, n, getattr(obj, n))) for n in DETAIL_FIELDS[model]]
+    co_units = list(getattr(obj, k.co_field).order_by("path")) if k.co_field else []
+    return render(
+        request,
+        "registry/record_detail.html",
+        {
+            "k": k,
+            "obj": obj,
+            "rows": rows,
+            "co_units": co_units,
+            "counts_now": counts,
+            "reason": reason,
+            "merged_with": obj.merged_with if model is Meeting else None,
+            "import_record": obj.import_record,
+            "history": _history(obj),
+            "can_edit": scope.can(request.user, "registry.record:edit"),
+        },
+    )
+
+
+def _save(request, k: Kind, form, obj=None):
+    """Run the service; on a DomainError put it on its field and return None."""
+    try:
+        if obj is None:
+            return services.record_create(
+                k.model,
+                by=request.user,
+                unit=form.unit,
+                co_units=form.co_units,
+                **form.service_fields(),
+            )
+        return services.record_update(
+            obj,
+            by=request.user,
+            co_units=form.co_units if k.co_field else None,
+            **form.service_fields(),
+        )
+    except DomainError as e:
+        _apply_error(form, e)
+        return None
+
+
+def _form_page(request, k: Kind, form, obj=None, status=200):
+    model = k.model
+    rules = counting.Rules.current()
+    return render(
+        request,
+        "registry/record_form.html",
+        {
+            "k": k,
+            "form": form,
+            "obj": obj,
+            "rule_rows": queries.rule_table(model, rules),
+            "verdict": _verdict_from(model, form, rules),
+            "unit_options": _unit_options(form.issuers),
+            "title": (_("修改%(n)s") if obj else _("登记%(n)s")) % {"n": k.noun},
+        },
+        status=status,
+    )
+
+
+def _unit_options(units) -> list[tuple[str, str]]:
+    """Datalist options: the name, or "name（code）" where the name is not unique."""
+    seen: dict[str, int] = {}
+    for u in units:
+        seen[u.name] = seen.get(u.name, 0) + 1
+    return [
+        (u.name if seen[u.name] == 1 else unit_label(u), f"{u.code} · {u.get_kind_display()}")
+        for u in units
+    ]
+
+
+@login_required
+def record_create(request, kind):
+    k = _kind(kind)
+    scope.require(request.user, "registry.record:edit")
+    form = FORM_OF[k.model](request.POST or None, principal=request.user)
+    if request.method == "POST" and form.is_valid():
+        obj = _save(request, k, form)
+        if obj is not None:
+            messages.success(request, _("已登记“%(t)s”。") % {"t": obj.title})
+            if "again" in request.POST:
+                return redirect(f"{k.code}_create")
+            return redirect(f"{k.code}_detail", pk=obj.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return _form_page(request, k, form, status=status)
+
+
+@login_required
+def record_edit(request, kind, pk):
+    k = _kind(kind)
+    obj = _record(request, k, pk, "registry.record:edit")
+    form = FORM_OF[k.model](request.POST or None, principal=request.user, instance=obj)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(request, k, form, obj)
+        if saved is not None:
+            messages.success(request, _("已保存。"))
+            return redirect(f"{k.code}_detail", pk=obj.pk)
+    status = 400 if form.is_bound and form.errors else 200
+    return _form_page(request, k, form, obj, status=status)
+
+
+@login_required
+def record_delete(request, kind, pk):
+    k = _kind(kind)
+    obj = _record(request, k, pk, "registry.record:edit")
+    if request.method == "POST":
+        title = obj.title
+        services.record_delete(obj, by=request.user)
+        messages.success(request, _("已删除“%(t)s”。") % {"t": title})
+        return redirect(k.url)
+    return render(request, "registry/record_delete.html", {"k": k, "obj": obj})
+
+
+def _verdict_from(model, form, rules) -> tuple[bool, str] | None:
+    """Whether the record, as typed so far, would count (None until the deciding fields are
+    filled)."""
+    data = form.data if form.is_bound else None
+    value = (lambda name: data.get(name)) if data is not None else form.initial.get
+    if model is Document:
+        kind = value("kind")
+        if kind not in DocumentKind.values:
+            return None
+        assigns = value("assigns_work")
+        return queries.document_verdict(kind, assigns in (True, "on", "1", "true"), rules)
+    if model is Meeting:
+        form_value = value("form")
+        if form_value not in MeetingForm.values:
+            return None
+        return queries.meeting_verdict(form_value, bool(value("merged_with")), rules)
+    return queries.inspection_verdict()
+
+
+@login_required
+def counting_preview(request, kind):
+    """The verdict beside the form, refreshed by htmx as the person fills it in."""
+    k = _kind(kind)
+    scope.require(request.user, "registry.record:edit")
+    form = FORM_OF[k.model](request.GET, principal=request.user, issuers=[])
+    verdict = _verdict_from(k.model, form, counting.Rules.current())
+    return render(request, "registry/record_form.html#verdict", {"verdict": verdict, "k": k})
+
+
+# --- Quotas -------------------------------------------------------------------------------------
+
+KIND_GROUPS = {
+    "main": (UnitKind.COUNTY, UnitKind.DEPARTMENT),
+    "county": (UnitKind.COUNTY,),
+    "department": (UnitKind.DEPARTMENT,),
+    "county_department": (UnitKind.COUNTY_DEPARTMENT,),
+    "township": (UnitKind.TOWNSHIP,),
+}
+KIND_GROUP_LABELS = [
+    ("main", gettext_lazy("县（市、区）和市直单位")),
+    ("county", gettext_lazy("县（市、区）")),
+    ("department", gettext_lazy("市直单位")),
+    ("county_department", gettext_lazy("县直部门")),
+    ("township", gettext_lazy("乡镇（街道）")),
+]
+
+
+def _year(value, default: int) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+def _cell(unit, category, year, quotas, last, used, **extra) -> dict:
+    quota = quotas.get((unit.pk, category))
+    limit = quota.limit if quota else None
+    n = used.get((unit.pk, category), 0)
+    return {
+        "unit": unit,
+        "category": category,
+        "label": Category(category).label,
+        "year": year,
+        "limit": limit,
+        "last": last.get((unit.pk, category), 0),
+        "used": n,
+        "over": limit is not None and n > limit,
+        **extra,
+    }
+
+
+@login_required
+def quota_list(request):
+    s = scope.require(request.user, "registry.quota:view")
+    this_year = clock.today().year
+    year = _year(request.GET.get("year"), this_year)
+    group = request.GET.get("kinds", "main")
+    if group not in KIND_GROUPS:
+        group = "main"
+    q = request.GET.get("q", "").strip()
+    units = queries.quota_units(request.user, KIND_GROUPS[group], q)
+    page = Paginator(units, 100).get_page(request.GET.get("page"))
+    ids = [u.pk for u in page]
+    quotas = queries.quotas_of(ids, year)
+    last = queries.counted_by_category(ids, year - 1, follow_predecessors=True)
+    used = queries.counted_by_category(ids, year)
+    rows = [
+        {"unit": u, "cells": [_cell(u, c, year, quotas, last, used) for c in Category.values]}
+        for u in page
+    ]
+    can_set = s.can("registry.quota:set")
+    return render(
+        request,
+        "registry/quota_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "year": year,
+            "years": list(range(this_year + 1, this_year - 4, -1)),
+            "group": group,
+            "groups": KIND_GROUP_LABELS,
+            "q": q,
+            "categories": Category.choices,
+            "can_set": can_set,
+            "bulk": QuotaBulkForm(initial={"year": year, "category": "all", "units": "both"})
+            if can_set
+            else None,
+        },
+    )
+
+
+def _back_to_quotas(request, year) -> str:
+    params = {"year": year}
+    for key in ("kinds", "q", "page"):
+        if request.POST.get(key):
+            params[key] = request.POST[key]
+    return reverse("quota_settings") + "?" + urlencode(params)
+
+
+@login_required
+@require_POST
+def quota_cell(request):
+    """One cell of the quota table: htmx posts it and swaps the cell; without JS the page
+    reloads."""
+    scope.require(request.user, "registry.quota:set")
+    form = QuotaCellForm(request.POST)
+    if not form.is_valid() and set(form.errors) - {"limit"}:
+        return HttpResponseBadRequest()
+    d = form.cleaned_data
+    unit = scope.get_for(Unit, request.user, d["unit"], perm="registry.quota:set", unit_field=None)
+    error, saved = None, False
+    if form.has_error("limit"):
+        error = _("指标须为不小于 0 的整数。")
+    else:
+        try:
+            services.quota_set(
+                by=request.user, unit=unit, year=d["year"], category=d["category"], limit=d["limit"]
+            )
+            saved = True
+        except DomainError as e:
+            error = str(e.message)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(_back_to_quotas(request, d["year"]))
+    ids = [unit.pk]
+    cell = _cell(
+        unit,
+        d["category"],
+        d["year"],
+        queries.quotas_of(ids, d["year"]),
+        queries.counted_by_category(ids, d["year"] - 1, follow_predecessors=True),
+        queries.counted_by_category(ids, d["year"]),
+        saved=saved,
+        error=error,
+        typed=request.POST.get("limit", ""),
+    )
+    return render(request, "registry/quota_list.html#cell", {"cell": cell, "can_set": True})
+
+
+@login_required
+@require_POST
+def quota_bulk(request):
+    s = scope.require(request.user, "registry.quota:set")
+    form = QuotaBulkForm(request.POST)
+    year = _year(request.POST.get("year"), clock.today().year)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect(_back_to_quotas(request, year))
+    d = form.cleaned_data
+    kinds = {
+        "county": [UnitKind.COUNTY],
+        "department": [UnitKind.DEPARTMENT],
+        "both": [UnitKind.COUNTY, UnitKind.DEPARTMENT],
+    }[d["units"]]
+    units = list(Unit.objects.filter(s.units_q(), kind__in=kinds, valid_until__isnull=True))
+    categories = Category.values if d["category"] == "all" else [d["category"]]
+    try:
+        with transaction.atomic():
+            for category in categories:
+                services.quotas_from_last_year(
+                    by=request.user,
+                    units=units,
+                    year=d["year"],
+                    category=category,
+                    cut_pct=float(d["cut_pct"]),
+                )
+    except DomainError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(
+            request,
+            _("已按 %(y)s 年实际压减 %(p)s%% 设定 %(n)s 个单位的 %(y2)s 年指标。")
+            % {"y": d["year"] - 1, "p": _pct(d["cut_pct"]), "n": len(units), "y2": d["year"]},
+        )
+    return redirect(_back_to_quotas(request, d["year"]))
+
+
+def _pct(value) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+@login_required
+def quota_import(request):
+    scope.require(request.user, "registry.quota:set")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        from . import importers
+
+        upload = form.cleaned_data["file"]
+        try:
+            importers.import_quotas(
+                by=request.user, filename=upload.name, data=excel.read_upload(upload)
+            )
+        except excel.ImportFailed as e:
+            errors = e.errors
+        except DomainError as e:
+            errors = [excel.SheetError(None, None, str(e.message))]
+        else:
+            messages.success(request, _("指标导入完成。"))
+            return redirect("quota_settings")
+    return render(
+        request,
+        "registry/import.html",
+        {
+            "form": form,
+            "errors": errors,
+            "title": _("导入硬性指标"),
+            "back_url": reverse("quota_settings"),
+            "back_title": _("硬性指标"),
+            "template_url": reverse("quota_template"),
+            "notes": [
+                _("请下载导入模板填写，第一行为列名，不要改动列名。"),
+                _("单位填写单位代码或名称，须在您的范围内。"),
+                _("已有的指标将被文件中的数值替换；每次修改都记入审计日志。"),
+            ],
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def quota_template(request):
+    from . import importers
+
+    scope.require(request.user, "registry.quota:set")
+    return excel.xlsx_response(importers.quota_template(), _("硬性指标导入模板") + ".xlsx")
+
+
+# --- Counting rules -----------------------------------------------------------------------------
+
+
+@login_required
+def counting_rules(request):
+    s = scope.scope_of(request.user)
+    if not (s.can("registry.record:view") or s.can("registry.quota:view")):
+        scope.require(request.user, "registry.record:view")
+    can_edit = s.can("core.setting:business")
+    error = None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("只有市委办可以修改计数规则。"))
+        key = request.POST.get("key", "")
+        if key not in counting.KEYS:
+            return HttpResponseBadRequest()
+        try:
+            changed = _counting_update(request.user, key, request.POST.get("value"))
+        except DomainError as e:
+            error = str(e.message)
+        else:
+            if changed:
+                messages.success(request, _("计数规则已修改，正在按新规则重新计算全部登记记录。"))
+            return redirect("counting_rules")
+    values = runtime.get_many(counting.KEYS)
+    rules = counting.Rules.current()
+    return render(
+        request,
+        "registry/counting_rules.html",
+        {
+            "fixed": counting.FIXED_RULES,
+            "settings": [(runtime.DEFINITIONS[key], values[key]) for key in counting.KEYS],
+            "tables": [(kk.noun, queries.rule_table(kk.model, rules)) for kk in KINDS.values()],
+            "can_edit": can_edit,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _counting_update(by, key: str, value) -> bool:
+    """Change one counting rule; when it changed, recount every record after the commit."""
+    from .tasks import recompute_counted_task
+
+    with transaction.atomic():
+        before = runtime.get(key)
+        core_services.setting_update(by=by, key=key, value=value)
+        changed = runtime.get(key) != before
+        if changed:
+            transaction.on_commit(recompute_counted_task.enqueue)
+    return changed
