@@ -1,0 +1,18 @@
+"""Signals demo extension: once the registry's demo data are in (that extension runs first, as
+registry is installed before signals), run every rule once so the demo inbox is populated."""
+
+from jianfu.demo.generator import DemoContext, register
+
+from . import runner
+from .models import Signal, SignalStatus
+
+
+def _count() -> dict[str, int]:
+    return {"预警（待研判）": Signal.objects.filter(status=SignalStatus.OPEN).count()}
+
+
+@register(count=_count)
+def signals(ctx: DemoContext) -> dict[str, int]:
+    unit_ids = [u.pk for kind in ("county", "department") for u in ctx.units[kind]]
+    report = runner.run(as_of=ctx.as_of, unit_ids=unit_ids)
+    return {"预警（待研判）": report.summary()["raised"]}

@@ -1,0 +1,236 @@
+"""How a signal's stored evidence reads on the page: labels on the keys, units on the numbers, the
+monthly series as small tables with a bar chart (inline SVG: no script, no inline style, so the
+strict Content-Security-Policy holds), the records that raised it, the thresholds in force."""
+
+from django.apps import apps
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from jianfu.core import runtime, scope
+
+from .models import Signal, SignalStatus
+from .rules import RULES
+from .rules.base import FIGURES, SERIES, UNIT_SUFFIX
+
+RECORDS_SHOWN = 15
+THIS_YEAR_FILL = "#a4161a"
+LAST_YEAR_FILL = "#adb5bd"
+
+
+def rule_label(code: str) -> str:
+    rule = RULES.get(code)
+    return str(rule.label) if rule else code
+
+
+def subject_label(code: str, subject: str) -> str:
+    rule = RULES.get(code)
+    if not subject:
+        return ""
+    return str(rule.subjects.get(subject, subject)) if rule else subject
+
+
+def headline(signal: Signal, evidence: dict | None = None) -> str:
+    rule = RULES.get(signal.rule)
+    if rule is None:
+        return ""
+    return rule.headline(signal.subject, evidence if evidence is not None else signal.evidence)
+
+
+def decorate(signals) -> list[Signal]:
+    """Put the labels and the one-line finding on each row of a list."""
+    rows = list(signals)
+    for s in rows:
+        s.rule_label = rule_label(s.rule)
+        s.subject_label = subject_label(s.rule, s.subject)
+        s.headline = headline(s)
+    return rows
+
+
+def shown(signal: Signal) -> tuple[dict, dict]:
+    """The evidence and thresholds the page shows: as frozen at confirmation, or the latest."""
+    if signal.status == SignalStatus.CONFIRMED and signal.frozen:
+        return signal.frozen.get("evidence", {}), signal.frozen.get("threshold", {})
+    return signal.evidence, signal.threshold
+
+
+def format_value(value, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "pp":
+        return _("%(v)s 个百分点") % {"v": f"{value:+.1f}"}
+    if unit == "ratio":
+        return f"{value:.2f}"
+    if unit == "date":
+        return str(value)
+    if unit == "months":
+        return _("1–%(m)s 月") % {"m": value}
+    if isinstance(value, float):
+        value = f"{value:,.0f}" if unit == "count" else f"{value:,.1f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    suffix = UNIT_SUFFIX.get(unit, "")
+    return f"{value} {suffix}".strip()
+
+
+def figures(evidence: dict) -> list[tuple[str, str]]:
+    out = []
+    for f in evidence.get("figures", []):
+        label = str(FIGURES.get(f["key"], f["key"]))
+        if "%(m)s" in label:
+            label = label % {"m": evidence.get("early_months", "")}
+        out.append((label, format_value(f["value"], f.get("unit", "count"))))
+    return out
+
+
+def series_tables(evidence: dict) -> list[dict]:
+    return [_table(s) for s in evidence.get("series", [])]
+
+
+def _table(s: dict) -> dict:
+    months = s.get("months", 12)
+    rows = [
+        {
+            "year": r["year"],
+            "cells": ["—" if v is None else v for v in r["values"][:months]],
+            "total": sum(v for v in r["values"][:months] if v is not None),
+        }
+        for r in s.get("rows", [])
+    ]
+    return {
+        "label": str(SERIES.get(s["key"], s["key"])),
+        "months": list(range(1, months + 1)),
+        "rows": rows,
+        "chart": _chart(s.get("rows", []), months),
+    }
+
+
+def _chart(rows: list[dict], months: int) -> dict:
+    """Grouped bars, this year first (red) and last year (grey), one group per month."""
+    height, top, group = 80, 6, 64
+    peak = max([v or 0 for r in rows for v in r["values"][:months]] + [1])
+    width = months * group
+    bar = (group - 8) / max(1, len(rows))
+    bars = []
+    for i, r in enumerate(rows):
+        fill = THIS_YEAR_FILL if i == 0 else LAST_YEAR_FILL
+        for m, v in enumerate(r["values"][:months]):
+            h = (v or 0) / peak * (height - top)
+            bars.append(
+                {
+                    "x": round(m * group + 4 + i * bar, 1),
+                    "y": round(height - h, 1),
+                    "w": round(bar - 1, 1),
+                    "h": round(h, 1),
+                    "fill": fill,
+                    "title": _("%(y)s年%(m)s月：%(v)s") % {"y": r["year"], "m": m + 1, "v": v},
+                }
+            )
+    legend = [
+        {"year": r["year"], "fill": THIS_YEAR_FILL if i == 0 else LAST_YEAR_FILL}
+        for i, r in enumerate(rows)
+    ]
+    labels = [{"x": m * group + group / 2, "text": m + 1} for m in range(months)]
+    return {
+        "width": width,
+        "height": height + 18,
+        "base": height,
+        "bars": bars,
+        "labels": labels,
+        "legend": legend,
+    }
+
+
+def thresholds(threshold: dict) -> list[dict]:
+    rows = []
+    for key, value in threshold.items():
+        d = runtime.DEFINITIONS.get(key)
+        rows.append(
+            {
+                "label": str(d.label) if d else key,
+                "help": str(d.help) if d else "",
+                "value": value,
+            }
+        )
+    return rows
+
+
+DATE_FIELD = {"document": "issued_on", "meeting": "held_on", "inspection": "starts_on"}
+
+
+def records(signal: Signal, evidence: dict, user) -> dict | None:
+    """The registry records behind the signal (those in the user's scope), with links to their
+    pages and to the registry's list of them where the registry has those pages."""
+    ref = evidence.get("records")
+    if not ref or not ref.get("ids") or not scope.can(user, "registry.record:view"):
+        return None
+    app_label, model_name = ref["model"].split(".")
+    model = apps.get_model(app_label, model_name)
+    ids = ref["ids"][:RECORDS_SHOWN]
+    qs = scope.visible(model.objects.filter(pk__in=ids), user, perm="registry.record:view")
+    date_field = DATE_FIELD.get(model_name)
+    found = {o.pk: o for o in qs}
+    link = _detail_url_name(model_name)
+    rows = []
+    for pk in ids:
+        obj = found.get(pk)
+        if obj is None:
+            continue
+        rows.append(
+            {
+                "pk": pk,
+                "title": obj.title,
+                "date": getattr(obj, date_field, None) if date_field else None,
+                "detail": _record_detail(obj),
+                "url": reverse(link, args=[pk]) if link else None,
+            }
+        )
+    return {
+        "label": str(model._meta.verbose_name),
+        "rows": rows,
+        "count": ref.get("count", len(ref["ids"])),
+        "shown": len(rows),
+        "list_url": _list_url(model_name, signal, evidence),
+    }
+
+
+# Narrower filters of the registry's list where one filter matches the records of the signal.
+LIST_FILTERS = {
+    ("inspection_plan", ""): {"in_plan": "0"},
+    ("gaming", "video_grassroots"): {"form": "video", "grassroots": "1"},
+}
+
+
+def _list_url(model_name: str, signal: Signal, evidence: dict) -> str | None:
+    try:
+        url = reverse(f"{model_name}_list")
+    except NoReverseMatch:
+        return None
+    last_month = (evidence.get("compared") or evidence.get("as_of") or "")[-5:-3]
+    query = {"unit": signal.unit_id, "year": signal.period[:4], "month_from": 1}
+    if last_month.isdigit():
+        query["month_to"] = int(last_month)
+    query.update(LIST_FILTERS.get((signal.rule, signal.subject), {}))
+    return f"{url}?{urlencode(query)}"
+
+
+def _record_detail(obj) -> str:
+    if hasattr(obj, "number"):
+        return " ".join(x for x in (obj.number, str(obj.get_kind_display())) if x)
+    if hasattr(obj, "method"):
+        return f"{obj.get_kind_display()} · {obj.get_method_display()}"
+    if hasattr(obj, "form"):
+        return str(obj.get_form_display())
+    return ""
+
+
+def _detail_url_name(model_name: str) -> str | None:
+    for name in (f"{model_name}_detail", f"registry:{model_name}_detail"):
+        try:
+            reverse(name, args=[1])
+        except NoReverseMatch:
+            continue
+        return name
+    return None

@@ -1,0 +1,141 @@
+"""The signal inbox and a signal's page, with the office's triage (confirm, dismiss).
+
+Thin: every signal is reached through scope.get_for (404 outside the account's units, 403 without
+the code); writes go through services. Nothing here runs a rule: rules run in the worker.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jianfu.core import scope
+from jianfu.core.errors import DomainError
+
+from . import display, queries, services
+from .forms import ConfirmForm, DismissForm
+from .models import Severity, Signal, SignalStatus
+from .rules import RULES
+
+PER_PAGE = 50
+STATUS_TABS = [("open", SignalStatus.OPEN.label)] + [
+    (s.value, s.label) for s in SignalStatus if s != SignalStatus.OPEN
+]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def signal_list(request):
+    scope.require(request.user, "signals.signal:view")
+    g = request.GET
+    status = g.get("status", "open")
+    if status not in SignalStatus.values and status != "all":
+        status = "open"
+    filters = {
+        "rule": g.get("rule", "") if g.get("rule", "") in RULES else "",
+        "severity": _int(g.get("severity")) if _int(g.get("severity")) in Severity.values else None,
+        "unit_id": _int(g.get("unit")),
+        "period": g.get("period", "").strip()[:24],
+    }
+    order = "newest" if g.get("order") == "newest" else "severity"
+    filtered = queries.inbox(request.user, **filters)
+    counts = queries.status_counts(filtered)
+    signals = queries.inbox(
+        request.user, status="" if status == "all" else status, order=order, **filters
+    )
+    page = Paginator(signals, PER_PAGE).get_page(g.get("page"))
+    page.object_list = display.decorate(page.object_list)
+    context = {
+        "page": page,
+        "status": status,
+        "tabs": [(code, label, counts.get(code, 0)) for code, label in STATUS_TABS]
+        + [("all", _("全部"), counts["all"])],
+        "filters": filters,
+        "order": order,
+        "rules": [(code, r.label) for code, r in RULES.items()],
+        "severities": Severity.choices,
+        "choices": queries.filter_choices(request.user),
+        "can_settings": scope.can(request.user, "core.setting:view"),
+    }
+    if request.htmx and request.htmx.target == "signal-rows":
+        return render(request, "signals/signal_list.html#rows", context)
+    return render(request, "signals/signal_list.html", context)
+
+
+def _signal(request, pk, perm="signals.signal:view") -> Signal:
+    return scope.get_for(
+        Signal.objects.select_related("unit", "decided_by"), request.user, pk, perm=perm
+    )
+
+
+def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, status=200):
+    evidence, threshold = display.shown(signal)
+    rule = RULES.get(signal.rule)
+    can_triage = signal.is_open and scope.can(request.user, "signals.signal:triage")
+    context = {
+        "signal": signal,
+        "rule_label": display.rule_label(signal.rule),
+        "subject_label": display.subject_label(signal.rule, signal.subject),
+        "sentence": rule.describe(threshold) if rule else "",
+        "headline": display.headline(signal, evidence),
+        "compared": evidence.get("compared", ""),
+        "as_of": evidence.get("as_of", ""),
+        "figures": display.figures(evidence),
+        "tables": display.series_tables(evidence),
+        "records": display.records(signal, evidence, request.user),
+        "thresholds": display.thresholds(threshold),
+        "frozen": signal.status == SignalStatus.CONFIRMED and bool(signal.frozen),
+        "events": signal.events.select_related("by").order_by("-at", "-pk"),
+        "can_triage": can_triage,
+        "can_settings": scope.can(request.user, "core.setting:view"),
+        "confirm_form": confirm_form or ConfirmForm(),
+        "dismiss_form": dismiss_form or DismissForm(),
+    }
+    return render(request, "signals/signal_detail.html", context, status=status)
+
+
+@login_required
+def signal_detail(request, pk):
+    return _detail(request, _signal(request, pk))
+
+
+@login_required
+@require_POST
+def signal_confirm(request, pk):
+    signal = _signal(request, pk, "signals.signal:triage")
+    form = ConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.signal_confirm(by=request.user, signal=signal, note=form.cleaned_data["note"])
+        except DomainError as e:
+            form.add_error(None, str(e.message))
+        else:
+            messages.success(request, _("预警已确认。"))
+            return redirect("signal_detail", pk=signal.pk)
+    return _detail(request, signal, confirm_form=form, status=400)
+
+
+@login_required
+@require_POST
+def signal_dismiss(request, pk):
+    signal = _signal(request, pk, "signals.signal:triage")
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.signal_dismiss(
+                by=request.user, signal=signal, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as e:
+            form.add_error("reason" if e.field == "reason" else None, str(e.message))
+        else:
+            messages.success(request, _("预警已排除。"))
+            return redirect("signal_detail", pk=signal.pk)
+    return _detail(request, signal, dismiss_form=form, status=400)
