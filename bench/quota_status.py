@@ -139,7 +139,8 @@ def build_rollup_and_quotas() -> None:
 
 if not Unit.objects.exists():
     with transaction.atomic():
-        generator.load(size="province", seed=2025)
+        # The tree and accounts only: this bench builds its own registry data.
+        generator.load(size="province", seed=2025, with_extensions=False)
 if not Document.objects.exists():
     with transaction.atomic():
         build()

@@ -26,7 +26,7 @@ from jianfu.demo import generator  # noqa: E402
 
 if not Unit.objects.exists():
     t = time.perf_counter()
-    generator.load(size="province", seed=2025)
+    generator.load(size="province", seed=2025, with_extensions=False)
     print(f"built the province tree in {time.perf_counter() - t:.1f} s")
 
 print(f"database: {vendor}; units: {Unit.objects.count()}")

@@ -518,6 +518,7 @@ def setting_list(request):
             "value": request.POST.get("value") if d.key in errors else values[d.key],
             "error": errors.get(d.key),
             "editable": s.can(f"core.setting:{d.group}"),
+            "is_bool": d.kind is bool,
         }
         for d in runtime.DEFINITIONS.values()
         if s.can(f"core.setting:{d.group}") or s.can("core.setting:view")

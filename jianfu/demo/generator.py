@@ -482,6 +482,7 @@ def populate(
     as_of: dt.date | str | None = None,
     *,
     username_prefix: str = "",
+    with_extensions: bool = True,
 ) -> dict[str, int]:
     """Write a build into the database, beside whatever roots are already there, run the
     extensions, and audit the load once. Returns the counts. `load()` is what users call;
@@ -515,7 +516,7 @@ def populate(
         )
         ctx.counts.update(plan_counts(nodes))
         ctx.add_accounts(build_accounts(nodes, seed))
-        for ext in extensions():
+        for ext in extensions() if with_extensions else []:
             ctx.rng = random.Random(f"{seed}:{ext.name}")
             ctx.counts.update(ext.build(ctx) or {})
         counts = dict(ctx.counts)
@@ -544,7 +545,11 @@ def counts() -> dict[str, int]:
 
 
 def load(
-    size: str = "city", seed: int = 2025, as_of: dt.date | str | None = None
+    size: str = "city",
+    seed: int = 2025,
+    as_of: dt.date | str | None = None,
+    *,
+    with_extensions: bool = True,
 ) -> dict[str, int]:
     """Build the demo unless the database already holds units; either way return the counts.
 
@@ -554,7 +559,7 @@ def load(
     with transaction.atomic():
         if demo_exists():
             return counts()
-        return populate(size, seed, as_of)
+        return populate(size, seed, as_of, with_extensions=with_extensions)
 
 
 def loaded_info() -> dict | None:

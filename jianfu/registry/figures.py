@@ -155,6 +155,10 @@ def quota_status(
                 last[key][m - 1] += n
 
     linear = _linear(year)
+    if unit_ids is not None:
+        # The fallback profile is the same for every unit whatever the page or job asks for:
+        # it pools all units, not just the ones requested.
+        peers = _peer_history(year, categories)
     peer_profiles = {c: _normalise(v) or linear for c, v in peers.items()}
     share_year = year_share(as_of) if as_of.year == year else (1.0 if as_of.year > year else 0)
     keys = set(limits) | ({k for k, v in this.items() if any(v)} if not with_quota_only else set())
@@ -188,6 +192,21 @@ def quota_status(
             status.exhaustion = exhaustion_date(status, profile, as_of)
         result.append(status)
     return result
+
+
+def _peer_history(year: int, categories: list[str]) -> dict[str, list[int]]:
+    rows = (
+        MonthlyUsage.objects.filter(
+            year__gte=year - HISTORY_YEARS, year__lt=year, category__in=categories
+        )
+        .values_list("category", "month")
+        .order_by()
+        .annotate(n=Sum("counted"))
+    )
+    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    for category, month, n in rows:
+        peers[category][month - 1] += n or 0
+    return peers
 
 
 def counted_by_unit(

@@ -6,7 +6,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, scope
+from jianfu.core import audit, events, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
@@ -167,6 +167,7 @@ def record_create(model, *, by, unit: Unit, co_units=(), **fields):
         ) from e
     _set_co_units(obj, co_units)
     _touch_rollup(model, {(unit.pk, _year(obj))})
+    events.data_changed("registry", unit_ids=[unit.pk])
     audit.record(
         f"jianfu.registry.{CODE_OF[model]}.created",
         actor=by,
@@ -206,6 +207,7 @@ def record_update(obj, *, by, co_units=None, **fields):
     if co_units is not None:
         _set_co_units(obj, co_units)
     _touch_rollup(model, {(obj.unit_id, old_year), (obj.unit_id, _year(obj))})
+    events.data_changed("registry", unit_ids=[obj.unit_id])
     changes = audit.diff(before, audit.snapshot(obj, FIELDS_OF[model]))
     if changes or co_units is not None:
         audit.record(
@@ -223,6 +225,7 @@ def record_delete(obj, *, by) -> None:
     pk, unit_id, year = obj.pk, obj.unit_id, _year(obj)
     obj.delete()
     _touch_rollup(model, {(unit_id, year)})
+    events.data_changed("registry", unit_ids=[unit_id])
     audit.record(
         f"jianfu.registry.{CODE_OF[model]}.deleted",
         actor=by,

@@ -17,9 +17,15 @@ def run_rules_after_import(import_id: int | None = None, unit_ids: list[int] | N
     """The rules for the units an import (or any write the registry announced) touched."""
     from . import runner
 
+    from jianfu.core import clock
+    from jianfu.core.models import ImportRecord
+
     if not unit_ids:
         return {}
-    return runner.run(unit_ids=list(unit_ids)).summary()
+    summary = runner.run(unit_ids=list(unit_ids)).summary()
+    if import_id is not None:
+        ImportRecord.objects.filter(pk=import_id).update(processed_at=clock.now())
+    return summary
 
 
 @task()
