@@ -6,8 +6,11 @@ city 测试市 (T)
 └── department 市教育局 (TD01)
 
 office, leader, discipline, sysadmin, secadmin, auditor: home unit the city
-contact_a: county A; contact_b: county B (must see nothing of A); reporter: village 甲一村
+contact_a: county A; contact_b: county B (must see nothing of A); reporter: village 甲一村, a sample
+point of county A
 """
+
+import datetime as dt
 
 import pytest
 from django.contrib.auth.hashers import make_password
@@ -48,6 +51,16 @@ def build_city():
             home_unit=Unit.objects.get(code=code),
         )
         RoleGrant.objects.bulk_create([RoleGrant(user=user, role=r) for r in roles])
+    # 甲一村 is a monitoring sample point of county A, reported by `reporter`.
+    from jianfu.monitoring.models import SamplePoint
+
+    point = SamplePoint.objects.create(
+        unit=Unit.objects.get(code="TA0101"),
+        county=Unit.objects.get(code="TA"),
+        kind="village",
+        since=dt.date(2023, 1, 1),
+    )
+    point.reporters.set([User.objects.get(username="reporter")])
 
 
 @pytest.fixture(scope="session")

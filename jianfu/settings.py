@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jianfu.core",
     "jianfu.registry",
+    "jianfu.monitoring",
     "jianfu.signals",
     "jianfu.demo",
 ]
