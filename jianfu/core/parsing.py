@@ -122,13 +122,14 @@ def parse_year(value, *, earliest: int = 2000, latest: int = 2100) -> int | None
     """A year: 2025, "2025", "2025年", "２０２５年度"; a date gives its year."""
     if isinstance(value, dt.date):
         return value.year
+    cell = value
     if isinstance(value, str):
         text = half_width(normalise_text(value)).removesuffix("年度").removesuffix("年")
         value = text.strip()
     try:
         year = parse_int(value)
     except ParseError:
-        raise ParseError(_("“%(v)s”不是有效的年度。") % {"v": _shown(value)}) from None
+        raise ParseError(_("“%(v)s”不是有效的年度。") % {"v": _shown(cell)}) from None
     if year is not None and not earliest <= year <= latest:
         raise ParseError(
             _("年度“%(v)s”超出范围（%(a)s—%(b)s）。") % {"v": year, "a": earliest, "b": latest}
@@ -205,14 +206,16 @@ def parse_date(
         else:
             raise _date_error(value)
     if earliest is not None and day < earliest or latest is not None and day > latest:
-        raise ParseError(
-            _("日期“%(v)s”超出合理范围（%(a)s 至 %(b)s）。")
-            % {
-                "v": day.isoformat(),
-                "a": earliest.isoformat() if earliest else "",
-                "b": latest.isoformat() if latest else "",
-            }
-        )
+        shown = day.isoformat()
+        if isinstance(value, int | float | str) and normalise_text(value) != shown:
+            shown = f"{_shown(value)}”即“{shown}"  # what was typed, and the date it means
+        if earliest is not None and latest is not None:
+            span = _("%(a)s 至 %(b)s") % {"a": earliest.isoformat(), "b": latest.isoformat()}
+        elif earliest is not None:
+            span = _("不早于 %(a)s") % {"a": earliest.isoformat()}
+        else:
+            span = _("不晚于 %(b)s") % {"b": latest.isoformat()}
+        raise ParseError(_("日期“%(v)s”超出合理范围（%(span)s）。") % {"v": shown, "span": span})
     return day
 
 
@@ -229,6 +232,7 @@ def _compact_date(text: str, value) -> dt.date:
 _TIME_COLON = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.\d+)?)?$")
 _TIME_CN = re.compile(r"^(\d{1,2})[时点](?:(\d{1,2})分?|(半))?(?:(\d{1,2})秒)?$")
 _TIME_IN_DATETIME = re.compile(r"^\S+[T ](\d{1,2}:\d{2}(?::\d{2})?)$")  # "2025-03-05 09:30"
+_FRACTION = re.compile(r"^0?\.\d+$")
 _HALF_DAY = {"上午": 0, "早上": 0, "凌晨": 0, "中午": 12, "下午": 12, "晚上": 12}
 
 
@@ -265,6 +269,8 @@ def parse_time(value) -> dt.time | None:
     text = half_width(normalise_text(value))
     if not text:
         return None
+    if _FRACTION.match(text):  # a day fraction written out as text (CSV)
+        return parse_time(float(text))
     tail = _TIME_IN_DATETIME.match(text)
     text = (tail.group(1) if tail else text).replace(" ", "")
     shift = None
