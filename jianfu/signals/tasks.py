@@ -15,10 +15,10 @@ NIGHTLY_AT = dt.time(2, 0)
 @task()
 def run_rules_after_import(import_id: int | None = None, unit_ids: list[int] | None = None) -> dict:
     """The rules for the units an import (or any write the registry announced) touched."""
-    from . import runner
-
     from jianfu.core import clock
     from jianfu.core.models import ImportRecord
+
+    from . import runner
 
     if not unit_ids:
         return {}
