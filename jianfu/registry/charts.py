@@ -26,25 +26,29 @@ def _base(legend: list[str]) -> dict:
     }
 
 
-def burn_up(status: Status, as_of: dt.date) -> dict:
-    """Cumulative use month by month against the pace line (the quota spread evenly over the
-    year) and the quota itself; the months after today show the projection."""
+def burn_down(status: Status, as_of: dt.date) -> dict:
+    """What is left of the quota at each month end against the pace line (the quota spent evenly
+    over the year); after today, the projection. Without a quota there is nothing to burn down,
+    so the chart shows cumulative use instead."""
     months_gone = as_of.month if as_of.year == status.year else 12
-    running, used = 0, []
+    base = status.limit if status.limit is not None else 0
+    sign = -1 if status.limit is not None else 1  # left = quota - use; else plain use
+    running, actual = 0, []
     for m in range(12):
         running += status.monthly[m]
-        used.append(running if m < months_gone else None)
+        actual.append(base + sign * running if m < months_gone else None)
     days = 366 if calendar.isleap(status.year) else 365
     pace, elapsed = [], 0
     for m in range(1, 13):
         elapsed += calendar.monthrange(status.year, m)[1]
-        pace.append(round((status.limit or 0) * elapsed / days, 1) if status.limit else None)
+        pace.append(round(status.limit * (1 - elapsed / days), 1) if status.limit else None)
     projected = [None] * 12
     if months_gone < 12 and status.share_profile > 0:
-        projected[months_gone - 1] = status.used
-        projected[11] = round(status.projected, 1)
+        projected[months_gone - 1] = base + sign * status.used
+        projected[11] = round(base + sign * status.projected, 1)
+    label = _("剩余指标") if status.limit is not None else _("累计使用")
     series = [
-        {"name": _("累计使用"), "type": "line", "data": used, "color": RED, "symbolSize": 6},
+        {"name": label, "type": "line", "data": actual, "color": RED, "symbolSize": 6},
         {
             "name": _("进度线"),
             "type": "line",
@@ -63,12 +67,14 @@ def burn_up(status: Status, as_of: dt.date) -> dict:
         },
     ]
     option = _base([s["name"] for s in series])
+    option["yAxis"]["name"] = label
     if status.limit is not None:
+        # Zero is where the quota runs out.
         series[0]["markLine"] = {
             "symbol": "none",
-            "data": [{"yAxis": status.limit, "name": _("指标")}],
+            "data": [{"yAxis": 0, "name": _("用尽")}],
             "lineStyle": {"color": RED},
-            "label": {"formatter": _("指标 {c}")},
+            "label": {"formatter": _("用尽")},
         }
     option["series"] = series
     return option

@@ -102,7 +102,7 @@ def unit_status(request, pk):
                 "label": label,
                 "status": st,
                 "burn_id": f"burn-{value}",
-                "burn": charts.burn_up(st, as_of),
+                "burn": charts.burn_down(st, as_of),
                 "months_id": f"months-{value}",
                 "months": charts.monthly_comparison(st),
                 "months_table": list(

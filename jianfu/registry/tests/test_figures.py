@@ -152,3 +152,18 @@ def test_overview_and_unit_pages(login, people, units):
         own = login("contact_a").get(reverse("quota_overview")).content.decode()
         assert "甲县" in own and "乙县" not in own
         assert login("auditor").get(reverse("quota_overview")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units):
+    from jianfu.registry.charts import burn_down
+
+    services.quota_set(
+        by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
+    )
+    _docs(people, units["TA"], dt.date(2025, 2, 10), 6)
+    _docs(people, units["TA"], dt.date(2025, 4, 10), 6)
+    option = burn_down(_status(units["TA"]), AS_OF)
+    left, pace = option["series"][0]["data"], option["series"][1]["data"]
+    assert left[:6] == [20, 14, 14, 8, 8, None]
+    assert pace[11] == 0 and pace[5] == pytest.approx(20 * (1 - 181 / 365), abs=0.1)
