@@ -6,10 +6,13 @@ Writing: openpyxl in write-only mode (fast for tens of thousands of rows), with 
 would start a formula neutralised. Errors name the row and column, in Chinese.
 """
 
+import contextlib
 import csv
+import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -263,6 +266,35 @@ def store_upload(filename: str, data: bytes, digest: str) -> tuple[str, Path | N
         Path(tmp).unlink(missing_ok=True)
         raise
     return stored_as, target
+
+
+@dataclass
+class Upload:
+    """An imported file on its way in; `store()` keeps it (store_upload)."""
+
+    filename: str
+    data: bytes
+    sha256: str
+    written: Path | None = None  # the file store() wrote, removed again if the import fails
+
+    def store(self) -> str:
+        """Keep the file under MEDIA_ROOT; return the name it is kept under."""
+        stored_as, self.written = store_upload(self.filename, self.data, self.sha256)
+        return stored_as
+
+
+@contextlib.contextmanager
+def kept_upload(filename: str, data: bytes) -> Iterator[Upload]:
+    """The file of an all-or-nothing import, with its SHA-256: a copy stored within the block is
+    removed again when the block raises, for then the import saved nothing (a copy an earlier
+    import kept stays)."""
+    upload = Upload(filename, data, hashlib.sha256(data).hexdigest())
+    try:
+        yield upload
+    except BaseException:
+        if upload.written is not None:
+            upload.written.unlink(missing_ok=True)
+        raise
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:

@@ -1,0 +1,312 @@
+"""Checking a parsed sheet against the database: which existing record each row updates, every
+外部编号 and 文号 held once per unit, and 合并到 resolved without cycles.
+
+Which existing record a row updates (so importing a file twice adds nothing):
+1. 系统编号 — the record's id, written by exports, so an exported sheet edited and re-imported
+   updates the records it came from;
+2. else the unit and 外部编号 (the OA system's own key);
+3. else, for documents, the unit and 文号;
+4. else a row with none of these keys is the same record as an existing one without keys of the
+   same unit, date and title (matched one to one, so two same-titled notices on one day stay two).
+Two rows of the file naming one record, or one 文号 or 外部编号, are an error naming both rows; so
+is a 文号 another record of the unit already holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from jianfu.core.bulk import chunks
+from jianfu.core.excel import ImportFailed, SheetError
+
+from ..models import Meeting
+from .columns import CO_UNITS, DATE_FIELD, MERGED, MODELS, PK, _through
+from .sheet import Row, Sheet
+from .units import UnitIndex
+
+
+@dataclass
+class Plan:
+    creates: list[Row]
+    updates: list[Row]  # rows matched to an existing record (written only where they change)
+    existing: dict[int, dict]  # pk -> current values of the matched records
+    existing_co: dict[int, set[int]]  # pk -> current co-issuers / targets
+    merged_rows: dict[int, Row]  # id(row) -> the in-file row it merges into
+    merged_pks: dict[int, int]  # id(row) -> the existing meeting it merges into
+
+
+def _record_label(pk: int, title: str) -> str:
+    return _("已登记的记录（系统编号 %(pk)s，“%(t)s”）") % {"pk": pk, "t": title[:40]}
+
+
+def _raise(sheet: Sheet) -> None:
+    order = {sheet.headers[k]: i for k, i in sheet.columns.items()}
+    sheet.errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
+    raise ImportFailed(sheet.errors)
+
+
+def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
+    """Match rows to existing records, check keys within the file and against the database;
+    raise ImportFailed with every problem found (the sheet's own included)."""
+    model = MODELS[kind]
+    date_field = DATE_FIELD[kind]
+    # Rows with a unit take part in the key checks even when another cell is bad, so one
+    # attempt reports every problem.
+    rows = [r for r in sheet.rows if r.unit_id is not None]
+
+    def err(r, key, message):
+        sheet.errors.append(SheetError(r.line, sheet.col(key), message))
+        r.ok = False
+
+    # 系统编号: the record must exist and lie in the importer's scope.
+    by_pk: dict[int, dict] = {}
+    for chunk in chunks([r.pk for r in rows if r.pk]):
+        for values in model.objects.filter(pk__in=chunk).values():
+            if units.covers(values["unit_id"]):
+                by_pk[values["id"]] = values
+    for r in rows:
+        if r.pk and r.pk not in by_pk:
+            err(r, PK, _("系统编号 %(pk)s 的记录不存在或不在您的范围内。") % {"pk": r.pk})
+            r.pk = None
+
+    # The keys the involved units' records hold now: one query per 500 units.
+    involved = {r.unit_id for r in rows} | {v["unit_id"] for v in by_pk.values()}
+    owners: dict[str, dict[tuple[int, str], int]] = {"external_id": {}, "number": {}}
+    held: dict[int, tuple[str, str, str]] = {}  # pk -> (external id, number, title)
+    is_doc = kind == "document"
+    keyed = (~Q(external_id="") | ~Q(number="")) if is_doc else ~Q(external_id="")
+    fields = ["pk", "unit_id", "external_id", "title", *(["number"] if is_doc else [])]
+    for chunk in chunks(sorted(involved)):
+        for values in (
+            model.objects.filter(keyed, unit_id__in=chunk).order_by().values_list(*fields)
+        ):
+            pk, unit_id, ext, title = values[:4]
+            number = values[4] if is_doc else ""
+            held[pk] = (ext, number, title)
+            if ext:
+                owners["external_id"][(unit_id, ext)] = pk
+            if number:
+                owners["number"][(unit_id, number)] = pk
+
+    # Rows without any key: the same unit, date and title as an existing record without keys.
+    loose = [
+        r
+        for r in rows
+        if not r.pk
+        and not r.values.get("external_id")
+        and not r.values.get("number")
+        and r.values.get(date_field)
+        and r.values.get("title")
+    ]
+    pool: dict[tuple, deque] = defaultdict(deque)
+    if loose:
+        days = [r.values[date_field] for r in loose]
+        blank = Q(external_id="", number="") if is_doc else Q(external_id="")
+        span = {f"{date_field}__gte": min(days), f"{date_field}__lte": max(days)}
+        for chunk in chunks(sorted({r.unit_id for r in loose})):
+            qs = (
+                model.objects.filter(blank, unit_id__in=chunk, **span)
+                .order_by("pk")
+                .values_list("pk", "unit_id", date_field, "title")
+            )
+            for pk, unit_id, day, title in qs:
+                pool[(unit_id, day, title)].append(pk)
+
+    # The record each row updates.
+    claimed: dict[int, Row] = {}
+    for r in rows:
+        v = r.values
+        ext, number = v.get("external_id") or "", v.get("number") or ""
+        match, how = None, None
+        if r.pk:
+            match, how = r.pk, PK
+        else:
+            if ext:
+                match, how = owners["external_id"].get((r.unit_id, ext)), "external_id"
+            if match is None and number:
+                match, how = owners["number"].get((r.unit_id, number)), "number"
+                if match is not None and ext and held[match][0] not in ("", ext):
+                    # the 文号 belongs to another OA document: reported below as taken
+                    match = None
+            if match is None and not ext and not number and pool:
+                candidates = pool.get((r.unit_id, v.get(date_field), v.get("title")))
+                if candidates:
+                    match, how = candidates.popleft(), "title"
+        if match is None:
+            continue
+        first = claimed.get(match)
+        if first is not None:
+            title = held[match][2] if match in held else by_pk.get(match, {}).get("title", "")
+            err(
+                r,
+                how,
+                _("与第 %(a)s 行是同一条%(record)s，同一记录只能出现一次。")
+                % {"a": first.line, "record": _record_label(match, title)},
+            )
+            continue
+        claimed[match] = r
+        r.match = match
+
+    # After the file, each 外部编号 and 文号 is held once per unit: not twice in the file, and
+    # not by a record the file leaves holding it.
+    for key in ("external_id", "number"):
+        if not sheet.has(key):
+            continue
+        what = _("外部编号") if key == "external_id" else _("文号")
+        in_file: dict[tuple[int, str], Row] = {}
+        for r in rows:
+            value = r.values.get(key) or ""
+            if not value:
+                continue
+            k = (r.unit_id, value)
+            first = in_file.get(k)
+            if first is not None:
+                err(
+                    r,
+                    key,
+                    _("%(what)s“%(v)s”重复：第 %(a)s 行和第 %(b)s 行是同一单位的同一%(what)s。")
+                    % {"what": what, "v": value, "a": first.line, "b": r.line},
+                )
+                continue
+            in_file[k] = r
+            holder = owners[key].get(k)
+            if holder is None or holder == r.match:
+                continue
+            rewriter = claimed.get(holder)
+            if (
+                rewriter is not None
+                and (
+                    rewriter.unit_id,
+                    rewriter.values.get(key) or "",
+                )
+                != k
+            ):
+                continue  # the file gives the holder another key
+            if rewriter is not None:
+                continue  # both rows in the file: reported as a duplicate above or below
+            err(
+                r,
+                key,
+                _("%(what)s“%(v)s”已被本单位另一条%(record)s使用。")
+                % {"what": what, "v": value, "record": _record_label(holder, held[holder][2])},
+            )
+
+    merged_rows: dict[int, Row] = {}
+    merged_pks: dict[int, int] = {}
+    if kind == "meeting" and sheet.has(MERGED):
+        _plan_merges(sheet, rows, units, owners["external_id"], merged_rows, merged_pks, err)
+
+    if sheet.errors:
+        _raise(sheet)
+
+    # Current values of the matched records, to write only what changes.
+    existing: dict[int, dict] = dict(by_pk)
+    need = [r.match for r in rows if r.match is not None and r.match not in existing]
+    for chunk in chunks(need):
+        for values in model.objects.filter(pk__in=chunk).values():
+            existing[values["id"]] = values
+    existing_co: dict[int, set[int]] = defaultdict(set)
+    if sheet.has(CO_UNITS) and kind != "meeting":
+        through, src = _through(kind)
+        for chunk in chunks([r.match for r in rows if r.match is not None]):
+            for pk, unit_id in through.objects.filter(**{f"{src}__in": chunk}).values_list(
+                src, "unit_id"
+            ):
+                existing_co[pk].add(unit_id)
+    creates = [r for r in rows if r.match is None]
+    updates = [r for r in rows if r.match is not None]
+    return Plan(creates, updates, existing, existing_co, merged_rows, merged_pks)
+
+
+def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) -> None:
+    """Resolve 合并到: another meeting of the file (by 外部编号), or an existing one (by 外部编号
+    within the unit, else by 系统编号 within the scope); refuse cycles."""
+    in_file = {
+        (r.unit_id, r.values.get("external_id")): r for r in rows if r.values.get("external_id")
+    }
+    by_number: list[tuple[Row, int]] = []
+    for r in rows:
+        if not r.ok or not r.merged:
+            continue
+        target = in_file.get((r.unit_id, r.merged))
+        if target is r or (r.match is not None and ext_owner.get((r.unit_id, r.merged)) == r.match):
+            err(r, MERGED, _("会议不能与自身合并。"))
+            continue
+        if target is not None:
+            merged_rows[id(r)] = target
+            continue
+        pk = ext_owner.get((r.unit_id, r.merged))
+        if pk is not None:
+            merged_pks[id(r)] = pk
+        elif r.merged.isdigit():
+            by_number.append((r, int(r.merged)))
+        else:
+            err(
+                r,
+                MERGED,
+                _("找不到外部编号为“%(v)s”的会议：它既不在本文件中，也没有登记过。")
+                % {"v": r.merged},
+            )
+    if by_number:
+        found = {}
+        for chunk in chunks([pk for _r, pk in by_number]):
+            found.update(Meeting.objects.filter(pk__in=chunk).values_list("pk", "unit_id"))
+        for r, pk in by_number:
+            if pk not in found or not units.covers(found[pk]):
+                err(
+                    r,
+                    MERGED,
+                    _("找不到外部编号或系统编号为“%(v)s”的会议。") % {"v": r.merged},
+                )
+            elif pk == r.match:
+                err(r, MERGED, _("会议不能与自身合并。"))
+            else:
+                merged_pks[id(r)] = pk
+    # Cycles (A into B, B into A): follow each chain; existing meetings' own merges are read.
+    row_of_pk = {r.match: r for r in rows if r.match is not None}
+    next_of: dict = {}
+    for r in rows:
+        node = ("pk", r.match) if r.match is not None else ("row", id(r))
+        if id(r) in merged_rows:
+            t = merged_rows[id(r)]
+            next_of[node] = ("pk", t.match) if t.match is not None else ("row", id(t))
+        elif id(r) in merged_pks:
+            next_of[node] = ("pk", merged_pks[id(r)])
+        elif r.merged == "" and sheet.has(MERGED):
+            next_of[node] = None
+    frontier = {n[1] for n in next_of.values() if n and n[0] == "pk"} - {pk for pk in row_of_pk}
+    seen: set[int] = set()
+    for _round in range(20):
+        frontier -= seen
+        if not frontier:
+            break
+        seen |= frontier
+        found = dict(
+            Meeting.objects.filter(pk__in=list(frontier)).values_list("pk", "merged_with_id")
+        )
+        frontier = set()
+        for pk, target in found.items():
+            if ("pk", pk) not in next_of:
+                next_of[("pk", pk)] = ("pk", target) if target else None
+                if target:
+                    frontier.add(target)
+    line_of = {("pk", r.match) if r.match is not None else ("row", id(r)): r for r in rows}
+    reported: set = set()
+    for start, r in line_of.items():
+        walk, node = [], start
+        while node is not None and node not in walk and len(walk) < 100:
+            walk.append(node)
+            node = next_of.get(node)
+        if node is not None and node == start and start not in reported:
+            cycle = [line_of[n].line for n in walk if n in line_of]
+            reported.update(walk)
+            err(
+                r,
+                MERGED,
+                _("“合并到”形成循环（涉及第 %(rows)s 行）：会议不能互相合并。")
+                % {"rows": "、".join(str(x) for x in sorted(cycle))},
+            )

@@ -1,0 +1,244 @@
+"""Writing a checked sheet: new records as plain column values in one pass, updates only where
+something changes, co-issuers or targets replaced, meetings merged into new ones linked last.
+
+Whether a record counts against the quota is derived (services._derive, the counting rules in
+force), never read from the file.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from jianfu.core import bulk
+from jianfu.core.bulk import chunks
+from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.models import ImportRecord, User
+
+from .. import counting, services
+from ..models import Meeting
+from .checks import Plan
+from .columns import CO_UNITS, COUNTED, DATE_FIELD, DEFAULTS, MERGED, MODELS, _through
+from .sheet import Row, Sheet
+
+_COMPARE = {
+    "document": (
+        "unit_id",
+        "external_id",
+        "number",
+        "title",
+        "issued_on",
+        "kind",
+        "addressed_levels",
+        "assigns_work",
+        "pages",
+        "characters",
+        "full_text",
+    ),
+    "meeting": (
+        "unit_id",
+        "external_id",
+        "title",
+        "held_on",
+        "starts_at",
+        "ends_at",
+        "level",
+        "form",
+        "merged_with_id",
+        "attend_levels",
+        "grassroots_attendees",
+    ),
+    "inspection": (
+        "unit_id",
+        "external_id",
+        "title",
+        "kind",
+        "method",
+        "starts_on",
+        "ends_on",
+        "in_plan",
+        "forms_demanded",
+    ),
+}
+_DERIVED = {
+    "document": ("counted", "reaches_grassroots"),
+    "meeting": ("counted", "grassroots_required"),
+    "inspection": ("counted",),
+}
+
+
+# What services._derive reads, per kind: rows that agree on these get the same derived fields,
+# so _derive runs once per distinct combination (a few dozen in 100,000 documents). Keep in step
+# with services._derive (test_import checks every imported row against a fresh _derive).
+_DERIVE_KEY = {
+    "document": lambda d: (d["kind"], d["assigns_work"], tuple(d["addressed_levels"])),
+    "meeting": lambda d: (
+        d["form"],
+        d["merged_with_id"] is not None,
+        tuple(d["attend_levels"]),
+        d["grassroots_attendees"],
+    ),
+    "inspection": lambda d: (d["kind"], d["method"], d["in_plan"], d["forms_demanded"]),
+}
+
+
+@dataclass
+class Outcome:
+    created_ids: list[int]
+    updated_ids: list[int]
+    pairs: set[tuple[int, int]]  # (unit, year) touched
+
+
+def _write(kind: str, sheet: Sheet, p: Plan, record: ImportRecord, by, now) -> Outcome:
+    model = MODELS[kind]
+    date_field = DATE_FIELD[kind]
+    rules = counting.Rules.current()
+    derive = services._derive
+    user_id = by.pk if isinstance(by, User) else None
+    defaults = DEFAULTS[kind]
+    pairs: set[tuple[int, int]] = set()
+
+    # Creates, as plain dicts of column values (no Model.__init__, no ORM compilation: they were
+    # most of the time for 100,000 rows): every field at its default, then the row's values.
+    # `counted` and the grassroots flags come from services._derive, run on a model instance
+    # once per distinct combination of what it reads.
+    base = {
+        f.attname: f.get_default() if f.has_default() else None
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    }
+    base |= defaults | {
+        "import_record_id": record.pk,
+        "created_by_id": user_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    derived = _DERIVED[kind]
+    derive_key = _DERIVE_KEY[kind]
+    derived_memo: dict[tuple, dict] = {}
+
+    def build(r: Row) -> dict:
+        d = {**base, **r.values, "unit_id": r.unit_id}
+        if kind == "meeting":
+            if id(r) in p.merged_pks:
+                d["merged_with_id"] = p.merged_pks[id(r)]
+            elif id(r) in p.merged_rows:
+                # merged into a meeting of this file: its id is set below, once it has one
+                d["merged_with_id"] = p.merged_rows[id(r)].match or -1
+        elif kind == "inspection" and d["ends_on"] is None:
+            d["ends_on"] = d["starts_on"]
+        key = derive_key(d)
+        hit = derived_memo.get(key)
+        if hit is None:
+            obj = model(**{k: v for k, v in d.items() if k not in derived})
+            derive(obj, rules)
+            hit = derived_memo[key] = {f: getattr(obj, f) for f in derived}
+        d.update(hit)
+        if d.get("merged_with_id") == -1:
+            d["merged_with_id"] = None
+        r.obj = d
+        pairs.add((r.unit_id, d[date_field].year))
+        return d
+
+    rows = [build(r) for r in p.creates]
+    # By unit and date: the indexes (unit, date), (unit, 文号) … are then written in order, a
+    # little faster than in the file's order.
+    rows.sort(key=operator.itemgetter("unit_id", date_field))
+    bulk.insert_many(model, rows, ids_by="import_record_id")
+    created_ids = sorted(d["id"] for d in rows)
+
+    # Updates: the file's values over the current ones; only what changes is written.
+    compare = _COMPARE[kind]
+    derived = _DERIVED[kind]
+    changed_objs, changed_fields, key_moves = [], set(), []
+    updated_ids = []
+    for r in p.updates:
+        current = p.existing[r.match]
+        values = {f: current[f] for f in (*compare, *derived)}
+        values.update(r.values)
+        values.pop(COUNTED, None)
+        values["unit_id"] = r.unit_id
+        if kind == "meeting" and sheet.has(MERGED):
+            if id(r) in p.merged_pks:
+                values["merged_with_id"] = p.merged_pks[id(r)]
+            elif id(r) in p.merged_rows:
+                target = p.merged_rows[id(r)]
+                values["merged_with_id"] = target.match if target.match else -1
+            else:
+                values["merged_with_id"] = None
+        obj = model(pk=r.match, **{k: v for k, v in values.items() if k not in derived})
+        if kind == "inspection" and obj.ends_on < obj.starts_on and "ends_on" not in r.values:
+            obj.ends_on = obj.starts_on  # the file moved the start past the kept end
+        derive(obj, rules)
+        if kind == "meeting" and obj.merged_with_id == -1:
+            obj.merged_with_id = None  # set below, after the creates
+        r.obj = obj
+        diff = [f for f in (*compare, *derived) if getattr(obj, f) != current[f]]
+        co_changed = r.co_units is not None and set(r.co_units) != p.existing_co.get(r.match, set())
+        if diff:
+            changed_objs.append(obj)
+            changed_fields.update(diff)
+            if "external_id" in diff or "number" in diff or "unit_id" in diff:
+                key_moves.append(obj)
+        if diff or co_changed:
+            updated_ids.append(r.match)
+            pairs.add((current["unit_id"], getattr(current[date_field], "year", 0)))
+            pairs.add((obj.unit_id, getattr(obj, date_field).year))
+    if changed_objs:
+        # Keys that move between records of one file: free them first, so the unique
+        # constraints never see two holders between statements.
+        blank = [f for f in ("external_id", "number") if f in changed_fields]
+        if key_moves and blank:
+            for chunk in chunks([o.pk for o in key_moves]):
+                model.objects.filter(pk__in=chunk).update(**dict.fromkeys(blank, ""))
+        for o in changed_objs:
+            o.updated_at = now
+        bulk.update_many(model, changed_objs, sorted(changed_fields | {"updated_at"}))
+
+    # Meetings merged into meetings this file created.
+    if kind == "meeting" and p.merged_rows:
+        late = [
+            Meeting(pk=_record_pk(r), merged_with_id=_record_pk(target))
+            for r in [*p.creates, *p.updates]
+            if (target := p.merged_rows.get(id(r))) is not None and target.match is None
+        ]
+        bulk.update_many(model, late, ["merged_with_id"])
+
+    # Co-issuers or targets: the file's list replaces the record's.
+    if sheet.has(CO_UNITS) and kind != "meeting":
+        through, src = _through(kind)
+        replace = [
+            r
+            for r in p.updates
+            if r.co_units is not None and set(r.co_units) != p.existing_co.get(r.match, set())
+        ]
+        for chunk in chunks([r.match for r in replace]):
+            through.objects.filter(**{f"{src}__in": chunk}).delete()
+        links = [
+            {src: _record_pk(r), "unit_id": u}
+            for r in [*p.creates, *replace]
+            for u in (r.co_units or ())
+        ]
+        bulk.insert_many(through, links)
+    return Outcome(created_ids, sorted(updated_ids), pairs)
+
+
+def _record_pk(r: Row) -> int:
+    """The id of the record a row wrote: the one it updated, or the one it created."""
+    return r.match if r.match is not None else r.obj["id"]
+
+
+def _race() -> ImportFailed:
+    """What a write that collides with someone else's change (a unique key taken meanwhile)
+    reports: the transaction saved nothing."""
+    return ImportFailed(
+        [
+            SheetError(
+                None,
+                None,
+                _("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。"),
+            )
+        ]
+    )
