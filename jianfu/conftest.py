@@ -69,6 +69,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         build_city()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_runtime_settings():
+    """Runtime settings are cached per process; a test's settings end with its transaction."""
+    from jianfu.core import runtime
+
+    runtime.invalidate()
+    yield
+    runtime.invalidate()
+
+
 @pytest.fixture
 def units(db):
     from jianfu.core.models import Unit

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("jianfu.core.urls")),
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
+    path("report/", include("jianfu.monitoring.report_urls")),
+    path("monitoring/", include("jianfu.monitoring.urls")),
+    path("felt/", include("jianfu.monitoring.felt_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -147,7 +147,9 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     actor_id, name = actor_identity(actor)
-    with transaction.atomic():
+    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
+    # must roll that whole transaction back anyway.
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().get(id=1)
         entry = AuditEntry(
             seq=head.seq + 1,

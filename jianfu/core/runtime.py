@@ -4,6 +4,7 @@ Each definition names its group: "security" settings belong to the security admi
 "business" settings (rule thresholds, counting) to the city office.
 """
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,18 +105,36 @@ define(
 )
 
 
-def get(key: str) -> Any:
-    from .models import RuntimeSetting
+# Every request reads a setting or two (the idle timeout, at least): the whole table, a few dozen
+# rows, is read at most once per CACHE_SECONDS per process. A change made here is seen at once by
+# this process (setting_update calls invalidate) and by the others within CACHE_SECONDS.
+CACHE_SECONDS = 5.0
+_cache: tuple[float, dict[str, Any]] | None = None
 
+
+def invalidate() -> None:
+    global _cache
+    _cache = None
+
+
+def _stored() -> dict[str, Any]:
+    global _cache
+    now = time.monotonic()
+    if _cache is None or _cache[0] <= now:
+        from .models import RuntimeSetting
+
+        _cache = (now + CACHE_SECONDS, dict(RuntimeSetting.objects.values_list("key", "value")))
+    return _cache[1]
+
+
+def get(key: str) -> Any:
     d = DEFINITIONS[key]
-    row = RuntimeSetting.objects.filter(key=key).values_list("value", flat=True).first()
-    return d.default if row is None else d.parse(row)
+    stored = _stored()
+    return d.parse(stored[key]) if key in stored else d.default
 
 
 def get_many(keys) -> dict[str, Any]:
-    from .models import RuntimeSetting
-
-    stored = dict(RuntimeSetting.objects.filter(key__in=keys).values_list("key", "value"))
+    stored = _stored()
     return {
         k: DEFINITIONS[k].parse(stored[k]) if k in stored else DEFINITIONS[k].default for k in keys
     }

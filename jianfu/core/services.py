@@ -328,6 +328,7 @@ def setting_update(*, by, key: str, value) -> RuntimeSetting:
     row, _created = RuntimeSetting.objects.update_or_create(
         key=key, defaults={"value": value, "updated_by": by}
     )
+    runtime.invalidate()
     if before != value:
         audit.record(
             "jianfu.core.setting.changed",

@@ -103,6 +103,8 @@ def password_change(request):
 @login_required
 def home(request):
     # Every signed-in account has a home page, even one not yet given a role (it says so).
+    from jianfu.monitoring.report_views import home_card  # a reporter's one tap to the report
+
     s = scope.scope_of(request.user)
     unit = request.user.home_unit
     return render(
@@ -115,6 +117,7 @@ def home(request):
             "summary": queries.scope_summary(request.user),
             "unit_only": s.unit_only,
             "no_roles": not request.user.role_codes,
+            **home_card(request),
         },
     )
 

@@ -18,6 +18,7 @@ class MonitoringConfig(AppConfig):
                 "monitoring.report:view": _("查看样本点填报内容"),
                 "monitoring.report:submit": _("填报本样本点的情况"),
                 "monitoring.period:manage": _("关闭或重新开放填报周期"),
+                "monitoring.felt:view": _("查看基层感受与登记数据对比"),
             },
             {
                 Role.OFFICE: {
@@ -25,12 +26,67 @@ class MonitoringConfig(AppConfig):
                     "monitoring.point:manage",
                     "monitoring.report:view",
                     "monitoring.period:manage",
+                    "monitoring.felt:view",
                 },
-                Role.LEADER: {"monitoring.point:view", "monitoring.report:view"},
-                Role.DISCIPLINE: {"monitoring.point:view", "monitoring.report:view"},
+                Role.LEADER: {
+                    "monitoring.point:view",
+                    "monitoring.report:view",
+                    "monitoring.felt:view",
+                },
+                Role.DISCIPLINE: {
+                    "monitoring.point:view",
+                    "monitoring.report:view",
+                    "monitoring.felt:view",
+                },
                 # A county sees that its points report, not what they say: the reports are the
                 # independent check on the county itself.
                 Role.CONTACT: {"monitoring.point:view"},
                 Role.REPORTER: {"monitoring.report:submit", "monitoring.report:view"},
             },
+        )
+        from . import queries, tasks  # noqa: F401  (the completeness and reminder settings)
+
+        self._navigation()
+        tasks.connect()
+
+    def _navigation(self):
+        from jianfu.core import navigation
+        from jianfu.core.navigation import Entry
+
+        if any(e.url_name == "point_list" for e in navigation.ENTRIES):
+            return
+        section = _("样本点监测")
+        navigation.register(
+            Entry(
+                _("监测样本点"),
+                "point_list",
+                "monitoring.point:view",
+                "geo-alt",
+                section,
+            ),
+            Entry(
+                _("报送情况"),
+                "completeness",
+                "monitoring.point:view",
+                "clipboard-data",
+                section,
+                also=("completeness_", "period_toggle"),
+            ),
+            Entry(
+                _("感受与登记对比"),
+                "felt_overview",
+                "monitoring.felt:view",
+                "arrow-left-right",
+                section,
+                also=("felt_county",),
+            ),
+            Entry(
+                _("样本点填报"),
+                "report_home",
+                "monitoring.report:submit",
+                "pencil-square",
+                section,
+                also=("report_",),
+            ),
+            before="account_list",
         )

@@ -74,6 +74,6 @@ def _consistency(form: ReportForm, period: str, values: dict) -> dict[str, str]:
     week = values.get("hours_burden_week", 0) + values.get("hours_service_week", 0)
     if week > 168:
         errors["hours_service_week"] = _("两项每周时间合计 %(h)s 小时，超过一周的 168 小时。") % {
-            "h": week
+            "h": f"{week:g}"
         }
     return errors

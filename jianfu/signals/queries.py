@@ -77,9 +77,25 @@ def record_ids(
 # --- For the inbox ------------------------------------------------------------------------------
 
 
+# What sample points report is the independent check on the units above them: signals built on
+# the reports' contents are shown only to those who may read the reports (not to the county's
+# own contact, who sees THAT its points report, not WHAT they say).
+REPORT_GROUPS = ("truth", "felt")
+
+
+def readable(user) -> QuerySet:
+    """Signals of the kinds the user may read, before scope (scope.get_for adds it, with 404)."""
+    from .rules import RULES
+
+    qs = Signal.objects.all()
+    if not scope.can(user, "monitoring.report:view"):
+        qs = qs.exclude(rule__in=[c for c, r in RULES.items() if r.group in REPORT_GROUPS])
+    return qs
+
+
 def signals_for(user) -> QuerySet:
-    """The signals of the user's units (404 for the rest happens in scope.get_for)."""
-    return scope.visible(Signal.objects.all(), user, perm="signals.signal:view")
+    """The signals of the user's units."""
+    return scope.visible(readable(user), user, perm="signals.signal:view")
 
 
 def inbox(

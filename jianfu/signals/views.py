@@ -72,7 +72,10 @@ def signal_list(request):
 
 def _signal(request, pk, perm="signals.signal:view") -> Signal:
     return scope.get_for(
-        Signal.objects.select_related("unit", "decided_by"), request.user, pk, perm=perm
+        queries.readable(request.user).select_related("unit", "decided_by"),
+        request.user,
+        pk,
+        perm=perm,
     )
 
 

@@ -8,7 +8,18 @@ the settings page shows them.
 
 from jianfu.core import runtime
 
-from . import gaming, inspection_plan, quota_pacing, quota_rising
+from . import (
+    felt_registered,
+    gaming,
+    inspection_plan,
+    quota_pacing,
+    quota_rising,
+    truth_benford,
+    truth_consistency,
+    truth_copies,
+    truth_digits,
+    truth_outliers,
+)
 from .base import Finding, Rule
 
 __all__ = ["RULES", "Finding", "Rule", "get", "setting_keys"]
@@ -16,6 +27,19 @@ __all__ = ["RULES", "Finding", "Rule", "get", "setting_keys"]
 RULES: dict[str, Rule] = {
     r.code: r for r in (quota_pacing.RULE, quota_rising.RULE, gaming.RULE, inspection_plan.RULE)
 }
+# The truthfulness checks of sample-point reports (group "truth") and felt against registered
+# (group "felt").
+RULES.update(
+    (r.code, r)
+    for r in (
+        truth_outliers.RULE,
+        truth_consistency.RULE,
+        truth_digits.RULE,
+        truth_copies.RULE,
+        truth_benford.RULE,
+        felt_registered.RULE,
+    )
+)
 
 
 def get(code: str) -> Rule | None:
