@@ -70,13 +70,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_runtime_settings():
-    """Runtime settings are cached per process; a test's settings end with its transaction."""
+def _fresh_caches():
+    """Runtime settings and report forms are cached per process; a test's rows end with its
+    transaction, so do the caches."""
     from jianfu.core import runtime
+    from jianfu.monitoring import services
 
     runtime.invalidate()
+    services._forms.clear()
     yield
     runtime.invalidate()
+    services._forms.clear()
 
 
 @pytest.fixture

@@ -3,8 +3,11 @@ report. A submission is idempotent on the key the device generated; a correction
 version; every version is kept."""
 
 import datetime as dt
+import time
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from jianfu.core import audit, clock, periods, scope
@@ -42,13 +45,30 @@ def county_of(unit: Unit) -> Unit | None:
     return Unit.objects.filter(path__in=paths, kind=UnitKind.COUNTY).order_by("-depth").first()
 
 
+# Forms change a few times a year and every submission needs one: each process keeps the versions
+# of a form for a minute (a new version is a new row, seen by every process within that minute;
+# this process forgets at once, see _forget_forms).
+FORMS_CACHE_SECONDS = 60.0
+_forms: dict[str, tuple[float, list[ReportForm]]] = {}
+
+
+def _versions(code: str) -> list[ReportForm]:
+    now = time.monotonic()
+    cached = _forms.get(code)
+    if cached is None or cached[0] <= now:
+        versions = list(ReportForm.objects.filter(code=code).order_by("-valid_from", "-version"))
+        cached = _forms[code] = (now + FORMS_CACHE_SECONDS, versions)
+    return cached[1]
+
+
+@receiver([post_save, post_delete], sender=ReportForm)
+def _forget_forms(sender, **kwargs) -> None:
+    _forms.clear()
+
+
 def form_for(code: str, day: dt.date) -> ReportForm:
     """The version of the form in force on a day (the newest that had started)."""
-    form = (
-        ReportForm.objects.filter(code=code, valid_from__lte=day)
-        .order_by("-valid_from", "-version")
-        .first()
-    )
+    form = next((f for f in _versions(code) if f.valid_from <= day), None)
     if form is None:
         raise DomainError("no_form", _("没有适用于该周期的填报表单。"), status=404)
     return form
