@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from jianfu.core import scheduler
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
         while self.running:
             close_old_connections()
             scheduler.tick()
+            if not DBTaskResult.objects.ready().exists():
+                if once:
+                    break
+                time.sleep(interval)
+                continue
             # Batch mode: run everything that is ready, then come back for the scheduler.
             Worker(
                 queue_names=["*"],
