@@ -79,7 +79,11 @@ class UnitIndex:
             if found:
                 return ParseError(
                     _("有 %(n)s 个单位都叫“%(v)s”：%(list)s。请改填单位代码。")
-                    % {"n": len(found), "v": text, "list": "；".join(self._label(p) for p in found)}
+                    % {
+                        "n": len(found),
+                        "v": text,
+                        "list": _("；").join(self._label(p) for p in found),
+                    }
                 )
         return ParseError(self._unknown(text, key))
 

@@ -173,7 +173,7 @@ def headline(subject: str, evidence: dict) -> str:
             gettext("%(what)s预计 %(date)s 用尽全年指标")
             % {"what": what, "date": _value(evidence, "exhaustion")}
         )
-    return "；".join(parts)
+    return gettext("；").join(parts)
 
 
 RULE = Rule(

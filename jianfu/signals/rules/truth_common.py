@@ -74,7 +74,7 @@ METRICS = {
 
 FIGURES.update(
     {
-        f"{key}:{metric}": format_lazy("{}：{}", short, label)
+        f"{key}:{metric}": format_lazy(_("{}：{}"), short, label)
         for key, short in SHORT.items()
         for metric, label in METRICS.items()
     }

@@ -255,7 +255,7 @@ def _finding(data, p, t, found, row, days, settings) -> Finding:
 
 
 def headline(subject: str, evidence: dict) -> str:
-    names = "；".join(str(CONDITIONS.get(c, c)) for c in evidence.get("conditions", []))
+    names = gettext("；").join(str(CONDITIONS.get(c, c)) for c in evidence.get("conditions", []))
     if evidence.get("impossible"):
         return gettext("不可能的填报：%(c)s") % {"c": names}
     return gettext("需核实的填报：%(c)s") % {"c": names}
