@@ -3,7 +3,7 @@ import signal
 import subprocess
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -17,6 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--with-worker", action="store_true")
 
     def handle(self, *args, host, port, workers, threads, with_worker, **options):
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("数据库尚未迁移到当前版本，请先运行 jianfu migrate。")
         children = []
         if with_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "jianfu.cli", "worker"]))
