@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jianfu.core.middleware.RoleCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jianfu.core.middleware.IdleTimeoutMiddleware",
     "jianfu.core.middleware.ForcePasswordChangeMiddleware",

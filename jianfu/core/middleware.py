@@ -27,6 +27,27 @@ def idle_limit_seconds(user) -> int:
     return int(runtime.get(key)) * 60
 
 
+ROLES = "jianfu_roles"
+
+
+class RoleCacheMiddleware:
+    """Keeps the account's role codes in its session (one query fewer on every request), read
+    again whenever the account's access_version moves (a role granted or revoked)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            cached = request.session.get(ROLES)
+            if cached and cached[0] == user.access_version:
+                user._role_codes = frozenset(cached[1])
+            else:
+                request.session[ROLES] = [user.access_version, sorted(user.role_codes)]
+        return self.get_response(request)
+
+
 class IdleTimeoutMiddleware:
     """Ends a session idle for longer than the runtime setting allows; binds the client address
     for the audit entries this request writes."""

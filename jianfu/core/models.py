@@ -82,6 +82,9 @@ class User(AbstractUser):
     )
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # Bumped whenever the account's roles or standing change: a session keeps the role codes it
+    # read, and reads them again when this moves.
+    access_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AccountManager()
 

@@ -7,6 +7,7 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from . import audit, clock, permissions, runtime, scope
@@ -207,6 +208,7 @@ def account_set_active(*, by, user: User, active: bool) -> User:
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
+        _bump_access(user)
         code = "jianfu.core.account.activated" if active else "jianfu.core.account.deactivated"
         audit.record(code, actor=by, obj=user, changes={"is_active": [not active, active]})
     return user
@@ -254,6 +256,11 @@ def account_unlock(*, by, user: User) -> int:
 # --- Roles (the security administrator's) -------------------------------------------------------
 
 
+def _bump_access(user: User) -> None:
+    """Sessions that cached this account's roles read them again on their next request."""
+    User.objects.filter(pk=user.pk).update(access_version=F("access_version") + 1)
+
+
 @transaction.atomic
 def role_grant(*, by, user: User, role: str) -> RoleGrant:
     scope.require(by, "core.role:grant")
@@ -272,6 +279,7 @@ def role_grant(*, by, user: User, role: str) -> RoleGrant:
             field="role",
         )
     grant = RoleGrant.objects.create(user=user, role=role, granted_by=by)
+    _bump_access(user)
     audit.record(
         "jianfu.core.role.granted",
         actor=by,
@@ -291,6 +299,7 @@ def role_revoke(*, by, user: User, role: str) -> None:
     if role not in held:
         raise DomainError("not_held", _("该账户没有这个角色。"), field="role")
     RoleGrant.objects.filter(user=user, role=role).delete()
+    _bump_access(user)
     audit.record(
         "jianfu.core.role.revoked",
         actor=by,

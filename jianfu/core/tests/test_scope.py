@@ -205,3 +205,18 @@ def test_inactive_account_sees_nothing(people):
     user = people["office"]
     user.is_active = False
     assert scope.scope_of(user) == scope.EMPTY
+
+
+@pytest.mark.django_db
+def test_a_role_granted_or_revoked_reaches_a_session_already_open(people):
+    from django.test import Client
+
+    from jianfu.core import services
+
+    contact = Client()
+    contact.force_login(people["contact_a"])
+    assert contact.get(reverse("setting_list")).status_code == 403
+    services.role_grant(by=people["secadmin"], user=people["contact_a"], role="leader")
+    assert contact.get(reverse("setting_list")).status_code == 200
+    services.role_revoke(by=people["secadmin"], user=people["contact_a"], role="leader")
+    assert contact.get(reverse("setting_list")).status_code == 403
