@@ -280,14 +280,11 @@ def report_submit(request, payload: ReportIn):
         if point is not None and scope.scope_of(who).covers_path(point.unit.path):
             scope.require(who, SUBMIT)
         return Status(404, _not_found())
-    # The service checks that this account reports for the point (404 if not).
-    point = SamplePoint.objects.filter(pk=payload.point).first()
-    if point is None:
-        return Status(404, _not_found())
+    # The service finds the point and checks that this account reports for it (404 if not).
     try:
         report, version, created = services.report_submit(
             by=who,
-            point=point,
+            point=payload.point,
             period=payload.period,
             values=payload.values,
             client_key=payload.client_key,
@@ -302,12 +299,12 @@ def report_submit(request, payload: ReportIn):
         201 if created else 200,
         {
             "report": report.pk,
-            "point": point.pk,
+            "point": report.point_id,
             "period": report.period,
             "version": version.version,
             "created": created,
             "late": version.late,
             "submitted_at": version.submitted_at,
-            "done_url": reverse("report_done", args=[point.pk, report.period]),
+            "done_url": reverse("report_done", args=[report.point_id, report.period]),
         },
     )

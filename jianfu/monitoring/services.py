@@ -156,34 +156,52 @@ def point_designate(
 # --- Reports ------------------------------------------------------------------------------------
 
 
-def _first_look(by, point: SamplePoint, period: str, client_key: str):
-    """What every submission asks first, in one round trip: (is this key stored already, does
-    this account report for the point, the office's closure of the period — True closed, False
-    reopened, None neither —, is there a report to correct). Plain SQL: at the month-end burst
-    this is the busiest read, and building four ORM queries costs more than running them."""
+def _first_look(by, point: SamplePoint | int, period: str, client_key: str):
+    """What every submission asks first, in one round trip: the point (when only its id is
+    known), is this key stored already, does this account report for the point, the office's
+    closure of the period — True closed, False reopened, None neither —, is there a report to
+    correct. Plain SQL: at the month-end burst this is the busiest read, and building five ORM
+    queries costs more than running them. Returns None when the point does not exist."""
+    point_id = point if isinstance(point, int) else point.pk
     # Table names come from the models, never from input.
     sql = (
-        f"SELECT EXISTS(SELECT 1 FROM {ReportVersion._meta.db_table} WHERE client_key = %s),"  # noqa: S608
+        "SELECT p.form_code, p.since, p.until,"  # noqa: S608
+        f" EXISTS(SELECT 1 FROM {ReportVersion._meta.db_table} WHERE client_key = %s),"
         f" EXISTS(SELECT 1 FROM {SamplePoint.reporters.through._meta.db_table}"
-        " WHERE samplepoint_id = %s AND user_id = %s),"
+        " WHERE samplepoint_id = p.id AND user_id = %s),"
         f" (SELECT closed FROM {PeriodClosure._meta.db_table}"
-        " WHERE form_code = %s AND period = %s),"
-        f" EXISTS(SELECT 1 FROM {Report._meta.db_table} WHERE point_id = %s AND period = %s)"
+        " WHERE form_code = p.form_code AND period = %s),"
+        f" EXISTS(SELECT 1 FROM {Report._meta.db_table} WHERE point_id = p.id AND period = %s)"
+        f" FROM {SamplePoint._meta.db_table} p WHERE p.id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [client_key, point.pk, by.pk, point.form_code, period, point.pk, period]
+        cursor.execute(sql, [client_key, by.pk, period, period, point_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    form_code, since, until, stored, listed, closed, reported = row
+    if isinstance(point, int):
+        point = SamplePoint(
+            pk=point_id, form_code=form_code, since=_date(since), until=_date(until)
         )
-        stored, listed, closed, reported = cursor.fetchone()
-    return bool(stored), bool(listed), None if closed is None else bool(closed), bool(reported)
+    closed = None if closed is None else bool(closed)
+    return point, bool(stored), bool(listed), closed, bool(reported)
+
+
+def _date(value):
+    # SQLite hands dates back as text from plain SQL.
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def report_submit(
-    *, by, point: SamplePoint, period: str, values: dict, client_key: str, note: str = ""
+    *, by, point: SamplePoint | int, period: str, values: dict, client_key: str, note: str = ""
 ) -> tuple[Report, ReportVersion, bool]:
     """Submit (or correct) the point's report for a period. Returns (report, version, created);
     `created` is False when this client_key was already stored (a retry or a double tap)."""
-    stored, listed, closed, reported = _first_look(by, point, period, client_key)
+    look = _first_look(by, point, period, client_key)
+    if look is None:
+        raise DomainError("not_found", _("找不到该样本点。"), status=404)
+    point, stored, listed, closed, reported = look
     if stored:  # a retry or a double tap
         existing = ReportVersion.objects.select_related("report").get(client_key=client_key)
         if existing.report.point_id != point.pk or existing.report.period != period:

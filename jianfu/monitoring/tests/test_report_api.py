@@ -217,8 +217,8 @@ def test_two_first_reports_at_once_keep_both_as_versions(login, point, monkeypat
     first_look = services._first_look
 
     def not_yet_seen(*args):
-        stored, listed, closed, _reported = first_look(*args)
-        return stored, listed, closed, False  # as if read just before the other one committed
+        found, stored, listed, closed, _reported = first_look(*args)
+        return found, stored, listed, closed, False  # as if read before the other one committed
 
     monkeypatch.setattr(services, "_first_look", not_yet_seen)
     response = submit(client, point.pk, docs_total=31)

@@ -5,6 +5,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
 
 class Command(BaseCommand):
     help = "启动 Web 服务（granian）；--with-worker 同时启动后台任务处理进程。"
@@ -12,8 +14,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
-        parser.add_argument("--threads", type=int, default=4)
+        # Processes, not threads: a request is CPU-bound Python, and threads of one process take
+        # turns on one interpreter lock. Two processes per core measured best at the month-end
+        # burst (bench/submit_spike.py).
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2 * CORES))
+        )
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 1)))
         parser.add_argument("--with-worker", action="store_true")
 
     def handle(self, *args, host, port, workers, threads, with_worker, **options):
