@@ -217,8 +217,21 @@ class RecordForm(forms.Form):
         return data
 
     def service_fields(self) -> dict:
-        """The fields handed to services.record_create / record_update."""
-        raise NotImplementedError
+        """The fields handed to services.record_create / record_update: text trimmed, an empty
+        count is 0, several choices a list; the unit and the co-units travel on their own."""
+        fields = {}
+        for name, field in self.fields.items():
+            if name in ("unit", self.co_field):
+                continue
+            value = self.cleaned_data.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+            elif isinstance(field, forms.MultipleChoiceField):
+                value = list(value or [])
+            elif isinstance(field, forms.IntegerField):
+                value = value or 0
+            fields[name] = value
+        return fields
 
 
 class DocumentRecordForm(RecordForm):
@@ -253,20 +266,6 @@ class DocumentRecordForm(RecordForm):
 
     def _defaults(self, principal) -> dict:
         return super()._defaults(principal) | {"issued_on": clock.today()}
-
-    def service_fields(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "title": d["title"].strip(),
-            "number": d["number"].strip(),
-            "issued_on": d["issued_on"],
-            "kind": d["kind"],
-            "assigns_work": d["assigns_work"],
-            "addressed_levels": list(d["addressed_levels"]),
-            "pages": d["pages"] or 0,
-            "characters": d["characters"] or 0,
-            "full_text": d["full_text"],
-        }
 
 
 class MeetingRecordForm(RecordForm):
@@ -322,19 +321,11 @@ class MeetingRecordForm(RecordForm):
         return data
 
     def service_fields(self) -> dict:
-        d = self.cleaned_data
-        merged = d.get("merged_with") if d["form"] == MeetingForm.MERGED else None
-        return {
-            "title": d["title"].strip(),
-            "held_on": d["held_on"],
-            "starts_at": d["starts_at"],
-            "ends_at": d["ends_at"],
-            "level": d["level"],
-            "form": d["form"],
-            "merged_with_id": merged,
-            "attend_levels": list(d["attend_levels"]),
-            "grassroots_attendees": d["grassroots_attendees"] or 0,
-        }
+        fields = super().service_fields()
+        merged = fields.pop("merged_with")
+        # Only a meeting held as part of another (两会合一) points at it.
+        fields["merged_with_id"] = merged if fields["form"] == MeetingForm.MERGED else None
+        return fields
 
 
 class InspectionRecordForm(RecordForm):
@@ -359,18 +350,6 @@ class InspectionRecordForm(RecordForm):
             "starts_on": today,
             "ends_on": today,
             "in_plan": True,
-        }
-
-    def service_fields(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "title": d["title"].strip(),
-            "kind": d["kind"],
-            "method": d["method"],
-            "starts_on": d["starts_on"],
-            "ends_on": d["ends_on"],
-            "in_plan": d["in_plan"],
-            "forms_demanded": d["forms_demanded"] or 0,
         }
 
 
