@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jianfu.registry",
     "jianfu.monitoring",
     "jianfu.signals",
+    "jianfu.rectification",
     "jianfu.demo",
 ]
 

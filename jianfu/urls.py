@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("jianfu.core.urls")),
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
+    path("rectification/", include("jianfu.rectification.urls")),
     path("report/", include("jianfu.monitoring.report_urls")),
     path("monitoring/", include("jianfu.monitoring.urls")),
     path("felt/", include("jianfu.monitoring.felt_urls")),

@@ -263,3 +263,34 @@ class AuditVerification(models.Model):
     ok = models.BooleanField(_("完整"))
     first_bad_seq = models.PositiveBigIntegerField(_("首条异常记录"), null=True)
     problem = models.CharField(_("问题"), max_length=200, blank=True)
+
+
+class HolidayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("休息日")
+    WORKDAY = "workday", _("调休上班日")
+
+
+class HolidayOverride(models.Model):
+    """A day the office declares off or on, over what chinese-calendar says (or for years it does
+    not know yet). core.workdays reads these first."""
+
+    day = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=HolidayKind.choices)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("节假日调整")
+        verbose_name_plural = _("节假日调整")
+        ordering = ["day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=HolidayKind.values), name="holidayoverride_kind_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"

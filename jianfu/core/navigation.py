@@ -34,6 +34,9 @@ ENTRIES: list[Entry] = [
     Entry(_("单位"), "unit_list", "core.unit:view", "diagram-3"),
     Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
     Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
+    Entry(
+        _("工作日历"), "calendar", "core.setting:view", "calendar3", _("管理"), ("calendar_delete",)
+    ),
     Entry(_("接口令牌"), "token_list", "core.token:manage", "key", _("管理")),
     Entry(_("审计日志"), "audit_list", "core.audit:view", "journal", _("管理")),
 ]

@@ -1,6 +1,7 @@
-"""Writes on units, accounts, roles, tokens and runtime settings. Each is one transaction that ends
-with its audit entry; each checks the writer's permission and scope itself."""
+"""Writes on units, accounts, roles, tokens, runtime settings and holiday overrides. Each is one
+transaction that ends with its audit entry; each checks the writer's permission and scope itself."""
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -9,10 +10,21 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import audit, clock, permissions, runtime, scope
 from .errors import DomainError
-from .models import ApiToken, Lockout, LoginFailure, RoleGrant, RuntimeSetting, Unit, User
+from .models import (
+    ApiToken,
+    HolidayKind,
+    HolidayOverride,
+    Lockout,
+    LoginFailure,
+    RoleGrant,
+    RuntimeSetting,
+    Unit,
+    User,
+)
 from .permissions import ADMIN_ROLES, Role
 
 UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
@@ -426,3 +438,73 @@ def login_recorded(*, user: User) -> None:
 @transaction.atomic
 def logout_recorded(*, user: User) -> None:
     audit.record("jianfu.core.logout", actor=user, obj=user)
+
+
+# --- Holiday overrides (the working-day calendar) -----------------------------------------------
+
+audit.describe(
+    {
+        "jianfu.core.holiday_override.created": gettext_lazy("录入节假日调整"),
+        "jianfu.core.holiday_override.changed": gettext_lazy("修改节假日调整"),
+        "jianfu.core.holiday_override.deleted": gettext_lazy("删除节假日调整"),
+    }
+)
+
+HOLIDAY_FIELDS = ("day", "kind", "name")
+
+
+@transaction.atomic
+def holiday_override_set(*, by, day, kind: str, name: str = "") -> HolidayOverride:
+    """Declare `day` a holiday or a make-up working day (over the State Council schedule, or for a
+    year it does not reach). A day already entered changes kind or name; the same again is refused.
+    """
+    scope.require(by, "core.setting:business")
+    name = (name or "").strip()
+    if not isinstance(day, dt.date):
+        raise DomainError("required", _("请填写日期。"), field="day")
+    if kind not in HolidayKind.values:
+        raise DomainError("bad_kind", _("未知的日期类型“%(k)s”。") % {"k": kind}, field="kind")
+    if len(name) > 50:
+        raise DomainError("too_long", _("名称不能超过 50 个字。"), field="name")
+    row = HolidayOverride.objects.select_for_update().filter(day=day).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = HolidayOverride.objects.create(day=day, kind=kind, name=name, created_by=by)
+        except IntegrityError as e:
+            raise DomainError(
+                "already", _("该日期刚被他人录入，请刷新后再试。"), field="day"
+            ) from e
+        code, changes = "created", audit.diff({}, audit.snapshot(row, HOLIDAY_FIELDS))
+    else:
+        if row.kind == kind and row.name == name:
+            raise DomainError(
+                "already",
+                _("%(d)s 已经录入为“%(k)s”。")
+                % {"d": day.isoformat(), "k": row.get_kind_display()},
+                field="day",
+            )
+        before = audit.snapshot(row, HOLIDAY_FIELDS)
+        row.kind, row.name = kind, name
+        row.save(update_fields=["kind", "name"])
+        code, changes = "changed", audit.diff(before, audit.snapshot(row, HOLIDAY_FIELDS))
+    audit.record(f"jianfu.core.holiday_override.{code}", actor=by, obj=row, changes=changes)
+    return row
+
+
+@transaction.atomic
+def holiday_override_delete(*, by, day) -> None:
+    """Remove the office's word for `day`: the schedule (or the plain week) applies again."""
+    scope.require(by, "core.setting:business")
+    row = HolidayOverride.objects.select_for_update().filter(day=day).first()
+    if row is None:
+        raise DomainError("not_found", _("该日期没有录入调整。"), field="day")
+    pk, before = row.pk, audit.snapshot(row, HOLIDAY_FIELDS)
+    row.delete()
+    audit.record(
+        "jianfu.core.holiday_override.deleted",
+        actor=by,
+        object_type=HolidayOverride._meta.label_lower,
+        object_id=pk,
+        changes=audit.diff(before, {}),
+    )

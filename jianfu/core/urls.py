@@ -28,4 +28,6 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("calendar/delete/", views.calendar_delete, name="calendar_delete"),
 ]

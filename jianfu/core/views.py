@@ -1,19 +1,36 @@
-"""Pages of the foundation: login, home, units, accounts, settings, tokens, audit log.
+"""Pages of the foundation: login, home, units, accounts, settings, tokens, audit log, the
+working-day calendar.
 
 Thin: each reaches its object through scope.get_for (404 outside the account's units), checks the
 code with scope.require (403 with a reason), and writes through services.
 """
 
+import datetime as dt
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import audit, excel, importers, queries, runtime, scope, security, services
+from . import (
+    audit,
+    clock,
+    excel,
+    importers,
+    queries,
+    runtime,
+    scope,
+    security,
+    services,
+    workdays,
+)
 from .errors import DomainError
 from .forms import (
     AccountForm,
@@ -26,7 +43,7 @@ from .forms import (
     UnitForm,
     UploadForm,
 )
-from .models import ApiToken, AuditVerification, Unit, User
+from .models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from .permissions import Role
 
 
@@ -624,3 +641,85 @@ def audit_verify(request):
     task.enqueue()
     messages.info(request, _("已开始校验审计链，完成后刷新本页查看结果。"))
     return redirect("audit_list")
+
+
+# --- Working-day calendar -----------------------------------------------------------------------
+
+
+class HolidayOverrideForm(forms.Form):
+    # Kept beside its one view: the page is the only place overrides are entered.
+    day = forms.DateField(
+        label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HolidayKind.choices)
+    name = forms.CharField(
+        label=gettext_lazy("名称"),
+        max_length=50,
+        required=False,
+        help_text=gettext_lazy("如：国庆节、春节。"),
+    )
+
+
+def _calendar_year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = 0
+    return year if 1900 <= year <= 2200 else clock.today().year
+
+
+def _calendar_url(year: int) -> str:
+    return f"{reverse('calendar')}?year={year}"
+
+
+@login_required
+def calendar(request):
+    s = scope.require(request.user, "core.setting:view")
+    can_edit = s.can("core.setting:business")
+    year = _calendar_year(request)
+    form = HolidayOverrideForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        scope.require(request.user, "core.setting:business")
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                row = services.holiday_override_set(
+                    by=request.user, day=d["day"], kind=d["kind"], name=d["name"]
+                )
+            except DomainError as e:
+                _apply_error(form, e, "day")
+            else:
+                messages.success(
+                    request,
+                    _("已将 %(d)s 录入为“%(k)s”。")
+                    % {"d": row.day.isoformat(), "k": row.get_kind_display()},
+                )
+                return redirect(_calendar_url(row.day.year))
+    coverage = workdays.coverage(dt.date(year, 1, 1))
+    context = {
+        "year": year,
+        "days": workdays.special_days(year),
+        "coverage": coverage,
+        "coverage_sentence": workdays.coverage_sentence(year, coverage),
+        "form": form,
+        "can_edit": can_edit,
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "core/calendar.html", context, status=status)
+
+
+@login_required
+@require_POST
+def calendar_delete(request):
+    scope.require(request.user, "core.setting:business")
+    try:
+        day = dt.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        day = None
+    try:
+        services.holiday_override_delete(by=request.user, day=day)
+    except DomainError as e:
+        messages.error(request, str(e.message))
+        return redirect(_calendar_url(day.year if day else clock.today().year))
+    messages.success(request, _("已删除 %(d)s 的调整。") % {"d": day.isoformat()})
+    return redirect(_calendar_url(day.year))

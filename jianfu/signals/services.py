@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, scope
 from jianfu.core.errors import DomainError
+from jianfu.rectification import services as rectification
 
 from .models import EventKind, Signal, SignalEvent, SignalStatus
-from .rules import Finding, Rule
+from .rules import RULES, Finding, Rule
 
 audit.describe(
     {
@@ -246,8 +248,8 @@ def _decide(signal: Signal, by, status: str) -> None:
 
 @transaction.atomic
 def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
-    """Confirm: the evidence and the thresholds in force are frozen as they are now. (Once the
-    rectification app lands, a confirmed signal becomes a problem in the unit's list.)"""
+    """Confirm: the evidence and the thresholds in force are frozen as they are now, and the signal
+    becomes a problem in its unit's list (rectification), in the same transaction."""
     signal = _lock_open(by, signal)
     note = (note or "").strip()
     _decide(signal, by, SignalStatus.CONFIRMED)
@@ -268,14 +270,47 @@ def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
         severity=signal.severity,
         evidence=signal.evidence,
     )
+    problem = rectification.problem_from_signal(
+        by=by, signal=signal, description=_problem_description(signal), source=_source(signal)
+    )
     audit.record(
         "jianfu.signals.signal.confirmed",
         actor=by,
         obj=signal,
         changes={"status": [SignalStatus.OPEN, SignalStatus.CONFIRMED]},
-        extra={"unit": signal.unit_id, "rule": signal.rule, "period": signal.period},
+        extra={
+            "unit": signal.unit_id,
+            "rule": signal.rule,
+            "period": signal.period,
+            "problem": problem.pk,
+        },
     )
     return signal
+
+
+# The rules that read sample points' reports: their problems come from the grassroots.
+SAMPLE_POINT_RULE_GROUPS = ("truth", "felt")
+
+
+def _source(signal: Signal) -> str:
+    from jianfu.rectification.models import Source
+
+    rule = RULES.get(signal.rule)
+    return Source.SAMPLE_POINT if rule and rule.group in SAMPLE_POINT_RULE_GROUPS else Source.SIGNAL
+
+
+def _problem_description(signal: Signal) -> str:
+    """The problem's description is data of record, kept in Chinese whatever the confirmer's
+    language: the rule, the period and the headline of the evidence."""
+    from . import display
+
+    with translation.override("zh-hans"):
+        label = display.rule_label(signal.rule)
+        subject = display.subject_label(signal.rule, signal.subject)
+        if subject:
+            label = f"{label}（{subject}）"
+        head = display.headline(signal, signal.frozen["evidence"] if signal.frozen else None)
+        return f"{label}，{signal.period}：{head}" if head else f"{label}，{signal.period}"
 
 
 @transaction.atomic

@@ -1,0 +1,3 @@
+"""The pages are being built; the URL table is joined in urls.py."""
+
+urlpatterns = []
