@@ -11,6 +11,7 @@ from .core.api import auth
 from .core.api import router as core_router
 from .core.errors import DomainError
 from .monitoring.api import router as monitoring_router
+from .rectification.api import router as rectification_router
 from .registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/registry", registry_router)
 api.add_router("/monitoring", monitoring_router)
+api.add_router("/rectification", rectification_router)
 
 
 @api.exception_handler(DomainError)

@@ -43,4 +43,58 @@ class RectificationConfig(AppConfig):
                     "rectification.ledger:edit",
                 },
             },
+            # An OA system may show a unit's open problems and due dates; progress and
+            # submission are signed by a person in the browser, so no write code for tokens.
+            token={"rectification.problem:view"},
+        )
+        self._navigation()
+
+    def _navigation(self):
+        from jianfu.core import navigation
+        from jianfu.core.navigation import Entry
+
+        if any(e.url_name == "rect_overview" for e in navigation.ENTRIES):
+            return
+        section = _("问题整改")
+        navigation.register(
+            Entry(
+                _("整改台账"),
+                "rect_overview",
+                "rectification.problem:view",
+                "list-check",
+                section,
+                also=("rect_", "problem_", "measure_", "attachment_"),
+            ),
+            Entry(
+                _("待核验"),
+                "verify_queue",
+                "rectification.measure:verify",
+                "patch-check",
+                section,
+            ),
+            Entry(
+                _("负面清单"),
+                "negative_list_list",
+                "rectification.list:view",
+                "journal-x",
+                section,
+                also=("negative_",),
+            ),
+            Entry(
+                _("自查"),
+                "round_list",
+                "rectification.list:manage",
+                "clipboard-check",
+                section,
+                also=("round_",),
+            ),
+            Entry(
+                _("本单位自查"),
+                "exam_home",
+                "rectification.exam:answer",
+                "pencil-square",
+                section,
+                also=("exam_",),
+            ),
+            before="account_list",
         )

@@ -253,7 +253,7 @@ def round_open(
         raise DomainError("unit_out_of_scope", _("请选择您范围内的单位。"), field="scope_unit")
     today = clock.today()
     units = (
-        Unit.get_tree(root)
+        Unit.objects.get_tree(root)
         .filter(kind__in=kinds)
         .exclude(valid_until__lte=today)
         .values_list("pk", flat=True)

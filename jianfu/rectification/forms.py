@@ -1,0 +1,472 @@
+"""Forms of the problem and ledger pages. They read and check what a person typed; the services
+decide the rest (scope, dates in order, transitions, versions) and their DomainErrors land on the
+fields named here.
+
+Widgets carry their Bootstrap classes (and `is-invalid` once a field has an error), so the
+templates render each field with `{{ field }}` and keep what Django gives for free: option groups
+(the negative-list items, grouped by list), multiple file inputs, radio buttons.
+"""
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from jianfu.core import clock, scope, workdays
+from jianfu.core.models import Unit
+
+from . import queries
+from .models import Measure, MeasureKind, Problem, Severity, Source
+
+SELECT_LIMIT = 300  # above this many units in scope, a text box (code or name) replaces the select
+CREATE = "rectification.problem:create"
+EDIT = "rectification.ledger:edit"
+VERIFY = "rectification.measure:verify"
+
+# A problem from a confirmed signal is made by confirming the signal, never by hand.
+MANUAL_SOURCES = [(v, label) for v, label in Source.choices if v != Source.SIGNAL]
+
+
+class BoundField(forms.BoundField):
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.errors:
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+        return attrs
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def files_field(label=None):
+    """The views read every selected file from request.FILES; the field only renders the input."""
+    return forms.FileField(
+        label=label or _("证明材料"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"}),
+        help_text=_("可选，可多选：PDF、Word（.docx）、Excel（.xlsx）、JPG、PNG 图片。"),
+    )
+
+
+def _style(field: forms.Field) -> None:
+    w = field.widget
+    if w.is_hidden:
+        return
+    if isinstance(w, forms.RadioSelect | forms.CheckboxInput):
+        css = "form-check-input"
+    elif isinstance(w, forms.Select):
+        css = "form-select"
+    else:
+        css = "form-control"
+    classes = w.attrs.get("class", "").split()
+    if css not in classes:
+        w.attrs["class"] = " ".join([*classes, css])
+
+
+class StyledForm(forms.Form):
+    bound_field_class = BoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Bootstrap classes on every widget (again after a field is replaced)."""
+        for field in self.fields.values():
+            _style(field)
+
+    def put_error(self, error) -> None:
+        """A service's DomainError on its field, or on top of the form."""
+        field = {
+            "responsible_unit_id": "responsible_unit",
+            "verifier_id": "verifier",
+            "file": "files",
+        }.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, str(error.message))
+
+
+def _date(label, **kwargs):
+    # <input type="date"> takes ISO dates only, whatever the language's own date format.
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateField(label=label, widget=widget, **kwargs)
+
+
+def _unit_label(unit: Unit) -> str:
+    return "　" * max(0, unit.depth - 1) + unit.name
+
+
+class UnitChoice:
+    """One unit of the principal's scope: a select for a small tree, else a text box taking a
+    unit code or name (a name shared by several units asks for the code)."""
+
+    def __init__(self, principal, perm: str):
+        self.qs = queries.scope_units(principal, perm=perm)
+        units = list(self.qs[: SELECT_LIMIT + 1])
+        self.units = units if len(units) <= SELECT_LIMIT else None
+
+    def keep(self, unit: Unit) -> None:
+        """A unit already chosen stays a choice (say it closed since, and left the list)."""
+        if self.units is not None and all(u.pk != unit.pk for u in self.units):
+            self.units.append(unit)
+
+    def field(self, label, **kwargs) -> forms.Field:
+        if self.units is not None:
+            choices = [("", "")] + [(str(u.pk), _unit_label(u)) for u in self.units]
+            kwargs.setdefault("error_messages", {"invalid_choice": _("请选择您范围内的单位。")})
+            return forms.ChoiceField(label=label, choices=choices, **kwargs)
+        kwargs.setdefault("help_text", _("填写单位代码或名称。"))
+        return forms.CharField(label=label, max_length=120, **kwargs)
+
+    def initial(self, unit: Unit | None):
+        if unit is None:
+            return ""
+        return str(unit.pk) if self.units is not None else unit.code
+
+    def resolve(self, value) -> Unit:
+        value = (value or "").strip()
+        if self.units is not None:
+            found = [u for u in self.units if str(u.pk) == value]
+        else:
+            found = list(self.qs.filter(Q(code=value) | Q(name=value) | Q(short_name=value))[:9])
+            exact = [u for u in found if u.code == value]
+            found = exact or found
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise forms.ValidationError(
+                _gettext("有多个同名单位，请填写单位代码：%(c)s")
+                % {"c": "、".join(f"{u.name}（{u.code}）" for u in found)}
+            )
+        raise forms.ValidationError(_gettext("请选择您范围内的单位。"))
+
+
+# --- Problems -----------------------------------------------------------------------------------
+
+
+def item_choices(items) -> list:
+    """The negative-list items as option groups, one per published list."""
+    groups: dict[int, tuple[str, list]] = {}
+    for item in items:
+        nl = item.negative_list
+        label = str(nl)
+        groups.setdefault(nl.pk, (label, []))[1].append(
+            (str(item.pk), f"{item.number}. 【{item.category}】{item.title}")
+        )
+    return [("", _("（不对应负面清单事项）"))] + list(groups.values())
+
+
+class ProblemForm(StyledForm):
+    unit = forms.CharField(label=_("单位"))
+    source = forms.ChoiceField(
+        label=_("来源"),
+        choices=[("", "")] + MANUAL_SOURCES,
+        error_messages={"required": _("请选择问题来源。")},
+    )
+    item = forms.ChoiceField(label=_("负面清单事项"), required=False)
+    description = forms.CharField(
+        label=_("问题描述"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写明什么问题、在哪里、多大范围，便于制定措施和核验。"),
+    )
+    severity = forms.TypedChoiceField(
+        label=_("严重程度"),
+        choices=Severity.choices,
+        coerce=int,
+        initial=Severity.MEDIUM,
+        widget=forms.RadioSelect,
+    )
+    found_on = _date(_("发现日期"))
+
+    def __init__(self, data=None, *, principal, instance: Problem | None = None):
+        self.instance = instance
+        self.units = UnitChoice(principal, CREATE) if instance is None else None
+        self.items = {str(i.pk): i for i in queries.published_items()}
+        super().__init__(data, initial=self._initial(principal, instance))
+        if instance is None:
+            self.fields["unit"] = self.units.field(_("单位"))
+        else:
+            # Where, how and when the problem was found stays as registered: shown, not sent.
+            self.fields["unit"] = forms.CharField(label=_("单位"), required=False)
+            self.fields["source"].choices = Source.choices
+            for name in ("unit", "source", "found_on"):
+                self.fields[name].disabled = True
+            self.fields["unit"].help_text = _("登记后不能改单位、来源和发现日期。")
+            if instance.item_id and str(instance.item_id) not in self.items:
+                # An item of a list no longer offered stays selectable on its problem.
+                self.items[str(instance.item_id)] = instance.item
+        self.fields["item"].choices = item_choices(self.items.values())
+        self.order_fields(["unit", "source", "item", "description", "severity", "found_on"])
+        self.unit = instance.unit if instance is not None else None
+        self.restyle()
+
+    def _initial(self, principal, instance):
+        if instance is None:
+            home = getattr(principal, "home_unit", None)
+            return {"unit": self.units.initial(home), "found_on": clock.today()}
+        return {
+            "unit": instance.unit.name,
+            "source": instance.source,
+            "item": str(instance.item_id or ""),
+            "description": instance.description,
+            "severity": instance.severity,
+            "found_on": instance.found_on,
+        }
+
+    def clean_unit(self):
+        if self.instance is None:
+            self.unit = self.units.resolve(self.cleaned_data.get("unit"))
+        return self.cleaned_data.get("unit")
+
+    def clean_item(self):
+        value = self.cleaned_data.get("item") or ""
+        return self.items.get(value) if value else None
+
+
+# --- Measures -----------------------------------------------------------------------------------
+
+DEADLINE_MODES = [("date", _("指定日期")), ("workdays", _("按工作日数计算"))]
+YEARS = (2000, 2099)
+
+
+class MeasureForm(StyledForm):
+    content = forms.CharField(
+        label=_("整改措施"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=MeasureKind.choices,
+        initial=MeasureKind.IMMEDIATE,
+        widget=forms.RadioSelect,
+        help_text=_("立行立改：马上能改的；长效机制：须建立制度、久久为功的，到期回头看。"),
+    )
+    responsible_unit = forms.CharField(label=_("责任单位"))
+    responsible_person = forms.CharField(label=_("责任人"), max_length=50)
+    deadline_mode = forms.ChoiceField(
+        label=_("计算方式"),
+        choices=DEADLINE_MODES,
+        initial="date",
+        widget=forms.RadioSelect,
+    )
+    deadline = _date(_("完成日期"), required=False)
+    working_days = forms.IntegerField(
+        label=_("工作日数"),
+        min_value=1,
+        max_value=750,
+        required=False,
+        help_text=_("按国家法定节假日和调休安排计算，不含起算日当天。"),
+    )
+    deadline_from = _date(_("起算日期"), required=False)
+    mechanism = forms.CharField(
+        label=_("长效机制"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("建立的制度机制：名称、文号或主要内容。长效机制类措施提交核验前须填写。"),
+    )
+    review_on = _date(
+        _("回头看日期"),
+        required=False,
+        help_text=_("长效机制类措施必填，不早于完成时限。"),
+    )
+    verifier = forms.ChoiceField(
+        label=_("指定核验人"),
+        required=False,
+        help_text=_("不指定时由市委办核验。被指定人不能是整改单位的人员。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, data=None, *, principal, problem: Problem, instance: Measure | None = None):
+        self.problem, self.instance, self.principal = problem, instance, principal
+        self.units = UnitChoice(principal, EDIT)
+        if instance is not None:
+            self.units.keep(instance.responsible_unit)
+        super().__init__(data, initial=self._initial(instance))
+        self.fields["responsible_unit"] = self.units.field(_("责任单位"))
+        self.can_assign = scope.can(principal, VERIFY)
+        if self.can_assign:
+            candidates = queries.verifier_candidates(principal, problem)
+            current = instance.verifier if instance and instance.verifier_id else None
+            if current is not None and current not in candidates:
+                candidates.append(current)
+            self.verifiers = {str(u.pk): u for u in candidates}
+            self.fields["verifier"].choices = [("", _("市委办（默认）"))] + [
+                (pk, f"{u.full_name or u.username}（{u.home_unit.name if u.home_unit else '—'}）")
+                for pk, u in self.verifiers.items()
+            ]
+        else:
+            del self.fields["verifier"]
+        if instance is None:
+            del self.fields["version"]
+        self.responsible_unit = None
+        self.restyle()
+
+    def _initial(self, m: Measure | None) -> dict:
+        if m is None:
+            return {
+                "responsible_unit": self.units.initial(self.problem.unit),
+                "deadline_from": clock.today(),
+                "deadline_mode": "date",
+                "kind": MeasureKind.IMMEDIATE,
+            }
+        return {
+            "content": m.content,
+            "kind": m.kind,
+            "responsible_unit": self.units.initial(m.responsible_unit),
+            "responsible_person": m.responsible_person,
+            "deadline_mode": "workdays" if m.working_days else "date",
+            "deadline": m.deadline,
+            "working_days": m.working_days,
+            "deadline_from": m.deadline_from or clock.today(),
+            "mechanism": m.mechanism,
+            "review_on": m.review_on,
+            "verifier": str(m.verifier_id or ""),
+            "version": m.version,
+        }
+
+    def _plausible(self, name: str) -> dt.date | None:
+        # Counting working days walks the calendar day by day: a typo like 9026 must not.
+        day = self.cleaned_data.get(name)
+        if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+            raise forms.ValidationError(
+                _gettext("请填写 %(a)s–%(b)s 年之间的日期。") % {"a": YEARS[0], "b": YEARS[1]}
+            )
+        return day
+
+    def clean_deadline(self):
+        return self._plausible("deadline")
+
+    def clean_deadline_from(self):
+        return self._plausible("deadline_from")
+
+    def clean_review_on(self):
+        return self._plausible("review_on")
+
+    def clean_responsible_unit(self):
+        value = self.cleaned_data.get("responsible_unit")
+        self.responsible_unit = self.units.resolve(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("deadline_mode") == "workdays":
+            if not data.get("working_days") and "working_days" not in self.errors:
+                self.add_error("working_days", _gettext("请填写工作日数。"))
+        elif not data.get("deadline") and "deadline" not in self.errors:
+            self.add_error("deadline", _gettext("请填写完成日期。"))
+        return data
+
+    def by_workdays(self) -> bool:
+        return self.cleaned_data.get("deadline_mode") == "workdays"
+
+    def service_data(self) -> dict:
+        d = self.cleaned_data
+        workdays_mode = self.by_workdays()
+        if self.can_assign:
+            verifier_id = int(d["verifier"]) if d.get("verifier") in self.verifiers else None
+        else:
+            # Only the office assigns a verifier; anyone else keeps the one assigned.
+            verifier_id = self.instance.verifier_id if self.instance else None
+        return {
+            "content": d["content"],
+            "kind": d["kind"],
+            "responsible_unit_id": self.responsible_unit.pk if self.responsible_unit else None,
+            "responsible_person": d["responsible_person"],
+            "deadline": None if workdays_mode else d.get("deadline"),
+            "working_days": d.get("working_days") if workdays_mode else None,
+            "deadline_from": (d.get("deadline_from") or clock.today()) if workdays_mode else None,
+            "mechanism": d.get("mechanism") or "",
+            "review_on": d.get("review_on"),
+            "verifier_id": verifier_id,
+        }
+
+
+def deadline_preview(working_days, start: dt.date | None) -> workdays.DeadlineNote | None:
+    """The date N working days after `start` (today when empty), with the warning for years whose
+    holidays nobody has entered; None for a count out of range."""
+    try:
+        n = int(working_days)
+    except (TypeError, ValueError):
+        return None
+    start = start or clock.today()
+    if not 1 <= n <= 750 or not YEARS[0] <= start.year <= YEARS[1]:
+        return None
+    return workdays.deadline_note(start, n)
+
+
+# --- Actions on a measure -----------------------------------------------------------------------
+
+HELD_CHOICES = [("yes", _("成效巩固，未反弹")), ("no", _("问题反弹，重新整改"))]
+NOTE_LABELS = {
+    "start": _("说明"),
+    "progress": _("整改进展"),
+    "submit": _("完成情况"),
+    "verify": _("核验意见"),
+    "return": _("退回理由"),
+    "review": _("回头看情况"),
+}
+# The services' own sentences, so a blank note reads the same from the form as from the API.
+NOTE_REQUIRED = {
+    "progress": _("请填写整改进展。"),
+    "submit": _("请填写完成情况。"),
+    "return": _("退回须写明理由。"),
+}
+
+
+class ActionForm(StyledForm):
+    note = forms.CharField(
+        label=_("说明"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    held = forms.ChoiceField(
+        label=_("整改成效"), choices=HELD_CHOICES, required=False, widget=forms.RadioSelect
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    files = files_field()
+
+    def __init__(self, data=None, *, measure: Measure, action: str, files=None):
+        self.action = action
+        super().__init__(
+            data,
+            files,
+            initial={"version": measure.version},
+            auto_id=f"m{measure.pk}-{action}-%s",
+        )
+        self.fields["note"].label = NOTE_LABELS[action]
+        if action in NOTE_REQUIRED:
+            self.fields["note"].required = True
+            self.fields["note"].error_messages["required"] = NOTE_REQUIRED[action]
+        if action != "review":
+            del self.fields["held"]
+        if action == "return":
+            self.fields["note"].help_text = _(
+                "写明需要补充或改正什么；需要证明材料的，说明要什么材料。"
+            )
+
+    def clean_version(self):
+        # The version the person read is checked by the service, not here.
+        return self.cleaned_data.get("version")
+
+    def held_value(self) -> bool | None:
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("held") or "")
+
+
+class AttachmentForm(StyledForm):
+    measure = forms.ChoiceField(label=_("所属整改措施"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    files = files_field(_("文件"))
+
+    def __init__(self, data=None, files=None, *, measures):
+        super().__init__(data, files, auto_id="att-%s")
+        self.measures = {str(m.pk): m for m in measures}
+        self.fields["measure"].choices = [("", _("问题本身"))] + [
+            (pk, m.content[:40]) for pk, m in self.measures.items()
+        ]
+        self.fields["files"].help_text = _(
+            "可多选：PDF、Word（.docx）、Excel（.xlsx）、JPG、PNG 图片。"
+        )
+
+    def measure_value(self) -> Measure | None:
+        return self.measures.get(self.cleaned_data.get("measure") or "")

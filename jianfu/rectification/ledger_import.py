@@ -1,0 +1,486 @@
+"""Importing a rectification ledger a unit kept in Excel (.xlsx, .xls or CSV) into its problem
+list: all or nothing, like the registry's imports.
+
+The header may sit below a title (the first of the top rows naming 问题描述 and 整改措施); columns
+are matched by name with the spellings units use (ledger_io.COLUMNS). The whole file is read and
+checked first, every problem reported with its row, column and value; only a file without a single
+problem is written (services.ledger_import: one transaction, one audit entry for the batch).
+Merged cells are refused, not guessed at: a merge hides which rows a value was meant for. A row
+whose 问题描述 equals the previous row's, with the same or an empty 序号, is another measure of the
+same problem. The measure rules are the page's (services._check_measure): deadlines as dates or
+"N个工作日" from the import date, never before the problem was found; a long-term item's review
+date. What the file says is done is submitted for verification, never verified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jianfu.core import clock, excel, parsing, scope, sheet_columns
+from jianfu.core.errors import DomainError
+from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.models import ImportRecord, Unit
+from jianfu.core.parsing import Choices, ParseError
+from jianfu.registry.importers.units import UnitIndex
+
+from . import services
+from .ledger_io import (
+    BY_KEY,
+    COLUMNS,
+    COMPLETION,
+    CONTENT,
+    DEADLINE,
+    DESCRIPTION,
+    FOUND_ON,
+    HEADER_KEYS,
+    KIND,
+    LEADER,
+    MEASURE_CELLS,
+    MECHANISM,
+    NOTE,
+    NUMBER,
+    PERSON,
+    PROGRESS,
+    RESP_UNIT,
+    REVIEW_ON,
+    SEVERITY,
+    cell_text,
+    header_key,
+    read_completion,
+)
+from .models import Measure, MeasureKind, MeasureStatus, Problem, ProblemStatus, Severity, Source
+
+# --- Import: reading ------------------------------------------------------------------------------
+
+
+@dataclass
+class RowError(SheetError):
+    """A problem of one cell: SheetError with the value as written, for the page's table."""
+
+    value: str = ""
+
+
+@dataclass
+class MeasureRow:
+    line: int
+    data: dict  # what services._check_measure returned
+    status: str  # in_progress or submitted
+    progress: str = ""
+    completion: str = ""
+    note: str = ""
+
+
+@dataclass
+class ProblemRow:
+    line: int
+    number: str
+    description: str
+    unit_id: int
+    found_on: dt.date
+    severity: int = Severity.MEDIUM
+    measures: list[MeasureRow] = field(default_factory=list)
+    cells: dict = field(default_factory=dict)  # problem-level cells as first written
+
+
+HEADER_SCAN = 10  # rows searched for the header (a title and a date line above it are common)
+
+
+def _named(row: list) -> set[str]:
+    """The columns a row names."""
+    keys = (header_key(cell_text(c)) for c in row)
+    return {HEADER_KEYS[k].key for k in keys if k in HEADER_KEYS}
+
+
+def _find_header(rows: list[list]) -> int | None:
+    """The first of the top rows naming both 问题描述 and 整改措施."""
+    for i, row in enumerate(rows[:HEADER_SCAN]):
+        if {DESCRIPTION, CONTENT} <= _named(row):
+            return i
+    return None
+
+
+def read_header(rows: list[list]) -> tuple[int, dict[str, int], dict[str, str]]:
+    """(header index, column key -> index, column key -> header as written); ImportFailed naming
+    every missing, unknown or repeated column."""
+    if not any(cell_text(c) for r in rows for c in r):
+        raise ImportFailed([SheetError(None, None, _("文件里没有数据。"))])
+    h = _find_header(rows)
+    # Rows above the header are blanked so the shared reader cannot take a title row for it.
+    # Without both columns, the shared reader's guess (a row naming two known columns) is used,
+    # so that the error names what is missing.
+    scanned = rows if h is None else [[]] * h + rows[h:]
+    guess = sheet_columns.find_header(scanned, HEADER_KEYS, text=cell_text, key=header_key)
+    present = _named(scanned[guess]) if guess < len(scanned) else set()
+    return sheet_columns.read_header(
+        scanned,
+        COLUMNS,
+        missing=_(
+            "缺少必填列：%(cols)s。表头（可在标题行下面）应包含：%(all)s（可从“下载导入模板”获取）。"
+        ),
+        optional=frozenset({PERSON}) if LEADER in present else frozenset(),
+        text=cell_text,
+        key=header_key,
+    )
+
+
+def merged_errors(data: bytes, header_line: int, headers: dict[int, str]) -> list[RowError]:
+    """Merged ranges at or below the header row, each named by its rows and columns.
+
+    Only for .xlsx: calamine (core.excel.read_rows) does not report merged ranges, so they are
+    read with openpyxl. An .xls cannot be checked this way; there a merged cell reads as empty
+    cells below its first, which the row checks then report (问题描述 empty). CSV has no merges.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
+            book = load_workbook(io.BytesIO(data), data_only=True)
+    except Exception:  # read_rows already read the file; nothing to add when openpyxl cannot
+        return []
+    errors = []
+    ranges = sorted(book.worksheets[0].merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
+    for r in ranges:
+        if r.max_row < header_line:
+            continue  # a title above the header
+        rows = (
+            _("第 %(a)s 行") % {"a": r.min_row}
+            if r.min_row == r.max_row
+            else _("第 %(a)s–%(b)s 行") % {"a": r.min_row, "b": r.max_row}
+        )
+        first = headers.get(r.min_col - 1) or get_column_letter(r.min_col)
+        last = headers.get(r.max_col - 1) or get_column_letter(r.max_col)
+        cols = (
+            _("“%(c)s”列") % {"c": first}
+            if r.min_col == r.max_col
+            else _("“%(a)s”至“%(b)s”列") % {"a": first, "b": last}
+        )
+        message = _("%(rows)s%(cols)s是合并单元格，请取消合并并在每一行填写完整后再导入。") % {
+            "rows": rows,
+            "cols": cols,
+        }
+        errors.append(RowError(r.min_row, first, message, value=r.coord))
+    return errors
+
+
+_WORKDAYS = re.compile(r"^(\d+)个?工作日(内|以内|之内)?$")
+_LONG = ("长期", "长期坚持", "持续推进", "常态化", "长期坚持、持续推进")
+
+
+def parse_deadline(value) -> tuple[dt.date | None, int | None]:
+    """(a date, None) or (None, N) for "N个工作日"; (None, None) when empty."""
+    if isinstance(value, str):
+        text = parsing.half_width(parsing.normalise_text(value)).replace(" ", "")
+        m = _WORKDAYS.match(text)
+        if m:
+            return None, int(m[1])
+        if text in _LONG:
+            raise ParseError(
+                _(
+                    "“%(v)s”不是完成时限。长效机制类措施也请填写阶段性完成日期，"
+                    "并在“回头看日期”列填写回头看的日期。"
+                )
+                % {"v": text}
+            )
+    try:
+        return parsing.parse_date(value), None
+    except ParseError:
+        raise ParseError(
+            _(
+                "无法识别的完成时限“%(v)s”，请写成 2026-10-12、2026/10/12、2026年10月12日，"
+                "或“10个工作日”（从导入当天起算）。"
+            )
+            % {"v": cell_text(value)[:40]}
+        ) from None
+
+
+class _Reader:
+    """Reads the data rows of a ledger sheet into problems and measures, collecting errors."""
+
+    def __init__(self, by, unit: Unit, columns: dict[str, int], headers: dict[str, str]):
+        self.unit, self.columns, self.headers = unit, columns, headers
+        self.units = UnitIndex(by)
+        self.today = clock.today()
+        self.kinds = Choices(
+            MeasureKind,
+            {"立行立改类": "immediate", "立即整改": "immediate", "长效": "long_term",
+             "长期": "long_term", "长效机制类": "long_term", "久久为功": "long_term"},
+        )  # fmt: skip
+        self.severities = Choices([(str(v), label) for v, label in Severity.choices])
+        self.errors: list[RowError] = []
+        self.problems: list[ProblemRow] = []
+        self.seen: dict[tuple[int, str], int] = {}  # (unit, description) -> line
+        self.rows = 0
+
+    def col(self, key: str) -> str:
+        return self.headers.get(key) or BY_KEY[key].header
+
+    def err(self, line: int, key: str, value, message: str) -> None:
+        self.errors.append(RowError(line, self.col(key), message, value=cell_text(value)[:80]))
+
+    def read(self, rows: list[list], header_index: int) -> None:
+        for offset, raw in enumerate(rows[header_index + 1 :]):
+            if not any(cell_text(c) for c in raw):
+                continue  # empty rows are skipped
+            line = header_index + 2 + offset
+            cells = {k: raw[i] if i < len(raw) else None for k, i in self.columns.items()}
+            self.rows += 1
+            self.row(line, cells)
+
+    def row(self, line: int, cells: dict) -> None:
+        number, description = cell_text(cells.get(NUMBER)), cell_text(cells.get(DESCRIPTION))
+        if not description:
+            self.err(
+                line,
+                DESCRIPTION,
+                "",
+                _(
+                    "问题描述不能为空。每一行都要填写问题描述；同一问题的几条措施，各行填写相同的"
+                    "序号和问题描述（不要合并单元格）。"
+                ),
+            )
+            return
+        current = self.problems[-1] if self.problems else None
+        if (
+            current is not None
+            and description == current.description
+            and (not number or number == current.number)
+        ):
+            self.same_problem(current, line, cells)
+            if not cell_text(cells.get(CONTENT)) and not self.measure_cells(cells):
+                self.err(
+                    line,
+                    CONTENT,
+                    "",
+                    _("与上一行是同一问题，但没有填写整改措施。请填写措施或删除该行。"),
+                )
+                return
+        else:
+            current = self.new_problem(line, number, description, cells)
+        self.measure(current, line, cells)
+
+    def measure_cells(self, cells: dict) -> list[str]:
+        return [k for k in MEASURE_CELLS if cell_text(cells.get(k))]
+
+    def new_problem(self, line, number, description, cells) -> ProblemRow:
+        unit_id = self.unit.pk
+        found_on = self.today
+        try:
+            found_on = parsing.parse_date(cells.get(FOUND_ON)) or self.today
+            if found_on > self.today:
+                raise ParseError(
+                    _("发现日期 %(d)s 晚于今天，请核对。") % {"d": found_on.isoformat()}
+                )
+        except ParseError as e:
+            self.err(line, FOUND_ON, cells.get(FOUND_ON), e.message)
+        severity = Severity.MEDIUM
+        try:
+            severity = int(self.severities(cells.get(SEVERITY)) or Severity.MEDIUM)
+        except ParseError as e:
+            self.err(line, SEVERITY, cells.get(SEVERITY), e.message)
+        earlier = self.seen.get((unit_id, description))
+        if earlier is not None:
+            self.err(
+                line,
+                DESCRIPTION,
+                description,
+                _(
+                    "与第 %(r)s 行的问题相同。同一问题的几条措施请写在相邻的行，"
+                    "并填写相同的序号和问题描述。"
+                )
+                % {"r": earlier},
+            )
+        self.seen.setdefault((unit_id, description), line)
+        problem = ProblemRow(line, number, description, unit_id, found_on, severity)
+        problem.cells = {k: cell_text(cells.get(k)) for k in (FOUND_ON, SEVERITY)}
+        self.problems.append(problem)
+        return problem
+
+    def same_problem(self, problem: ProblemRow, line: int, cells: dict) -> None:
+        """A later row of the same problem: the problem's own cells, where filled, must agree."""
+        for key in (FOUND_ON, SEVERITY):
+            text = cell_text(cells.get(key))
+            if text and problem.cells.get(key) and text != problem.cells[key]:
+                self.err(
+                    line,
+                    key,
+                    text,
+                    _("与第 %(r)s 行同一问题所填的“%(v)s”不一致。")
+                    % {"r": problem.line, "v": problem.cells[key]},
+                )
+
+    def measure(self, problem: ProblemRow, line: int, cells: dict) -> None:
+        content = cell_text(cells.get(CONTENT))
+        if not content:
+            filled = self.measure_cells(cells)
+            if filled:
+                self.err(
+                    line,
+                    CONTENT,
+                    "",
+                    _("填写了“%(c)s”，但整改措施为空。")
+                    % {"c": "”“".join(self.col(k) for k in filled)},
+                )
+            return  # a problem without measures yet
+        errors = len(self.errors)
+        unit_id = None
+        try:
+            unit_id = self.units.resolve(cells.get(RESP_UNIT))
+            if unit_id is None:
+                raise ParseError(_("责任单位不能为空。"))
+        except ParseError as e:
+            self.err(line, RESP_UNIT, cells.get(RESP_UNIT), e.message)
+        person = cell_text(cells.get(PERSON)) or cell_text(cells.get(LEADER))
+        person_col = PERSON if PERSON in self.columns else LEADER
+        max_person = Measure._meta.get_field("responsible_person").max_length
+        if not person:
+            self.err(line, person_col, "", _("责任人不能为空。"))
+        elif len(person) > max_person:
+            self.err(
+                line,
+                person_col,
+                person,
+                _("责任人超过 %(n)s 个字，请只填写姓名（职务可写在备注）。") % {"n": max_person},
+            )
+        note = cell_text(cells.get(NOTE))
+        leader = cell_text(cells.get(LEADER))
+        if leader and cell_text(cells.get(PERSON)) and leader != person:
+            note = "\n".join(x for x in (_("责任领导：%(p)s") % {"p": leader}, note) if x)
+        deadline, working_days = None, None
+        try:
+            deadline, working_days = parse_deadline(cells.get(DEADLINE))
+        except ParseError as e:
+            self.err(line, DEADLINE, cells.get(DEADLINE), e.message)
+        kind = MeasureKind.IMMEDIATE
+        try:
+            kind = self.kinds(cells.get(KIND)) or MeasureKind.IMMEDIATE
+        except ParseError as e:
+            self.err(line, KIND, cells.get(KIND), e.message)
+        review_on = None
+        try:
+            review_on = parsing.parse_date(cells.get(REVIEW_ON))
+        except ParseError as e:
+            self.err(line, REVIEW_ON, cells.get(REVIEW_ON), e.message)
+        completion, done = read_completion(cell_text(cells.get(COMPLETION)))
+        mechanism = cell_text(cells.get(MECHANISM))
+        if len(self.errors) > errors:
+            return
+        data = {
+            "content": content,
+            "kind": kind,
+            "responsible_unit_id": unit_id,
+            "responsible_person": person,
+            "deadline": deadline,
+            "working_days": working_days,
+            "deadline_from": self.today if working_days else None,
+            "mechanism": mechanism,
+            "review_on": review_on,
+            "verifier_id": None,
+        }
+        try:
+            # The ledger's own rules (deadline not before the problem was found, working days,
+            # a long-term item's review date), the same as on the page.
+            data = services._check_measure(data, Problem(found_on=problem.found_on))
+        except DomainError as e:
+            self.domain_error(line, cells, e)
+            return
+        if done and kind == MeasureKind.LONG_TERM and not mechanism:
+            self.err(
+                line,
+                MECHANISM,
+                "",
+                _("已完成的长效机制类措施须写明建立的制度机制（名称、文号或主要内容）。"),
+            )
+            return
+        status = MeasureStatus.SUBMITTED if done else MeasureStatus.IN_PROGRESS
+        measure = MeasureRow(line, data, status, cell_text(cells.get(PROGRESS)), completion, note)
+        problem.measures.append(measure)
+
+    def domain_error(self, line: int, cells: dict, e: DomainError) -> None:
+        key = {
+            "content": CONTENT,
+            "responsible_person": PERSON if PERSON in self.columns else LEADER,
+            "kind": KIND,
+            "deadline": DEADLINE,
+            "working_days": DEADLINE,
+            "review_on": REVIEW_ON,
+        }.get(e.field or "", DEADLINE)
+        message = str(e.message)
+        if e.field == "review_on" and REVIEW_ON not in self.columns:
+            message += _("（请在表中增加“回头看日期”列。）")
+        if e.code == "deadline_before_found" and FOUND_ON not in self.columns:
+            message += _(
+                "（没有“发现日期”列时，问题发现日期按导入当天计；问题此前已发现的，"
+                "请增加“发现日期”列填写。）"
+            )
+        self.err(line, key, cells.get(key), message)
+
+    def duplicates(self) -> None:
+        """A problem the same unit already has open: the file was most likely imported before."""
+        descriptions = {p.description for p in self.problems}
+        units = {p.unit_id for p in self.problems}
+        existing = {
+            (u, d): (pk, found)
+            for pk, u, d, found in Problem.objects.filter(
+                unit_id__in=units, status=ProblemStatus.OPEN, description__in=descriptions
+            ).values_list("pk", "unit_id", "description", "found_on")
+        }
+        for p in self.problems:
+            hit = existing.get((p.unit_id, p.description))
+            if hit:
+                self.err(
+                    p.line,
+                    DESCRIPTION,
+                    p.description,
+                    _(
+                        "与本单位尚未销号的问题（编号 %(id)s，%(d)s 发现）完全相同，"
+                        "可能已经导入过。请核对后删除该问题的各行再导入。"
+                    )
+                    % {"id": hit[0], "d": hit[1].isoformat()},
+                )
+
+
+# --- Import ---------------------------------------------------------------------------------------
+
+
+def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) -> ImportRecord:
+    """Import a ledger kept in Excel (.xlsx, .xls or CSV) into `unit`'s problem list; all or
+    nothing. Raises ImportFailed listing every problem (row, column, value), PermissionDenied
+    without the codes, or DomainError for a unit outside the scope or an unknown source."""
+    scope.require(by, services.CREATE)
+    scope.require(by, services.EDIT)
+    services._in_scope_unit(by, unit.pk, "unit", services.CREATE)
+    if source not in Source.values or source == Source.SIGNAL:
+        raise DomainError("source", _("问题来源无效。"), field="source")
+    rows = excel.read_rows(filename, data)
+    h, columns, headers = read_header(rows)
+    if data[:4] == b"PK\x03\x04":
+        merged = merged_errors(data, h + 1, {i: headers[k] for k, i in columns.items()})
+        if merged:
+            raise ImportFailed(merged)
+    reader = _Reader(by, unit, columns, headers)
+    reader.read(rows, h)
+    if not reader.rows:
+        raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
+    reader.duplicates()
+    if reader.errors:
+        raise ImportFailed(sorted(reader.errors, key=lambda e: e.row or 0))
+    with excel.kept_upload(filename, data) as upload, transaction.atomic():
+        return services.ledger_import(
+            by=by,
+            unit=unit,
+            source=source,
+            problems=reader.problems,
+            rows=reader.rows,
+            filename=filename,
+            sha256=upload.sha256,
+            stored_as=upload.store(),
+        )

@@ -1,0 +1,416 @@
+"""The rectification ledger (整改台账) in Excel: its columns, the export in the usual layout and the
+blank import template. The import of a ledger a unit kept in Excel is in ledger_import.py.
+
+Export: a title row, the export date, the header 序号 问题描述 整改措施 责任单位 责任人 完成时限
+整改进展 完成情况 and, to the right, what the platform knows besides (类型, 长效机制, dates,
+问题单位, 来源, 状态); one row per measure, 序号 numbering the problems. In the usual layout the
+problem's cells are merged down its measures (for printing and filing); `merged=False` writes every
+row complete, which is what the import reads back (it refuses merged cells).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from jianfu.core import audit, clock, excel, parsing, scope, sheet_columns
+from jianfu.core.models import Unit
+from jianfu.core.sheet_columns import Column
+from jianfu.registry.importers.units import _unit_labels
+
+from . import services
+from .models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
+
+# --- Columns --------------------------------------------------------------------------------------
+
+NUMBER, DESCRIPTION, CONTENT, RESP_UNIT, PERSON, LEADER = (
+    "number",
+    "description",
+    "content",
+    "responsible_unit",
+    "responsible_person",
+    "leader",
+)
+DEADLINE, PROGRESS, COMPLETION, KIND, MECHANISM, REVIEW_ON = (
+    "deadline",
+    "progress",
+    "completion",
+    "kind",
+    "mechanism",
+    "review_on",
+)
+FOUND_ON, SEVERITY, PROBLEM_UNIT, NOTE, SOURCE, STATUS = (
+    "found_on",
+    "severity",
+    "problem_unit",
+    "note",
+    "source",
+    "status",
+)
+
+# Headers are data (what files carry), the same in every language, so an export re-imports.
+# Aliases: what units' own ledgers call the column. A header is compared without spaces,
+# brackets and what is in them ("类型（立行立改/长效机制）" is 类型), full-width forms or case.
+COLUMNS = (
+    Column(NUMBER, "序号", ("编号", "序", "no", "问题序号")),
+    Column(
+        DESCRIPTION,
+        "问题描述",
+        ("问题", "存在问题", "存在的问题", "问题表现", "具体问题", "问题内容", "主要问题"),
+        required=True,
+    ),
+    Column(
+        CONTENT,
+        "整改措施",
+        ("措施", "整改举措", "具体措施", "整改任务", "整改措施及目标", "整改目标及措施"),
+        required=True,
+    ),
+    Column(
+        RESP_UNIT,
+        "责任单位",
+        ("牵头单位", "责任部门", "牵头部门", "整改责任单位", "承办单位"),
+        required=True,
+    ),
+    Column(PERSON, "责任人", ("具体责任人", "整改责任人", "责任人员"), required=True),
+    Column(LEADER, "责任领导", ("牵头领导", "分管领导"), in_template=False, in_export=False),
+    Column(
+        DEADLINE,
+        "完成时限",
+        ("完成时间", "整改时限", "整改期限", "时限", "完成期限", "办结时限", "完成日期"),
+        required=True,
+    ),
+    Column(PROGRESS, "整改进展", ("进展情况", "整改进度", "推进情况", "进展", "整改进展情况")),
+    Column(COMPLETION, "完成情况", ("整改完成情况", "整改情况", "整改结果", "完成结果")),
+    Column(KIND, "类型（立行立改/长效机制）", ("类型", "整改类型", "措施类型", "类别")),
+    Column(MECHANISM, "长效机制", ("制度机制", "建立的制度机制", "长效机制建设")),
+    Column(REVIEW_ON, "回头看日期", ("回头看时间",)),
+    Column(FOUND_ON, "发现日期", ("发现时间", "问题发现日期")),
+    Column(SEVERITY, "严重程度", (), in_template=False),
+    Column(PROBLEM_UNIT, "问题单位", ("问题所属单位", "所属单位"), in_template=False),
+    Column(NOTE, "备注", (), in_export=False),
+    # Written by the export for the reader, not read by the import: its problems all go to the
+    # unit imported for, with the source chosen on its form and the status from 完成情况.
+    Column(SOURCE, "问题来源", ("来源",), in_template=False),
+    Column(STATUS, "状态", ("整改状态",), in_template=False),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+EXPORT = [c for c in COLUMNS if c.in_export]
+TEMPLATE = [c for c in COLUMNS if c.in_template]
+MEASURE_CELLS = (RESP_UNIT, PERSON, LEADER, DEADLINE, PROGRESS, COMPLETION, KIND, MECHANISM)
+MEASURE_CELLS += (REVIEW_ON,)
+WIDTHS = {NUMBER: 6, DESCRIPTION: 36, CONTENT: 40, RESP_UNIT: 16, PERSON: 10, DEADLINE: 12}
+WIDTHS |= {PROGRESS: 30, COMPLETION: 30, KIND: 12, MECHANISM: 24, REVIEW_ON: 12, FOUND_ON: 12}
+WIDTHS |= {SEVERITY: 9, PROBLEM_UNIT: 16, NOTE: 20, SOURCE: 16, STATUS: 11}
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def header_key(text: str) -> str:
+    return sheet_columns.header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
+
+
+HEADER_KEYS = {header_key(n): c for c in COLUMNS for n in (c.header, *c.aliases)}
+
+
+def cell_text(value) -> str:
+    return excel.unneutralise(parsing.normalise_text(value))
+
+
+# --- Status words in 完成情况 ---------------------------------------------------------------------
+
+
+def _status_words() -> dict[str, str]:
+    """{status: the words the export writes under 完成情况} (a verified one adds its date)."""
+    labels = dict(MeasureStatus.choices)
+    return {
+        MeasureStatus.DRAFT: _("未开始整改"),
+        MeasureStatus.IN_PROGRESS: str(labels[MeasureStatus.IN_PROGRESS]),
+        MeasureStatus.SUBMITTED: str(labels[MeasureStatus.SUBMITTED]),
+        MeasureStatus.VERIFIED: str(labels[MeasureStatus.VERIFIED]),
+        MeasureStatus.RETURNED: _("已退回重新整改"),
+    }
+
+
+def completion_text(m: Measure) -> str:
+    """完成情况: what the unit wrote, then the status in words ("已核验销号（2026-10-12）")."""
+    words = _status_words()[m.status]
+    if m.status == MeasureStatus.VERIFIED and m.verified_at:
+        words = _("%(s)s（%(d)s）") % {"s": words, "d": timezone.localdate(m.verified_at)}
+    return f"{m.completion}\n{words}" if m.completion else words
+
+
+_DONE = ("已完成", "已整改", "完成", "已办结", "办结", "已落实", "已销号", "整改到位")
+_NOT_DONE = ("未完成", "没有完成", "尚未", "未整改", "未办结", "未落实", "正在", "整改中")
+_NOT_DONE += ("推进中", "进行中", "未开始")
+
+
+def read_completion(text: str) -> tuple[str, bool]:
+    """(the completion text, whether it says done). A last line in the export's status words
+    decides and is dropped; otherwise the words do ("已完成" yes, "尚未完成" no)."""
+    with translation.override("zh-hans"):
+        spellings = list(_status_words().items())
+    spellings += _status_words().items()  # an export made in another language
+    lines = text.rstrip().split("\n")
+    last = lines[-1].strip()
+    for status, w in spellings:
+        if last == w or (status == MeasureStatus.VERIFIED and last.startswith(w + "（")):
+            done = status in (MeasureStatus.SUBMITTED, MeasureStatus.VERIFIED)
+            return "\n".join(lines[:-1]).strip(), done
+    done = any(w in text for w in _DONE) and not any(w in text for w in _NOT_DONE)
+    return text.strip(), done
+
+
+# --- Export ---------------------------------------------------------------------------------------
+
+
+def ledger_problems(unit: Unit, by):
+    """The problems of `unit`'s subtree that `by` may see, with their measures, in ledger order."""
+    from django.db.models import Prefetch
+
+    measures = Measure.objects.select_related("responsible_unit").order_by("deadline", "pk")
+    return (
+        scope.visible(Problem.objects.select_related("unit"), by, perm=services.VIEW)
+        .filter(unit__path__startswith=unit.path)
+        .prefetch_related(Prefetch("measures", queryset=measures))
+        .order_by("found_on", "pk")
+    )
+
+
+def export_rows(problems) -> tuple[list[list], list[tuple[int, int]]]:
+    """(rows in EXPORT's columns, one per measure; the (first, last) row index of each problem)."""
+    problems = list(problems)
+    unit_ids = {p.unit_id for p in problems}
+    unit_ids |= {m.responsible_unit_id for p in problems for m in p.measures.all()}
+    labels = _unit_labels(unit_ids)
+    sources, severities = dict(Source.choices), dict(Severity.choices)
+    kinds = dict(MeasureKind.choices)
+    rows, spans = [], []
+    for number, p in enumerate(problems, start=1):
+        first = len(rows)
+        shared = {
+            NUMBER: str(number),
+            DESCRIPTION: p.description,
+            FOUND_ON: p.found_on,
+            SEVERITY: str(severities.get(p.severity, "")),
+            PROBLEM_UNIT: labels.get(p.unit_id, ""),
+            SOURCE: str(sources.get(p.source, p.source)),
+        }
+        measures = list(p.measures.all())
+        if not measures:
+            bare = shared | {STATUS: _("尚未制定措施")}
+            rows.append([bare.get(c.key, "") for c in EXPORT])
+        for m in measures:
+            own = {
+                CONTENT: m.content,
+                RESP_UNIT: labels.get(m.responsible_unit_id, ""),
+                PERSON: m.responsible_person,
+                DEADLINE: m.deadline,
+                PROGRESS: m.progress,
+                COMPLETION: completion_text(m),
+                KIND: str(kinds.get(m.kind, m.kind)),
+                MECHANISM: m.mechanism,
+                REVIEW_ON: m.review_on,
+                STATUS: m.get_status_display(),
+            }
+            rows.append([(shared | own).get(c.key, "") for c in EXPORT])
+        spans.append((first, len(rows) - 1))
+    return rows, spans
+
+
+def export_ledger(unit: Unit, *, by, merged: bool = True) -> bytes:
+    """The unit's ledger as .xlsx (the caller checked `unit` is in `by`'s scope). Audited once."""
+    problems = list(ledger_problems(unit, by))
+    rows, spans = export_rows(problems)
+    data = _ledger_workbook(unit, rows, spans, merged=merged)
+    with transaction.atomic():
+        audit.record(
+            "jianfu.rectification.ledger.exported",
+            actor=by,
+            obj=unit,
+            extra={
+                "problems": len(problems),
+                "rows": len(rows),
+                "merged": merged,
+                "sha256": hashlib.sha256(data).hexdigest(),
+            },
+        )
+    return data
+
+
+def export_filename(unit: Unit) -> str:
+    return _("%(u)s整改台账-%(d)s.xlsx") % {
+        "u": unit.short_name or unit.name,
+        "d": clock.today().isoformat(),
+    }
+
+
+def _ledger_workbook(unit: Unit, rows, spans, *, merged: bool) -> bytes:
+    # Not core.excel.write_workbook: its write-only sheets cannot merge cells or set print setup.
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    ws = book.active
+    ws.title = _("整改台账")
+    last = get_column_letter(len(EXPORT))
+    ws["A1"] = excel.neutralise(_("%(u)s整改台账") % {"u": unit.name})
+    ws["A1"].font = Font(bold=True, size=16)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 32
+    ws["A2"] = _("导出日期：%(d)s") % {"d": clock.today().isoformat()}
+    ws["A2"].alignment = Alignment(horizontal="right")
+    ws.merge_cells(f"A2:{last}2")
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    head_fill = PatternFill("solid", fgColor="F2E6E6")
+    for i, c in enumerate(EXPORT, start=1):
+        cell = ws.cell(row=3, column=i, value=c.header)
+        cell.font, cell.fill, cell.border = Font(bold=True), head_fill, border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c.key, 12)
+    wrap = Alignment(vertical="center", wrap_text=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    dates = {i for i, c in enumerate(EXPORT, start=1) if c.key in (DEADLINE, REVIEW_ON, FOUND_ON)}
+    narrow = dates | {i for i, c in enumerate(EXPORT, start=1) if c.key in (NUMBER, KIND)}
+    for r, values in enumerate(rows, start=4):
+        for i, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=i, value=excel.neutralise(value))
+            cell.border = border
+            cell.alignment = centre if i in narrow else wrap
+            if i in dates and value:
+                cell.number_format = "yyyy-mm-dd"
+    if merged:
+        shared = [i for i, c in enumerate(EXPORT, start=1) if c.key in _PROBLEM_CELLS]
+        for first, end in spans:
+            if end > first:
+                for i in shared:
+                    ws.merge_cells(
+                        start_row=first + 4, end_row=end + 4, start_column=i, end_column=i
+                    )
+    ws.freeze_panes = "C4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = _("第 &P 页，共 &N 页")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_PROBLEM_CELLS = (NUMBER, DESCRIPTION, FOUND_ON, SEVERITY, PROBLEM_UNIT, SOURCE)
+
+
+# --- Template -------------------------------------------------------------------------------------
+
+
+def template(unit_name: str = "") -> bytes:
+    """The import template: the ledger's columns, two example rows (one problem, two measures:
+    each row complete) naming `unit_name` (the downloader's unit, so the examples import as they
+    are), a drop-down for 类型, and a sheet "填写说明"."""
+    from openpyxl.utils import get_column_letter
+
+    today = clock.today()
+    kinds = dict(MeasureKind.choices)
+    example = {
+        NUMBER: "1",
+        DESCRIPTION: _("向乡镇重复要求报送同类材料，一季度要求报送安全生产台账 3 次"),
+        FOUND_ON: today,
+    }
+    examples = [
+        example
+        | {
+            CONTENT: _("清理本单位要求乡镇报送的材料清单，同类材料合并为一次报送"),
+            RESP_UNIT: unit_name or _("县委办公室"),
+            PERSON: _("张三"),
+            DEADLINE: today + dt.timedelta(days=30),
+            PROGRESS: _("已梳理材料清单 12 项，拟合并 5 项"),
+            KIND: str(kinds[MeasureKind.IMMEDIATE]),
+        },
+        example
+        | {
+            CONTENT: _("建立报送材料统筹审核机制，新增报送要求须经县委办审核"),
+            RESP_UNIT: unit_name or _("县委办公室"),
+            PERSON: _("李四"),
+            DEADLINE: _("20个工作日"),
+            KIND: str(kinds[MeasureKind.LONG_TERM]),
+            MECHANISM: _("《报送材料统筹审核办法》"),
+            REVIEW_ON: today + dt.timedelta(days=180),
+        },
+    ]
+    rows = [[e.get(c.key, "") for c in TEMPLATE] for e in examples]
+    letter = {c.key: get_column_letter(i) for i, c in enumerate(TEMPLATE, start=1)}
+    widths = {(0, letter[c.key]): WIDTHS.get(c.key, 12) + 2 for c in TEMPLATE}
+    widths |= {(1, "A"): 24, (1, "B"): 10, (1, "C"): 100}
+    return excel.write_workbook(
+        [
+            (_("整改台账"), [c.header for c in TEMPLATE], rows),
+            (_("填写说明"), [_("列名"), _("是否必填"), _("填写说明")], _template_notes()),
+        ],
+        dropdowns={(0, letter[KIND]): [str(kinds[v]) for v in MeasureKind.values]},
+        widths=widths,
+    )
+
+
+def _template_notes() -> list[list[str]]:
+    kinds = "、".join(str(label) for _v, label in MeasureKind.choices)
+    notes = {
+        NUMBER: _(
+            "选填。问题的序号；同一问题的几条措施写在相邻的几行，序号和问题描述都填写相同的内容。"
+        ),
+        DESCRIPTION: _(
+            "必填。每一行都要填写，不要合并单元格。与本单位尚未销号的问题完全相同的，"
+            "视为重复导入，不予导入。"
+        ),
+        CONTENT: _("必填。一行一条措施。问题暂未制定措施的，措施各列可留空。"),
+        RESP_UNIT: _(
+            "必填。填写单位全称、简称或单位代码，须在您的管理范围内；同名单位请填写代码。"
+        ),
+        PERSON: _("必填。也可写作“责任领导”列。"),
+        DEADLINE: _(
+            "必填。日期，可写作 2026-10-12、2026/10/12 或 2026年10月12日；或写“N个工作日”，"
+            "从导入当天起按工作日（扣除法定节假日、计入调休上班日）推算。不得早于问题发现日期。"
+        ),
+        PROGRESS: _("选填。填写后该措施记为“整改中”，进展记入整改记录。"),
+        COMPLETION: _(
+            "选填。写明已完成（如“已完成”“已整改”）的，导入后为“待核验”，由市委办或其指定的"
+            "核验人核验销号，本单位不能自行销号；其余均为“整改中”。"
+        ),
+        KIND: _("选填，默认立行立改。可填：%(k)s。") % {"k": kinds},
+        MECHANISM: _(
+            "长效机制类措施写明建立的制度机制（名称、文号或主要内容）；已完成的长效机制须填写。"
+        ),
+        REVIEW_ON: _("长效机制类措施必填：回头看的日期，不早于完成时限。"),
+        FOUND_ON: _("选填。不填按导入当天计；问题此前已发现、完成时限已过的，请填写。"),
+        NOTE: _("选填。记入该措施的整改记录。"),
+    }
+    out = [
+        [c.header, _("必填") if c.required else _("选填"), str(notes.get(c.key, ""))]
+        for c in TEMPLATE
+    ]
+    out += [
+        ["", "", ""],
+        [
+            _("说明"),
+            "",
+            _(
+                "表头可以在第 1 至 10 行（上面可有标题行），列的顺序不限，选填的列可以删除，列名"
+                "也可写作常见的叫法（如“完成时间”“整改时限”）。不接受合并单元格：同一问题的几条"
+                "措施，每一行都要把序号、问题描述填写完整。导入前先检查整个文件，只要有一处错误，"
+                "就一条也不保存，并列出每处错误所在的行和列。支持 .xlsx、.xls 和 CSV"
+                "（UTF-8 或 GBK 编码）。导入前请删除上面两行示例。"
+            ),
+        ],
+    ]
+    return out

@@ -1,0 +1,541 @@
+"""Reads on the problem list and the rectification ledger. Each starts from a scoped queryset
+(scope.visible / scope.get_for), so a page, an export or an API endpoint cannot reach problems
+outside the principal's units; each list runs a fixed number of queries whatever its length.
+
+"Overdue" is one definition everywhere: a measure still being worked on (draft, in progress,
+returned) whose deadline is before today. A submitted measure waits on the verifier, not on the
+unit, so it is not overdue.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from jianfu.core import clock, scope
+from jianfu.core.models import Unit, User
+from jianfu.core.permissions import ROLE_PERMISSIONS
+
+from .models import (
+    UNFINISHED,
+    Attachment,
+    Measure,
+    MeasureStatus,
+    NegativeListItem,
+    Problem,
+    ProblemStatus,
+    Step,
+)
+
+VIEW = "rectification.problem:view"
+VERIFY = "rectification.measure:verify"
+DUE_SOON_DAYS = 7
+
+
+def overdue_q(today: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": UNFINISHED, f"{prefix}deadline__lt": today})
+
+
+def due_soon_q(today: dt.date, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}status__in": UNFINISHED,
+            f"{prefix}deadline__gte": today,
+            f"{prefix}deadline__lte": today + dt.timedelta(days=DUE_SOON_DAYS),
+        }
+    )
+
+
+# --- Units --------------------------------------------------------------------------------------
+
+
+def scope_units(user, *, perm: str = VIEW) -> QuerySet:
+    """The open units in the user's scope, in tree order."""
+    return scope.visible(
+        Unit.objects.filter(valid_until__isnull=True), user, perm=perm, unit_field=None
+    ).order_by("path")
+
+
+def covers_several_units(user) -> bool:
+    return scope.visible(Unit.objects.all(), user, perm=VIEW, unit_field=None)[:2].count() > 1
+
+
+def counties(user) -> list[Unit]:
+    """Counties (and the city's departments) in scope: the overview's "under" filter."""
+    return list(
+        scope.visible(Unit.objects.filter(kind="county"), user, perm=VIEW, unit_field=None)
+        .order_by("path")
+        .only("pk", "name", "short_name", "path")
+    )
+
+
+# --- The office's overview ----------------------------------------------------------------------
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    kind: str
+    path: str
+    open: int
+    closed: int
+    unfinished: int
+    overdue: int
+    due_soon: int
+    submitted: int
+    relapsed: int
+
+    @property
+    def problems(self) -> int:
+        return self.open + self.closed
+
+
+def overview(
+    user, *, kind: str = "", under: Unit | None = None, overdue_only: bool = False
+) -> list[UnitRow]:
+    """Every unit in scope that has problems, with its counts: one grouped query.
+
+    Counts are of the unit's own problems (the unit the problem was found in); the unit's ledger
+    page also lists the problems of the units below it.
+    """
+    today = clock.today()
+    qs = scope.visible(Problem.objects.all(), user, perm=VIEW)
+    if kind:
+        qs = qs.filter(unit__kind=kind)
+    if under is not None:
+        qs = qs.filter(unit__path__startswith=under.path)
+    # Problem counts are distinct because the measures join repeats each problem once per
+    # measure; measure counts need no distinct (each joined row is one measure).
+    rows = (
+        qs.values("unit", "unit__name", "unit__kind", "unit__path")
+        .annotate(
+            open=Count("pk", filter=Q(status=ProblemStatus.OPEN), distinct=True),
+            closed=Count("pk", filter=Q(status=ProblemStatus.CLOSED), distinct=True),
+            relapsed=Count("pk", filter=Q(relapses__gt=0), distinct=True),
+            unfinished=Count("measures", filter=Q(measures__status__in=UNFINISHED)),
+            overdue=Count("measures", filter=overdue_q(today, "measures__")),
+            due_soon=Count("measures", filter=due_soon_q(today, "measures__")),
+            submitted=Count("measures", filter=Q(measures__status=MeasureStatus.SUBMITTED)),
+        )
+        .order_by()
+    )
+    out = [
+        UnitRow(
+            unit_id=r["unit"],
+            name=r["unit__name"],
+            kind=r["unit__kind"],
+            path=r["unit__path"],
+            **{
+                k: r[k]
+                for k in (
+                    "open",
+                    "closed",
+                    "unfinished",
+                    "overdue",
+                    "due_soon",
+                    "submitted",
+                    "relapsed",
+                )
+            },
+        )
+        for r in rows
+    ]
+    if overdue_only:
+        out = [r for r in out if r.overdue]
+    out.sort(key=lambda r: (-r.overdue, -r.due_soon, -r.submitted, -r.unfinished, r.path))
+    return out
+
+
+def overview_totals(rows: list[UnitRow]) -> dict[str, int]:
+    keys = ("open", "closed", "unfinished", "overdue", "due_soon", "submitted", "relapsed")
+    totals = {k: sum(getattr(r, k) for r in rows) for k in keys}
+    totals["units"] = len(rows)
+    return totals
+
+
+# --- A unit's ledger ----------------------------------------------------------------------------
+
+LEDGER_STATUSES = ("unfinished", "overdue", "submitted", "verified")
+
+
+def ledger(user, unit: Unit, *, status: str = "", kind: str = "") -> QuerySet:
+    """The measures of the problems of `unit` and the units below it: overdue first (the most
+    overdue first), then by deadline (due soon first), verified last (latest closure first)."""
+    today = clock.today()
+    last_step = Step.objects.filter(measure=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
+    qs = (
+        scope.visible(Measure.objects.all(), user, perm=VIEW, unit_field="problem__unit")
+        .filter(problem__unit__path__startswith=unit.path)
+        .select_related("problem", "problem__unit", "responsible_unit", "verifier")
+        .annotate(
+            rank=Case(
+                When(overdue_q(today), then=Value(0)),
+                When(status=MeasureStatus.VERIFIED, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            last_at=Subquery(last_step),
+        )
+    )
+    if status == "unfinished":
+        qs = qs.filter(status__in=UNFINISHED)
+    elif status == "overdue":
+        qs = qs.filter(overdue_q(today))
+    elif status in (MeasureStatus.SUBMITTED, MeasureStatus.VERIFIED):
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    # Within the verified: the latest closure first; elsewhere by deadline.
+    return qs.order_by("rank", "deadline", "-verified_at", "pk")
+
+
+def problems_without_measures(user, unit: Unit) -> QuerySet:
+    """Open problems of the unit's subtree on which nobody has set a measure yet."""
+    return (
+        scope.visible(Problem.objects.all(), user, perm=VIEW)
+        .filter(unit__path__startswith=unit.path, status=ProblemStatus.OPEN)
+        .filter(~Exists(Measure.objects.filter(problem=OuterRef("pk"))))
+        .select_related("unit")
+        .order_by("found_on", "pk")
+    )
+
+
+# --- The problem list ---------------------------------------------------------------------------
+
+
+@dataclass
+class ProblemFilter:
+    status: str = ""
+    source: str = ""
+    severity: int | None = None
+    unit: Unit | None = None
+    overdue: bool = False
+    q: str = ""
+
+
+def problems(user, f: ProblemFilter | None = None) -> QuerySet:
+    """The problems the user may see, filtered, with their measure counts (one query)."""
+    f = f or ProblemFilter()
+    today = clock.today()
+    qs = scope.visible(Problem.objects.all(), user, perm=VIEW)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.severity:
+        qs = qs.filter(severity=f.severity)
+    if f.unit is not None:
+        qs = qs.filter(unit__path__startswith=f.unit.path)
+    if f.q:
+        in_measures = Measure.objects.filter(problem=OuterRef("pk"), content__icontains=f.q)
+        qs = qs.filter(Q(description__icontains=f.q) | Exists(in_measures))
+    if f.overdue:
+        qs = qs.filter(Exists(Measure.objects.filter(overdue_q(today), problem=OuterRef("pk"))))
+    return (
+        qs.select_related("unit", "item")
+        .annotate(
+            measure_count=Count("measures"),
+            verified_count=Count("measures", filter=Q(measures__status=MeasureStatus.VERIFIED)),
+            overdue_count=Count("measures", filter=overdue_q(today, "measures__")),
+        )
+        .order_by("-found_on", "-pk")
+    )
+
+
+def units_with_problems(user, limit: int = 300) -> list[Unit]:
+    ids = scope.visible(Problem.objects.all(), user, perm=VIEW).values("unit")
+    return list(Unit.objects.filter(pk__in=ids).order_by("path")[:limit])
+
+
+# --- One problem --------------------------------------------------------------------------------
+
+
+def problem_for(user, pk, *, perm: str = VIEW) -> Problem:
+    """One problem (404 outside scope, 403 without the code)."""
+    return scope.get_for(
+        Problem.objects.select_related("unit", "item", "item__negative_list", "created_by"),
+        user,
+        pk,
+        perm=perm,
+    )
+
+
+def measures_of(problem: Problem) -> list[Measure]:
+    return list(
+        problem.measures.select_related(
+            "responsible_unit", "verifier", "submitted_by", "verified_by", "updated_by"
+        )
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+
+
+def history(problem: Problem) -> list[Step]:
+    """The problem's steps, oldest first, with who and the files of each step."""
+    return list(
+        problem.steps.select_related("by", "measure")
+        .prefetch_related("attachments")
+        .order_by("at", "pk")
+    )
+
+
+def attachments_of(problem: Problem) -> list[Attachment]:
+    return list(
+        problem.attachments.select_related("measure", "uploaded_by").order_by("uploaded_at", "pk")
+    )
+
+
+def measure_for(user, pk, *, perm: str = VIEW) -> Measure:
+    return scope.get_for(
+        Measure.objects.select_related(
+            "problem", "problem__unit", "responsible_unit", "verifier", "updated_by"
+        ),
+        user,
+        pk,
+        perm=perm,
+        unit_field="problem__unit",
+    )
+
+
+def attachment_for(user, pk) -> Attachment:
+    return scope.get_for(Attachment, user, pk, perm=VIEW, unit_field="problem__unit")
+
+
+def published_items() -> list[NegativeListItem]:
+    """The items of every published negative list, newest list first (the problem form)."""
+    return list(
+        NegativeListItem.objects.filter(negative_list__published_at__isnull=False)
+        .select_related("negative_list")
+        .order_by("-negative_list__year", "-negative_list__version", "position", "pk")
+    )
+
+
+def verifier_candidates(user, problem: Problem) -> list[User]:
+    """Accounts the office may assign to verify a measure of `problem`: active accounts of a unit
+    above the problem's unit (so their scope covers it), within the office's own scope, holding a
+    role that may read the ledger. The problem's own unit is excluded: it never verifies itself."""
+    roles = [r for r, codes in ROLE_PERMISSIONS.items() if VIEW in codes]
+    ancestors = [
+        problem.unit.path[:i] for i in range(Unit.steplen, len(problem.unit.path), Unit.steplen)
+    ]
+    units = scope.visible(Unit.objects.filter(path__in=ancestors), user, perm=VIEW, unit_field=None)
+    return list(
+        User.objects.filter(is_active=True, home_unit__in=units, role_grants__role__in=roles)
+        .select_related("home_unit")
+        .distinct()
+        .order_by("home_unit__path", "full_name", "username")
+    )
+
+
+# --- Verification -------------------------------------------------------------------------------
+
+
+def verify_queue(user) -> QuerySet:
+    """Submitted measures this user may verify, the longest waiting first: those assigned to the
+    user, and (with the verify code) every other in scope except the user's own unit's and what
+    the user submitted. The service checks again at the click."""
+    qs = scope.visible(Measure.objects.all(), user, perm=VIEW, unit_field="problem__unit")
+    if not scope.can(user, VERIFY):
+        qs = qs.filter(verifier=user)
+    own = user.home_unit_id
+    return (
+        qs.filter(status=MeasureStatus.SUBMITTED)
+        .exclude(problem__unit=own)
+        .exclude(responsible_unit=own)
+        .exclude(submitted_by=user)
+        .select_related("problem", "problem__unit", "responsible_unit", "submitted_by", "verifier")
+        .order_by("submitted_at", "pk")
+    )
+
+
+# --- Negative list and rounds -------------------------------------------------------------------
+# Reads for exam_views. The imports sit here so this section stays apart from the ledger's reads
+# above (two people edit this file).
+
+from collections import OrderedDict  # noqa: E402
+
+from django.shortcuts import get_object_or_404  # noqa: E402
+
+from .models import Answer, ExamAnswer, NegativeList, Participation, Round  # noqa: E402
+
+LIST_VIEW = "rectification.list:view"
+EXAM_ANSWER = "rectification.exam:answer"
+
+
+def negative_lists(user) -> QuerySet:
+    """Every list version (lists are the province's, not a unit's: the code alone gates them),
+    with its item and round counts."""
+    scope.require(user, LIST_VIEW)
+    return NegativeList.objects.select_related("created_by", "previous").annotate(
+        item_count=Count("items", distinct=True), round_count=Count("rounds", distinct=True)
+    )
+
+
+def negative_list_for(user, pk) -> NegativeList:
+    scope.require(user, LIST_VIEW)
+    return get_object_or_404(NegativeList.objects.select_related("previous", "created_by"), pk=pk)
+
+
+def items_by_category(negative_list: NegativeList) -> list[tuple[str, list[NegativeListItem]]]:
+    """The items grouped by category, categories in the order their first item appears."""
+    groups: OrderedDict[str, list[NegativeListItem]] = OrderedDict()
+    for item in negative_list.items.order_by("position", "pk"):
+        groups.setdefault(item.category, []).append(item)
+    return list(groups.items())
+
+
+def next_number(negative_list: NegativeList) -> str:
+    """The number a new item most likely takes: one more than the largest whole number."""
+    numbers = [n for n in negative_list.items.values_list("number", flat=True) if n.isdigit()]
+    return str(max((int(n) for n in numbers), default=0) + 1)
+
+
+def rounds_of_list(negative_list: NegativeList, user) -> list[Round]:
+    return list(
+        scope.visible(
+            negative_list.rounds.select_related("scope_unit"),
+            user,
+            perm=LIST_VIEW,
+            unit_field="scope_unit",
+        )
+    )
+
+
+def _progress(qs: QuerySet) -> QuerySet:
+    return qs.annotate(
+        total=Count("participations", distinct=True),
+        submitted=Count(
+            "participations",
+            filter=Q(participations__submitted_at__isnull=False),
+            distinct=True,
+        ),
+    )
+
+
+def rounds_for(user) -> QuerySet:
+    """The rounds opened over units in the user's scope, newest first, with their progress."""
+    return _progress(
+        scope.visible(
+            Round.objects.select_related("negative_list", "scope_unit", "opened_by"),
+            user,
+            perm=LIST_VIEW,
+            unit_field="scope_unit",
+        )
+    ).order_by("-opened_at", "-pk")
+
+
+def round_for(user, pk, *, perm: str = LIST_VIEW) -> Round:
+    """One round (404 when its scope unit is outside the user's, 403 without the code)."""
+    return scope.get_for(
+        _progress(Round.objects.select_related("negative_list", "scope_unit", "opened_by")),
+        user,
+        pk,
+        perm=perm,
+        unit_field="scope_unit",
+    )
+
+
+def round_counties(rnd: Round) -> list[Unit]:
+    """The counties under the round's scope unit that have units taking part: the filter."""
+    taking_part = Participation.objects.filter(round=rnd, unit__path__startswith=OuterRef("path"))
+    return list(
+        Unit.objects.filter(path__startswith=rnd.scope_unit.path, kind="county")
+        .filter(Exists(taking_part))
+        .only("pk", "name", "short_name", "path")
+        .order_by("path")
+    )
+
+
+def round_units(rnd: Round, *, county: Unit | None = None, status: str = "") -> QuerySet:
+    """The round's participations, unfinished first (then in tree order), each with its answer
+    counts and the problems its submission created."""
+    qs = Participation.objects.filter(round=rnd)
+    if county is not None:
+        qs = qs.filter(unit__path__startswith=county.path)
+    if status == "pending":
+        qs = qs.filter(submitted_at__isnull=True)
+    elif status == "submitted":
+        qs = qs.filter(submitted_at__isnull=False)
+    return (
+        qs.select_related("unit", "submitted_by")
+        .annotate(
+            answered=Count("answers"),
+            present=Count("answers", filter=Q(answers__answer=Answer.PRESENT)),
+            partly=Count("answers", filter=Q(answers__answer=Answer.PARTLY)),
+            problems=Count("answers__problem"),
+        )
+        .order_by(
+            Case(When(submitted_at__isnull=True, then=Value(0)), default=Value(1)), "unit__path"
+        )
+    )
+
+
+def round_summary(rnd: Round) -> dict[str, int]:
+    answers = ExamAnswer.objects.filter(participation__round=rnd)
+    counts = answers.filter(participation__submitted_at__isnull=False).aggregate(
+        present=Count("pk", filter=Q(answer=Answer.PRESENT)),
+        partly=Count("pk", filter=Q(answer=Answer.PARTLY)),
+    )
+    return {
+        "total": rnd.total,
+        "submitted": rnd.submitted,
+        "pending": rnd.total - rnd.submitted,
+        "items": rnd.negative_list.items.count(),
+        "problems": Problem.objects.filter(exam_answer__participation__round=rnd).count(),
+        **counts,
+    }
+
+
+def exam_participations(user, *, open_rounds: bool = True) -> list[Participation]:
+    """What the user's units answer: the participations in scope, of open rounds (or of closed
+    ones), the nearest deadline first, each unit in tree order; with answered/item counts."""
+    qs = scope.visible(
+        Participation.objects.select_related(
+            "round", "round__negative_list", "unit", "submitted_by"
+        ),
+        user,
+        perm=EXAM_ANSWER,
+    ).filter(round__closed_at__isnull=open_rounds)
+    qs = qs.annotate(answered=Count("answers"), problems=Count("answers__problem"))
+    if open_rounds:
+        qs = qs.order_by("round__deadline", "round_id", "unit__path")
+    else:
+        qs = qs.order_by("-round__closed_at", "round_id", "unit__path")[:50]
+    rows = list(qs)
+    items = dict(
+        NegativeListItem.objects.filter(negative_list__in={p.round.negative_list_id for p in rows})
+        .values("negative_list")
+        .annotate(n=Count("pk"))
+        .values_list("negative_list", "n")
+    )
+    for p in rows:
+        p.item_total = items.get(p.round.negative_list_id, 0)
+    return rows
+
+
+def participation_for(user, pk) -> Participation:
+    """One unit's part in a round (404 outside the user's units)."""
+    return scope.get_for(
+        Participation.objects.select_related(
+            "round", "round__negative_list", "round__scope_unit", "unit", "submitted_by"
+        ),
+        user,
+        pk,
+        perm=LIST_VIEW,
+    )
+
+
+def answers_of(participation: Participation) -> dict[int, ExamAnswer]:
+    return {a.item_id: a for a in participation.answers.select_related("answered_by", "problem")}
