@@ -40,6 +40,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
@@ -406,9 +407,17 @@ def register(build=None, *, count: Callable[[], dict[str, int]] | None = None):
 
 
 def extensions() -> list[Extension]:
-    """The registered extensions, after importing every installed app's `demo_data` module."""
+    """The registered extensions, after importing every installed app's `demo_data` module, in the
+    order of INSTALLED_APPS (the pipeline's order: a later stage builds on what the earlier ones
+    made), whatever order the modules happened to be imported in."""
     autodiscover_modules("demo_data")
-    return list(EXTENSIONS)
+    order = [a.name for a in apps.get_app_configs()]
+
+    def position(e: Extension) -> int:
+        app = e.build.__module__.rsplit(".", 1)[0]  # "<app>.demo_data" → "<app>"
+        return order.index(app) if app in order else len(order)
+
+    return sorted(EXTENSIONS, key=position)
 
 
 @dataclass

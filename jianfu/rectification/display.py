@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jianfu.core import scope, workdays
+from jianfu.core import runtime, scope, workdays
 from jianfu.core.models import Unit, User
 
-from .forms import ActionForm
+from . import queries
+from .forms import ActionForm, AssignVerifierForm
 from .models import (
     UNFINISHED,
     Answer,
@@ -94,7 +96,12 @@ def may_verify(user, s: scope.Scope, problem: Problem, m: Measure) -> bool:
     return m.verifier_id == user.pk or s.can(VERIFY)
 
 
-def actions_for(user, s: scope.Scope, problem: Problem, m: Measure) -> list[str]:
+def actions_for(user, s: scope.Scope, problem: Problem, m: Measure, own: bool = True) -> list[str]:
+    """`own`: the problem is in the user's units; otherwise the user reached it as the verifier
+    the office assigned, and may only verify or return what was assigned."""
+    if not own:
+        assigned = m.verifier_id == user.pk and m.status == MeasureStatus.SUBMITTED
+        return ["verify", "return"] if assigned and may_verify(user, s, problem, m) else []
     out = []
     if s.can(EDIT):
         if m.status == MeasureStatus.DRAFT:
@@ -126,20 +133,28 @@ ICON = {
 }
 
 
-def measure_cards(user, problem: Problem, measures, today: dt.date, failed=None) -> list[dict]:
-    """Each measure with its deadline, the actions this person may take (one form each) and
-    whether it may still be edited. `failed`: (measure id, action, bound form) to show again."""
+def measure_cards(
+    user, problem: Problem, measures, today: dt.date, failed=None, *, own: bool = True
+) -> list[dict]:
+    """Each measure with its deadline, the actions this person may take (one form each), whether
+    it may still be edited or (a draft) deleted, and the office's form to assign its verifier.
+    `failed`: (measure id, action, bound form) to show again ("verifier" for the assignment)."""
     s = scope.scope_of(user)
     cal = _calendar(measures, today)
+    may_assign = own and s.can(VERIFY)
+    candidates = []
+    if may_assign and any(m.status != MeasureStatus.VERIFIED for m in measures):
+        candidates = queries.verifier_candidates(user, problem)
     cards = []
     for number, m in enumerate(measures, 1):
-        names = actions_for(user, s, problem, m)
+        names = actions_for(user, s, problem, m, own)
         failed_here = failed if failed and failed[0] == m.pk else None
-        if failed_here and failed_here[1] not in names:
-            names.append(failed_here[1])  # what the person typed is never dropped
+        failed_action = failed_here[1] if failed_here else None
+        if failed_action in ACTION_LABELS and failed_action not in names:
+            names.append(failed_action)  # what the person typed is never dropped
         actions = []
         for name in names:
-            is_failed = failed_here is not None and failed_here[1] == name
+            is_failed = failed_action == name
             form = failed_here[2] if is_failed else ActionForm(measure=m, action=name)
             actions.append(
                 {
@@ -151,13 +166,22 @@ def measure_cards(user, problem: Problem, measures, today: dt.date, failed=None)
                     "icon": ICON[name],
                 }
             )
+        assign = None
+        if may_assign and m.status != MeasureStatus.VERIFIED:
+            if failed_action == "verifier":
+                assign = {"form": failed_here[2], "open": True}
+            else:
+                others = [u for u in candidates if u.home_unit_id != m.responsible_unit_id]
+                assign = {"form": AssignVerifierForm(measure=m, candidates=others), "open": False}
         cards.append(
             {
                 "number": number,
                 "m": m,
                 "due": due(m, today, cal),
                 "actions": actions,
-                "can_edit": s.can(EDIT) and m.status in EDITABLE,
+                "assign": assign,
+                "can_edit": own and s.can(EDIT) and m.status in EDITABLE,
+                "can_delete": own and s.can(EDIT) and m.status == MeasureStatus.DRAFT,
                 "review_due": m.is_long_term
                 and m.status == MeasureStatus.VERIFIED
                 and m.review_on is not None
@@ -230,9 +254,12 @@ def history_rows(steps) -> list[dict]:
             for n, pair in sorted((step.changes or {}).items())
             if isinstance(pair, list) and len(pair) == 2
         ]
+        deleted = "deleted_measure" in (step.changes or {})
         rows.append(
             {
                 "step": step,
+                "title": _("删除草稿措施") if deleted else step.get_kind_display(),
+                "deleted": deleted,
                 "from": STATUS_LABELS.get(step.from_status, ""),
                 "to": STATUS_LABELS.get(step.to_status, ""),
                 "changes": changes,
@@ -243,35 +270,43 @@ def history_rows(steps) -> list[dict]:
 
 # --- Evidence -----------------------------------------------------------------------------------
 
-# The keys problems are given by the signals app and by self-examination. Anything else is shown
-# under its stored key: rectification does not import the apps above it (DESIGN), so the
-# signal's own page gives the full labelled picture.
+# The generic view of a problem's evidence, used when no renderer registered by an app above
+# (evidence.py) answers for it: the keys problems are given by the signals app and by
+# self-examination, labelled; a threshold under its setting's label; other keys as stored.
 EVIDENCE_LABELS = {
-    "signal": _("预警编号"),
-    "rule": _("预警规则"),
-    "period": _("期间"),
-    "subject": _("对象"),
-    "severity": _("严重程度"),
-    "at": _("确认时间"),
-    "evidence": _("证据"),
-    "threshold": _("阈值"),
-    "figures": _("数字"),
-    "series": _("月度数据"),
-    "records": _("相关登记记录"),
-    "compared": _("比较期间"),
-    "as_of": _("数据截至"),
-    "round": _("自查轮次"),
-    "item": _("负面清单事项"),
-    "answer": _("自查结果"),
+    "signal": gettext_lazy("预警编号"),
+    "rule": gettext_lazy("预警规则"),
+    "period": gettext_lazy("期间"),
+    "subject": gettext_lazy("对象"),
+    "severity": gettext_lazy("严重程度"),
+    "at": gettext_lazy("确认时间"),
+    "evidence": gettext_lazy("证据"),
+    "threshold": gettext_lazy("阈值"),
+    "figures": gettext_lazy("数字"),
+    "series": gettext_lazy("月度数据"),
+    "records": gettext_lazy("相关登记记录"),
+    "compared": gettext_lazy("比较期间"),
+    "as_of": gettext_lazy("数据截至"),
+    "round": gettext_lazy("自查轮次"),
+    "item": gettext_lazy("负面清单事项"),
+    "answer": gettext_lazy("自查结果"),
 }
 EVIDENCE_ROWS = 40
 # Containers whose name adds nothing in front of their rows (the card is titled 证据).
 TRANSPARENT = {"evidence", "figures"}
 
 
+# Codes only the app that made the evidence can put into words (its renderer does, see
+# evidence.py); the generic view leaves them out rather than show a code.
+HIDDEN = {"rule"}
+
+
 def _evidence_label(key: str) -> str:
     label = EVIDENCE_LABELS.get(key)
-    return str(label) if label is not None else key
+    if label is not None:
+        return str(label)
+    setting = runtime.DEFINITIONS.get(key)  # a threshold: a runtime setting's code
+    return str(setting.label) if setting is not None else key
 
 
 def _scalar(key: str, value) -> str:
@@ -307,6 +342,8 @@ def _flatten(prefix: str, key: str, value, out: list) -> None:
             out.append((prefix, _("%(n)s 件") % {"n": value.get("count", len(value["ids"]))}))
             return
         for k, v in value.items():
+            if k in HIDDEN:
+                continue
             _flatten(prefix if k in TRANSPARENT else _join(prefix, _evidence_label(k)), k, v, out)
         return
     if isinstance(value, list):

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django import forms
 from django.db.models import Q
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -141,6 +142,79 @@ class UnitChoice:
                 % {"c": "、".join(f"{u.name}（{u.code}）" for u in found)}
             )
         raise forms.ValidationError(_gettext("请选择您范围内的单位。"))
+
+
+class DatalistInput(forms.TextInput):
+    """A text box with a <datalist> of suggestions (a long list of people: the browser filters
+    as one types; without the list the box still takes an account name)."""
+
+    def __init__(self, options, attrs=None):
+        super().__init__(attrs)
+        self.options = options
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-list"
+        attrs = {**(attrs or {}), "list": list_id, "autocomplete": "off"}
+        box = super().render(name, value, attrs, renderer)
+        options = format_html_join("", '<option value="{}">{}</option>', self.options)
+        return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
+
+
+def _person(u) -> str:
+    return u.full_name or u.username
+
+
+class VerifierChoice:
+    """Who the office may ask to verify: a select grouped by unit, or (above SELECT_LIMIT people)
+    a text box with suggestions taking the account name. The one assigned now stays a choice."""
+
+    def __init__(self, users, current=None):
+        users = list(users)
+        if current is not None and all(u.pk != current.pk for u in users):
+            users.append(current)
+        self.users = {str(u.pk): u for u in users}
+        self.long = len(users) > SELECT_LIMIT
+
+    def field(self) -> forms.Field:
+        label = _("指定核验人")
+        help_text = _("不指定时由市委办核验。被指定人不能是整改单位的人员。")
+        if not self.long:
+            groups: dict[str, list] = {}
+            for pk, u in self.users.items():
+                unit = u.home_unit.name if u.home_unit_id else "—"
+                groups.setdefault(unit, []).append((pk, _person(u)))
+            choices = [("", _("市委办（默认）")), *groups.items()]
+            return forms.ChoiceField(
+                label=label, required=False, choices=choices, help_text=help_text
+            )
+        options = [
+            (u.username, f"{_person(u)}（{u.home_unit.name if u.home_unit_id else '—'}）")
+            for u in self.users.values()
+        ]
+        return forms.CharField(
+            label=label,
+            required=False,
+            max_length=150,
+            widget=DatalistInput(options),
+            help_text=_("输入姓名或账号查找，填写账号；留空由市委办核验。"),
+        )
+
+    def initial(self, user) -> str:
+        if user is None:
+            return ""
+        return user.username if self.long else str(user.pk)
+
+    def resolve(self, value) -> int | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if self.long:
+            found = [u for u in self.users.values() if value in (u.username, _person(u))]
+        else:
+            found = [self.users[value]] if value in self.users else []
+        if len(found) != 1:
+            raise forms.ValidationError(_gettext("请从列表中选择核验人（可填写账号）。"))
+        return found[0].pk
 
 
 # --- Problems -----------------------------------------------------------------------------------
@@ -288,15 +362,13 @@ class MeasureForm(StyledForm):
         self.fields["responsible_unit"] = self.units.field(_("责任单位"))
         self.can_assign = scope.can(principal, VERIFY)
         if self.can_assign:
-            candidates = queries.verifier_candidates(principal, problem)
             current = instance.verifier if instance and instance.verifier_id else None
-            if current is not None and current not in candidates:
-                candidates.append(current)
-            self.verifiers = {str(u.pk): u for u in candidates}
-            self.fields["verifier"].choices = [("", _("市委办（默认）"))] + [
-                (pk, f"{u.full_name or u.username}（{u.home_unit.name if u.home_unit else '—'}）")
-                for pk, u in self.verifiers.items()
-            ]
+            own = instance.responsible_unit_id if instance else None
+            self.verifiers = VerifierChoice(
+                queries.verifier_candidates(principal, problem, own), current
+            )
+            self.fields["verifier"] = self.verifiers.field()
+            self.initial["verifier"] = self.verifiers.initial(current)
         else:
             del self.fields["verifier"]
         if instance is None:
@@ -323,7 +395,6 @@ class MeasureForm(StyledForm):
             "deadline_from": m.deadline_from or clock.today(),
             "mechanism": m.mechanism,
             "review_on": m.review_on,
-            "verifier": str(m.verifier_id or ""),
             "version": m.version,
         }
 
@@ -350,6 +421,9 @@ class MeasureForm(StyledForm):
         self.responsible_unit = self.units.resolve(value)
         return value
 
+    def clean_verifier(self):
+        return self.verifiers.resolve(self.cleaned_data.get("verifier"))
+
     def clean(self):
         data = super().clean()
         if data.get("deadline_mode") == "workdays":
@@ -366,7 +440,7 @@ class MeasureForm(StyledForm):
         d = self.cleaned_data
         workdays_mode = self.by_workdays()
         if self.can_assign:
-            verifier_id = int(d["verifier"]) if d.get("verifier") in self.verifiers else None
+            verifier_id = d.get("verifier")
         else:
             # Only the office assigns a verifier; anyone else keeps the one assigned.
             verifier_id = self.instance.verifier_id if self.instance else None
@@ -424,14 +498,38 @@ class ActionForm(StyledForm):
         label=_("整改成效"), choices=HELD_CHOICES, required=False, widget=forms.RadioSelect
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # A relapse at the review: the new deadline and review date (the service requires them).
+    deadline_mode = forms.ChoiceField(
+        label=_("新的完成时限"),
+        choices=DEADLINE_MODES,
+        initial="date",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("问题反弹时必填：重新整改的完成时限。"),
+    )
+    deadline = _date(_("完成日期"), required=False)
+    working_days = forms.IntegerField(
+        label=_("工作日数（自今天起）"),
+        min_value=1,
+        max_value=750,
+        required=False,
+        help_text=_("按国家法定节假日和调休安排计算，不含今天。"),
+    )
+    review_on = _date(
+        _("新的回头看日期"),
+        required=False,
+        help_text=_("不填则按原来的间隔：新完成时限之后相同天数。"),
+    )
     files = files_field()
+
+    RELAPSE_FIELDS = ("deadline_mode", "deadline", "working_days", "review_on")
 
     def __init__(self, data=None, *, measure: Measure, action: str, files=None):
         self.action = action
         super().__init__(
             data,
             files,
-            initial={"version": measure.version},
+            initial={"version": measure.version, "deadline_mode": "date"},
             auto_id=f"m{measure.pk}-{action}-%s",
         )
         self.fields["note"].label = NOTE_LABELS[action]
@@ -439,7 +537,8 @@ class ActionForm(StyledForm):
             self.fields["note"].required = True
             self.fields["note"].error_messages["required"] = NOTE_REQUIRED[action]
         if action != "review":
-            del self.fields["held"]
+            for name in ("held", *self.RELAPSE_FIELDS):
+                del self.fields[name]
         if action == "return":
             self.fields["note"].help_text = _(
                 "写明需要补充或改正什么；需要证明材料的，说明要什么材料。"
@@ -451,6 +550,50 @@ class ActionForm(StyledForm):
 
     def held_value(self) -> bool | None:
         return {"yes": True, "no": False}.get(self.cleaned_data.get("held") or "")
+
+    def clean_deadline(self):
+        day = self.cleaned_data.get("deadline")
+        if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+            raise forms.ValidationError(
+                _gettext("请填写 %(a)s–%(b)s 年之间的日期。") % {"a": YEARS[0], "b": YEARS[1]}
+            )
+        return day
+
+    clean_review_on = clean_deadline
+
+    def relapse_values(self) -> dict:
+        """The new deadline (a date, or working days from today) and review date, for a review
+        that found a relapse; nothing otherwise."""
+        d = self.cleaned_data
+        if self.action != "review" or self.held_value() is not False:
+            return {}
+        by_workdays = d.get("deadline_mode") == "workdays"
+        return {
+            "deadline": None if by_workdays else d.get("deadline"),
+            "working_days": d.get("working_days") if by_workdays else None,
+            "review_on": d.get("review_on"),
+        }
+
+
+class AssignVerifierForm(StyledForm):
+    """The office names (or changes) who verifies one measure."""
+
+    verifier = forms.CharField(required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, data=None, *, measure: Measure, candidates):
+        self.choice = VerifierChoice(candidates, measure.verifier if measure.verifier_id else None)
+        current = measure.verifier if measure.verifier_id else None
+        super().__init__(
+            data,
+            initial={"version": measure.version, "verifier": self.choice.initial(current)},
+            auto_id=f"m{measure.pk}-verifier-%s",
+        )
+        self.fields["verifier"] = self.choice.field()
+        self.restyle()
+
+    def clean_verifier(self):
+        return self.choice.resolve(self.cleaned_data.get("verifier"))
 
 
 class AttachmentForm(StyledForm):

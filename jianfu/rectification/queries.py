@@ -22,10 +22,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404
 
 from jianfu.core import clock, scope
 from jianfu.core.models import Unit, User
-from jianfu.core.permissions import ROLE_PERMISSIONS
 
 from .models import (
     UNFINISHED,
@@ -262,14 +262,41 @@ def units_with_problems(user, limit: int = 300) -> list[Unit]:
 # --- One problem --------------------------------------------------------------------------------
 
 
+def _assigned(user) -> Q:
+    """Measures the office assigned `user` to verify, not verified yet: the verifier reads them
+    (and their problem and files) even outside their own units, to verify them."""
+    if not getattr(user, "pk", None):
+        return Q(pk__in=[])
+    return Q(verifier_id=user.pk) & ~Q(status=MeasureStatus.VERIFIED)
+
+
+def _as_verifier(qs: QuerySet, user, pk, *, perm: str, field: str = "pk", measures: str):
+    """`qs`'s record `pk` reached through an assignment to verify (404 when there is none)."""
+    if perm != VIEW or not scope.can(user, VIEW):
+        raise Http404
+    assigned = Measure.objects.filter(_assigned(user)).values(measures)
+    try:
+        obj = qs.filter(pk=pk, **{f"{field}__in": assigned}).first()
+    except (ValueError, TypeError):
+        obj = None
+    if obj is None:
+        raise Http404
+    return obj
+
+
 def problem_for(user, pk, *, perm: str = VIEW) -> Problem:
-    """One problem (404 outside scope, 403 without the code)."""
-    return scope.get_for(
-        Problem.objects.select_related("unit", "item", "item__negative_list", "created_by"),
-        user,
-        pk,
-        perm=perm,
-    )
+    """One problem (404 outside scope, 403 without the code); a verifier the office assigned
+    reads the problem of the measure assigned."""
+    qs = Problem.objects.select_related("unit", "item", "item__negative_list", "created_by")
+    try:
+        return scope.get_for(qs, user, pk, perm=perm)
+    except Http404:
+        return _as_verifier(qs, user, pk, perm=perm, measures="problem_id")
+
+
+def in_own_units(user, problem: Problem) -> bool:
+    """Is the problem within the user's own units (or reached only as its assigned verifier)?"""
+    return scope.scope_of(user).covers_path(problem.unit.path)
 
 
 def measures_of(problem: Problem) -> list[Measure]:
@@ -298,19 +325,22 @@ def attachments_of(problem: Problem) -> list[Attachment]:
 
 
 def measure_for(user, pk, *, perm: str = VIEW) -> Measure:
-    return scope.get_for(
-        Measure.objects.select_related(
-            "problem", "problem__unit", "responsible_unit", "verifier", "updated_by"
-        ),
-        user,
-        pk,
-        perm=perm,
-        unit_field="problem__unit",
+    qs = Measure.objects.select_related(
+        "problem", "problem__unit", "responsible_unit", "verifier", "updated_by"
     )
+    try:
+        return scope.get_for(qs, user, pk, perm=perm, unit_field="problem__unit")
+    except Http404:
+        return _as_verifier(qs, user, pk, perm=perm, measures="pk")
 
 
 def attachment_for(user, pk) -> Attachment:
-    return scope.get_for(Attachment, user, pk, perm=VIEW, unit_field="problem__unit")
+    try:
+        return scope.get_for(Attachment, user, pk, perm=VIEW, unit_field="problem__unit")
+    except Http404:
+        return _as_verifier(
+            Attachment.objects.all(), user, pk, perm=VIEW, field="problem_id", measures="problem_id"
+        )
 
 
 def published_items() -> list[NegativeListItem]:
@@ -322,17 +352,26 @@ def published_items() -> list[NegativeListItem]:
     )
 
 
-def verifier_candidates(user, problem: Problem) -> list[User]:
-    """Accounts the office may assign to verify a measure of `problem`: active accounts of a unit
-    above the problem's unit (so their scope covers it), within the office's own scope, holding a
-    role that may read the ledger. The problem's own unit is excluded: it never verifies itself."""
-    roles = [r for r, codes in ROLE_PERMISSIONS.items() if VIEW in codes]
-    ancestors = [
-        problem.unit.path[:i] for i in range(Unit.steplen, len(problem.unit.path), Unit.steplen)
-    ]
-    units = scope.visible(Unit.objects.filter(path__in=ancestors), user, perm=VIEW, unit_field=None)
+# The roles whose holders may be asked to verify: business roles that read the ledger (a
+# sample-point reporter does not; the three administrators hold no business role).
+VERIFIER_ROLES = ("office", "leader", "discipline", "contact")
+
+
+def verifier_candidates(user, problem: Problem, responsible_unit_id: int | None = None) -> list:
+    """Accounts the office may assign to verify a measure of `problem`: active accounts holding a
+    business role, at home in a unit of the office's scope, but neither of the problem's unit nor
+    of the responsible unit (the rectifying unit never verifies itself). In tree order of their
+    unit, so a page can group them by unit. A problem of the city unit itself thus still has
+    verifiers: the discipline commission's or another county's people."""
+    s = scope.require(user, VIEW)
+    own = {problem.unit_id, responsible_unit_id} - {None}
     return list(
-        User.objects.filter(is_active=True, home_unit__in=units, role_grants__role__in=roles)
+        User.objects.filter(
+            s.units_q("home_unit__"),
+            is_active=True,
+            role_grants__role__in=VERIFIER_ROLES,
+        )
+        .exclude(home_unit__in=own)
         .select_related("home_unit")
         .distinct()
         .order_by("home_unit__path", "full_name", "username")
@@ -346,7 +385,8 @@ def verify_queue(user) -> QuerySet:
     """Submitted measures this user may verify, the longest waiting first: those assigned to the
     user, and (with the verify code) every other in scope except the user's own unit's and what
     the user submitted. The service checks again at the click."""
-    qs = scope.visible(Measure.objects.all(), user, perm=VIEW, unit_field="problem__unit")
+    s = scope.require(user, VIEW)
+    qs = Measure.objects.filter(s.units_q("problem__unit__") | _assigned(user))
     if not scope.can(user, VERIFY):
         qs = qs.filter(verifier=user)
     own = user.home_unit_id

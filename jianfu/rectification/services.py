@@ -52,6 +52,7 @@ audit.describe(
         "jianfu.rectification.measure.returned": gettext_lazy("退回整改"),
         "jianfu.rectification.measure.reviewed": gettext_lazy("整改回头看"),
         "jianfu.rectification.attachment.added": gettext_lazy("上传整改证明材料"),
+        "jianfu.rectification.measure.deleted": gettext_lazy("删除草稿措施"),
     }
 )
 
@@ -217,10 +218,24 @@ def problem_from_signal(*, by, signal, description: str, source: str) -> Problem
     return problem
 
 
+# "Not given" for problem_update's item: None is a choice (the problem matches no list item).
+UNSET = object()
+
+
 @transaction.atomic
-def problem_update(*, by, problem: Problem, description: str, severity: int, item=None) -> Problem:
+def problem_update(*, by, problem: Problem, description: str, severity: int, item=UNSET) -> Problem:
+    """Change what a problem says. The item is kept unless given (None clears it). A closed
+    problem is the record of a verified fix and is no longer edited."""
     problem = _lock_problem(by, problem, CREATE)
+    if problem.status == ProblemStatus.CLOSED:
+        raise DomainError(
+            "problem_closed",
+            _("该问题已核验销号，不能再修改。如发现问题反弹，请在回头看中记录。"),
+            status=409,
+        )
     description = _check_problem(description, severity, problem.found_on)
+    if item is UNSET:
+        item = problem.item
     before = {
         "description": problem.description,
         "severity": problem.severity,
@@ -538,6 +553,39 @@ def measure_assign_verifier(
 
 
 @transaction.atomic
+def measure_delete(*, by, measure_id: int, version: int) -> Problem:
+    """Withdraw a draft nobody has started on (set by mistake, or twice). Once work started, a
+    measure is part of the record: changed, never deleted. The draft's own steps go with it; the
+    problem's history keeps a step saying what it was, and its files stay with the problem."""
+    measure = _lock_measure(by, measure_id, version, EDIT)
+    if measure.status != MeasureStatus.DRAFT:
+        raise DomainError(
+            "not_deletable",
+            _("只能删除尚未开始整改的草稿措施；该措施当前为“%(s)s”，不能删除。")
+            % {"s": measure.get_status_display()},
+            status=409,
+        )
+    problem, pk, content = measure.problem, measure.pk, measure.content
+    measure.attachments.update(measure=None)
+    measure.delete()
+    now = clock.now()
+    _step(problem, by, StepKind.EDITED, note=content, changes={"deleted_measure": pk}, at=now)
+    if problem.measures.exists():
+        # The draft may have been all that kept a problem with verified measures open.
+        _close_if_done(problem, by, now)
+    _changed()
+    audit.record(
+        "jianfu.rectification.measure.deleted",
+        actor=by,
+        object_type="rectification.measure",
+        object_id=pk,
+        changes={"status": [MeasureStatus.DRAFT, None]},
+        extra={"problem": problem.pk, "unit": problem.unit_id},
+    )
+    return problem
+
+
+@transaction.atomic
 def measure_act(
     *,
     by,
@@ -547,9 +595,14 @@ def measure_act(
     note: str = "",
     held: bool | None = None,
     uploads: list[tuple[str, bytes]] = (),
+    deadline: dt.date | None = None,
+    working_days: int | None = None,
+    review_on: dt.date | None = None,
 ) -> Measure:
     """One step along the ledger: start, progress, submit, verify, return, review, with any
-    evidence files for the step (all checked before anything is written)."""
+    evidence files for the step (all checked before anything is written). A relapse at the review
+    (held=False) sets the new deadline (a date, or `working_days` from today) and the new review
+    date (by default as long after the new deadline as the old one was)."""
     if action not in TRANSITIONS:
         raise DomainError("transition", _("未知的操作。"))
     checked = check_uploads(uploads)
@@ -563,6 +616,7 @@ def measure_act(
     note = (note or "").strip()
     now = clock.now()
     fields = ["status"]
+    changes: dict = {}
     kind = {
         "start": StepKind.STARTED,
         "progress": StepKind.PROGRESS,
@@ -606,13 +660,31 @@ def measure_act(
         kind = _review(by, measure, problem, held, note, now)
         fields += ["reviewed_at", "review_held"]
         if kind == StepKind.RELAPSED:
-            # Back in progress: no longer verified (the verification stays in the history).
+            # Checked after what the review itself needs; the transaction undoes _review's write.
+            schedule = _new_schedule(measure, problem, deadline, working_days, review_on)
+            # Back in progress to a new deadline: no longer verified (the verification stays in
+            # the history), and not overdue at once against the deadline it met before.
             after = MeasureStatus.IN_PROGRESS
             measure.verified_by, measure.verified_at = None, None
             fields += ["verified_by", "verified_at"]
+            before_schedule = {f: getattr(measure, f) for f in schedule}
+            for f, value in schedule.items():
+                setattr(measure, f, value)
+            changes = audit.diff(before_schedule, schedule)
+            fields += list(schedule)
     measure.status = after
     _save(measure, by, fields)
-    step = _step(problem, by, kind, measure=measure, before=before, after=after, note=note, at=now)
+    step = _step(
+        problem,
+        by,
+        kind,
+        measure=measure,
+        before=before,
+        after=after,
+        note=note,
+        changes=changes,
+        at=now,
+    )
     files = _attach(by, problem, measure, step, checked, now)
     if action == "verify":
         _close_if_done(problem, by, now)
@@ -621,7 +693,7 @@ def measure_act(
         f"jianfu.rectification.measure.{_AUDIT[action]}",
         actor=by,
         obj=measure,
-        changes={"status": [before, after]},
+        changes={"status": [before, after], **changes},
         extra={"problem": problem.pk, "unit": problem.unit_id, "files": files},
     )
     return measure
@@ -635,6 +707,42 @@ _AUDIT = {
     "return": "returned",
     "review": "reviewed",
 }
+
+
+def _new_schedule(measure: Measure, problem: Problem, deadline, working_days, review_on) -> dict:
+    """The deadline and review date a relapsed measure works to: a new deadline is required (a
+    date from today on, or N working days from today); the review date defaults to the same
+    interval after the new deadline as the old review date was after the old deadline."""
+    today = clock.today()
+    if not deadline and not working_days:
+        raise DomainError(
+            "required",
+            _("问题反弹须重新确定完成时限（指定日期或工作日数）。"),
+            field="deadline",
+        )
+    if not working_days and deadline < today:
+        raise DomainError(
+            "deadline_past",
+            _("新的完成时限 %(d)s 早于今天，请重新确定。") % {"d": deadline.isoformat()},
+            field="deadline",
+        )
+    new, days, start = resolve_deadline(
+        deadline=None if working_days else deadline,
+        working_days=working_days,
+        deadline_from=today if working_days else None,
+        found_on=problem.found_on,
+    )
+    if review_on is None:
+        gap = measure.review_on - measure.deadline if measure.review_on else dt.timedelta(0)
+        review_on = new + max(gap, dt.timedelta(0))
+    elif review_on < new:
+        raise DomainError(
+            "review_before_deadline",
+            _("回头看日期 %(r)s 早于完成时限 %(d)s。")
+            % {"r": review_on.isoformat(), "d": new.isoformat()},
+            field="review_on",
+        )
+    return {"deadline": new, "working_days": days, "deadline_from": start, "review_on": review_on}
 
 
 def _review(by, measure: Measure, problem: Problem, held, note: str, now) -> str:

@@ -23,8 +23,15 @@ from jianfu.core import clock, files, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from . import display, queries, services
-from .forms import ActionForm, AttachmentForm, MeasureForm, ProblemForm, deadline_preview
+from . import display, evidence, queries, services
+from .forms import (
+    ActionForm,
+    AssignVerifierForm,
+    AttachmentForm,
+    MeasureForm,
+    ProblemForm,
+    deadline_preview,
+)
 from .models import (
     MeasureKind,
     MeasureStatus,
@@ -195,6 +202,9 @@ def problem_create(request):
 @login_required
 def problem_edit(request, pk):
     problem = queries.problem_for(request.user, pk, perm=CREATE)
+    if problem.status == ProblemStatus.CLOSED:
+        messages.warning(request, _("该问题已核验销号，不能再修改。"))
+        return redirect("problem_detail", pk=problem.pk)
     form = ProblemForm(request.POST or None, principal=request.user, instance=problem)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -222,21 +232,28 @@ def _detail(request, problem, *, failed=None, attach_form=None, status=200):
     that form comes back with the error and what the person typed."""
     user = request.user
     s = scope.scope_of(user)
+    # Outside one's own units the page is open only to the verifier the office assigned.
+    own = queries.in_own_units(user, problem)
     measures = queries.measures_of(problem)
-    cards = display.measure_cards(user, problem, measures, clock.today(), failed)
+    cards = display.measure_cards(user, problem, measures, clock.today(), failed, own=own)
+    # The app that made the evidence words it (a signal's figures, thresholds), else key/value.
+    sections = evidence.render(problem, user) if problem.evidence else None
+    is_open = problem.status == ProblemStatus.OPEN
     context = {
         "problem": problem,
         "cards": cards,
         "history": display.history_rows(queries.history(problem)),
-        "evidence": display.evidence_rows(problem.evidence),
+        "sections": [x for x in sections or [] if not x.get("tables")],
+        "series": [x for x in sections or [] if x.get("tables")],
+        "evidence": display.evidence_rows(problem.evidence) if sections is None else [],
         "files": queries.attachments_of(problem),
         "signal_url": _url("signal_detail", problem.signal_id)
-        if problem.signal_id and "signals.signal:view" in s.perms
+        if own and problem.signal_id and "signals.signal:view" in s.perms
         else None,
         "attach_form": attach_form or AttachmentForm(measures=measures),
-        "can_attach": s.can(EDIT),
-        "can_add_measure": s.can(EDIT) and problem.status == ProblemStatus.OPEN,
-        "can_edit": s.can(CREATE),
+        "can_attach": own and s.can(EDIT),
+        "can_add_measure": own and s.can(EDIT) and is_open,
+        "can_edit": own and s.can(CREATE) and is_open,
         "measure_total": len(measures),
         "measure_verified": sum(1 for m in measures if m.status == MeasureStatus.VERIFIED),
     }
@@ -307,6 +324,7 @@ def measure_act(request, pk, action):
                 note=d["note"],
                 held=form.held_value() if action == "review" else None,
                 uploads=_read_uploads(request),
+                **form.relapse_values(),
             )
         except DomainError as e:
             status = e.status
@@ -324,6 +342,60 @@ def measure_act(request, pk, action):
             return redirect(reverse("problem_detail", args=[measure.problem_id]) + f"#m{pk}")
     problem = queries.problem_for(user, measure.problem_id)
     return _detail(request, problem, failed=(measure.pk, action, form), status=status)
+
+
+@login_required
+@require_POST
+def measure_verifier(request, pk):
+    """The office names (or changes) who verifies a measure, from the problem's page."""
+    user = request.user
+    measure = queries.measure_for(user, pk)
+    scope.require(user, services.VERIFY)
+    others = [
+        u
+        for u in queries.verifier_candidates(user, measure.problem)
+        if u.home_unit_id != measure.responsible_unit_id
+    ]
+    form = AssignVerifierForm(request.POST, measure=measure, candidates=others)
+    status = 400
+    if form.is_valid():
+        try:
+            services.measure_assign_verifier(
+                by=user,
+                measure_id=measure.pk,
+                version=form.cleaned_data["version"],
+                verifier_id=form.cleaned_data["verifier"],
+            )
+        except DomainError as e:
+            status = e.status
+            if e.code == "conflict":
+                measure = queries.measure_for(user, pk)
+                form = _with_version(
+                    AssignVerifierForm, request, measure.version, measure=measure, candidates=others
+                )
+            form.put_error(e)
+        else:
+            messages.success(request, _("已指定核验人。"))
+            return redirect(reverse("problem_detail", args=[measure.problem_id]) + f"#m{pk}")
+    problem = queries.problem_for(user, measure.problem_id)
+    return _detail(request, problem, failed=(measure.pk, "verifier", form), status=status)
+
+
+@login_required
+@require_POST
+def measure_delete(request, pk):
+    """Withdraw a draft measure (only before work started; the service decides)."""
+    user = request.user
+    measure = queries.measure_for(user, pk, perm=EDIT)
+    try:
+        services.measure_delete(
+            by=user, measure_id=measure.pk, version=_int(request.POST.get("version")) or 0
+        )
+    except DomainError as e:
+        messages.error(request, str(e.message))
+        return redirect(reverse("problem_detail", args=[measure.problem_id]) + f"#m{pk}")
+    messages.success(request, _("草稿措施已删除。"))
+    return redirect(reverse("problem_detail", args=[measure.problem_id]))
 
 
 @login_required
@@ -494,6 +566,9 @@ urlpatterns = [
     path("problems/<int:pk>/measures/new/", measure_create, name="measure_create"),
     path("problems/<int:pk>/files/", attachment_add, name="attachment_add"),
     path("measures/<int:pk>/edit/", measure_edit, name="measure_edit"),
+    # Before the actions' pattern, which would take "verifier" and "delete" as actions.
+    path("measures/<int:pk>/verifier/", measure_verifier, name="measure_verifier"),
+    path("measures/<int:pk>/delete/", measure_delete, name="measure_delete"),
     path("measures/<int:pk>/<str:action>/", measure_act, name="measure_act"),
     path("deadline/", measure_deadline, name="measure_deadline"),
     path("files/<int:pk>/", attachment_download, name="attachment_download"),

@@ -11,7 +11,7 @@ from jianfu.core import runtime, scope
 
 from .models import Signal, SignalStatus
 from .rules import RULES
-from .rules.base import FIGURES, SERIES, UNIT_SUFFIX
+from .rules.base import CHOICES, FIGURES, SERIES, UNIT_SUFFIX
 
 RECORDS_SHOWN = 15
 THIS_YEAR_FILL = "#a4161a"
@@ -67,6 +67,10 @@ def format_value(value, unit: str) -> str:
         return str(value)
     if unit == "months":
         return _("1–%(m)s 月") % {"m": value}
+    if unit in CHOICES:
+        return str(CHOICES[unit].get(value, value))
+    if unit == "dated":  # an event: its date and what was noted
+        return "\u3000".join(x for x in (value.get("date"), value.get("text")) if x)
     if isinstance(value, float):
         value = f"{value:,.0f}" if unit == "count" else f"{value:,.1f}"
     elif isinstance(value, int):
@@ -81,6 +85,8 @@ def figures(evidence: dict) -> list[tuple[str, str]]:
         label = str(FIGURES.get(f["key"], f["key"]))
         if "%(m)s" in label:
             label = label % {"m": evidence.get("early_months", "")}
+        elif f.get("args"):
+            label = label % f["args"]
         out.append((label, format_value(f["value"], f.get("unit", "count"))))
     return out
 
@@ -164,6 +170,8 @@ def records(signal: Signal, evidence: dict, user) -> dict | None:
     """The registry records behind the signal (those in the user's scope), with links to their
     pages and to the registry's list of them where the registry has those pages."""
     ref = evidence.get("records")
+    if ref and ref.get("model") == "rectification.problem":
+        return _problem_records(ref, user)
     if not ref or not ref.get("ids") or not scope.can(user, "registry.record:view"):
         return None
     app_label, model_name = ref["model"].split(".")
@@ -234,3 +242,82 @@ def _detail_url_name(model_name: str) -> str | None:
             continue
         return name
     return None
+
+
+def _problem_records(ref: dict, user) -> dict | None:
+    """The problem a rectification signal is about (those in the user's scope), linked to its page
+    in the problem list where that page exists."""
+    from jianfu.rectification.models import Problem
+
+    perm = "rectification.problem:view"
+    if not ref.get("ids") or not scope.can(user, perm):
+        return None
+    qs = scope.visible(Problem.objects.filter(pk__in=ref["ids"][:RECORDS_SHOWN]), user, perm=perm)
+    try:
+        reverse("problem_detail", args=[1])
+        link = "problem_detail"
+    except NoReverseMatch:
+        link = None
+    rows = [
+        {
+            "pk": p.pk,
+            "title": p.description[:80],
+            "detail": f"{p.get_source_display()} · {p.get_status_display()}",
+            "date": p.found_on,
+            "url": reverse(link, args=[p.pk]) if link else None,
+        }
+        for p in qs.order_by("pk")
+    ]
+    return {
+        "label": str(Problem._meta.verbose_name),
+        "rows": rows,
+        "count": ref.get("count", len(ref["ids"])),
+        "shown": len(rows),
+        "list_url": None,
+    }
+
+
+def problem_evidence(problem, user) -> list[dict] | None:
+    """The evidence a problem carried over from its confirmed signal, in words: the finding, the
+    figures, the monthly series and the thresholds in force at confirmation. Registered with
+    jianfu.rectification.evidence (rectification does not import signals); None when the
+    problem's evidence is not a signal's."""
+    stored = problem.evidence or {}
+    code = stored.get("rule")
+    rule = RULES.get(code) if isinstance(code, str) else None
+    if rule is None:
+        return None
+    from .models import Severity
+
+    evidence = stored.get("evidence") or {}
+    threshold = stored.get("threshold") or {}
+    subject = stored.get("subject") or ""
+    about = [(_("预警规则"), rule_label(code))]
+    if subject_label(code, subject):
+        about.append((_("对象"), subject_label(code, subject)))
+    about.append((_("期间"), stored.get("period") or "—"))
+    if evidence.get("compared"):
+        about.append((_("比较期间"), evidence["compared"]))
+    if evidence.get("as_of"):
+        about.append((_("数据截至"), evidence["as_of"]))
+    if stored.get("severity") in Severity.values:
+        about.append((_("确认时严重程度"), str(Severity(stored["severity"]).label)))
+    sections = [
+        {
+            "title": _("来源预警"),
+            "text": rule.headline(subject, evidence),
+            "rows": about,
+            "note": _("规则：%(s)s") % {"s": rule.describe(threshold)},
+        },
+        {"title": _("证据（确认时固定）"), "rows": figures(evidence)},
+    ]
+    tables = series_tables(evidence)
+    if tables:
+        sections.append({"title": _("月度数据"), "tables": tables})
+    sections.append(
+        {
+            "title": _("确认时适用的阈值"),
+            "rows": [(t["label"], t["value"], t["help"]) for t in thresholds(threshold)],
+        }
+    )
+    return sections

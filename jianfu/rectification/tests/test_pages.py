@@ -178,7 +178,7 @@ TABLE = {
         {**OUTSIDE, **ADMINS},
     ),
 }
-POST_ONLY = {"measure_act", "attachment_add"}
+POST_ONLY = {"measure_act", "attachment_add", "measure_verifier", "measure_delete"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -382,13 +382,33 @@ def test_review_relapse_reopens_the_problem(units, people, login):
     html = login("office").get(reverse("problem_detail", args=[p.pk])).content.decode()
     assert reverse("measure_act", args=[m.pk, "review"]) in html
     assert "已到回头看日期" in html
-    response = login("office").post(
-        reverse("measure_act", args=[m.pk, "review"]),
-        {"version": m.version, "held": "no", "note": "又开始层层考核"},
+    assert 'name="working_days"' in html and 'name="deadline_mode"' in html  # no JS needed
+    client = login("office")
+    url = reverse("measure_act", args=[m.pk, "review"])
+    response = client.post(url, {"version": m.version, "held": "no", "note": "又开始层层考核"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "问题反弹须重新确定完成时限" in html and "又开始层层考核" in html  # typed text kept
+    response = client.post(
+        url,
+        {
+            "version": m.version,
+            "held": "no",
+            "note": "又开始层层考核",
+            "deadline_mode": "workdays",
+            "working_days": "5",
+        },
     )
     assert response.status_code == 302
     p.refresh_from_db()
+    m.refresh_from_db()
     assert p.status == "open" and p.relapses == 1
+    # Tue 15 Sep 2026 + 5 working days (Sun 20 Sep is a make-up working day): Mon 21 Sep; the
+    # review two days after it, as before (10 → 12 Sep).
+    assert (m.status, m.deadline, m.working_days) == ("in_progress", dt.date(2026, 9, 21), 5)
+    assert m.review_on == dt.date(2026, 9, 23)
+    html = client.get(reverse("problem_detail", args=[p.pk])).content.decode()
+    assert "2026-09-21" in html and "已逾期" not in html
 
 
 # --- Problems -------------------------------------------------------------------------------------
@@ -473,7 +493,30 @@ def test_problem_from_a_signal_shows_its_evidence_and_links_the_signal(units, pe
     p = Problem.objects.get(signal=signal)
     html = login("office").get(reverse("problem_detail", args=[p.pk])).content.decode()
     assert reverse("signal_detail", args=[signal.pk]) in html
-    assert "预警规则" in html and "quota_pacing" in html
+    # In words, through the renderer the signals app registered: the rule's label, the figures'
+    # labels, the thresholds in force by their names; never a rule or setting code.
+    assert "指标使用过快" in html and "全年指标" in html and "已用" in html
+    assert "确认时适用的阈值" in html and "前几个月用量预警线" in html
+    assert "quota_pacing" not in html and "signals.pacing" not in html
+    assert "月度数据" in html or "按月" in html
+    # English readers get the same sections in their language's labels (the renderer runs in
+    # the request); at least the page renders.
+    en = login("office").get(reverse("problem_detail", args=[p.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert en.status_code == 200
+
+
+def test_evidence_no_renderer_knows_is_shown_without_codes(units, people, login):
+    p = problem(people["office"], units["TA"], "旧规则确认的问题")
+    Problem.objects.filter(pk=p.pk).update(
+        evidence={
+            "rule": "retired_rule",
+            "period": "2025",
+            "threshold": {"signals.pacing.early_share_pct": 50},
+        }
+    )
+    html = login("office").get(reverse("problem_detail", args=[p.pk])).content.decode()
+    assert "retired_rule" not in html and "signals.pacing" not in html
+    assert "前几个月用量预警线" in html and "2025" in html
 
 
 def test_problem_list_filters(ledger, login):
@@ -720,3 +763,134 @@ def test_pages_run_a_bounded_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# --- Follow-ups: verifier, deleting a draft, editing a closed problem -----------------------------
+
+
+def _submitted_city_measure(people, units) -> Measure:
+    office = people["office"]
+    p = problem(office, units["T"], "市委办发文过多")
+    m = measure(office, p, "精简市委办发文", dt.date(2026, 9, 30))
+    act(office, m, "start")
+    return act(office, m, "submit", "已精简三成")
+
+
+def test_a_city_unit_problem_gets_a_verifier_from_the_problem_page_who_then_verifies(
+    units, people, login
+):
+    m = _submitted_city_measure(people, units)
+    client = login("office")
+    html = client.get(reverse("problem_detail", args=[m.problem_id])).content.decode()
+    assert reverse("measure_verifier", args=[m.pk]) in html
+    # Grouped by unit: a county contact offered, the city unit's own people not.
+    b_pk = people["contact_b"].pk
+    assert re.search(rf'<optgroup label="乙县">\s*<option value="{b_pk}"', html)
+    form = html[html.index(reverse("measure_verifier", args=[m.pk])) :]
+    form = form[: form.index("</form>")]
+    assert f'<option value="{people["discipline"].pk}"' not in form
+    # A stale version is refused and the choice kept.
+    response = client.post(
+        reverse("measure_verifier", args=[m.pk]),
+        {"version": m.version - 1, "verifier": people["contact_b"].pk},
+    )
+    assert response.status_code == 409
+    assert "您的保存未生效" in response.content.decode()
+    m.refresh_from_db()
+    assert m.verifier_id is None
+    response = client.post(
+        reverse("measure_verifier", args=[m.pk]),
+        {"version": m.version, "verifier": people["contact_b"].pk},
+    )
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert m.verifier == people["contact_b"]
+    assert Step.objects.filter(measure=m, kind="edited", changes__has_key="verifier_id").exists()
+    # 乙县's contact reaches the city's problem through the assignment, and verifies it.
+    b = login("contact_b")
+    html = b.get(reverse("problem_detail", args=[m.problem_id])).content.decode()
+    assert reverse("measure_act", args=[m.pk, "verify"]) in html
+    assert reverse("measure_edit", args=[m.pk]) not in html  # nothing else of the city's
+    assert reverse("attachment_add", args=[m.problem_id]) not in html
+    assert m in b.get(reverse("verify_queue")).context["page"].object_list
+    response = b.post(
+        reverse("measure_act", args=[m.pk, "verify"]), {"version": m.version, "note": "属实"}
+    )
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert m.status == "verified" and m.verified_by == people["contact_b"]
+    # Once verified, the assignment no longer opens the city's page to 乙县.
+    assert b.get(reverse("problem_detail", args=[m.problem_id])).status_code == 404
+
+
+def test_only_the_office_assigns_a_verifier_on_the_page(ledger, units, people, login):
+    m = ledger["b"]  # 乙县's, submitted
+    html = login("contact_b").get(reverse("problem_detail", args=[m.problem_id])).content.decode()
+    assert reverse("measure_verifier", args=[m.pk]) not in html
+    response = login("contact_b").post(
+        reverse("measure_verifier", args=[m.pk]), {"version": m.version, "verifier": ""}
+    )
+    assert response.status_code == 403
+    assert login("contact_a").post(reverse("measure_verifier", args=[m.pk])).status_code == 404
+
+
+def test_a_draft_measure_is_deleted_from_the_problem_page(ledger, login):
+    draft = ledger["later"]
+    client = login("contact_a")
+    html = client.get(reverse("problem_detail", args=[draft.problem_id])).content.decode()
+    url = reverse("measure_delete", args=[draft.pk])
+    form = html[html.index(url) - 200 : html.index(url) + 400]
+    assert "data-confirm" in form and "删除草稿" in form
+    # The measure being worked on has no such button, and the service refuses it anyway.
+    late = ledger["late10"]
+    assert reverse("measure_delete", args=[late.pk]) not in html
+    response = client.post(
+        reverse("measure_delete", args=[late.pk]), {"version": late.version}, follow=True
+    )
+    assert "不能删除" in response.content.decode()
+    assert Measure.objects.filter(pk=late.pk).exists()
+    assert login("leader").post(url, {"version": draft.version}).status_code == 403
+    assert login("contact_b").post(url, {"version": draft.version}).status_code == 404
+    response = login("contact_a").post(url, {"version": draft.version}, follow=True)
+    assert response.status_code == 200
+    assert not Measure.objects.filter(pk=draft.pk).exists()
+    html = response.content.decode()
+    assert "草稿措施已删除" in html
+    assert "删除草稿措施" in html and "建立会议计划：十月底" in html  # in the history
+
+
+def test_a_closed_problem_is_not_edited_on_the_page(units, people, login):
+    office, a = people["office"], people["contact_a"]
+    p = problem(a, units["TA"], "已整改的问题")
+    m = measure(a, p, "立即整改", dt.date(2026, 9, 20))
+    act(a, m, "start")
+    act(a, m, "submit", "已完成")
+    act(office, m, "verify")
+    client = login("contact_a")
+    html = client.get(reverse("problem_detail", args=[p.pk])).content.decode()
+    assert reverse("problem_edit", args=[p.pk]) not in html
+    response = client.post(
+        reverse("problem_edit", args=[p.pk]),
+        {"description": "改写", "severity": "1", "item": ""},
+        follow=True,
+    )
+    assert "不能再修改" in response.content.decode()
+    p.refresh_from_db()
+    assert p.description == "已整改的问题"
+
+
+def test_a_long_verifier_list_becomes_a_box_with_suggestions(units, people, login, monkeypatch):
+    from jianfu.rectification import forms
+
+    monkeypatch.setattr(forms, "SELECT_LIMIT", 1)
+    m = _submitted_city_measure(people, units)
+    client = login("office")
+    html = client.get(reverse("problem_detail", args=[m.problem_id])).content.decode()
+    assert f'list="m{m.pk}-verifier-verifier-list"' in html
+    assert '<option value="contact_b">contact_b（乙县）</option>' in html
+    url = reverse("measure_verifier", args=[m.pk])
+    response = client.post(url, {"version": m.version, "verifier": "nobody"})
+    assert response.status_code == 400 and "请从列表中选择核验人" in response.content.decode()
+    assert client.post(url, {"version": m.version, "verifier": "contact_b"}).status_code == 302
+    m.refresh_from_db()
+    assert m.verifier == people["contact_b"]

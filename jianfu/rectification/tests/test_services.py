@@ -627,9 +627,14 @@ def test_a_relapse_at_the_review_reopens_the_problem(units, people):
     before = snapshot(m)
     refused(act, "required", by=people["office"], measure=m, action="review", held=False)
     assert snapshot(m) == before
-    m = act(people["office"], m, "review", "三月份发文量回升到整改前水平", held=False)
+    new_deadline = TODAY + dt.timedelta(days=40)
+    m = act(
+        people["office"], m, "review", "三月份发文量回升到整改前水平", held=False,
+        deadline=new_deadline,
+    )  # fmt: skip
     problem.refresh_from_db()
     assert m.status == "in_progress" and m.review_held is False
+    assert m.deadline == new_deadline
     assert m.verified_by is None and m.verified_at is None
     assert problem.status == "open" and problem.closed_at is None and problem.relapses == 1
     step = Step.objects.filter(measure=m).last()
@@ -640,6 +645,45 @@ def test_a_relapse_at_the_review_reopens_the_problem(units, people):
     act(people["office"], m, "verify")
     problem.refresh_from_db()
     assert problem.status == "closed" and problem.relapses == 1
+
+
+def test_a_relapse_needs_a_new_deadline_and_moves_the_review_by_the_same_interval(units, people):
+    problem, m = reviewed_setup(people, units)  # deadline TODAY + 30, review 90 days later
+    office, note = people["office"], "发文量回升"
+    before = snapshot(m)
+    e = refused(act, "required", by=office, measure=m, action="review", note=note, held=False)
+    assert e.field == "deadline" and "完成时限" in str(e.message)
+    past = TODAY - dt.timedelta(days=1)
+    e = refused(
+        act, "deadline_past", by=office, measure=m, action="review", note=note, held=False,
+        deadline=past,
+    )  # fmt: skip
+    assert "早于今天" in str(e.message)
+    refused(
+        act, "review_before_deadline", by=office, measure=m, action="review", note=note,
+        held=False, deadline=TODAY + dt.timedelta(days=20), review_on=TODAY + dt.timedelta(days=5),
+    )  # fmt: skip
+    assert snapshot(m) == before  # nothing partly saved
+    problem.refresh_from_db()
+    assert problem.status == "closed" and problem.relapses == 0
+    # Ten working days from Monday 2 March 2026: Monday 16 March; the review 90 days after it.
+    m = act(office, m, "review", note, held=False, working_days=10)
+    assert (m.deadline, m.working_days, m.deadline_from) == (dt.date(2026, 3, 16), 10, TODAY)
+    assert m.review_on == dt.date(2026, 3, 16) + dt.timedelta(days=90)
+    step = Step.objects.filter(measure=m).last()
+    assert step.kind == "relapsed"
+    assert step.changes["deadline"] == [(TODAY + dt.timedelta(days=30)).isoformat(), "2026-03-16"]
+    assert "review_on" in step.changes and step.changes["working_days"] == [None, 10]
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.code == "jianfu.rectification.measure.reviewed"
+    assert entry.changes["status"] == ["verified", "in_progress"] and "deadline" in entry.changes
+
+
+def test_a_relapse_takes_a_review_date_given(units, people):
+    _problem, m = reviewed_setup(people, units)
+    deadline, review = TODAY + dt.timedelta(days=10), TODAY + dt.timedelta(days=60)
+    m = act(people["office"], m, "review", "反弹", held=False, deadline=deadline, review_on=review)
+    assert (m.deadline, m.review_on, m.working_days) == (deadline, review, None)
 
 
 def test_the_unit_does_not_review_itself(units, people):
@@ -842,3 +886,123 @@ def test_editing_a_problem_is_recorded(units, people):
             by=people["contact_b"], problem=problem, description="x", severity=1
         )
     assert e.value.status == 404
+
+
+def test_editing_a_problem_keeps_its_item_unless_given(units, people):
+    from jianfu.rectification import exams
+
+    office = people["office"]
+    nl = exams.list_create(by=office, title="省负面清单", year=2026)
+    item = exams.item_save(
+        by=office,
+        negative_list=nl,
+        data={"number": "1", "category": "文山会海", "title": "以文件落实文件", "explanation": ""},
+    )
+    problem = new_problem(office, units["TA"], item=item)
+    problem = services.problem_update(by=office, problem=problem, description="改写", severity=3)
+    assert problem.item == item  # left out: kept
+    problem = services.problem_update(
+        by=office, problem=problem, description="改写", severity=3, item=None
+    )
+    assert problem.item is None  # given as None: cleared
+    assert problem.steps.last().changes == {"item": [item.pk, None]}
+
+
+def test_a_closed_problem_is_not_edited(units, people):
+    problem = new_problem(people["office"], units["TA"])
+    verified(people, problem)
+    problem.refresh_from_db()
+    assert problem.status == "closed"
+    entries = AuditEntry.objects.count()
+    e = refused(
+        services.problem_update,
+        "problem_closed",
+        by=people["office"],
+        problem=problem,
+        description="销号后改写",
+        severity=1,
+    )
+    assert e.status == 409 and "已核验销号" in str(e.message)
+    problem.refresh_from_db()
+    assert problem.description != "销号后改写" and AuditEntry.objects.count() == entries
+
+
+# --- Deleting a draft -----------------------------------------------------------------------------
+
+
+def test_a_draft_measure_may_be_deleted_and_the_history_keeps_what_it_said(units, people, media):
+    contact = people["contact_a"]
+    problem = new_problem(people["office"], units["TA"])
+    m = new_measure(contact, problem, content="重复制定的措施")
+    services.attachment_add(by=contact, problem=problem, measure=m, uploads=[("方案.pdf", PDF)])
+    stale = m.version
+    m = services.measure_update(
+        by=contact, measure_id=m.pk, version=m.version, data={"responsible_person": "李四"}
+    )
+    refused(services.measure_delete, "conflict", by=contact, measure_id=m.pk, version=stale)
+    services.measure_delete(by=contact, measure_id=m.pk, version=m.version)
+    assert not Measure.objects.filter(pk=m.pk).exists()
+    step = problem.steps.order_by("at", "pk").last()
+    assert step.measure_id is None and step.note == "重复制定的措施"
+    assert step.changes == {"deleted_measure": m.pk}
+    # The file stays with the problem.
+    assert Attachment.objects.get(problem=problem).measure_id is None
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.code == "jianfu.rectification.measure.deleted"
+    assert (entry.object_type, str(entry.object_id)) == ("rectification.measure", str(m.pk))
+
+
+def test_a_measure_being_worked_on_is_never_deleted(units, people):
+    contact = people["contact_a"]
+    problem = new_problem(people["office"], units["TA"])
+    m = act(contact, new_measure(contact, problem), "start")
+    before = snapshot(m)
+    e = refused(
+        services.measure_delete, "not_deletable", by=contact, measure_id=m.pk, version=m.version
+    )
+    assert e.status == 409 and "草稿" in str(e.message) and "整改中" in str(e.message)
+    assert snapshot(m) == before
+    # Nor by someone without the ledger code, nor outside their units.
+    draft = new_measure(contact, problem)
+    with pytest.raises(PermissionDenied):
+        services.measure_delete(by=people["leader"], measure_id=draft.pk, version=draft.version)
+    refused(
+        services.measure_delete,
+        "not_found",
+        by=people["contact_b"],
+        measure_id=draft.pk,
+        version=draft.version,
+    )
+
+
+def test_deleting_the_last_unverified_draft_closes_the_problem(units, people):
+    problem = new_problem(people["office"], units["TA"])
+    draft = new_measure(people["contact_a"], problem, content="多余的草稿")
+    verified(people, problem)
+    services.measure_delete(by=people["contact_a"], measure_id=draft.pk, version=draft.version)
+    problem.refresh_from_db()
+    assert problem.status == "closed"
+
+
+# --- Who may be asked to verify -------------------------------------------------------------------
+
+
+def test_a_city_unit_problem_has_verifiers_outside_the_city_unit(units, people):
+    from jianfu.rectification import queries
+
+    office = people["office"]
+    problem = new_problem(office, units["T"], description="市委办发文过多")
+    names = {u.username for u in queries.verifier_candidates(office, problem)}
+    # Not the city unit's own people (it never verifies itself), nor administrators or reporters.
+    assert {"contact_a", "contact_b"} <= names
+    assert not names & {"office", "leader", "discipline", "sysadmin", "reporter"}
+    # The responsible unit's people are left out too.
+    names = {
+        u.username
+        for u in queries.verifier_candidates(office, problem, responsible_unit_id=units["TA"].pk)
+    }
+    assert "contact_a" not in names and "contact_b" in names
+    # A county problem may be verified by the city's discipline commission.
+    county = new_problem(office, units["TA"])
+    names = {u.username for u in queries.verifier_candidates(office, county)}
+    assert {"discipline", "leader", "office", "contact_b"} <= names and "contact_a" not in names

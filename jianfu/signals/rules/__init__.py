@@ -14,6 +14,7 @@ from . import (
     inspection_plan,
     quota_pacing,
     quota_rising,
+    rectification,
     truth_benford,
     truth_consistency,
     truth_copies,
@@ -40,6 +41,9 @@ RULES.update(
         felt_registered.RULE,
     )
 )
+# The rectification ledger's own: overdue, returned again and again, relapsed (group
+# "rectification").
+RULES.update((r.code, r) for r in rectification.RULES)
 
 
 def get(code: str) -> Rule | None:

@@ -123,6 +123,24 @@ FIGURES: dict[str, str] = {
     "characters_change_pct": _("总字数增幅"),
     "out_of_plan": _("计划外督查检查考核"),
     "months": _("比较月份"),
+    # The rectification ledger's signals (rules/rectification.py).
+    "measure": _("整改措施"),
+    "problem": _("问题"),
+    "measure_kind": _("措施类型"),
+    "deadline": _("完成时限"),
+    "working_days": _("时限（工作日）"),
+    "deadline_from": _("工作日起算日期"),
+    "days_overdue": _("已逾期"),
+    "workdays_overdue": _("已逾期（工作日）"),
+    "measure_status": _("当前状态"),
+    "responsible_unit": _("责任单位"),
+    "responsible_person": _("责任人"),
+    "returns": _("累计退回"),
+    "return_n": _("第 %(n)s 次退回"),
+    "relapses": _("反弹次数"),
+    "long_term_measure": _("长效机制措施"),
+    "mechanism": _("建立的制度机制"),
+    "relapse_n": _("第 %(n)s 次回头看发现反弹"),
 }
 
 # The labels of the monthly series.
@@ -146,7 +164,14 @@ UNIT_SUFFIX = {
     "pp": _("个百分点"),
     "pages": _("页"),
     "chars": _("字"),
+    "days": _("天"),
+    "workdays": _("个工作日"),
+    "times": _("次"),
 }
+
+# Coded values a rule keeps in its figures, by the figure's unit: code → label. The page shows the
+# label (in the reader's language); the rule module that stores the codes fills its entry.
+CHOICES: dict[str, dict[str, str]] = {}
 
 
 def figure(key: str, value, unit: str = "count") -> dict[str, Any]:
