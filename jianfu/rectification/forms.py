@@ -295,6 +295,16 @@ class ProblemForm(StyledForm):
             self.unit = self.units.resolve(self.cleaned_data.get("unit"))
         return self.cleaned_data.get("unit")
 
+    def clean_found_on(self):
+        # The service refuses a future date; a year like 0026 or 1026 is a typo too.
+        day = self.cleaned_data.get("found_on")
+        if day is not None and self.instance is None and day.year < YEARS[0]:
+            raise forms.ValidationError(
+                _gettext("发现日期 %(d)s 早于 %(y)s 年，请核对。")
+                % {"d": day.isoformat(), "y": YEARS[0]}
+            )
+        return day
+
     def clean_item(self):
         value = self.cleaned_data.get("item") or ""
         return self.items.get(value) if value else None

@@ -38,6 +38,7 @@ from .models import (
     Step,
     StepKind,
 )
+from .queries import VERIFIER_ROLES
 
 audit.describe(
     {
@@ -366,7 +367,8 @@ def _check_measure(data: dict, problem: Problem, measure: Measure | None = None)
 def _verifier_allowed(by, measure: Measure, problem: Problem, code: str = VERIFY) -> None:
     """The unit that rectifies never verifies itself, nor looks back at itself (回头看): not an
     account of the problem's unit or of the responsible unit, never the person who submitted.
-    The verifier the office assigned may; otherwise the code (the office's) is needed."""
+    The verifier the office assigned may verify (or return) without the code; the review (回头看)
+    is the office's, after the assignment has ended with the verification."""
     own = {problem.unit_id, measure.responsible_unit_id}
     if getattr(by, "home_unit_id", None) in own or (
         measure.submitted_by_id is not None and measure.submitted_by_id == by.pk
@@ -376,7 +378,7 @@ def _verifier_allowed(by, measure: Measure, problem: Problem, code: str = VERIFY
             _("整改单位不能核验自己的整改，须由市委办或其指定的核验人核验。"),
             status=403,
         )
-    if measure.verifier_id and measure.verifier_id == by.pk:
+    if code == VERIFY and measure.verifier_id and measure.verifier_id == by.pk:
         return
     scope.require(by, code)
 
@@ -396,6 +398,13 @@ def _check_verifier(by, data: dict, problem: Problem, current_id: int | None = N
     if verifier_id is None:
         return
     verifier = User.objects.filter(pk=verifier_id).first()
+    if changed and verifier is not None:
+        # The same people the page offers: a business role, at home in the assigner's units.
+        verifier = (
+            User.objects.filter(scope.scope_of(by).units_q("home_unit__"), pk=verifier_id)
+            .filter(role_grants__role__in=VERIFIER_ROLES)
+            .first()
+        )
     if verifier is None or (changed and not verifier.is_active):
         raise DomainError("verifier", _("指定的核验人不存在或已停用。"), field="verifier")
     if verifier.home_unit_id in {problem.unit_id, data.get("responsible_unit_id")}:
@@ -443,7 +452,7 @@ def _lock_measure(
 ) -> Measure:
     """The measure, locked with its problem (two measures verified at once must not both see the
     other unverified and leave the problem open). The verifier the office assigned reaches the
-    measure even outside their own units (as_verifier: for verifying and looking back only)."""
+    measure even outside their own units (as_verifier: for verifying and returning only)."""
     s = scope.scope_of(by)
     reach = s.units_q("problem__unit__")
     if as_verifier and getattr(by, "pk", None):
@@ -607,9 +616,14 @@ def measure_act(
         raise DomainError("transition", _("未知的操作。"))
     checked = check_uploads(uploads)
     checking = action in ("verify", "return", "review")
-    # Verifying and looking back are checked below (_verifier_allowed), after the status.
+    # Verifying and looking back are checked below (_verifier_allowed), after the status. Only
+    # verifying and returning reach past the scope: an assignment ends with the verification.
     measure = _lock_measure(
-        by, measure_id, version, None if checking else EDIT, as_verifier=checking
+        by,
+        measure_id,
+        version,
+        None if checking else EDIT,
+        as_verifier=action in ("verify", "return"),
     )
     problem = measure.problem
     before, after = _move(measure, action)

@@ -101,8 +101,20 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
         "can_settings": scope.can(request.user, "core.setting:view"),
         "confirm_form": confirm_form or ConfirmForm(),
         "dismiss_form": dismiss_form or DismissForm(),
+        "problem": _problem(request.user, signal),
     }
     return render(request, "signals/signal_detail.html", context, status=status)
+
+
+def _problem(user, signal: Signal):
+    """The problem a confirmed signal became, when the reader may see problems."""
+    from jianfu.rectification.models import Problem
+
+    if signal.status != SignalStatus.CONFIRMED or not scope.can(user, "rectification.problem:view"):
+        return None
+    return scope.visible(
+        Problem.objects.filter(signal=signal), user, perm="rectification.problem:view"
+    ).first()
 
 
 @login_required
@@ -121,7 +133,7 @@ def signal_confirm(request, pk):
         except DomainError as e:
             form.add_error(None, str(e.message))
         else:
-            messages.success(request, _("预警已确认。"))
+            messages.success(request, _("预警已确认，已列入该单位的问题清单。"))
             return redirect("signal_detail", pk=signal.pk)
     return _detail(request, signal, confirm_form=form, status=400)
 

@@ -168,6 +168,13 @@ def test_confirming_on_the_page_freezes_the_evidence(signals, login):
     body = client.get(reverse("signal_detail", args=[signals["pacing"].pk])).content.decode()
     assert "证据（确认时固定）" in body and "核实属实" in body
     assert f'action="{url}"' not in body  # no triage on a confirmed signal
+    # It is now a problem in the unit's list, one click away.
+    problem = signals["pacing"].problem
+    assert reverse("problem_detail", args=[problem.pk]) in body
+    # A leader reads it too, and may follow the link.
+    other = login("leader").get(reverse("signal_detail", args=[signals["pacing"].pk]))
+    assert reverse("problem_detail", args=[problem.pk]) in other.content.decode()
+    assert login("leader").get(reverse("problem_detail", args=[problem.pk])).status_code == 200
 
 
 def test_the_navigation_shows_the_inbox_to_those_who_may_see_it(signals, login):
