@@ -22,7 +22,9 @@ at once). Then the database is checked: every point has exactly one report for t
 version 1, with one stored version (none lost, none doubled).
 
 Figures, per database (PostgreSQL's last): submits_per_s (reports stored / window), p50_ms and
-p99_ms (every request in the window, retries included), lost, doubled.
+p99_ms (every request in the window, retries included), lost, doubled. It also prints the CPU time
+per request of the server, of the database's backends and of the client: on this shared machine
+they move less than the throughput when something else runs beside the bench.
 """
 
 import argparse
@@ -217,6 +219,29 @@ def group_cpu_s(pgid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_s() -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving the bench database (0 on
+    SQLite): the database's share, apart from whatever else runs on the machine."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    marker = f" {connection.settings_dict['NAME']} ".encode()
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            if not command.startswith(b"postgres:") or marker not in command:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def box_cpu_s() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -253,6 +278,7 @@ def start_server(port: int, var_dir: Path, workers: int, threads: int) -> subpro
         str(workers),
         "--blocking-threads",
         str(threads),
+        "--no-ws",  # as `jianfu serve`
         "--host",
         "127.0.0.1",
         "--port",
@@ -449,8 +475,9 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
                     outcome["retries"] += 1
                     note(point, *await post(point, body))
 
-        cpu_server, cpu_client, (box_busy, box_all) = (
+        cpu_server, cpu_database, cpu_client, (box_busy, box_all) = (
             group_cpu_s(server_pgid),
+            database_cpu_s(),
             time.process_time(),
             box_cpu_s(),
         )
@@ -460,6 +487,7 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
         box_busy2, box_all2 = box_cpu_s()
         cpu = {
             "server": (group_cpu_s(server_pgid) - cpu_server) / window,
+            "database": (database_cpu_s() - cpu_database) / window,
             "client": (time.process_time() - cpu_client) / window,
             "box": (box_busy2 - box_busy) / window,
             "cores": (box_all2 - box_all) / window,
@@ -541,11 +569,13 @@ def main_child(args) -> int:
         flush=True,
     )
     cpu = result["cpu"]
+    per_request = {k: v * result["window"] / len(lat) * 1000 for k, v in cpu.items()}
     print(
-        f"CPU cores busy in the window: server {cpu['server']:.2f}, client {cpu['client']:.2f}, "
-        f"whole machine {cpu['box']:.2f} of {cpu['cores']:.0f} (the rest: the database and "
-        f"anything else running); server CPU per request "
-        f"{cpu['server'] * result['window'] / len(lat) * 1000:.1f} ms",
+        f"CPU cores busy in the window: server {cpu['server']:.2f}, database "
+        f"{cpu['database']:.2f}, client {cpu['client']:.2f}, whole machine {cpu['box']:.2f} of "
+        f"{cpu['cores']:.0f} (the rest: anything else running); CPU per request: server "
+        f"{per_request['server']:.1f} ms, database {per_request['database']:.1f} ms, client "
+        f"{per_request['client']:.1f} ms",
         flush=True,
     )
     figure("submits_per_s", round(counts["reports"] / result["window"]))

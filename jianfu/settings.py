@@ -138,7 +138,8 @@ TASKS = {
 }
 
 # --- Authentication and sessions (等保2.0 level 3 baseline) ------------------------------------
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# ModelBackend, reading the session's account with one plain statement (see the class).
+AUTHENTICATION_BACKENDS = ["jianfu.core.security.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jianfu.core.security.ComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -156,6 +157,8 @@ LOGOUT_REDIRECT_URL = "login"
 # The idle timeout proper is enforced by IdleTimeoutMiddleware from the runtime settings; this is
 # the hard ceiling of a session's life.
 SESSION_COOKIE_AGE = 12 * 3600
+# Django's database sessions, read and updated by one plain statement each (see the module).
+SESSION_ENGINE = "jianfu.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -3,9 +3,10 @@ report. A submission is idempotent on the key the device generated; a correction
 version; every version is kept."""
 
 import datetime as dt
+import functools
 import time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
@@ -249,10 +250,17 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
     report = None
     if reported is not False:  # a report to correct (or not known): lock it
         report = Report.objects.select_for_update().filter(point=point, period=period).first()
+    version = ReportVersion(
+        version=1,
+        values=values,
+        submitted_by=by,
+        submitted_at=now,
+        client_key=client_key,
+        late=late,
+        note=note,
+    )
     if report is None:
-        # Another first report stored meanwhile fails the (point, period) constraint here, and
-        # report_submit stores this one again as its correction.
-        report = Report.objects.create(
+        report = Report(
             point=point,
             period=period,
             form=form,
@@ -263,6 +271,9 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
             submitted_at=now,
             late=late,
         )
+        # Another first report stored meanwhile fails the (point, period) constraint here, and
+        # report_submit stores this one again as its correction.
+        _insert_first(report, version)
         code, changes = "jianfu.monitoring.report.submitted", {}
     else:
         changes = audit.diff(report.values, values)
@@ -270,16 +281,8 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
         report.version += 1
         report.save(update_fields=["values", "reporter", "submitted_at", "version"])
         code = "jianfu.monitoring.report.corrected"
-    version = ReportVersion.objects.create(
-        report=report,
-        version=report.version,
-        values=values,
-        submitted_by=by,
-        submitted_at=now,
-        client_key=client_key,
-        late=late,
-        note=note,
-    )
+        version.report, version.version = report, report.version
+        version.save(force_insert=True)
     audit.record(
         code,
         actor=by,
@@ -288,6 +291,53 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
         extra={"version": report.version, "period": period, "late": late},
     )
     return report, version, True
+
+
+def _insert_first(report: Report, version: ReportVersion) -> None:
+    """Store a period's first report and its first version: one round trip on PostgreSQL (a
+    data-modifying CTE), two plain statements elsewhere. This is the month-end burst's write, and
+    building two ORM inserts cost more than running them. The values still go through each
+    field's own database conversion."""
+    r_fields, v_fields, both, insert_report, insert_version = _first_statements(connection.alias)
+    r_params = [f.get_db_prep_save(getattr(report, f.attname), connection) for f in r_fields]
+    v_params = [f.get_db_prep_save(getattr(version, f.attname), connection) for f in v_fields]
+    with connection.cursor() as cursor:
+        if both:
+            cursor.execute(both, r_params + v_params)
+            report.pk, version.pk = cursor.fetchone()
+        else:
+            cursor.execute(insert_report, r_params)
+            report.pk = cursor.fetchone()[0]
+            cursor.execute(insert_version, [report.pk, *v_params])
+            version.pk = cursor.fetchone()[0]
+    version.report = report
+    report._state.adding = version._state.adding = False
+
+
+@functools.cache
+def _first_statements(alias: str) -> tuple[list, list, str | None, str, str]:
+    """_insert_first's fields and statements, built once per process (names from the models)."""
+    ops = connections[alias].ops
+
+    def parts(model, skip):
+        fields = [f for f in model._meta.concrete_fields if f.attname not in skip]
+        columns = ", ".join(ops.quote_name(f.column) for f in fields)
+        return fields, columns, ", ".join(["%s"] * len(fields))
+
+    r_table, v_table = Report._meta.db_table, ReportVersion._meta.db_table
+    r_fields, r_columns, r_marks = parts(Report, {"id"})
+    v_fields, v_columns, v_marks = parts(ReportVersion, {"id", "report_id"})
+    insert_report = f"INSERT INTO {r_table} ({r_columns}) VALUES ({r_marks}) RETURNING id"  # noqa: S608
+    insert_version = (
+        f"INSERT INTO {v_table} (report_id, {v_columns}) VALUES (%s, {v_marks}) RETURNING id"  # noqa: S608
+    )
+    both = None
+    if connections[alias].vendor == "postgresql":
+        both = (
+            f"WITH r AS ({insert_report}) INSERT INTO {v_table} (report_id, {v_columns})"  # noqa: S608
+            f" VALUES ((SELECT id FROM r), {v_marks}) RETURNING report_id, id"
+        )
+    return r_fields, v_fields, both, insert_report, insert_version
 
 
 @transaction.atomic
