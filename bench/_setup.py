@@ -26,6 +26,26 @@ def start(name: str) -> str:
     return connection.vendor
 
 
+def ensure_pg_database(url: str | None = None) -> None:
+    """Create the PostgreSQL database `url` (by default DATABASE_URL) names when it is missing;
+    nothing for SQLite. Call before start(), which migrates it."""
+    from urllib.parse import urlsplit
+
+    url = url if url is not None else os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = parts.path.lstrip("/")
+    server = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(server, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}", flush=True)
+
+
 def figure(name: str, value: float) -> None:
     print(
         f"figure: {name} = {value:.3f}"

@@ -4,6 +4,8 @@ rectification rules and the 整改台账 export.
     .venv/bin/python bench/ledger.py                      # SQLite (bench/.data/ledger/)
     DATABASE_URL=postgres://…/jianfu_bench_ledger .venv/bin/python bench/ledger.py
 
+The PostgreSQL database is created when missing.
+
 Builds, when absent: the province tree (about 35,000 units, with the demo's "office" account at the
 root) and about 40,000 problems spread over the counties, city departments and townships, with 1–3
 measures each (about 80,000) in every status: deadlines around AS_OF (most past ones verified, the
@@ -29,8 +31,9 @@ import random
 import statistics
 import time
 
-from _setup import figure, median_ms, start
+from _setup import ensure_pg_database, figure, median_ms, start
 
+ensure_pg_database()
 vendor = start("ledger")
 
 from django.db import connection, transaction  # noqa: E402
@@ -286,6 +289,10 @@ with clock.frozen(AS_OF):
     if not Problem.objects.exists():
         with transaction.atomic():
             build(office)
+    if vendor == "postgresql":
+        # Fresh statistics, as autovacuum keeps them on a running server (it may be off here).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 today = AS_OF
 overdue = Measure.objects.filter(queries.overdue_q(today)).count()

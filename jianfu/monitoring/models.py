@@ -85,8 +85,14 @@ class SamplePoint(models.Model):
 class Report(models.Model):
     """The current version of one sample point's report for one period."""
 
+    # No index of its own: the (point, period) unique index serves every lookup by point, and one
+    # index fewer to write matters at the month-end burst.
     point = models.ForeignKey(
-        SamplePoint, on_delete=models.PROTECT, related_name="reports", verbose_name=_("样本点")
+        SamplePoint,
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("样本点"),
+        db_index=False,
     )
     period = models.CharField(_("周期"), max_length=10)  # "2025-03" or "2025-Q1"
     form = models.ForeignKey(
@@ -117,18 +123,24 @@ class ReportVersion(models.Model):
     """Every submission and correction, kept. `client_key` is generated on the device for each
     submission: a retry or a double tap carries the same key and finds the same version."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    # Served by the (report, version) unique index, as Report.point is by its own.
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField()
     values = models.JSONField(default=dict)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
-    client_key = models.CharField(max_length=64, unique=True)
+    # Unique as a constraint rather than unique=True, which on PostgreSQL also builds a second,
+    # pattern-matching index that no query uses.
+    client_key = models.CharField(max_length=64)
     late = models.BooleanField(default=False)
     note = models.CharField(_("更正说明"), max_length=200, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["report", "version"], name="reportversion_unique")
+            models.UniqueConstraint(fields=["report", "version"], name="reportversion_unique"),
+            models.UniqueConstraint(fields=["client_key"], name="reportversion_client_key"),
         ]
 
 

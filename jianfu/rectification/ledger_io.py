@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -27,6 +28,9 @@ from jianfu.registry.importers.units import _unit_labels
 
 from . import services
 from .models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
+
+if TYPE_CHECKING:
+    from openpyxl.styles.cell_style import StyleArray
 
 # --- Columns --------------------------------------------------------------------------------------
 
@@ -137,9 +141,10 @@ def _status_words() -> dict[str, str]:
     }
 
 
-def completion_text(m: Measure) -> str:
-    """完成情况: what the unit wrote, then the status in words ("已核验销号（2026-10-12）")."""
-    words = _status_words()[m.status]
+def completion_text(m: Measure, status_words: dict[str, str] | None = None) -> str:
+    """完成情况: what the unit wrote, then the status in words ("已核验销号（2026-10-12）").
+    `status_words`: _status_words(), from a caller writing many (translating them is not free)."""
+    words = (status_words or _status_words())[m.status]
     if m.status == MeasureStatus.VERIFIED and m.verified_at:
         words = _("%(s)s（%(d)s）") % {"s": words, "d": timezone.localdate(m.verified_at)}
     return f"{m.completion}\n{words}" if m.completion else words
@@ -190,6 +195,7 @@ def export_rows(problems) -> tuple[list[list], list[tuple[int, int]]]:
     labels = _unit_labels(unit_ids)
     sources, severities = dict(Source.choices), dict(Severity.choices)
     kinds = dict(MeasureKind.choices)
+    statuses, words = {k: str(v) for k, v in MeasureStatus.choices}, _status_words()
     rows, spans = [], []
     for number, p in enumerate(problems, start=1):
         first = len(rows)
@@ -212,11 +218,11 @@ def export_rows(problems) -> tuple[list[list], list[tuple[int, int]]]:
                 PERSON: m.responsible_person,
                 DEADLINE: m.deadline,
                 PROGRESS: m.progress,
-                COMPLETION: completion_text(m),
+                COMPLETION: completion_text(m, words),
                 KIND: str(kinds.get(m.kind, m.kind)),
                 MECHANISM: m.mechanism,
                 REVIEW_ON: m.review_on,
-                STATUS: m.get_status_display(),
+                STATUS: statuses.get(m.status, m.status),
             }
             rows.append([(shared | own).get(c.key, "") for c in EXPORT])
         spans.append((first, len(rows) - 1))
@@ -276,25 +282,9 @@ def _ledger_workbook(unit: Unit, rows, spans, *, merged: bool) -> bytes:
         cell.font, cell.fill, cell.border = Font(bold=True), head_fill, border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c.key, 12)
-    wrap = Alignment(vertical="center", wrap_text=True)
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    dates = {i for i, c in enumerate(EXPORT, start=1) if c.key in (DEADLINE, REVIEW_ON, FOUND_ON)}
-    narrow = dates | {i for i, c in enumerate(EXPORT, start=1) if c.key in (NUMBER, KIND)}
-    for r, values in enumerate(rows, start=4):
-        for i, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=i, value=excel.neutralise(value))
-            cell.border = border
-            cell.alignment = centre if i in narrow else wrap
-            if i in dates and value:
-                cell.number_format = "yyyy-mm-dd"
+    _write_rows(ws, rows, border)
     if merged:
-        shared = [i for i, c in enumerate(EXPORT, start=1) if c.key in _PROBLEM_CELLS]
-        for first, end in spans:
-            if end > first:
-                for i in shared:
-                    ws.merge_cells(
-                        start_row=first + 4, end_row=end + 4, start_column=i, end_column=i
-                    )
+        _merge_problems(ws, spans, border)
     ws.freeze_panes = "C4"
     ws.print_title_rows = "3:3"
     ws.page_setup.orientation = "landscape"
@@ -310,6 +300,66 @@ def _ledger_workbook(unit: Unit, rows, spans, *, merged: bool) -> bytes:
 
 
 _PROBLEM_CELLS = (NUMBER, DESCRIPTION, FOUND_ON, SEVERITY, PROBLEM_UNIT, SOURCE)
+
+
+# The data rows are made as ws.cell and ws.merge_cells would make them, directly: those took
+# seconds for a county. Assigning a Border or Alignment hashes it into the workbook's style lists,
+# so one prototype cell is styled per kind and the others get a copy of its style array;
+# merge_cells checks each range against every earlier one (quadratic) and merges borders cell by
+# cell, while problems' ranges never overlap and their borders are known.
+
+
+def _style(proto, **attrs) -> StyleArray:
+    for name, value in attrs.items():
+        setattr(proto, name, value)
+    return proto._style
+
+
+def _write_rows(ws, rows, border) -> None:
+    """The ledger's rows, from row 4."""
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles import Alignment
+
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrap = _style(Cell(ws), border=border, alignment=Alignment(vertical="center", wrap_text=True))
+    centre = _style(Cell(ws), border=border, alignment=centred)
+    date = _style(Cell(ws), border=border, alignment=centred, number_format="yyyy-mm-dd")
+    columns = list(enumerate(EXPORT, start=1))
+    dates = {i for i, c in columns if c.key in (DEADLINE, REVIEW_ON, FOUND_ON)}
+    narrow = dates | {i for i, c in columns if c.key in (NUMBER, KIND)}
+    kinds = {i: centre if i in narrow else wrap for i, _c in columns}
+    cells = ws._cells  # {(row, column): cell}, what ws.cell fills
+    for r, values in enumerate(rows, start=4):
+        for i, value in enumerate(values, start=1):
+            kind = date if i in dates and value else kinds[i]
+            cells[r, i] = Cell(ws, r, i, excel.neutralise(value), style_array=kind)
+
+
+def _merge_problems(ws, spans, border) -> None:
+    """Each problem's cells merged down its measures (`spans`: first and last row index)."""
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.styles import Border
+    from openpyxl.styles.cell_style import StyleArray
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
+
+    # What merge_cells leaves below a range's top cell: the sides of the outline, no alignment.
+    inner = _style(MergedCell(ws), border=Border(left=border.left, right=border.right))
+    foot = Border(left=border.left, right=border.right, bottom=border.bottom)
+    foot = _style(MergedCell(ws), border=foot)
+    shared = [(i, get_column_letter(i)) for i, c in enumerate(EXPORT, 1) if c.key in _PROBLEM_CELLS]
+    cells = ws._cells
+    for first, end in spans:
+        top, bottom = first + 4, end + 4
+        for i, letter in shared if end > first else ():
+            for r in range(top + 1, bottom + 1):
+                del cells[r, i]
+            # Made while its lower cells are missing, the range leaves the top cell's border as
+            # it is (it would add the bottom cell's bottom and right sides, hashing: it has them).
+            ws.merged_cells.ranges.add(MergedCellRange(ws, f"{letter}{top}:{letter}{bottom}"))
+            for r in range(top + 1, bottom + 1):
+                cells[r, i] = MergedCell(ws, r, i)
+                cells[r, i]._style = StyleArray(foot if r == bottom else inner)
 
 
 # --- Template -------------------------------------------------------------------------------------

@@ -242,7 +242,11 @@ def problems(user, f: ProblemFilter | None = None) -> QuerySet:
         in_measures = Measure.objects.filter(problem=OuterRef("pk"), content__icontains=f.q)
         qs = qs.filter(Q(description__icontains=f.q) | Exists(in_measures))
     if f.overdue:
-        qs = qs.filter(Exists(Measure.objects.filter(overdue_q(today), problem=OuterRef("pk"))))
+        # An IN over the overdue measures rather than a correlated EXISTS: SQLite ran the EXISTS
+        # for every problem in scope (2.6 times slower at province scale); PostgreSQL plans both
+        # as the same semi-join.
+        overdue = Measure.objects.filter(overdue_q(today)).values("problem_id")
+        qs = qs.filter(pk__in=overdue)
     return (
         qs.select_related("unit", "item")
         .annotate(

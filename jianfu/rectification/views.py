@@ -43,6 +43,7 @@ from .services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
 
 PER_PAGE = 50
 LEDGER_PER_PAGE = 100
+OVERVIEW_PER_PAGE = 100
 PENDING_SHOWN = 50  # problems still without a measure, listed above a ledger
 
 
@@ -77,8 +78,12 @@ def rect_overview(request):
     kind = g.get("kind", "") if g.get("kind", "") in UnitKind.values else ""
     overdue_only = g.get("overdue") == "1"
     rows = queries.overview(user, kind=kind, under=under, overdue_only=overdue_only)
+    # A province has thousands of units with problems: the totals count them all, the table
+    # shows a page of them (overdue first, as overview sorts them).
+    page = Paginator(rows, OVERVIEW_PER_PAGE).get_page(g.get("page"))
     context = {
-        "rows": rows,
+        "page": page,
+        "rows": page.object_list,
         "totals": queries.overview_totals(rows),
         "counties": counties,
         "under": under,

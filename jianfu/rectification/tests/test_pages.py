@@ -233,6 +233,23 @@ def test_overview_counts_and_puts_overdue_first(ledger, login):
     assert [r.name for r in only] == ["甲县"]
 
 
+def test_overview_pages_its_units_and_totals_them_all(ledger, login, monkeypatch):
+    from jianfu.rectification import views
+
+    monkeypatch.setattr(views, "OVERVIEW_PER_PAGE", 2)
+    client = login("office")
+    first = client.get(reverse("rect_overview"))
+    second = client.get(reverse("rect_overview"), {"page": "2"})
+    assert [r.name for r in first.context["rows"]] == ["甲县", "乙县"]
+    assert [r.name for r in second.context["rows"]] == ["甲一镇"]
+    assert first.context["totals"] == second.context["totals"]
+    assert first.context["totals"]["units"] == 3
+    monkeypatch.setattr(views, "OVERVIEW_PER_PAGE", 1)
+    counties = client.get(reverse("rect_overview"), {"kind": "county", "page": "2"})
+    assert [r.name for r in counties.context["rows"]] == ["乙县"]
+    assert "kind=county&amp;page=1" in counties.content.decode()
+
+
 # --- The ledger -----------------------------------------------------------------------------------
 
 
