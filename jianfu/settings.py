@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "jianfu.core.middleware.IdleTimeoutMiddleware",
     "jianfu.core.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "jianfu.core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jianfu.core.middleware.NoStoreMiddleware",
 ]

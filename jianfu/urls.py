@@ -2,7 +2,9 @@ from django.urls import include, path
 
 from .api import api
 
+# The API first: the month-end burst of submissions should not walk every page pattern.
 urlpatterns = [
+    path("api/", api.urls),
     path("", include("jianfu.core.urls")),
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
@@ -10,6 +12,5 @@ urlpatterns = [
     path("report/", include("jianfu.monitoring.report_urls")),
     path("monitoring/", include("jianfu.monitoring.urls")),
     path("felt/", include("jianfu.monitoring.felt_urls")),
-    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

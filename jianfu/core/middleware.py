@@ -1,5 +1,6 @@
 import time
 
+from csp.middleware import CSPMiddleware
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
@@ -170,3 +171,20 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy on every page; a JSON answer gets one fixed header instead.
+
+    A policy says what a page may load and run, and a JSON body is no page: it needs only to load
+    nothing and be framed nowhere. Building the page policy for each API answer cost about a tenth
+    of a month-end submission.
+    """
+
+    JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+    def process_response(self, request, response):
+        if response.get("Content-Type", "").startswith("application/json"):
+            response.headers.setdefault("Content-Security-Policy", self.JSON_POLICY)
+            return response
+        return super().process_response(request, response)

@@ -144,6 +144,18 @@ def test_security_headers_and_strict_csp(login):
 
 
 @pytest.mark.django_db
+def test_json_answers_may_load_nothing_and_be_framed_nowhere(login):
+    client = login("office")
+    response = client.get("/api/units")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    # The API's documentation is a page, and has the page's policy.
+    docs = client.get("/api/docs")
+    assert "script-src 'self'" in docs["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
 def test_csrf_is_enforced_on_login_forms():
     from django.test import Client
 
