@@ -106,6 +106,8 @@ COLUMNS = (
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 EXPORT = [c for c in COLUMNS if c.in_export]
+# 序号, 问题描述, 整改措施, 责任单位, 责任人, 完成时限, 整改进展, 完成情况: the layout units keep.
+USUAL_COLUMNS = 8
 TEMPLATE = [c for c in COLUMNS if c.in_template]
 MEASURE_CELLS = (RESP_UNIT, PERSON, LEADER, DEADLINE, PROGRESS, COMPLETION, KIND, MECHANISM)
 MEASURE_CELLS += (REVIEW_ON,)
@@ -265,7 +267,9 @@ def _ledger_workbook(unit: Unit, rows, spans, *, merged: bool) -> bytes:
     book = Workbook()
     ws = book.active
     ws.title = _("整改台账")
-    last = get_column_letter(len(EXPORT))
+    # The usual 整改台账 is eight columns wide: the title spans them and the page prints them; the
+    # columns after them are there to sort and filter by on screen.
+    last = get_column_letter(USUAL_COLUMNS)
     ws["A1"] = excel.neutralise(_("%(u)s整改台账") % {"u": unit.name})
     ws["A1"].font = Font(bold=True, size=16)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
@@ -283,10 +287,12 @@ def _ledger_workbook(unit: Unit, rows, spans, *, merged: bool) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c.key, 12)
     _write_rows(ws, rows, border)
+    _row_heights(ws, rows, spans if merged else [(i, i) for i in range(len(rows))])
     if merged:
         _merge_problems(ws, spans, border)
     ws.freeze_panes = "C4"
     ws.print_title_rows = "3:3"
+    ws.print_area = f"A1:{last}{max(3, len(rows) + 3)}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -333,6 +339,44 @@ def _write_rows(ws, rows, border) -> None:
         for i, value in enumerate(values, start=1):
             kind = date if i in dates and value else kinds[i]
             cells[r, i] = Cell(ws, r, i, excel.neutralise(value), style_array=kind)
+
+
+def _lines(value, width: float) -> int:
+    """How many lines a wrapped cell takes: a Chinese character is about two units of a column's
+    width, a Latin one about one."""
+    if value is None or value == "":
+        return 1
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    usable = max(width - 1.5, 1)
+    lines = 0
+    for part in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
+        lines += max(1, -(-units // usable))
+    return int(lines)
+
+
+def _row_heights(ws, rows, spans) -> None:
+    """Rows tall enough for their wrapped text. Neither Excel nor WPS nor LibreOffice reliably
+    fits a row to wrapped text in a file it did not write itself, so the heights are set here. A
+    problem's merged cells (number, description) share its measures' rows: the last row takes
+    whatever the description needs beyond them."""
+    widths = [WIDTHS.get(c.key, 12) for c in EXPORT]
+    shared = {i for i, c in enumerate(EXPORT) if c.key in _PROBLEM_CELLS}
+    line = 15  # points, one line at the default 11-point font
+    for first, end in spans:
+        own, need = [], 1
+        for r in range(first, end + 1):
+            values = rows[r]
+            own.append(
+                max(_lines(values[i], widths[i]) for i in range(len(values)) if i not in shared)
+            )
+            need = max(
+                need,
+                *(_lines(values[i], widths[i]) for i in shared),
+            )
+        own[-1] += max(0, need - sum(own))
+        for offset, lines in enumerate(own):
+            ws.row_dimensions[first + offset + 4].height = lines * line + 4
 
 
 def _merge_problems(ws, spans, border) -> None:
