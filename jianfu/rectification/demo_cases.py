@@ -229,7 +229,7 @@ def awaiting_review(d, unit) -> dict:
             "kind": MeasureKind.LONG_TERM,
             "deadline": deadline,
             "mechanism": "《借调基层干部管理办法》（经党组会议审议通过）",
-            "review_on": days.ahead(40),
+            "review_on": days.ahead(12),  # on the office's list of reviews due
         },
         "steps": [
             (found + dt.timedelta(days=2), "create", "", {}),

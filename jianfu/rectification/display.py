@@ -134,11 +134,19 @@ ICON = {
 
 
 def measure_cards(
-    user, problem: Problem, measures, today: dt.date, failed=None, *, own: bool = True
+    user,
+    problem: Problem,
+    measures,
+    today: dt.date,
+    failed=None,
+    *,
+    own: bool = True,
+    opened: tuple[int | None, str | None] = (None, None),
 ) -> list[dict]:
     """Each measure with its deadline, the actions this person may take (one form each), whether
     it may still be edited or (a draft) deleted, and the office's form to assign its verifier.
-    `failed`: (measure id, action, bound form) to show again ("verifier" for the assignment)."""
+    `failed`: (measure id, action, bound form) to show again ("verifier" for the assignment);
+    `opened`: (measure id, action) whose form a link asked to open."""
     s = scope.scope_of(user)
     cal = _calendar(measures, today)
     may_assign = own and s.can(VERIFY)
@@ -161,7 +169,7 @@ def measure_cards(
                     "name": name,
                     "label": ACTION_LABELS[name],
                     "form": form,
-                    "open": is_failed,
+                    "open": is_failed or (not failed and opened == (m.pk, name)),
                     "button": BUTTON[name],
                     "icon": ICON[name],
                 }
@@ -182,10 +190,12 @@ def measure_cards(
                 "assign": assign,
                 "can_edit": own and s.can(EDIT) and m.status in EDITABLE,
                 "can_delete": own and s.can(EDIT) and m.status == MeasureStatus.DRAFT,
+                # Not once looked at again since its verification (queries.review_pending_q).
                 "review_due": m.is_long_term
                 and m.status == MeasureStatus.VERIFIED
                 and m.review_on is not None
-                and m.review_on <= today,
+                and m.review_on <= today
+                and (m.reviewed_at is None or (m.verified_at and m.reviewed_at < m.verified_at)),
             }
         )
     return cards

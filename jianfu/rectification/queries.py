@@ -14,6 +14,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -31,6 +32,7 @@ from .models import (
     UNFINISHED,
     Attachment,
     Measure,
+    MeasureKind,
     MeasureStatus,
     NegativeListItem,
     Problem,
@@ -40,7 +42,10 @@ from .models import (
 
 VIEW = "rectification.problem:view"
 VERIFY = "rectification.measure:verify"
+REVIEW = "rectification.measure:review"
 DUE_SOON_DAYS = 7
+# How far ahead the office's list of reviews (回头看) looks: a month to plan the visits.
+REVIEW_HORIZON_DAYS = 30
 
 
 def overdue_q(today: dt.date, prefix: str = "") -> Q:
@@ -96,6 +101,7 @@ class UnitRow:
     due_soon: int
     submitted: int
     relapsed: int
+    reviews_due: int = 0
 
     @property
     def problems(self) -> int:
@@ -112,6 +118,12 @@ def overview(
     """
     today = clock.today()
     qs = scope.visible(Problem.objects.all(), user, perm=VIEW)
+    # Counted only for those who review; the same definition as the list of reviews_due.
+    reviews = (
+        Count("measures", filter=review_pending_q(user, today, measure="measures__", problem=""))
+        if scope.can(user, REVIEW)
+        else Value(0)
+    )
     if kind:
         qs = qs.filter(unit__kind=kind)
     if under is not None:
@@ -128,6 +140,7 @@ def overview(
             overdue=Count("measures", filter=overdue_q(today, "measures__")),
             due_soon=Count("measures", filter=due_soon_q(today, "measures__")),
             submitted=Count("measures", filter=Q(measures__status=MeasureStatus.SUBMITTED)),
+            reviews_due=reviews,
         )
         .order_by()
     )
@@ -147,6 +160,7 @@ def overview(
                     "due_soon",
                     "submitted",
                     "relapsed",
+                    "reviews_due",
                 )
             },
         )
@@ -159,7 +173,16 @@ def overview(
 
 
 def overview_totals(rows: list[UnitRow]) -> dict[str, int]:
-    keys = ("open", "closed", "unfinished", "overdue", "due_soon", "submitted", "relapsed")
+    keys = (
+        "open",
+        "closed",
+        "unfinished",
+        "overdue",
+        "due_soon",
+        "submitted",
+        "relapsed",
+        "reviews_due",
+    )
     totals = {k: sum(getattr(r, k) for r in rows) for k in keys}
     totals["units"] = len(rows)
     return totals
@@ -401,6 +424,55 @@ def verify_queue(user) -> QuerySet:
         .exclude(submitted_by=user)
         .select_related("problem", "problem__unit", "responsible_unit", "submitted_by", "verifier")
         .order_by("submitted_at", "pk")
+    )
+
+
+# --- Reviews (回头看) ----------------------------------------------------------------------------
+
+
+def review_pending_q(
+    user,
+    today: dt.date,
+    horizon_days: int = REVIEW_HORIZON_DAYS,
+    *,
+    measure: str = "",
+    problem: str = "problem__",
+) -> Q:
+    """Verified long-term measures whose review date falls by today + horizon and that nobody has
+    looked at again since their last verification (a relapse re-verified needs a new review),
+    less those `user` may not review (services._verifier_allowed: not of the user's own unit,
+    as the problem's unit or the responsible one, nor what the user submitted).
+
+    `measure` and `problem` are the paths to the measure's and its problem's fields, so the
+    overview can count the same thing from problems ("measures__", "")."""
+    m = measure
+    own = user.home_unit_id
+    not_reviewed = Q(**{f"{m}reviewed_at__isnull": True}) | Q(
+        **{f"{m}reviewed_at__lt": F(f"{m}verified_at")}
+    )
+    return (
+        Q(
+            **{
+                f"{m}kind": MeasureKind.LONG_TERM,
+                f"{m}status": MeasureStatus.VERIFIED,
+                f"{m}review_on__lte": today + dt.timedelta(days=horizon_days),
+            }
+        )
+        & not_reviewed
+        & ~Q(**{f"{problem}unit": own})
+        & ~Q(**{f"{m}responsible_unit": own})
+        & ~Q(**{f"{m}submitted_by": user.pk})
+    )
+
+
+def reviews_due(user, today: dt.date, horizon_days: int = REVIEW_HORIZON_DAYS) -> QuerySet:
+    """The reviews (回头看) the user is to hold: review_pending_q over the user's units, the
+    earliest review date first (so the overdue ones lead). 403 without the review code."""
+    return (
+        scope.visible(Measure.objects.all(), user, perm=REVIEW, unit_field="problem__unit")
+        .filter(review_pending_q(user, today, horizon_days))
+        .select_related("problem", "problem__unit", "responsible_unit")
+        .order_by("review_on", "pk")
     )
 
 

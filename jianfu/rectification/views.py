@@ -94,6 +94,8 @@ def rect_overview(request):
         "due_soon_days": queries.DUE_SOON_DAYS,
         "can_create": s.can(CREATE),
         "can_verify": s.can(services.VERIFY),
+        "can_review": s.can(REVIEW),
+        "review_horizon": queries.REVIEW_HORIZON_DAYS,
     }
     return render(request, "rectification/overview.html", context)
 
@@ -234,13 +236,17 @@ def problem_edit(request, pk):
 
 def _detail(request, problem, *, failed=None, attach_form=None, status=200):
     """The problem's page. `failed` is (measure id, action, bound form) when an action was refused:
-    that form comes back with the error and what the person typed."""
+    that form comes back with the error and what the person typed. `?m=<id>&act=<action>` opens
+    that measure's form (the list of reviews links to its review form so)."""
     user = request.user
     s = scope.scope_of(user)
     # Outside one's own units the page is open only to the verifier the office assigned.
     own = queries.in_own_units(user, problem)
     measures = queries.measures_of(problem)
-    cards = display.measure_cards(user, problem, measures, clock.today(), failed, own=own)
+    opened = (_int(request.GET.get("m")), request.GET.get("act"))
+    cards = display.measure_cards(
+        user, problem, measures, clock.today(), failed, own=own, opened=opened
+    )
     # The app that made the evidence words it (a signal's figures, thresholds), else key/value.
     sections = evidence.render(problem, user) if problem.evidence else None
     is_open = problem.status == ProblemStatus.OPEN
@@ -550,14 +556,34 @@ def measure_deadline(request):
 # --- Verification -------------------------------------------------------------------------------
 
 
+# The reviews listed below the queue: enough for a month's visits; the earliest come first.
+REVIEWS_SHOWN = 100
+
+
 @login_required
 def verify_queue(request):
-    scope.require(request.user, VIEW)
-    page = Paginator(queries.verify_queue(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    """The office's desk: submitted measures to verify, and below them the reviews (回头看) due
+    within a month, the overdue ones first."""
+    user = request.user
+    s = scope.require(user, VIEW)
+    page = Paginator(queries.verify_queue(user), PER_PAGE).get_page(request.GET.get("page"))
     today = clock.today()
     for m in page.object_list:
         m.waiting_days = (today - timezone.localdate(m.submitted_at)).days if m.submitted_at else 0
-    return render(request, "rectification/verify_queue.html", {"page": page})
+    context = {"page": page, "can_review": s.can(REVIEW)}
+    if context["can_review"]:
+        due = queries.reviews_due(user, today)
+        reviews = list(due[:REVIEWS_SHOWN])
+        total = len(reviews) if len(reviews) < REVIEWS_SHOWN else due.count()
+        for m in reviews:
+            m.days = (m.review_on - today).days
+            m.days_overdue = -m.days
+        context.update(
+            reviews=reviews,
+            reviews_total=total,
+            review_horizon=queries.REVIEW_HORIZON_DAYS,
+        )
+    return render(request, "rectification/verify_queue.html", context)
 
 
 urlpatterns = [

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jianfu.core import clock
 from jianfu.rectification import services
@@ -911,3 +912,172 @@ def test_a_long_verifier_list_becomes_a_box_with_suggestions(units, people, logi
     assert client.post(url, {"version": m.version, "verifier": "contact_b"}).status_code == 302
     m.refresh_from_db()
     assert m.verifier == people["contact_b"]
+
+
+# --- Reviews due (到期回头看) ---------------------------------------------------------------------
+
+
+def _verified_long_term(people, unit, description, review_on, **data) -> Measure:
+    """A long-term measure of `unit` submitted by its contact (甲县's) and verified by the office
+    (or by `verifier`, whom the office assigns), the deadline 1 Sep."""
+    office, a = people["office"], people["contact_a"]
+    verifier = data.pop("verifier", office)
+    by = data.pop("by", a)
+    p = problem(by, unit, description)
+    m = measure(
+        data.pop("created_by", by),
+        p,
+        f"{description}：建立制度",
+        dt.date(2026, 9, 1),
+        kind="long_term",
+        mechanism=f"《{description}管理办法》",
+        review_on=review_on,
+        **data,
+    )
+    act(by, m, "start")
+    act(by, m, "submit", "已印发")
+    if verifier != office:
+        m.refresh_from_db()
+        services.measure_assign_verifier(
+            by=office, measure_id=m.pk, version=m.version, verifier_id=verifier.pk
+        )
+    act(verifier, m, "verify", "属实")
+    m.refresh_from_db()
+    return m
+
+
+@pytest.fixture
+def reviews(units, people):
+    """On 15 Sep 2026: one review five days overdue, one held, one that relapsed and was verified
+    again (next review 1 Oct), one beyond the month, and two of the city unit's own."""
+    office, a = people["office"], people["contact_a"]
+    due = _verified_long_term(people, units["TA"], "考核过多", dt.date(2026, 9, 10))
+    held = _verified_long_term(people, units["TA01"], "台账过多", dt.date(2026, 9, 5))
+    act(office, held, "review", "成效巩固", held=True)
+    relapsed = _verified_long_term(people, units["TA"], "填表过多", dt.date(2026, 9, 12))
+    act(
+        office,
+        relapsed,
+        "review",
+        "又开始层层填表",
+        held=False,
+        deadline=dt.date(2026, 9, 30),
+        review_on=dt.date(2026, 10, 1),
+    )
+    # Done again the same afternoon: verified after the review that found the relapse.
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 9, 15, 16))):
+        act(a, relapsed, "submit", "已重新整改")
+        act(office, relapsed, "verify", "属实")
+    far = _verified_long_term(people, units["TA"], "督查过多", dt.date(2026, 11, 30))
+    b = people["contact_b"]
+    # The city's own problem, and 甲县's whose responsible unit is the city: the office may not
+    # look back at either (services._verifier_allowed); 乙县's contact verified them.
+    city = _verified_long_term(
+        people, units["T"], "发文过多", dt.date(2026, 9, 8), by=office, verifier=b
+    )
+    city_resp = _verified_long_term(
+        people,
+        units["TA"],
+        "陪会过多",
+        dt.date(2026, 9, 9),
+        created_by=office,
+        responsible_unit_id=units["T"].pk,
+        verifier=b,
+    )
+    out = {"due": due, "held": held, "relapsed": relapsed, "far": far}
+    out |= {"city": city, "city_resp": city_resp}
+    for m in out.values():
+        m.refresh_from_db()
+    return out
+
+
+def test_reviews_due_lists_verified_long_term_measures_by_review_date(reviews, people):
+    from jianfu.rectification import queries
+
+    office = people["office"]
+    assert list(queries.reviews_due(office, TODAY)) == [reviews["due"], reviews["relapsed"]]
+    assert list(queries.reviews_due(office, TODAY, horizon_days=0)) == [reviews["due"]]
+    ahead = queries.reviews_due(office, TODAY, horizon_days=90)
+    assert reviews["far"] in ahead and reviews["held"] not in ahead
+
+
+def test_a_review_past_its_date_shows_on_the_verify_page(reviews, login):
+    m = reviews["due"]
+    response = login("office").get(reverse("verify_queue"))
+    assert [x.pk for x in response.context["reviews"]] == [m.pk, reviews["relapsed"].pk]
+    assert response.context["reviews_total"] == 2
+    html = response.content.decode()
+    assert "到期回头看" in html and 'id="reviews"' in html
+    assert "考核过多" in html and "《考核过多管理办法》" in html and "2026-09-10" in html
+    assert "已到期 5 天" in html
+    review_url = reverse("problem_detail", args=[m.problem_id]) + f"?m={m.pk}&amp;act=review"
+    assert f"{review_url}#m{m.pk}-review" in html
+
+
+def test_the_review_link_opens_the_measures_review_form(reviews, login):
+    m = reviews["due"]
+    url = reverse("problem_detail", args=[m.problem_id])
+    client = login("office")
+    html = client.get(url).content.decode()
+    assert f'id="m{m.pk}-review">' in html  # there, closed
+    html = client.get(url, {"m": m.pk, "act": "review"}).content.decode()
+    assert f'id="m{m.pk}-review" open>' in html
+
+
+def test_a_held_review_is_not_listed_and_a_relapse_verified_again_is(reviews, login):
+    html = login("office").get(reverse("verify_queue")).content.decode()
+    assert "台账过多" not in html  # reviewed, the fix held
+    assert "填表过多" in html and "还有 16 天" in html  # relapsed, fixed and verified again
+    assert "上次回头看发现反弹" in html
+    assert "督查过多" not in html  # not within the month
+    # The problem page no longer says the held one's review is due.
+    held = reviews["held"]
+    page = login("office").get(reverse("problem_detail", args=[held.problem_id])).content.decode()
+    assert "已到回头看日期" not in page
+
+
+def test_the_offices_own_unit_is_not_listed_for_the_office(reviews, login):
+    listed = login("office").get(reverse("verify_queue")).context["reviews"]
+    assert reviews["city"] not in listed and reviews["city_resp"] not in listed
+    html = login("office").get(reverse("verify_queue")).content.decode()
+    assert "发文过多" not in html and "陪会过多" not in html
+
+
+def test_leader_does_not_see_the_reviews_section(reviews, login):
+    response = login("leader").get(reverse("verify_queue"))
+    assert response.status_code == 200
+    assert "reviews" not in response.context
+    html = response.content.decode()
+    assert "到期回头看" not in html and "考核过多" not in html
+    assert "到期回头看" not in login("leader").get(reverse("rect_overview")).content.decode()
+
+
+def test_overview_counts_the_reviews_due(reviews, login):
+    response = login("office").get(reverse("rect_overview"))
+    assert response.context["totals"]["reviews_due"] == 2
+    html = response.content.decode()
+    assert reverse("verify_queue") + "#reviews" in html and "到期回头看" in html
+    # The filters apply as to the other cards: none of the reviews is 乙县's.
+    county_b = response.context["counties"][1]
+    assert county_b.name == "乙县"
+    response = login("office").get(reverse("rect_overview"), {"under": county_b.pk})
+    assert response.context["totals"]["reviews_due"] == 0
+
+
+def test_reviews_due_runs_a_bounded_number_of_queries(
+    units, people, login, django_assert_max_num_queries
+):
+    def add(n, start):
+        for i in range(start, start + n):
+            unit = units["TA01"] if i % 2 else units["TA"]
+            _verified_long_term(people, unit, f"问题{i}", dt.date(2026, 9, 2 + i % 20))
+
+    add(3, 0)
+    client = login("office")
+    url = reverse("verify_queue")
+    client.get(url)  # sessions, caches
+    with django_assert_max_num_queries(15) as few:
+        assert len(client.get(url).context["reviews"]) == 3
+    add(12, 3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get(url).context["reviews"]) == 15
