@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start(name: str) -> str:
+    ensure_pg_database()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jianfu.settings")
     os.environ.setdefault("JIANFU_VAR_DIR", str(ROOT / "bench" / ".data" / name))
@@ -28,7 +29,7 @@ def start(name: str) -> str:
 
 def ensure_pg_database(url: str | None = None) -> None:
     """Create the PostgreSQL database `url` (by default DATABASE_URL) names when it is missing;
-    nothing for SQLite. Call before start(), which migrates it."""
+    nothing for SQLite. start() calls it before it migrates."""
     from urllib.parse import urlsplit
 
     url = url if url is not None else os.environ.get("DATABASE_URL", "")

@@ -31,9 +31,8 @@ import random
 import statistics
 import time
 
-from _setup import ensure_pg_database, figure, median_ms, start
+from _setup import figure, median_ms, start
 
-ensure_pg_database()
 vendor = start("ledger")
 
 from django.db import connection, transaction  # noqa: E402
