@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import scope
 
@@ -31,7 +32,7 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry(_("首页"), "home", None, "house"),
-    Entry(_("单位"), "unit_list", "core.unit:view", "diagram-3"),
+    Entry(pgettext_lazy("units list", "单位"), "unit_list", "core.unit:view", "diagram-3"),
     Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
     Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
     Entry(

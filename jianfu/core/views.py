@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from . import (
@@ -340,7 +340,7 @@ def unit_import(request):
 def unit_export(request):
     scope.require(request.user, "core.unit:view")
     data = importers.export_units(request.user)
-    return excel.xlsx_response(data, _("单位") + ".xlsx")
+    return excel.xlsx_response(data, pgettext("units list", "单位") + ".xlsx")
 
 
 @login_required

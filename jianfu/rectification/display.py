@@ -1,7 +1,7 @@
 """How the ledger reads on the page: a deadline as working days left or days overdue, the actions a
 person may take on a measure now, a problem's history with its changes labelled, the evidence a
-problem came with as label/value pairs, and what differs between a measure as typed and as saved
-(the edit conflict). Nothing here writes; the services decide again at every click.
+problem came with as label/value pairs, and what differs between a measure or a problem as typed
+and as saved (the edit conflict). Nothing here writes; the services decide again at every click.
 """
 
 import datetime as dt
@@ -438,8 +438,7 @@ def latest_rows(form, current: Measure) -> list[dict]:
         "review_on": current.review_on,
         "verifier_id": current.verifier_id,
     }
-    rows = []
-    for name in (
+    names = (
         "content",
         "kind",
         "responsible_unit_id",
@@ -448,8 +447,37 @@ def latest_rows(form, current: Measure) -> list[dict]:
         "mechanism",
         "review_on",
         "verifier_id",
-    ):
+    )
+    return _differences(Measure, names, typed, saved, show)
+
+
+def _differences(model, names, typed: dict, saved: dict, show) -> list[dict]:
+    """The conflict panel's rows (rectification/_latest.html): each field, labelled by the
+    model, where what the person typed reads differently from what is saved now."""
+    rows = []
+    for name in names:
         mine, theirs = show(name, typed), show(name, saved)
         if mine != theirs:
-            rows.append({"label": _label(Measure, name), "mine": mine, "saved": theirs})
+            rows.append({"label": _label(model, name), "mine": mine, "saved": theirs})
     return rows
+
+
+def problem_latest_rows(form, current: Problem) -> list[dict]:
+    """A problem's fields where what the person typed differs from what is saved now."""
+    d = form.cleaned_data
+    typed = {"description": d["description"], "severity": d["severity"], "item": d["item"]}
+    saved = {
+        "description": current.description,
+        "severity": current.severity,
+        "item": current.item,
+    }
+
+    def show(name, data) -> str:
+        value = data[name]
+        if name == "severity":
+            return str(dict(Severity.choices).get(value, value))
+        if name == "item":
+            return f"{value.number}. {value.title}" if value else _("（不对应负面清单事项）")
+        return value or "—"
+
+    return _differences(Problem, ("description", "item", "severity"), typed, saved, show)

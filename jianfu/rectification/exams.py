@@ -406,6 +406,8 @@ def exam_submit(*, by, participation_id: int, answers: dict) -> list[Problem]:
             exam_answer=a,
             created_by=by,
             created_at=now,
+            updated_by=by,
+            updated_at=now,
         )
         for a in sorted(found, key=lambda a: a.item.position)
     )

@@ -254,6 +254,8 @@ class ProblemForm(StyledForm):
         widget=forms.RadioSelect,
     )
     found_on = _date(_("发现日期"))
+    # The version the page was read at (an edit only): the service refuses a stale one.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, data=None, *, principal, instance: Problem | None = None):
         self.instance = instance
@@ -262,6 +264,7 @@ class ProblemForm(StyledForm):
         super().__init__(data, initial=self._initial(principal, instance))
         if instance is None:
             self.fields["unit"] = self.units.field(_("单位"))
+            del self.fields["version"]
         else:
             # Where, how and when the problem was found stays as registered: shown, not sent.
             self.fields["unit"] = forms.CharField(label=_("单位"), required=False)
@@ -288,6 +291,7 @@ class ProblemForm(StyledForm):
             "description": instance.description,
             "severity": instance.severity,
             "found_on": instance.found_on,
+            "version": instance.version,
         }
 
     def clean_unit(self):

@@ -217,8 +217,13 @@ class Problem(models.Model):
     )
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     relapses = models.PositiveSmallIntegerField(_("反弹次数"), default=0)
+    # Optimistic locking of what the problem says (description, severity, item), as on Measure:
+    # every edit bumps it; an edit that read an older version is refused.
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(_("登记时间"))
+    updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_at = models.DateTimeField(_("更新时间"))
 
     class Meta:
         verbose_name = _("问题")
@@ -230,7 +235,13 @@ class Problem(models.Model):
                 condition=Q(status__in=ProblemStatus.values), name="problem_status"
             ),
         ]
-        indexes = [models.Index(fields=["unit", "status"], name="problem_unit_status")]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="problem_unit_status"),
+            # The relapse rule reads the few problems that relapsed, not the whole list.
+            models.Index(
+                fields=["relapses"], condition=Q(relapses__gte=1), name="problem_relapsed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description[:40]
@@ -323,6 +334,13 @@ class Measure(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"], name="measure_status_deadline"),
             models.Index(fields=["responsible_unit", "status"], name="measure_unit_status"),
+            # The returned-twice rule and the office's list of reviews due read small slices.
+            models.Index(fields=["problem"], condition=Q(returns__gt=0), name="measure_returned"),
+            models.Index(
+                fields=["review_on"],
+                condition=Q(status="verified", kind="long_term"),
+                name="measure_review_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -334,7 +352,7 @@ class Measure(models.Model):
 
 
 class StepKind(models.TextChoices):
-    CREATED = "created", _("登记")
+    CREATED = "created", pgettext_lazy("rectification step", "登记")
     EDITED = "edited", _("修改")
     STARTED = "started", _("开始整改")
     PROGRESS = "progress", _("报告进展")

@@ -180,6 +180,8 @@ def problem_create(
         exam_answer=exam_answer,
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now,
+        updated_by=by if getattr(by, "pk", None) else None,
+        updated_at=now,
     )
     _step(problem, by, StepKind.CREATED, after=ProblemStatus.OPEN, at=now)
     _changed()
@@ -213,6 +215,8 @@ def problem_from_signal(*, by, signal, description: str, source: str) -> Problem
         signal=signal,
         created_by=by,
         created_at=now,
+        updated_by=by,
+        updated_at=now,
     )
     _step(problem, by, StepKind.CREATED, after=ProblemStatus.OPEN, note=signal.note, at=now)
     _changed()
@@ -224,10 +228,27 @@ UNSET = object()
 
 
 @transaction.atomic
-def problem_update(*, by, problem: Problem, description: str, severity: int, item=UNSET) -> Problem:
-    """Change what a problem says. The item is kept unless given (None clears it). A closed
-    problem is the record of a verified fix and is no longer edited."""
+def problem_update(
+    *,
+    by,
+    problem: Problem,
+    version: int | None,
+    description: str,
+    severity: int,
+    item=UNSET,
+) -> Problem:
+    """Change what a problem says, at the `version` the person read (refused when someone saved
+    in between, as for measures; None skips the check). The item is kept unless given (None
+    clears it). A closed problem is the record of a verified fix and is no longer edited."""
     problem = _lock_problem(by, problem, CREATE)
+    _refuse_stale(
+        problem,
+        version,
+        _(
+            "在您编辑期间，%(who)s 已于 %(at)s 保存了这个问题，您的保存未生效。"
+            "请对照下方的最新内容，确认后重新保存（您填写的内容已保留）。"
+        ),
+    )
     if problem.status == ProblemStatus.CLOSED:
         raise DomainError(
             "problem_closed",
@@ -242,18 +263,30 @@ def problem_update(*, by, problem: Problem, description: str, severity: int, ite
         "severity": problem.severity,
         "item": problem.item_id,
     }
-    problem.description, problem.severity, problem.item = description, severity, item
-    problem.save(update_fields=["description", "severity", "item"])
-    after = {
-        "description": problem.description,
-        "severity": problem.severity,
-        "item": problem.item_id,
-    }
+    after = {"description": description, "severity": severity, "item": item.pk if item else None}
     changes = audit.diff(before, after)
-    if changes:
-        _step(problem, by, StepKind.EDITED, changes=changes)
-        audit.record("jianfu.rectification.problem.updated", actor=by, obj=problem, changes=changes)
+    if not changes:
+        return problem
+    problem.description, problem.severity, problem.item = description, severity, item
+    _save(problem, by, list(changes))
+    _step(problem, by, StepKind.EDITED, changes=changes, at=problem.updated_at)
+    _changed()
+    audit.record("jianfu.rectification.problem.updated", actor=by, obj=problem, changes=changes)
     return problem
+
+
+def _refuse_stale(obj: Problem | Measure, version: int | None, message: str) -> None:
+    """Optimistic locking: a save that read an older version than the row now has is refused,
+    saying who saved in between and when (`message` with %(who)s and %(at)s)."""
+    if version is None or obj.version == version:
+        return
+    editor = obj.updated_by
+    who = (editor.full_name or editor.username) if editor else ""
+    local = timezone.localtime(obj.updated_at)
+    at = local.strftime("%H:%M")
+    if local.date() != clock.today():
+        at = f"{local.month}月{local.day}日 {at}"
+    raise DomainError("conflict", message % {"who": who or _("他人"), "at": at}, status=409)
 
 
 def _lock_problem(by, problem: Problem, code: str) -> Problem:
@@ -470,22 +503,14 @@ def _lock_measure(
         raise DomainError("not_found", _("该整改措施不存在或不在您的范围内。"), status=404)
     if code:
         scope.require(by, code)
-    if version is not None and measure.version != version:
-        editor = measure.updated_by
-        who = (editor.full_name or editor.username) if editor else ""
-        local = timezone.localtime(measure.updated_at)
-        at = local.strftime("%H:%M")
-        if local.date() != clock.today():
-            at = f"{local.month}月{local.day}日 {at}"
-        raise DomainError(
-            "conflict",
-            _(
-                "在您编辑期间，%(who)s 已于 %(at)s 保存了这条整改措施，您的保存未生效。"
-                "请对照下方的最新内容，确认后重新保存（您填写的内容已保留）。"
-            )
-            % {"who": who or _("他人"), "at": at},
-            status=409,
-        )
+    _refuse_stale(
+        measure,
+        version,
+        _(
+            "在您编辑期间，%(who)s 已于 %(at)s 保存了这条整改措施，您的保存未生效。"
+            "请对照下方的最新内容，确认后重新保存（您填写的内容已保留）。"
+        ),
+    )
     return measure
 
 
@@ -501,12 +526,13 @@ def _move(measure: Measure, action: str) -> tuple[str, str]:
     return measure.status, to
 
 
-def _save(measure: Measure, by, fields: list[str]) -> None:
-    measure.version = F("version") + 1
-    measure.updated_by = by if getattr(by, "pk", None) else None
-    measure.updated_at = clock.now()
-    measure.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
-    measure.refresh_from_db(fields=["version"])
+def _save(obj: Problem | Measure, by, fields: list[str]) -> None:
+    """Save the fields with the next version (optimistic locking) and who saved it when."""
+    obj.version = F("version") + 1
+    obj.updated_by = by if getattr(by, "pk", None) else None
+    obj.updated_at = clock.now()
+    obj.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
+    obj.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -900,6 +926,8 @@ def ledger_import(
             evidence={"import": record.pk, "row": p.line},
             created_by=actor,
             created_at=now,
+            updated_by=actor,
+            updated_at=now,
         )
         problem_ids.append(problem.pk)
         _step(problem, actor, StepKind.CREATED, after=ProblemStatus.OPEN, note=note, at=now)

@@ -176,9 +176,9 @@ def problem_list(request):
 # --- Problems: create and edit ------------------------------------------------------------------
 
 
-def _problem_form_page(request, form, problem=None, status=200):
+def _problem_form_page(request, form, problem=None, *, latest=None, status=200):
     title = _("修改问题") if problem else _("登记问题")
-    context = {"form": form, "problem": problem, "title": title}
+    context = {"form": form, "problem": problem, "latest": latest, "title": title}
     return render(request, "rectification/problem_form.html", context, status=status)
 
 
@@ -213,22 +213,35 @@ def problem_edit(request, pk):
         messages.warning(request, _("该问题已核验销号，不能再修改。"))
         return redirect("problem_detail", pk=problem.pk)
     form = ProblemForm(request.POST or None, principal=request.user, instance=problem)
+    latest, status = None, 200
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             services.problem_update(
                 by=request.user,
                 problem=problem,
+                version=d["version"],
                 description=d["description"],
                 severity=d["severity"],
                 item=d["item"],
             )
         except DomainError as e:
+            status = e.status
+            if e.code == "conflict":
+                # What was typed stays in the form, now at the saved version; the panel above it
+                # shows what the other person saved.
+                problem = queries.problem_for(request.user, pk, perm=CREATE)
+                latest = display.problem_latest_rows(form, problem)
+                form = _with_version(
+                    ProblemForm, request, problem.version, principal=request.user, instance=problem
+                )
             form.put_error(e)
         else:
             messages.success(request, _("已保存。"))
             return redirect("problem_detail", pk=problem.pk)
-    return _problem_form_page(request, form, problem, status=400 if form.errors else 200)
+    if form.errors and status == 200:
+        status = 400
+    return _problem_form_page(request, form, problem, latest=latest, status=status)
 
 
 # --- One problem --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import hashlib
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .. import audit, excel, scope
 from ..models import Unit, UnitKind
@@ -56,7 +57,7 @@ def export_units(principal) -> bytes:
     """The units in the principal's scope as .xlsx (re-imports unchanged); audited."""
     rows = export_rows(principal)
     data = excel.write_workbook(
-        [(str(_("单位")), [HEADERS[c] for c in EXPORT_COLUMNS], rows)],
+        [(pgettext("units list", "单位"), [HEADERS[c] for c in EXPORT_COLUMNS], rows)],
         widths={
             (0, "A"): 18,
             (0, "B"): 30,
@@ -146,7 +147,7 @@ def units_template() -> bytes:
     ]
     return excel.write_workbook(
         [
-            (str(_("单位")), columns, examples),
+            (pgettext("units list", "单位"), columns, examples),
             (str(_("说明")), [_("列名"), _("是否必填"), _("填写说明")], notes),
         ],
         dropdowns={(0, "D"): labels},

@@ -2,6 +2,7 @@
 dates, print setup), the template, and the all-or-nothing import of a ledger a unit kept in
 Excel — every bad input named by row and column in Chinese with nothing saved."""
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -425,6 +426,45 @@ def test_a_duplicate_of_an_open_problem_is_refused(contact_a, office, units, med
     assert f"编号 {existing.pk}" in error.message
     # The same description in another unit is not a duplicate.
     assert run(office, units["TB"], xlsx([HEADER, rows[2][:3] + ["乙县"] + rows[2][4:]]))
+
+
+@pytest.mark.django_db
+def test_the_same_file_imported_twice_at_once_is_saved_once(
+    contact_a, office, units, media, monkeypatch
+):
+    """Two clicks at the same instant: both files are read and checked before either is written.
+    The second to write must still find the first's problems (the check is repeated inside the
+    write transaction, under the unit's lock) and save nothing."""
+    rows = [
+        HEADER,
+        ["1", "会议过多", "精简会议", "甲县", "张三", "2026-10-30", "", ""],
+        ["2", "材料过多", "清理材料", "甲县", "张三", "2026-10-30", "", ""],
+    ]
+    data = xlsx(rows)
+    kept_upload, calls = excel.kept_upload, []
+
+    @contextlib.contextmanager
+    def colleague_first(filename, content):
+        # This import has read and checked its file; the colleague's import of the same file
+        # now runs start to finish and commits before this one writes.
+        calls.append(filename)
+        if len(calls) == 1:
+            calls.append(run(office, units["TA"], data))
+        with kept_upload(filename, content) as upload:
+            yield upload
+
+    monkeypatch.setattr(excel, "kept_upload", colleague_first)
+    before = state()
+    with pytest.raises(excel.ImportFailed) as info:
+        run(contact_a, units["TA"], data)
+    first = calls[-1]
+    assert [(e.row, e.column) for e in info.value.errors] == [(2, "问题描述"), (3, "问题描述")]
+    ids = sorted(Problem.objects.filter(unit=units["TA"]).values_list("pk", flat=True))
+    assert f"编号 {ids[0]}" in info.value.errors[0].message
+    assert "可能已经导入过" in info.value.errors[0].message
+    # Only the colleague's import is saved: one record, two problems, two measures.
+    assert ImportRecord.objects.get() == first
+    assert Problem.objects.count() - before[0] == 2 and Measure.objects.count() - before[1] == 2
 
 
 @pytest.mark.django_db

@@ -450,7 +450,12 @@ def test_problem_create_and_edit_through_the_form(units, login):
     assert (p.unit, p.source, p.severity) == (units["TA01"], "complaint", 3)
     response = client.post(
         reverse("problem_edit", args=[p.pk]),
-        {"description": "群众反映甲一镇填表过多、重复", "severity": "2", "item": ""},
+        {
+            "description": "群众反映甲一镇填表过多、重复",
+            "severity": "2",
+            "item": "",
+            "version": p.version,
+        },
     )
     assert response.status_code == 302
     p.refresh_from_db()
@@ -670,6 +675,36 @@ def test_edit_conflict_keeps_both_peoples_text(ledger):
     m.refresh_from_db()
     assert m.content == "建立会议计划并公开（乙）"
     assert Step.objects.filter(measure=m, kind="edited").count() == 2
+
+
+def test_problem_edit_conflict_keeps_both_peoples_text(ledger):
+    p = ledger["p1"]
+    url = reverse("problem_edit", args=[p.pk])
+    first, second = _client("contact_a"), _client("office")
+    form_1 = _form_values(first.get(url).content.decode())
+    form_2 = _form_values(second.get(url).content.decode())
+    assert form_1["version"] == form_2["version"] == str(p.version)
+
+    response = first.post(url, {**form_1, "description": "甲县会议过多（甲改）", "severity": "3"})
+    assert response.status_code == 302
+
+    response = second.post(url, {**form_2, "description": "甲县会议过多、陪会（办公室改）"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "保存了这个问题，您的保存未生效" in html and "contact_a" in html
+    assert "甲县会议过多、陪会（办公室改）</textarea>" in html  # what the second person typed
+    assert "最新内容" in html and "甲县会议过多（甲改）" in html  # what the first saved
+    assert "严重" in html  # the severity the first chose, beside the one the second kept
+    again = _form_values(html)
+    p.refresh_from_db()
+    assert again["version"] == str(p.version)
+    assert (p.description, p.severity) == ("甲县会议过多（甲改）", 3)
+
+    response = second.post(url, again)
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.description == "甲县会议过多、陪会（办公室改）" and p.updated_by.username == "office"
+    assert Step.objects.filter(problem=p, measure=None, kind="edited").count() == 2
 
 
 # --- Files ----------------------------------------------------------------------------------------

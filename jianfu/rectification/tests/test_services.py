@@ -9,6 +9,7 @@ import hashlib
 import chinese_calendar
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from jianfu.core import audit, clock, files, scope
 from jianfu.core.errors import DomainError
@@ -875,7 +876,11 @@ def test_a_problem_with_a_draft_measure_stays_open(units, people):
 def test_editing_a_problem_is_recorded(units, people):
     problem = new_problem(people["office"], units["TA"])
     problem = services.problem_update(
-        by=people["contact_a"], problem=problem, description="重复报送材料", severity=3
+        by=people["contact_a"],
+        problem=problem,
+        version=problem.version,
+        description="重复报送材料",
+        severity=3,
     )
     assert (problem.description, problem.severity) == ("重复报送材料", 3)
     step = problem.steps.last()
@@ -883,7 +888,11 @@ def test_editing_a_problem_is_recorded(units, people):
     assert audit_codes()[-1] == "jianfu.rectification.problem.updated"
     with pytest.raises(DomainError) as e:
         services.problem_update(
-            by=people["contact_b"], problem=problem, description="x", severity=1
+            by=people["contact_b"],
+            problem=problem,
+            version=problem.version,
+            description="x",
+            severity=1,
         )
     assert e.value.status == 404
 
@@ -899,13 +908,66 @@ def test_editing_a_problem_keeps_its_item_unless_given(units, people):
         data={"number": "1", "category": "文山会海", "title": "以文件落实文件", "explanation": ""},
     )
     problem = new_problem(office, units["TA"], item=item)
-    problem = services.problem_update(by=office, problem=problem, description="改写", severity=3)
+    problem = services.problem_update(
+        by=office, problem=problem, version=problem.version, description="改写", severity=3
+    )
     assert problem.item == item  # left out: kept
     problem = services.problem_update(
-        by=office, problem=problem, description="改写", severity=3, item=None
+        by=office,
+        problem=problem,
+        version=problem.version,
+        description="改写",
+        severity=3,
+        item=None,
     )
     assert problem.item is None  # given as None: cleared
     assert problem.steps.last().changes == {"item": [item.pk, None]}
+
+
+def test_the_second_edit_of_a_problem_on_the_same_version_is_refused(units, people):
+    contact, office = people["contact_a"], people["office"]
+    problem = new_problem(office, units["TA"], description="会议过多", severity=2)
+    assert (problem.version, problem.updated_by, problem.updated_at) == (1, office, clock.now())
+    read = problem.version
+    with clock.frozen(timezone.make_aware(dt.datetime(2026, 3, 2, 9, 41))):
+        first = services.problem_update(
+            by=contact, problem=problem, version=read, description="会议过多、陪会", severity=3
+        )
+    assert (first.version, first.updated_by) == (read + 1, contact)
+    e = refused(
+        services.problem_update,
+        "conflict",
+        by=office,
+        problem=problem,
+        version=read,
+        description="办公室改写的描述",
+        severity=1,
+    )
+    assert e.status == 409
+    assert "contact_a" in str(e.message) and "09:41" in str(e.message)
+    assert "这个问题" in str(e.message) and "您的保存未生效" in str(e.message)
+    stored = Problem.objects.get(pk=problem.pk)
+    assert (stored.description, stored.severity, stored.version) == ("会议过多、陪会", 3, read + 1)
+    assert audit_codes().count("jianfu.rectification.problem.updated") == 1
+    # Read again, the office's edit goes through and is the one the history shows last.
+    again = services.problem_update(
+        by=office, problem=stored, version=stored.version, description="办公室改写", severity=1
+    )
+    assert (again.version, again.updated_by) == (read + 2, office)
+    assert again.steps.last().changes["description"] == ["会议过多、陪会", "办公室改写"]
+
+
+def test_a_problem_edit_without_changes_keeps_the_version(units, people):
+    problem = new_problem(people["office"], units["TA"])
+    same = services.problem_update(
+        by=people["contact_a"],
+        problem=problem,
+        version=problem.version,
+        description=problem.description,
+        severity=problem.severity,
+    )
+    assert (same.version, same.updated_by) == (1, people["office"])
+    assert "jianfu.rectification.problem.updated" not in audit_codes()
 
 
 def test_a_closed_problem_is_not_edited(units, people):
@@ -919,6 +981,7 @@ def test_a_closed_problem_is_not_edited(units, people):
         "problem_closed",
         by=people["office"],
         problem=problem,
+        version=problem.version,
         description="销号后改写",
         severity=1,
     )
