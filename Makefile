@@ -4,7 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 BIN     = $(VENV)/bin
 
-.PHONY: demo test install install-test serve worker lint format messages bench clean
+.PHONY: demo test gettext install install-test serve worker lint format messages bench clean
 
 # The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
 # skips the install and starts fast.
@@ -27,7 +27,13 @@ demo: install
 	$(BIN)/jianfu demo
 	PORT=$(PORT) $(BIN)/jianfu serve --port $(PORT) --with-worker
 
-test: install-test
+# The catalogue test runs makemessages, which needs GNU gettext: installed here when missing.
+gettext:
+	@command -v xgettext >/dev/null || { command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq gettext >/dev/null; } \
+		|| { echo "GNU gettext is needed by the tests: install the 'gettext' package"; exit 1; }
+
+test: install-test gettext
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 serve: install

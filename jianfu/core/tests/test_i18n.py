@@ -165,9 +165,10 @@ def test_compiled_catalogue_matches_po(catalogue):
     assert not stale, "django.mo is out of date; run `make messages`:\n" + "\n".join(stale[:20])
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext")
 def test_catalogue_lists_every_string_in_the_source(catalogue, tmp_path, monkeypatch):
-    """makemessages on a copy of the source finds no msgid the committed catalogue lacks."""
+    """makemessages on a copy of the source finds no msgid the committed catalogue lacks.
+    It needs GNU gettext, which `make test` installs when it is missing."""
+    assert shutil.which("xgettext"), "GNU gettext is needed: install the 'gettext' package"
     _, entries = catalogue
     copy = tmp_path / "src"
     for path in PROJECT.rglob("*"):
