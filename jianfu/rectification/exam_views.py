@@ -24,9 +24,10 @@ from jianfu.core.forms import UploadForm
 
 from . import exams, list_import, queries
 from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
+from .io_views import run_import
 from .models import Answer, NegativeList, Participation, Problem
 
-VIEW = "rectification.list:view"
+VIEW = queries.LIST_VIEW
 MANAGE = exams.MANAGE
 ANSWER = exams.ANSWER
 PER_PAGE = 100
@@ -240,19 +241,10 @@ def negative_list_import(request, pk):
     if nl.is_published:
         errors = [excel.SheetError(None, None, _("该清单已发布，不能再导入；请新建版本。"))]
     elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            parsed = list_import.import_items(
-                by=request.user,
-                negative_list=nl,
-                filename=upload.name,
-                data=excel.read_upload(upload),
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
+        parsed, errors = run_import(
+            list_import.import_items, form.cleaned_data["file"], by=request.user, negative_list=nl
+        )
+        if parsed is not None:
             messages.success(
                 request,
                 _("导入完成：共 %(n)s 项，%(c)s 个类别。")

@@ -111,15 +111,16 @@ def list_new_version(*, by, source: NegativeList, year: int, title: str = "") ->
     return nl
 
 
+def refuse_published(negative_list: NegativeList) -> None:
+    """A published list is frozen: DomainError "published"."""
+    if negative_list.is_published:
+        raise DomainError("published", _("该清单已发布，不能再修改；请新建版本。"), status=409)
+
+
 def _draft(by, negative_list: NegativeList) -> NegativeList:
     scope.require(by, MANAGE)
     locked = NegativeList.objects.select_for_update().get(pk=negative_list.pk)
-    if locked.is_published:
-        raise DomainError(
-            "published",
-            _("该清单已发布，不能再修改；请新建版本。"),
-            status=409,
-        )
+    refuse_published(locked)
     return locked
 
 

@@ -39,6 +39,17 @@ class LedgerImportForm(forms.Form):
     )
 
 
+def run_import(importer, upload, **kwargs) -> tuple[object | None, list[excel.SheetError]]:
+    """(what `importer` returned, []) for an upload it took; (None, the errors to list on the
+    page) when the file, or a DomainError, refused it."""
+    try:
+        return importer(filename=upload.name, data=excel.read_upload(upload), **kwargs), []
+    except excel.ImportFailed as e:
+        return None, e.errors
+    except DomainError as e:
+        return None, [excel.SheetError(None, None, str(e.message))]
+
+
 def _ledger_url(unit: Unit) -> str:
     try:
         return reverse("rect_ledger", args=[unit.pk])
@@ -70,20 +81,14 @@ def ledger_import(request, unit_id: int):
     form = LedgerImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            record = import_ledger(
-                by=request.user,
-                unit=unit,
-                source=form.cleaned_data["source"],
-                filename=upload.name,
-                data=excel.read_upload(upload),
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
+        record, errors = run_import(
+            import_ledger,
+            form.cleaned_data["file"],
+            by=request.user,
+            unit=unit,
+            source=form.cleaned_data["source"],
+        )
+        if record is not None:
             messages.success(
                 request,
                 _("导入完成：登记问题 %(p)s 个、整改措施 %(m)s 条。")

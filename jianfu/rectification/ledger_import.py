@@ -423,6 +423,12 @@ class _Reader:
             )
         self.err(line, key, cells.get(key), message)
 
+    def refuse_errors(self) -> None:
+        """ImportFailed naming, by row, every problem found, those of duplicates() included."""
+        self.duplicates()
+        if self.errors:
+            raise ImportFailed(sorted(self.errors, key=lambda e: e.row or 0))
+
     def duplicates(self) -> None:
         """A problem the same unit already has open: the file was most likely imported before."""
         descriptions = {p.description for p in self.problems}
@@ -471,17 +477,13 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
     if not reader.rows:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     # Checked here too, so that one report names every problem of the file...
-    reader.duplicates()
-    if reader.errors:
-        raise ImportFailed(sorted(reader.errors, key=lambda e: e.row or 0))
+    reader.refuse_errors()
     with excel.kept_upload(filename, data) as upload, transaction.atomic():
         # ...and again where it counts: imports into one unit take turns on the unit's row (on
         # SQLite the IMMEDIATE transaction already makes writers take turns), so the same file
         # sent twice at once finds the first one's problems here instead of both passing above.
         Unit.objects.select_for_update().get(pk=unit.pk)
-        reader.duplicates()
-        if reader.errors:
-            raise ImportFailed(sorted(reader.errors, key=lambda e: e.row or 0))
+        reader.refuse_errors()
         return services.ledger_import(
             by=by,
             unit=unit,

@@ -18,6 +18,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -178,8 +179,6 @@ def read_completion(text: str) -> tuple[str, bool]:
 
 def ledger_problems(unit: Unit, by):
     """The problems of `unit`'s subtree that `by` may see, with their measures, in ledger order."""
-    from django.db.models import Prefetch
-
     measures = Measure.objects.select_related("responsible_unit").order_by("deadline", "pk")
     return (
         scope.visible(Problem.objects.select_related("unit"), by, perm=services.VIEW)

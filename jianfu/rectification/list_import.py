@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jianfu.core import excel, parsing, scope, sheet_columns
-from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.sheet_columns import Column
 
 from . import exams
+from .ledger_io import cell_text
 from .models import NegativeList, NegativeListItem
 
 NUMBER, CATEGORY, TITLE, EXPLANATION = "number", "category", "title", "explanation"
@@ -78,10 +78,6 @@ def _max(name: str) -> int | None:
     return NegativeListItem._meta.get_field(name).max_length
 
 
-def _text(value) -> str:
-    return excel.unneutralise(parsing.normalise_text(value))
-
-
 def _merged(filename: str, data: bytes) -> dict[tuple[int, int], tuple[int, int]]:
     """(row, col) of every cell a merge covers below or right of its first cell -> that first
     cell (0-based, as read_rows counts). Empty for CSV or when the file does not say."""
@@ -112,13 +108,13 @@ class Parsed:
 def parse(filename: str, data: bytes) -> Parsed:
     """The items of a negative-list sheet; ImportFailed naming every problem by row and column."""
     rows = excel.read_rows(filename, data)
-    if not rows or not any(_text(c) for r in rows[:50] for c in r):
+    if not rows or not any(cell_text(c) for r in rows[:50] for c in r):
         raise ImportFailed([SheetError(None, None, _("文件里没有数据。"))])
     h, found, headers = sheet_columns.read_header(
         rows,
         COLUMNS,
         missing=_("缺少必填列：%(cols)s。表头应为：%(all)s（可从“下载模板”获取）。"),
-        text=_text,
+        text=cell_text,
     )
     merged = _merged(filename, data)
     limits = {NUMBER: _max(NUMBER), CATEGORY: _max(CATEGORY), TITLE: _max(TITLE)}
@@ -128,17 +124,17 @@ def parse(filename: str, data: bytes) -> Parsed:
     seen: dict[str, int] = {}
     for index in range(h + 1, len(rows)):
         raw = rows[index]
-        if not any(_text(c) for c in raw):
+        if not any(cell_text(c) for c in raw):
             continue  # empty rows are skipped
         line = index + 1
         values: dict[str, str] = {}
         ok = True
         for key, col in found.items():
-            value = _text(raw[col] if col < len(raw) else None)
+            value = cell_text(raw[col] if col < len(raw) else None)
             origin = merged.get((index, col))
             if not value and origin is not None:
                 if key == CATEGORY and origin[1] == col:
-                    value = _text(rows[origin[0]][col])
+                    value = cell_text(rows[origin[0]][col])
                 else:
                     errors.append(
                         SheetError(
@@ -199,9 +195,8 @@ def import_items(*, by, negative_list: NegativeList, filename: str, data: bytes)
     """Replace a draft list's items with the file's (all or nothing; one audit entry with the
     file's SHA-256 and where it is kept). A published list: DomainError "published"."""
     scope.require(by, exams.MANAGE)
-    if negative_list.is_published:
-        # Said before the file is read; the service checks again under the row lock.
-        raise DomainError("published", _("该清单已发布，不能再修改；请新建版本。"), status=409)
+    # Said before the file is read; the service checks again under the row lock.
+    exams.refuse_published(negative_list)
     parsed = parse(filename, data)
     with excel.kept_upload(filename, data) as upload:
         stored_as = upload.store()

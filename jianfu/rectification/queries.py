@@ -24,19 +24,25 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from jianfu.core import clock, scope
 from jianfu.core.models import Unit, User
 
 from .models import (
     UNFINISHED,
+    Answer,
     Attachment,
+    ExamAnswer,
     Measure,
     MeasureKind,
     MeasureStatus,
+    NegativeList,
     NegativeListItem,
+    Participation,
     Problem,
     ProblemStatus,
+    Round,
     Step,
 )
 
@@ -477,14 +483,7 @@ def reviews_due(user, today: dt.date, horizon_days: int = REVIEW_HORIZON_DAYS) -
 
 
 # --- Negative list and rounds -------------------------------------------------------------------
-# Reads for exam_views. The imports sit here so this section stays apart from the ledger's reads
-# above (two people edit this file).
-
-from collections import OrderedDict  # noqa: E402
-
-from django.shortcuts import get_object_or_404  # noqa: E402
-
-from .models import Answer, ExamAnswer, NegativeList, Participation, Round  # noqa: E402
+# Reads for exam_views.
 
 LIST_VIEW = "rectification.list:view"
 EXAM_ANSWER = "rectification.exam:answer"
@@ -506,7 +505,7 @@ def negative_list_for(user, pk) -> NegativeList:
 
 def items_by_category(negative_list: NegativeList) -> list[tuple[str, list[NegativeListItem]]]:
     """The items grouped by category, categories in the order their first item appears."""
-    groups: OrderedDict[str, list[NegativeListItem]] = OrderedDict()
+    groups: dict[str, list[NegativeListItem]] = {}
     for item in negative_list.items.order_by("position", "pk"):
         groups.setdefault(item.category, []).append(item)
     return list(groups.items())
