@@ -124,7 +124,11 @@ class UnitChoice:
     def initial(self, unit: Unit | None):
         if unit is None:
             return ""
-        return str(unit.pk) if self.units is not None else unit.code
+        if self.units is not None:
+            return str(unit.pk)
+        # The text box reads best with the unit's name; its code only where the name is shared.
+        shared = self.qs.filter(name=unit.name).exclude(pk=unit.pk).exists()
+        return unit.code if shared else unit.name
 
     def resolve(self, value) -> Unit:
         value = (value or "").strip()

@@ -1116,3 +1116,27 @@ def test_reviews_due_runs_a_bounded_number_of_queries(
     add(12, 3)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get(url).context["reviews"]) == 15
+
+
+@pytest.mark.django_db
+def test_a_long_unit_list_becomes_a_text_box_filled_with_the_units_name(people, units, monkeypatch):
+    """Above the select's limit the responsible unit is typed: the form starts with the problem
+    unit's name, or its code where another unit in scope has the same name."""
+    from jianfu.core.models import Unit
+    from jianfu.rectification import forms
+
+    office = people["office"]
+    monkeypatch.setattr(forms, "SELECT_LIMIT", 2)
+    problem = services.problem_create(
+        by=office, unit_id=units["TA01"].pk, source="office", description="报表过多"
+    )
+    choice = forms.UnitChoice(office, services.EDIT)
+    assert choice.units is None  # a text box, not a select
+    assert choice.initial(units["TA01"]) == "甲一镇"
+    assert choice.resolve("甲一镇").pk == units["TA01"].pk
+    Unit.objects.add_child(units["TB"], {"code": "TB02", "name": "甲一镇", "kind": "township"})
+    assert forms.UnitChoice(office, services.EDIT).initial(units["TA01"]) == "TA01"
+    page = Client()
+    page.force_login(office)
+    body = page.get(reverse("measure_create", args=[problem.pk])).content.decode()
+    assert 'value="TA01"' in body
