@@ -8,6 +8,12 @@ from .models import AuditEntry, Unit, UnitKind, User
 from .permissions import Role
 
 
+def count_by(qs: QuerySet, field: str) -> dict:
+    """{value of field: rows with it} in one grouped query. The ordering is cleared because a
+    model's default ordering would join the GROUP BY and split the groups."""
+    return dict(qs.order_by().values_list(field).annotate(n=Count("pk")))
+
+
 def with_parent(qs: QuerySet) -> QuerySet:
     """Annotate parent_id (the tree stores only paths) in the same query."""
     parent = Unit.objects.filter(
@@ -48,12 +54,7 @@ def subtree_ids(unit: Unit) -> list[int]:
 def scope_summary(principal) -> list[tuple[str, int]]:
     """How many units of each kind lie in the principal's scope (the home page's table)."""
     s = scope.scope_of(principal)
-    counts = dict(
-        Unit.objects.filter(s.units_q(), valid_until__isnull=True)
-        .order_by()
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-    )
+    counts = count_by(Unit.objects.filter(s.units_q(), valid_until__isnull=True), "kind")
     return [(label, counts[value]) for value, label in UnitKind.choices if counts.get(value)]
 
 

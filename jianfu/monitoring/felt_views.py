@@ -10,13 +10,13 @@ the independent check on the county itself.
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from jianfu.core import clock, periods, runtime, scope
 from jianfu.core.models import Unit, UnitKind
+from jianfu.core.queries import count_by
 
 from . import felt
 from .models import SamplePoint
@@ -168,12 +168,7 @@ def felt_overview(request):
     )
     counties = {u.pk: u for u in Unit.objects.filter(pk__in=county_ids).only("pk", "name", "path")}
     figures = county_figures(county_ids, year, months)
-    points = dict(
-        SamplePoint.objects.filter(county_id__in=county_ids)
-        .order_by()
-        .values_list("county_id")
-        .annotate(n=Count("pk"))
-    )
+    points = count_by(SamplePoint.objects.filter(county_id__in=county_ids), "county_id")
     rows = [
         {"county": counties[c], "points": points.get(c, 0), **figures[c]}
         for c in sorted(county_ids, key=lambda c: counties[c].path)

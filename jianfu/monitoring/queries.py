@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.core import clock, periods, runtime, scope
 from jianfu.core.models import Unit, UnitKind, User
 from jianfu.core.permissions import Role
+from jianfu.core.queries import count_by
 from jianfu.core.runtime import SettingDef
 
 from .models import PeriodClosure, Reminder, Report, ReportForm, SamplePoint
@@ -208,7 +209,7 @@ def with_people(qs: QuerySet) -> QuerySet:
 def point_counts(qs: QuerySet) -> dict:
     """How many points by kind and by county (two grouped queries)."""
     qs = qs.order_by()
-    by_kind = dict(qs.values_list("kind").annotate(n=Count("pk")))
+    by_kind = count_by(qs, "kind")
     by_county = list(
         qs.values("county_id", "county__name", "county__path")
         .annotate(n=Count("pk"))

@@ -96,11 +96,6 @@ def anscombe(x):
         return 2 * np.sqrt(np.asarray(x, dtype=float) + 0.375)
 
 
-def anscombe_inverse(y):
-    y = np.asarray(y, dtype=float)
-    return np.where(y > 2 * np.sqrt(0.375), (y / 2) ** 2 - 0.375, 0.0)
-
-
 def modified_z_within(values, axis: int = 0):
     """Modified z of each value against all the values along `axis` (itself included): how far
     each point stands from its peers. Returns (m, median)."""

@@ -1,8 +1,6 @@
 """Writes on the registries and quotas. Each is one transaction: validate, derive `counted`, save,
 refresh the rollup for the months touched, and end with the audit entry."""
 
-import datetime as dt
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -352,7 +350,3 @@ def _derive_inputs(model) -> tuple[str, ...]:
         ),
         Inspection: ("pk", "counted"),
     }[model]
-
-
-def year_bounds(year: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)

@@ -4,9 +4,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from jianfu.core import scope
+from jianfu.core.queries import count_by
 from jianfu.registry.models import MonthlyUsage
 
 from .models import Signal, SignalStatus
@@ -125,7 +126,7 @@ def inbox(
 
 
 def status_counts(qs: QuerySet) -> dict[str, int]:
-    counts = dict(qs.order_by().values_list("status").annotate(n=Count("pk")))
+    counts = count_by(qs, "status")
     out = {s: counts.get(s, 0) for s in SignalStatus.values}
     out["all"] = sum(out.values())
     return out
