@@ -135,3 +135,17 @@ def test_checkpoint_task_writes_the_head_and_records_a_verification(people, unit
     assert f" {head.seq} {head.hash}" in audit.checkpoint_path().read_text()
     assert AuditVerification.objects.latest("at").ok
     audit.checkpoint_path().unlink()
+
+
+@pytest.mark.django_db
+def test_the_auditor_verifies_the_chain_from_the_page(login, people, units):
+    from jianfu.core.models import AuditVerification
+
+    client = login("auditor")
+    page = client.get(reverse("audit_list")).content.decode()
+    assert f'action="{reverse("audit_verify")}"' in page and "尚未校验" in page
+    response = client.post(reverse("audit_verify"))  # the task runs at once in the tests
+    assert response.status_code == 302
+    assert AuditVerification.objects.get().ok
+    assert "审计链完整" in client.get(reverse("audit_list")).content.decode()
+    assert login("office").post(reverse("audit_verify")).status_code == 403
