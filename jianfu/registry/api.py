@@ -98,7 +98,7 @@ class RecordOut(Schema):
 
 
 class DocumentFields(Schema):
-    title: str = Field(..., max_length=300, description="标题")
+    title: str = Field(..., min_length=1, max_length=300, description="标题")
     number: str = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
     issued_on: dt.date = Field(..., description="发文日期")
     kind: DocumentKind = Field(
@@ -144,7 +144,7 @@ class DocumentDetail(DocumentOut):
 
 
 class MeetingFields(Schema):
-    title: str = Field(..., max_length=300, description="会议名称")
+    title: str = Field(..., min_length=1, max_length=300, description="会议名称")
     held_on: dt.date = Field(..., description="会议日期")
     starts_at: OptionalLocalTime = Field(None, description="开始时间，当地时间 HH:MM[:SS]")
     ends_at: OptionalLocalTime = Field(
@@ -182,7 +182,7 @@ class MeetingOut(RecordOut):
 
 
 class InspectionFields(Schema):
-    title: str = Field(..., max_length=300, description="名称")
+    title: str = Field(..., min_length=1, max_length=300, description="名称")
     kind: InspectionKind = Field(
         ..., description="类别：supervision 督查，check 检查，assessment 考核"
     )

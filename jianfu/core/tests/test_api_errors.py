@@ -338,3 +338,22 @@ def test_odd_parameters_on_every_operation_never_make_a_server_error(office, doc
                             response.json() if response.content else None,
                         )
     assert seen > 300
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["documents", "meetings", "inspections"])
+def test_an_empty_title_is_refused_as_the_document_says(client, oa, document, kind):
+    """The document declares a title of at least one character, so an empty one is a 422
+    (before, the schema let it through and the service refused it with a 400)."""
+    response = client.put(
+        f"/api/registry/{kind}/by-external-id/E-1",
+        {"title": ""},
+        content_type="application/json",
+        **oa,
+    )
+    body = refused(response, 422, "invalid")
+    assert "title" in {e["field"] for e in body["errors"]}
+    schema = document["components"]["schemas"]
+    fields = {"documents": "DocumentFields", "meetings": "MeetingFields"}
+    title = schema[fields.get(kind, "InspectionFields")]["properties"]["title"]
+    assert title["minLength"] == 1
