@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from jianfu.core import periods, scope
+from jianfu.core.api import MAX_ID, id_path
 from jianfu.core.errors import DomainError
 from jianfu.core.permissions import permissions_for_roles
 
@@ -113,7 +114,7 @@ class FormOut(Schema):
 
 
 class ReportIn(Schema):
-    point: int = Field(..., description="样本点编号")
+    point: int = Field(..., ge=1, le=MAX_ID, description="样本点编号")
     period: str = Field(..., max_length=10, description="周期，如 2025-03")
     client_key: str = Field(
         ...,
@@ -202,7 +203,7 @@ def my_point_list(request):
     url_name="report_form",
     summary="某样本点某周期的填报表单",
 )
-def report_form(request, point_id: int, period: str):
+def report_form(request, period: str, point_id: int = id_path("样本点编号")):
     point = reporter_point(request.auth, point_id)
     try:
         start, _end = periods.bounds(period)
