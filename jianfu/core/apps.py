@@ -9,3 +9,4 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the start-up checks)
+        from . import inputs  # noqa: F401  (registers its runtime settings)

@@ -43,6 +43,7 @@ from .forms import (
     UnitForm,
     UploadForm,
 )
+from .inputs import TextField
 from .models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from .permissions import Role
 
@@ -652,7 +653,7 @@ class HolidayOverrideForm(forms.Form):
         label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HolidayKind.choices)
-    name = forms.CharField(
+    name = TextField(
         label=gettext_lazy("名称"),
         max_length=50,
         required=False,

@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, clock, periods, scope
+from jianfu.core import audit, clock, inputs, periods, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind, User
 
@@ -199,6 +199,14 @@ def report_submit(
 ) -> tuple[Report, ReportVersion, bool]:
     """Submit (or correct) the point's report for a period. Returns (report, version, created);
     `created` is False when this client_key was already stored (a retry or a double tap)."""
+    for field, text, label in (
+        ("period", period, _("周期")),
+        ("client_key", client_key, "client_key"),
+        ("note", note, _("更正说明")),
+    ):
+        problem = inputs.text_problem(text or "", label, multiline=field == "note")
+        if problem:
+            raise DomainError("bad_text", problem, field=field)
     look = _first_look(by, point, period, client_key)
     if look is None:
         raise DomainError("not_found", _("找不到该样本点。"), status=404)

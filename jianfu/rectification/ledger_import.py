@@ -59,6 +59,9 @@ from .models import Measure, MeasureKind, MeasureStatus, Problem, ProblemStatus,
 
 # --- Import: reading ------------------------------------------------------------------------------
 
+# The columns of running text: they keep line breaks and tabs, the others are one line each.
+MULTILINE = frozenset({DESCRIPTION, CONTENT, PROGRESS, COMPLETION, MECHANISM, NOTE})
+
 
 @dataclass
 class RowError(SheetError):
@@ -236,6 +239,16 @@ class _Reader:
             self.row(line, cells)
 
     def row(self, line: int, cells: dict) -> None:
+        clean = True
+        for key, value in cells.items():
+            if isinstance(value, str) and not value.isprintable():
+                try:
+                    parsing.parse_text(value, multiline=key in MULTILINE)
+                except ParseError as e:
+                    self.err(line, key, value, e.message)
+                    clean = False
+        if not clean:
+            return
         number, description = cell_text(cells.get(NUMBER)), cell_text(cells.get(DESCRIPTION))
         if not description:
             self.err(
