@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.core import clock, scope, workdays
+from jianfu.core import clock, inputs, scope, workdays
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
@@ -307,11 +307,10 @@ class ProblemForm(StyledForm):
     def clean_found_on(self):
         # The service refuses a future date; a year like 0026 or 1026 is a typo too.
         day = self.cleaned_data.get("found_on")
-        if day is not None and self.instance is None and day.year < YEARS[0]:
-            raise forms.ValidationError(
-                _gettext("发现日期 %(d)s 早于 %(y)s 年，请核对。")
-                % {"d": day.isoformat(), "y": YEARS[0]}
-            )
+        if day is not None and self.instance is None:
+            problem = inputs.date_problem(day, _gettext("发现日期"))
+            if problem:
+                raise forms.ValidationError(problem)
         return day
 
     def clean_item(self):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import clock, excel, parsing, scope, sheet_columns
+from jianfu.core import clock, excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.models import ImportRecord, Unit
@@ -212,6 +212,7 @@ class _Reader:
         self.unit, self.columns, self.headers = unit, columns, headers
         self.units = UnitIndex(by)
         self.today = clock.today()
+        self.earliest = inputs.date_range(self.today)[0]
         self.kinds = Choices(
             MeasureKind,
             {"立行立改类": "immediate", "立即整改": "immediate", "长效": "long_term",
@@ -287,7 +288,7 @@ class _Reader:
         unit_id = self.unit.pk
         found_on = self.today
         try:
-            found_on = parsing.parse_date(cells.get(FOUND_ON)) or self.today
+            found_on = parsing.parse_date(cells.get(FOUND_ON), earliest=self.earliest) or self.today
             if found_on > self.today:
                 raise ParseError(
                     _("发现日期 %(d)s 晚于今天，请核对。") % {"d": found_on.isoformat()}
