@@ -8,5 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the start-up checks)
-        from . import inputs  # noqa: F401  (registers its runtime settings)
+        # Imported for what they register: the start-up checks, the inputs' runtime settings.
+        from . import checks, inputs  # noqa: F401

@@ -63,6 +63,16 @@ def text_problem(text: str, label: str | None = None, *, multiline: bool = False
     return _("含有不可见的控制字符（%(c)s），请删除后重试。") % args
 
 
+def search_text(value: str | None, max_length: int = 100) -> str:
+    """A search box's text from a query string, trimmed, without the characters no record holds
+    (so a pasted control character, or a NUL the database would refuse, finds nothing instead of
+    failing)."""
+    text = (value or "").strip()
+    if not text.isprintable():
+        text = _BAD_LINE.sub("", text).strip()
+    return text[:max_length]
+
+
 class TextField(forms.CharField):
     """Every text box of every form. A textarea keeps tab and line breaks; a single-line box
     takes none of them (a browser's text input cannot send a line break; a script can)."""

@@ -24,6 +24,7 @@ from . import (
     clock,
     excel,
     importers,
+    inputs,
     queries,
     runtime,
     scope,
@@ -146,8 +147,8 @@ def home(request):
 @login_required
 def unit_list(request):
     s = scope.require(request.user, "core.unit:view")
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
+    q = inputs.search_text(request.GET.get("q"))
+    kind = inputs.search_text(request.GET.get("kind"))
     closed = request.GET.get("closed") == "1"
     if q or kind:
         parent, crumbs = None, []
@@ -356,7 +357,7 @@ def unit_template(request):
 @login_required
 def account_list(request):
     s = scope.require(request.user, "core.account:view")
-    q, role = request.GET.get("q", "").strip(), request.GET.get("role", "")
+    q, role = inputs.search_text(request.GET.get("q")), inputs.search_text(request.GET.get("role"))
     page = _page(request, queries.accounts_for(request.user, q=q, role=role))
     context = {
         "page": page,

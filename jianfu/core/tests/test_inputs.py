@@ -185,3 +185,20 @@ def test_the_plausible_range_follows_today():
             "“会议日期”9999-12-31 超出合理范围（2015-01-01 至 2026-12-31），请核对。"
         )
         assert inputs.date_problem(dt.date(2015, 1, 1)) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "who,name,params",
+    [
+        ("sysadmin", "unit_list", {"q": "甲\x00"}),
+        ("sysadmin", "unit_list", {"kind": "county\x00"}),
+        ("sysadmin", "account_list", {"q": "office\x00", "role": "office\x00"}),
+        ("office", "point_create", {"q": "甲\x00"}),
+        ("office", "quota_settings", {"q": "甲\x00"}),
+        ("office", "document_list", {"q": "通知\x00", "year": ""}),
+    ],
+)
+def test_search_boxes_take_a_nul_byte_without_failing(login, who, name, params):
+    response = login(who).get(reverse(name), params)
+    assert response.status_code == 200
