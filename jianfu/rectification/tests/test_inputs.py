@@ -210,3 +210,28 @@ def test_negative_list_import_refuses_a_control_character(people):
     assert [str(e) for e in info.value.errors] == [
         "第 2 行，“表现形式”列：含有不可见的控制字符（U+0007），请删除后重试。"
     ]
+
+
+@pytest.mark.django_db
+def test_an_exam_answer_with_a_nul_byte_is_refused_naming_the_item(login, people, units):
+    from jianfu.rectification import exams
+    from jianfu.rectification.models import ExamAnswer, Participation
+    from jianfu.rectification.tests.test_exam_pages import answers, published
+
+    nl = published(people["office"])
+    rnd = exams.round_open(
+        by=people["office"],
+        negative_list=nl,
+        title="2026年度自查",
+        scope_unit_id=units["T"].pk,
+        deadline=TODAY + dt.timedelta(days=14),
+    )
+    p = Participation.objects.get(round=rnd, unit=units["TA"])
+    url = reverse("exam_answer", args=[p.pk])
+    data = answers(nl, **{"1": ("present", "要求手抄\x00笔记\n并拍照")})
+    response = login("contact_a").post(url, {"action": "save", **data})
+    assert response.status_code == 400
+    assert "“第 1 项的具体表现”中含有不可见的控制字符（U+0000），请删除后重试。" in text_of(
+        response
+    )
+    assert not ExamAnswer.objects.filter(participation=p).exists()
