@@ -1,6 +1,7 @@
 """Reads on the registries and quotas. Each starts from a scoped queryset (scope.visible), so a
 page, an API endpoint or an export cannot reach records outside the principal's units."""
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -79,7 +80,7 @@ def records_for(principal, model, f: RecordFilter | None = None) -> QuerySet:
     if f.year:
         first = dt.date(f.year, f.month_from or 1, 1)
         last_month = f.month_to or 12
-        last = dt.date(f.year + (last_month == 12), last_month % 12 + 1, 1) - dt.timedelta(1)
+        last = dt.date(f.year, last_month, calendar.monthrange(f.year, last_month)[1])
         qs = qs.filter(**{f"{date}__gte": first, f"{date}__lte": last})
     else:
         if f.month_from:

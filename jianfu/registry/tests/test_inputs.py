@@ -372,3 +372,10 @@ def test_import_refuses_counts_beyond_their_bounds(login):
 def test_the_database_refuses_counts_beyond_their_bounds(units):
     with pytest.raises(IntegrityError), transaction.atomic():
         stored_document(units["TA"], pages=MAX_PAGES + 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year,status", [(9999, 200), (10000, 422), (2**63, 422), (0, 422)])
+def test_api_year_filter_answers_without_failing(client, oa, year, status):
+    response = client.get(f"/api/registry/documents?year={year}&month_to=12", **oa)
+    assert response.status_code == status
