@@ -434,7 +434,7 @@ class RecordFilterForm(forms.Form):
         # Only years within the plausible range (core.inputs): a record dated 9999 before the
         # range was enforced does not put 9999 on the list.
         this_year, plausible = clock.today().year, inputs.year_range()
-        offered = (set(years) & set(plausible)) | {this_year, this_year + 1}
+        offered = ((set(years) | {this_year + 1}) & set(plausible)) | {this_year}
         all_years = sorted(offered, reverse=True)
         self.fields["year"].choices = [("", _("全部年度"))] + [(str(y), str(y)) for y in all_years]
         if model is Document:
