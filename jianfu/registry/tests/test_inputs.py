@@ -5,15 +5,15 @@ counts within their bounds — each a clear 4xx, never a 5xx, on SQLite and Post
 import datetime as dt
 import io
 import re
-import zipfile
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from jianfu.core import clock
 from jianfu.core import services as core_services
+from jianfu.core.tests.test_inputs import xlsx_with
 from jianfu.registry import rollup
 from jianfu.registry.models import MAX_PAGES, Category, Document, Meeting
 
@@ -73,25 +73,6 @@ def _upload(name: str, data: bytes):
     f = io.BytesIO(data)
     f.name = name
     return f
-
-
-def xlsx_with(rows, raw: dict[str, str]) -> bytes:
-    """An .xlsx whose cells may hold what openpyxl refuses to write: each placeholder in `raw`
-    becomes Excel's escape (`_x0007_`) in the sheet's XML, which readers turn back into the
-    character, as they do for a file another program wrote."""
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    src, dst = zipfile.ZipFile(io.BytesIO(out.getvalue())), io.BytesIO()
-    with zipfile.ZipFile(dst, "w") as z:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            for placeholder, escape in raw.items():
-                data = data.replace(placeholder.encode(), escape.encode())
-            z.writestr(item, data)
-    return dst.getvalue()
 
 
 def stored_document(unit, **fields) -> Document:
