@@ -10,6 +10,7 @@ from ninja.utils import check_csrf
 
 from . import queries, scope, services
 from .errors import DomainError
+from .inputs import Line
 from .models import Unit
 from .scope import TokenPrincipal
 
@@ -106,17 +107,17 @@ class UnitOut(Schema):
 
 class UnitIn(Schema):
     parent_id: int = Field(..., ge=1, le=MAX_ID)
-    code: str
-    name: str
-    short_name: str = ""
-    kind: str
+    code: Line = Field(..., min_length=1, max_length=32)
+    name: Line = Field(..., min_length=1, max_length=100)
+    short_name: Line = Field("", max_length=50)
+    kind: Line = Field(..., max_length=20)
 
 
 class UnitPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    short_name: str | None = None
-    kind: str | None = None
+    code: Line | None = Field(None, min_length=1, max_length=32)
+    name: Line | None = Field(None, min_length=1, max_length=100)
+    short_name: Line | None = Field(None, max_length=50)
+    kind: Line | None = Field(None, max_length=20)
 
 
 class MeOut(Schema):

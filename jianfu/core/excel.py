@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,11 +165,21 @@ def read_rows(filename: str, data: bytes) -> list[list]:
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+# What an .xlsx cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE: control characters other than tab
+# and line breaks), plus lone surrogates, which cannot be written as UTF-8 at all. Inputs refuse
+# them now (core.inputs); a record stored before that, or written around the inputs, still exports,
+# with U+FFFD where the character was, so the reader sees that something was there.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
 
 def neutralise(value):
-    """A text cell that would start a formula in Excel is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """A text cell as an export writes it: characters an .xlsx cannot hold replaced, and one that
+    would start a formula in Excel written with a leading apostrophe."""
+    if isinstance(value, str):
+        if not value.isprintable():
+            value = _ILLEGAL.sub("\ufffd", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

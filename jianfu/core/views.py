@@ -24,6 +24,7 @@ from . import (
     clock,
     excel,
     importers,
+    inputs,
     queries,
     runtime,
     scope,
@@ -43,6 +44,7 @@ from .forms import (
     UnitForm,
     UploadForm,
 )
+from .inputs import TextField
 from .models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from .permissions import Role
 
@@ -145,8 +147,8 @@ def home(request):
 @login_required
 def unit_list(request):
     s = scope.require(request.user, "core.unit:view")
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
+    q = inputs.search_text(request.GET.get("q"))
+    kind = inputs.search_text(request.GET.get("kind"))
     closed = request.GET.get("closed") == "1"
     if q or kind:
         parent, crumbs = None, []
@@ -355,7 +357,7 @@ def unit_template(request):
 @login_required
 def account_list(request):
     s = scope.require(request.user, "core.account:view")
-    q, role = request.GET.get("q", "").strip(), request.GET.get("role", "")
+    q, role = inputs.search_text(request.GET.get("q")), inputs.search_text(request.GET.get("role"))
     page = _page(request, queries.accounts_for(request.user, q=q, role=role))
     context = {
         "page": page,
@@ -652,7 +654,7 @@ class HolidayOverrideForm(forms.Form):
         label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HolidayKind.choices)
-    name = forms.CharField(
+    name = TextField(
         label=gettext_lazy("名称"),
         max_length=50,
         required=False,

@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 
 from jianfu.core import clock, scope
 from jianfu.core.api import MAX_ID, Pages, id_path
+from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import services
@@ -152,7 +153,7 @@ class ProblemDetail(ProblemOut):
 
 
 class ProblemFilters(Schema):
-    unit: str | None = Field(None, description="单位代码：该单位及其下级单位的问题")
+    unit: Line | None = Field(None, description="单位代码：该单位及其下级单位的问题")
     status: ProblemStatus | None = Field(None, description="open 整改中，closed 已销号")
     overdue: bool | None = Field(None, description="true：有逾期未完成措施的问题；false：没有的")
 
@@ -161,7 +162,7 @@ class ActIn(Schema):
     version: int = Field(
         ..., ge=1, le=MAX_ID, description="读取该措施时的版本号；他人已保存时返回 409"
     )
-    note: str = Field(..., max_length=4000, description="整改进展或完成情况")
+    note: Text = Field(..., max_length=4000, description="整改进展或完成情况")
 
 
 class StartIn(Schema):

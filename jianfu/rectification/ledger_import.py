@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import clock, excel, parsing, scope, sheet_columns
+from jianfu.core import clock, excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.models import ImportRecord, Unit
@@ -58,6 +58,9 @@ from .ledger_io import (
 from .models import Measure, MeasureKind, MeasureStatus, Problem, ProblemStatus, Severity, Source
 
 # --- Import: reading ------------------------------------------------------------------------------
+
+# The columns of running text: they keep line breaks and tabs, the others are one line each.
+MULTILINE = frozenset({DESCRIPTION, CONTENT, PROGRESS, COMPLETION, MECHANISM, NOTE})
 
 
 @dataclass
@@ -209,6 +212,7 @@ class _Reader:
         self.unit, self.columns, self.headers = unit, columns, headers
         self.units = UnitIndex(by)
         self.today = clock.today()
+        self.earliest = inputs.date_range(self.today)[0]
         self.kinds = Choices(
             MeasureKind,
             {"立行立改类": "immediate", "立即整改": "immediate", "长效": "long_term",
@@ -236,6 +240,16 @@ class _Reader:
             self.row(line, cells)
 
     def row(self, line: int, cells: dict) -> None:
+        clean = True
+        for key, value in cells.items():
+            if isinstance(value, str) and not value.isprintable():
+                try:
+                    parsing.parse_text(value, multiline=key in MULTILINE)
+                except ParseError as e:
+                    self.err(line, key, value, e.message)
+                    clean = False
+        if not clean:
+            return
         number, description = cell_text(cells.get(NUMBER)), cell_text(cells.get(DESCRIPTION))
         if not description:
             self.err(
@@ -274,7 +288,7 @@ class _Reader:
         unit_id = self.unit.pk
         found_on = self.today
         try:
-            found_on = parsing.parse_date(cells.get(FOUND_ON)) or self.today
+            found_on = parsing.parse_date(cells.get(FOUND_ON), earliest=self.earliest) or self.today
             if found_on > self.today:
                 raise ParseError(
                     _("发现日期 %(d)s 晚于今天，请核对。") % {"d": found_on.isoformat()}

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import excel, parsing, scope, sheet_columns
+from jianfu.core import excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.sheet_columns import Column
 
@@ -146,6 +146,11 @@ def parse(filename: str, data: bytes) -> Parsed:
                     )
                     ok = False
                     continue
+            problem = inputs.text_problem(value, multiline=key not in limits)
+            if problem:
+                errors.append(SheetError(line, headers[key], problem))
+                ok = False
+                continue
             if key == NUMBER:
                 value = parsing.half_width(value).strip()
             limit = limits.get(key)

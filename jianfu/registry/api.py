@@ -23,10 +23,15 @@ from pydantic_core import PydanticCustomError
 from jianfu.core import clock, scope
 from jianfu.core.api import Pages, id_path
 from jianfu.core.errors import DomainError
+from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import queries, services
 from .models import (
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
     Category,
     Document,
     DocumentKind,
@@ -98,29 +103,29 @@ class RecordOut(Schema):
 
 
 class DocumentFields(Schema):
-    title: str = Field(..., min_length=1, max_length=300, description="标题")
-    number: str = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
+    title: Line = Field(..., min_length=1, max_length=300, description="标题")
+    number: Line = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
     issued_on: dt.date = Field(..., description="发文日期")
     kind: DocumentKind = Field(
         ...,
         description="文件类型：red_header 红头文件，white_header 白头文件，notice 办公室（部门）"
         "通知，joint 联合发文，workgroup 工作群通知",
     )
-    co_issuers: list[str] = Field([], description="联合发文单位代码（联合发文只计入牵头单位）")
+    co_issuers: list[Line] = Field([], description="联合发文单位代码（联合发文只计入牵头单位）")
     addressed_levels: list[Level] = Field(
         [],
         description="发至层级：county 县级，department 市直部门，township 乡镇（街道），"
         "village 村（社区），school 学校，enterprise 企业",
     )
     assigns_work: bool = Field(False, description="是否向基层布置工作")
-    pages: int = Field(0, ge=0, description="页数")
-    characters: int = Field(0, ge=0, description="字数")
-    full_text: str = Field("", description="正文（可选）")
+    pages: int = Field(0, ge=0, le=MAX_PAGES, description="页数")
+    characters: int = Field(0, ge=0, le=MAX_CHARACTERS, description="字数")
+    full_text: Text = Field("", description="正文（可选）")
 
 
 class DocumentPost(DocumentFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class DocumentOut(RecordOut):
@@ -144,7 +149,7 @@ class DocumentDetail(DocumentOut):
 
 
 class MeetingFields(Schema):
-    title: str = Field(..., min_length=1, max_length=300, description="会议名称")
+    title: Line = Field(..., min_length=1, max_length=300, description="会议名称")
     held_on: dt.date = Field(..., description="会议日期")
     starts_at: OptionalLocalTime = Field(None, description="开始时间，当地时间 HH:MM[:SS]")
     ends_at: OptionalLocalTime = Field(
@@ -156,17 +161,17 @@ class MeetingFields(Schema):
     form: MeetingForm = Field(
         ..., description="会议形式：in_person 现场会议，video 视频会议，merged 合并召开（两会合一）"
     )
-    merged_with: str | None = Field(
+    merged_with: Line | None = Field(
         None,
         description="合并召开时，本会议并入的同一单位另一会议的外部系统编号（并入者不再计数）",
     )
     attend_levels: list[Level] = Field([], description="要求参会的层级")
-    grassroots_attendees: int = Field(0, ge=0, le=1_000_000, description="基层参会人数")
+    grassroots_attendees: int = Field(0, ge=0, le=MAX_ATTENDEES, description="基层参会人数")
 
 
 class MeetingPost(MeetingFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class MeetingOut(RecordOut):
@@ -182,23 +187,25 @@ class MeetingOut(RecordOut):
 
 
 class InspectionFields(Schema):
-    title: str = Field(..., min_length=1, max_length=300, description="名称")
+    title: Line = Field(..., min_length=1, max_length=300, description="名称")
     kind: InspectionKind = Field(
         ..., description="类别：supervision 督查，check 检查，assessment 考核"
     )
     method: InspectionMethod = Field(
         ..., description="方式：on_site 实地，phone 电话，materials 书面材料，online 网络平台"
     )
-    targets: list[str] = Field([], description="被检查单位代码")
+    targets: list[Line] = Field([], description="被检查单位代码")
     starts_on: dt.date = Field(..., description="开始日期")
     ends_on: dt.date = Field(..., description="结束日期（不早于开始日期）")
     in_plan: bool = Field(True, description="是否列入年度计划")
-    forms_demanded: int = Field(0, ge=0, le=100_000, description="要求被检查单位报送的表格、材料数")
+    forms_demanded: int = Field(
+        0, ge=0, le=MAX_FORMS, description="要求被检查单位报送的表格、材料数"
+    )
 
 
 class InspectionPost(InspectionFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class InspectionOut(RecordOut):
@@ -216,20 +223,20 @@ class InspectionOut(RecordOut):
 
 
 class RecordFilters(Schema):
-    unit: str | None = Field(None, description="单位代码（只看该单位）")
+    unit: Line | None = Field(None, description="单位代码（只看该单位）")
     subtree: bool = Field(False, description="含该单位的下级单位")
     year: int | None = Field(None, ge=1, le=9999, description="年度（1–9999）")
     month_from: int | None = Field(None, ge=1, le=12, description="起始月（含）")
     month_to: int | None = Field(None, ge=1, le=12, description="截止月（含）")
-    kind: str = Field("", description="发文的文件类型，或督查检查考核的类别")
-    form: str = Field("", description="会议形式")
-    level: str = Field("", description="会议层级")
-    method: str = Field("", description="督查检查考核的方式")
+    kind: Line = Field("", description="发文的文件类型，或督查检查考核的类别")
+    form: Line = Field("", description="会议形式")
+    level: Line = Field("", description="会议层级")
+    method: Line = Field("", description="督查检查考核的方式")
     counted: bool | None = Field(None, description="是否计入指标")
     grassroots: bool | None = Field(None, description="是否涉及基层")
     in_plan: bool | None = Field(None, description="是否列入年度计划（督查检查考核）")
-    q: str = Field("", description="标题、文号或外部系统编号")
-    sort: str = Field("-date", description="date 日期从旧到新，-date 从新到旧")
+    q: Line = Field("", description="标题、文号或外部系统编号")
+    sort: Line = Field("-date", description="date 日期从旧到新，-date 从新到旧")
 
 
 class QuotaOut(Schema):

@@ -4,13 +4,17 @@ refresh the rollup for the months touched, and end with the audit entry."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, events, scope
+from jianfu.core import audit, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
 from . import counting, rollup
 from .models import (
     GRASSROOTS_LEVELS,
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
     Category,
     Document,
     DocumentKind,
@@ -111,8 +115,40 @@ def _derive(obj, rules: counting.Rules) -> None:
         obj.counted = counting.inspection_counts()
 
 
-def _validate(obj) -> None:
+# The counts people type and their bounds; the dates that place a record in a year.
+LIMITS = {
+    Document: (("pages", MAX_PAGES), ("characters", MAX_CHARACTERS)),
+    Meeting: (("grassroots_attendees", MAX_ATTENDEES),),
+    Inspection: (("forms_demanded", MAX_FORMS),),
+}
+DATES = {Document: ("issued_on",), Meeting: ("held_on",), Inspection: ("starts_on", "ends_on")}
+
+
+def _check_bounds(obj, old_dates: dict) -> None:
+    """Counts within their bounds; dates within the plausible range (core.inputs), except a
+    date an edit leaves as it was (a record registered before the range moved on)."""
+    model = type(obj)
+    for name, limit in LIMITS[model]:
+        value = getattr(obj, name)
+        if value is None or not 0 <= value <= limit:
+            raise DomainError(
+                "out_of_range",
+                _("“%(f)s”须在 0 到 %(n)s 之间（现为 %(v)s）。")
+                % {"f": model._meta.get_field(name).verbose_name, "n": limit, "v": value},
+                field=name,
+            )
+    for name in DATES[model]:
+        day = getattr(obj, name)
+        if day is None or old_dates.get(name) == day:
+            continue
+        problem = inputs.date_problem(day, str(model._meta.get_field(name).verbose_name))
+        if problem:
+            raise DomainError("implausible_date", problem, field=name)
+
+
+def _validate(obj, old_dates: dict | None = None) -> None:
     _check_common(obj)
+    _check_bounds(obj, old_dates or {})
     if isinstance(obj, Document):
         if obj.kind not in DocumentKind.values:
             raise DomainError("bad_kind", _("未知的文件类型。"), field="kind")
@@ -191,9 +227,10 @@ def record_update(obj, *, by, co_units=None, **fields):
     obj = model.objects.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj, FIELDS_OF[model])
     old_year = _year(obj)
+    old_dates = {name: getattr(obj, name) for name in DATES[model]}
     for name, value in fields.items():
         setattr(obj, name, value)
-    _validate(obj)
+    _validate(obj, old_dates)
     _derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():

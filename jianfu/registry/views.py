@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, excel, runtime, scope
+from jianfu.core import audit, clock, excel, inputs, runtime, scope
 from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
@@ -527,7 +527,7 @@ def quota_list(request):
     group = request.GET.get("kinds", "main")
     if group not in KIND_GROUPS:
         group = "main"
-    q = request.GET.get("q", "").strip()
+    q = inputs.search_text(request.GET.get("q"))
     units = queries.quota_units(request.user, KIND_GROUPS[group], q)
     page = Paginator(units, 100).get_page(request.GET.get("page"))
     ids = [u.pk for u in page]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .. import excel, sheet_columns
+from .. import excel, parsing, sheet_columns
 from ..excel import ImportFailed, SheetError
 from ..models import Unit
 from .columns import (
@@ -159,6 +159,15 @@ def parse(rows: list[list]) -> Sheet:
         def err(name, message, r=r):
             sheet.errors.append(SheetError(r.line, sheet.col(name), message))
             r.ok = False
+
+        for name in columns:
+            try:
+                parsing.parse_text(cell(raw, name))
+            except parsing.ParseError as e:
+                err(name, e.message)
+        if not r.ok:
+            sheet.rows.append(r)
+            continue
 
         r.code, problem = _code(cell(raw, CODE))
         if problem:

@@ -57,7 +57,7 @@ def import_quotas(*, by, filename: str, data: bytes) -> ImportRecord:
         UNIT: units.resolve,
         "year": parsing.parse_year,
         "category": ch.category,
-        "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=2_147_483_647),
+        "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=1_000_000),
     }
     errors: list[SheetError] = []
     line0 = h + 1

@@ -55,7 +55,7 @@ class UnitIndex:
 
     def resolve(self, value) -> int | None:
         """A unit's pk from its code or name; None for an empty cell; ParseError otherwise."""
-        text = parsing.normalise_text(value)
+        text = parsing.parse_text(value)
         if not text:
             return None
         found = self._memo.get(text)
