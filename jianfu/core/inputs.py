@@ -97,7 +97,7 @@ def _api_check(multiline: bool):
     def check(value: str, info) -> str:
         problem = text_problem(value, info.field_name, multiline=multiline)
         if problem:
-            raise PydanticCustomError("control_character", "{message}", {"message": problem})
+            raise PydanticCustomError("jianfu_control_character", "{message}", {"message": problem})
         return value
 
     check.__qualname__ = check.__name__ = "clean_text" if multiline else "clean_line"
