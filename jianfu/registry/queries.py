@@ -13,6 +13,7 @@ from jianfu.core import scope
 from jianfu.core.models import GRASSROOTS_KINDS, AuditEntry, Unit, UnitKind
 
 from . import counting
+from .figures import Status, quota_status
 from .models import (
     Category,
     Document,
@@ -42,6 +43,14 @@ ISSUER_KINDS = (
 )
 # The units quotas are set for by default: counties and city departments.
 QUOTA_KINDS = (UnitKind.COUNTY, UnitKind.DEPARTMENT)
+# The units the quota overview follows.
+OVERVIEW_KINDS = (
+    UnitKind.CITY,
+    UnitKind.COUNTY,
+    UnitKind.DEPARTMENT,
+    UnitKind.COUNTY_DEPARTMENT,
+    UnitKind.TOWNSHIP,
+)
 
 
 @dataclass
@@ -386,3 +395,30 @@ def quotas_for(principal, *, year: int, category: str = "", unit: Unit | None = 
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
     return qs.select_related("unit").order_by("unit__path", "category")
+
+
+def quota_overview(
+    principal, *, year: int, as_of: dt.date, category: str = "", kind: str = ""
+) -> list[Status]:
+    """The status of every (unit, category) in scope that has a quota or use in `year`, laggards
+    first (Status.laggard_key), each with its unit and its year-on-year change. A few queries
+    however many units: the units, then quota_status's grouped reads."""
+    s = scope.require(principal, "registry.quota:view")
+    kinds = [kind] if kind in OVERVIEW_KINDS else list(OVERVIEW_KINDS)
+    units = {
+        u.pk: u
+        for u in Unit.objects.filter(s.units_q(), kind__in=kinds).only(
+            "pk", "name", "short_name", "path", "kind"
+        )
+    }
+    statuses = quota_status(
+        year=year,
+        as_of=as_of,
+        unit_ids=list(units),
+        categories=[category] if category in Category.values else None,
+    )
+    for st in statuses:
+        st.unit = units[st.unit_id]
+        st.change = st.change_pct(as_of.month)
+    statuses.sort(key=lambda st: (*st.laggard_key(), st.unit.path, st.category))
+    return statuses
