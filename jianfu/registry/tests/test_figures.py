@@ -167,3 +167,17 @@ def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units)
     left, pace = option["series"][0]["data"], option["series"][1]["data"]
     assert left[:6] == [20, 14, 14, 8, 8, None]
     assert pace[11] == 0 and pace[5] == pytest.approx(20 * (1 - 181 / 365), abs=0.1)
+
+
+@pytest.mark.django_db
+def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
+    """At the line's end (ECharts' default) the label fell outside the grid and the chart's
+    edge clipped "用尽" to "用"."""
+    from jianfu.registry.charts import burn_down
+
+    services.quota_set(
+        by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
+    )
+    mark = burn_down(_status(units["TA"]), AS_OF)["series"][0]["markLine"]
+    assert mark["label"]["formatter"] == "用尽"
+    assert mark["label"]["position"].startswith("inside")
