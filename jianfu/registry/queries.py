@@ -429,8 +429,9 @@ BULK_UNIT_KINDS = {
 
 
 def bulk_units(principal, which: str) -> list[Unit]:
-    """The open units in scope a bulk setting covers ("county", "department" or "both")."""
-    s = scope.require(principal, "registry.quota:view")
+    """The open units a bulk setting covers ("county", "department" or "both"), within the units
+    the principal may set quotas for."""
+    s = scope.require(principal, "registry.quota:set")
     return list(
         Unit.objects.filter(
             s.units_q(), kind__in=list(BULK_UNIT_KINDS[which]), valid_until__isnull=True
