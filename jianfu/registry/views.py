@@ -552,6 +552,8 @@ def quota_list(request):
             "q": q,
             "categories": Category.choices,
             "can_set": can_set,
+            "last_year_running": year - 1 == this_year,
+            "today": clock.today(),
             "bulk": QuotaBulkForm(initial={"year": year, "category": "all", "units": "both"})
             if can_set
             else None,
@@ -611,7 +613,10 @@ def quota_cell(request):
 @login_required
 @require_POST
 def quota_bulk(request):
-    s = scope.require(request.user, "registry.quota:set")
+    """Quotas from last year's actual figures: the first post shows, unit by unit, the base each
+    quota is cut from and the period it covers (short of a year when the base year is still
+    running or the registry starts in the middle of it); the confirmed post writes them."""
+    scope.require(request.user, "registry.quota:set")
     form = QuotaBulkForm(request.POST)
     year = _year(request.POST.get("year"), clock.today().year)
     if not form.is_valid():
@@ -619,32 +624,60 @@ def quota_bulk(request):
             messages.error(request, errors[0])
         return redirect(_back_to_quotas(request, year))
     d = form.cleaned_data
-    kinds = {
-        "county": [UnitKind.COUNTY],
-        "department": [UnitKind.DEPARTMENT],
-        "both": [UnitKind.COUNTY, UnitKind.DEPARTMENT],
-    }[d["units"]]
-    units = list(Unit.objects.filter(s.units_q(), kind__in=kinds, valid_until__isnull=True))
+    units = queries.bulk_units(request.user, d["units"])
     categories = Category.values if d["category"] == "all" else [d["category"]]
+    cut_pct = float(d["cut_pct"])
     try:
-        with transaction.atomic():
-            for category in categories:
-                services.quotas_from_last_year(
-                    by=request.user,
-                    units=units,
-                    year=d["year"],
-                    category=category,
-                    cut_pct=float(d["cut_pct"]),
-                )
+        if request.POST.get("confirm") != "1":
+            basis = queries.bulk_basis(
+                units, year=d["year"], categories=categories, cut_pct=cut_pct
+            )
+            return render(
+                request,
+                "registry/quota_bulk_preview.html",
+                {
+                    "basis": basis,
+                    "form": form,
+                    "data": d,
+                    "pct": _pct(d["cut_pct"]),
+                    "categories": [(c, Category(c).label) for c in categories],
+                    "units": _bulk_rows(basis, categories),
+                    "refusal": basis.refusal(),
+                    "back_url": _back_to_quotas(request, d["year"]),
+                },
+            )
+        basis = services.quotas_from_last_year(
+            by=request.user, units=units, year=d["year"], categories=categories, cut_pct=cut_pct
+        )
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
-        messages.success(
-            request,
-            _("已按 %(y)s 年实际压减 %(p)s%% 设定 %(n)s 个单位的 %(y2)s 年指标。")
-            % {"y": d["year"] - 1, "p": _pct(d["cut_pct"]), "n": len(units), "y2": d["year"]},
-        )
+        messages.success(request, _bulk_result(basis, len(units), d))
     return redirect(_back_to_quotas(request, d["year"]))
+
+
+def _bulk_rows(basis, categories) -> list[dict]:
+    """One row per unit, its categories' bases in the order of the columns."""
+    by_unit: dict[int, dict] = {}
+    for row in basis.rows:
+        entry = by_unit.setdefault(row.unit.pk, {"unit": row.unit, "cells": {}})
+        entry["cells"][row.category] = row
+    return [
+        {"unit": e["unit"], "cells": [e["cells"][c] for c in categories]} for e in by_unit.values()
+    ]
+
+
+def _bulk_result(basis, n_units: int, d) -> str:
+    text = _("已按上年实际压减 %(p)s%% 设定 %(n)s 个单位的 %(y)s 年指标。基数：%(b)s。") % {
+        "p": _pct(d["cut_pct"]),
+        "n": n_units,
+        "y": d["year"],
+        "b": "；".join(p.describe() for p in basis.periods),
+    }
+    missing = basis.without_records()
+    if missing:
+        text += " " + _("其中 %(n)s 项上年无登记，新指标为 0。") % {"n": missing}
+    return text
 
 
 def _pct(value) -> str:
