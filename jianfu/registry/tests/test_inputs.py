@@ -228,7 +228,10 @@ def test_api_refuses_an_implausible_date(client, oa, day):
 def test_meeting_and_inspection_dates_are_checked_too(client, oa):
     meeting = {"title": "会", "held_on": "2000-01-01", "level": "county", "form": "in_person"}
     response = client.put(
-        "/api/registry/meetings/by-external-id/M-1?unit=TA", meeting, content_type="application/json", **oa
+        "/api/registry/meetings/by-external-id/M-1?unit=TA",
+        meeting,
+        content_type="application/json",
+        **oa,
     )
     assert response.status_code == 400 and response.json()["field"] == "held_on"
     inspection = {
@@ -239,7 +242,10 @@ def test_meeting_and_inspection_dates_are_checked_too(client, oa):
         "ends_on": "9999-01-01",
     }
     response = client.put(
-        "/api/registry/inspections/by-external-id/I-1?unit=TA", inspection, content_type="application/json", **oa
+        "/api/registry/inspections/by-external-id/I-1?unit=TA",
+        inspection,
+        content_type="application/json",
+        **oa,
     )
     assert response.status_code == 400 and response.json()["field"] == "ends_on"
 
@@ -323,7 +329,10 @@ def test_meeting_attendees_beyond_the_bound_are_refused(client, oa):
         "grassroots_attendees": 2**63,
     }
     response = client.put(
-        "/api/registry/meetings/by-external-id/M-1?unit=TA", meeting, content_type="application/json", **oa
+        "/api/registry/meetings/by-external-id/M-1?unit=TA",
+        meeting,
+        content_type="application/json",
+        **oa,
     )
     assert 400 <= response.status_code < 500
     assert not Meeting.objects.exists()
