@@ -45,10 +45,10 @@ def _pct(value: float | None) -> str:
 
 
 def glance(user, today) -> list[home.Card]:
-    period, f = queries.rate_now(user, today)
+    code, period, f = queries.rate_now(user, today)
     alert_c, alert_t = queries.alert_lines()
     low = f.completeness is not None and f.completeness < alert_c
-    url = _completeness_url("burden")
+    url = _completeness_url(code)
     return [
         home.Card(
             _("样本点报送率"),
@@ -67,7 +67,7 @@ def glance(user, today) -> list[home.Card]:
                 home.Part(
                     _("缺报"),
                     f.missing,
-                    _completeness_url("burden", missing=period) + "#missing",
+                    _completeness_url(code, missing=period) + "#missing",
                     "urgent" if f.missing else "normal",
                 ),
             ),

@@ -652,13 +652,13 @@ def missing_now(user, today: dt.date) -> MissingNow:
     return MissingNow(code, period, forms.due(code, period), missing_points(points, period).count())
 
 
-def rate_now(user, today: dt.date) -> tuple[str, Figures]:
-    """Completeness and timeliness of the latest period judged (closed or past its due day) in
-    the user's scope, as the completeness page shows it."""
+def rate_now(user, today: dt.date) -> tuple[str, str, Figures]:
+    """(form code, period, figures): completeness and timeliness of the latest period judged
+    (closed or past its due day) in the user's scope, as the completeness page shows it."""
     forms = Forms()
     code = default_form_code(forms)
     period = last_counted(forms, code, today, closures(code))
-    return period, completeness(user, form_code=code, period_keys=[period]).by_period[0]
+    return code, period, completeness(user, form_code=code, period_keys=[period]).by_period[0]
 
 
 def reminders_seen(point_ids: list[int], period: str) -> dict[int, Reminder]:
