@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jianfu.core import clock, periods, scope
 from jianfu.core.errors import DomainError
 
-from . import services
+from . import queries, services
 from .models import Report, ReportForm, SamplePoint
 from .questions import OPTIONAL_TYPES, SECTIONS
 
@@ -478,8 +478,6 @@ def home_panel(request) -> dict | None:
     pressing report as the one big button. Opening the report from it (or dismissing a reminder)
     marks the reminders of that period read, in the same tap: the button posts to reminder_read,
     which goes on to the form."""
-    from . import queries
-
     user = request.user
     points = my_points(user)
     if not points:
