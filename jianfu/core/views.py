@@ -32,6 +32,7 @@ from . import (
     services,
     workdays,
 )
+from . import home as home_cards
 from .errors import DomainError
 from .forms import (
     AccountForm,
@@ -121,9 +122,8 @@ def password_change(request):
 
 @login_required
 def home(request):
-    # Every signed-in account has a home page, even one not yet given a role (it says so).
-    from jianfu.monitoring.report_views import home_card  # a reporter's one tap to the report
-
+    # Every signed-in account has a home page, even one not yet given a role (it says so). What
+    # the person has to do comes from the cards the apps register (core.home).
     s = scope.scope_of(request.user)
     unit = request.user.home_unit
     return render(
@@ -136,7 +136,7 @@ def home(request):
             "summary": queries.scope_summary(request.user),
             "unit_only": s.unit_only,
             "no_roles": not request.user.role_codes,
-            **home_card(request),
+            "home": home_cards.build(request),
         },
     )
 

@@ -399,8 +399,11 @@ def completeness(request):
         list(missing_page.object_list),
         periods.shift(missing_period, -1) if pending else missing_period,
     )
+    # Whether the reporters saw the reminder sent for this period (the latest one per point).
+    seen = queries.reminders_seen([p.pk for p in missing_page.object_list], missing_period)
     for p in missing_page.object_list:
         p.streak = streaks.get(p.pk, 0)
+        p.reminder = seen.get(p.pk)
     missing_total = missing_page.paginator.count
 
     recent = periods.between(periods.shift(current, -4), current)

@@ -277,11 +277,21 @@ def negative_list_template(request):
 @login_required
 def round_list(request):
     s = scope.require(request.user, VIEW)
-    page = Paginator(queries.rounds_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    rounds = queries.rounds_for(request.user)
+    # ?status=open: the rounds not finished yet (where the home page's count leads).
+    open_only = request.GET.get("status") == "open"
+    if open_only:
+        rounds = rounds.filter(closed_at__isnull=True)
+    page = Paginator(rounds, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "rectification/round_list.html",
-        {"page": page, "today": clock.today(), "can_manage": s.can(MANAGE)},
+        {
+            "page": page,
+            "today": clock.today(),
+            "can_manage": s.can(MANAGE),
+            "open_only": open_only,
+        },
     )
 
 

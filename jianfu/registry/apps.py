@@ -38,6 +38,9 @@ class RegistryConfig(AppConfig):
             token={"registry.record:view", "registry.record:edit"},
         )
         self._navigation()
+        from . import home
+
+        home.register()
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

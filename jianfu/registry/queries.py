@@ -612,3 +612,28 @@ def bulk_basis(units: list[Unit], *, year: int, categories: list[str], cut_pct: 
                 )
             )
     return BulkBasis(year=year, cut_pct=cut_pct, periods=periods, rows=rows)
+
+
+# Share of a quota used from which the home page counts it as near its limit.
+NEAR_LIMIT = 0.8
+
+
+def quota_watch(principal, as_of: dt.date) -> list:
+    """The status of every quota set this year for a unit in the principal's scope (figures
+    .quota_status; the quota overview's "exceeded" and "at risk" are counted from these), with a
+    `near` flag: exceeded, projected to run out within the year, or NEAR_LIMIT used. Four
+    queries whatever the number of units."""
+    from .figures import quota_status
+
+    ids = list(
+        quotas_for(principal, year=as_of.year)
+        .order_by()
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    if not ids:
+        return []
+    statuses = quota_status(year=as_of.year, as_of=as_of, unit_ids=ids, with_quota_only=True)
+    for st in statuses:
+        st.near = st.exceeded or st.exhaustion is not None or (st.share_used or 0) >= NEAR_LIMIT
+    return statuses
