@@ -33,3 +33,11 @@ def audit_checkpoint() -> int:
 
 def enqueue_on_commit(t, *args, **kwargs) -> None:
     transaction.on_commit(lambda: t.enqueue(*args, **kwargs))
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """Check an uploaded file, or write one whose preview was confirmed (core.importjobs)."""
+    from . import importjobs
+
+    return importjobs.run(job_id)

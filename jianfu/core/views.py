@@ -23,6 +23,7 @@ from . import (
     audit,
     clock,
     excel,
+    import_views,
     importers,
     queries,
     runtime,
@@ -314,6 +315,7 @@ def unit_close(request, pk):
 
 
 @login_required
+@import_views.upload_page
 def unit_import(request):
     scope.require(request.user, "core.unit:manage")
     form = UploadForm(request.POST or None, request.FILES or None)

@@ -38,6 +38,9 @@ class RegistryConfig(AppConfig):
             token={"registry.record:view", "registry.record:edit"},
         )
         self._navigation()
+        from .importers import jobs
+
+        jobs.register()
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

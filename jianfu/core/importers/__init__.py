@@ -7,8 +7,9 @@ SHA-256, the stored file, the ids created and updated).
 
 A unit is found by its code. An existing code updates that unit (and moves it when the parent
 differs); a new code creates a unit under its parent, which is either a unit already in the
-importer's scope or another row of the same file. A parent outside the importer's scope gets the
-same "not found" as one that does not exist, so codes cannot be probed.
+importer's scope or another row of the same file. A parent that exists outside the importer's
+scope is "not within your units" (the issue's choice: saying that much helps the person and tells
+them nothing else about the unit), one that does not exist is "not found".
 
 Speed: new units are written with bulk_create, paths computed here (next free step under each
 parent, read once per parent), numchild fixed with one update per distinct increment; only moves of
@@ -109,6 +110,7 @@ def import_units(*, by, filename: str, data: bytes) -> ImportRecord:
                     "rows": len(sheet.rows),
                     "created_ids": created_ids,
                     "updated_ids": updated_ids,
+                    "examples_skipped": sheet.examples,
                 },
             )
     except PathOverflow as e:
@@ -132,4 +134,5 @@ def import_units(*, by, filename: str, data: bytes) -> ImportRecord:
                 )
             ]
         ) from e
+    record.examples = sheet.examples
     return record
