@@ -70,7 +70,7 @@ def import_job(request, pk: int):
     context = {
         "job": job,
         "running": job.status in RUNNING,
-        "errors": job.errors if job.status == S.FAILED else [],
+        "errors": importjobs.sheet_errors(job) if job.status == S.FAILED else [],
         "preview": job.preview if job.status == S.PREVIEW else None,
         **pages,
     }

@@ -141,6 +141,16 @@ def _errors(errors) -> list[dict]:
     ]
 
 
+def sheet_errors(job: ImportJob) -> list[excel.SheetError]:
+    """A failed job's problems as the import pages list them."""
+    out = []
+    for e in job.errors:
+        error = excel.SheetError(e.get("row"), e.get("column"), e.get("message", ""))
+        error.value = e.get("value", "")
+        out.append(error)
+    return out
+
+
 def run(job_id: int) -> str:
     """The task's work: check a queued job, or write a confirmed one. Returns the new status."""
     job = ImportJob.objects.select_related("by", "unit").filter(pk=job_id).first()

@@ -193,7 +193,7 @@ def _start_import(request, kind: str, form, *, unit=None):
         return None, e.errors
     job = importjobs.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
     response = import_views.after_upload(request, job)
-    return response, (job.errors if response is None else [])
+    return response, (importjobs.sheet_errors(job) if response is None else [])
 
 
 @login_required
