@@ -395,3 +395,38 @@ def test_a_unit_outside_the_contacts_units_is_named_as_such_on_the_page(login):
     body = response.content.decode()
     assert response.status_code == 400
     assert "“市教育局”不在您管理的单位范围内。" in body and "您是不是要找" not in body
+
+
+@pytest.mark.django_db
+def test_with_the_database_task_backend_the_page_waits_for_the_worker(
+    login, people, units, settings
+):
+    """As deployed: the upload only enqueues the check (a row the worker picks up); the job page
+    shows it waiting until the worker has run it, then the preview."""
+    from django_tasks_db.models import DBTaskResult
+
+    def work():
+        """What `jianfu worker` does with each task waiting in the queue."""
+        for result in DBTaskResult.objects.filter(status="READY").order_by("enqueued_at"):
+            assert result.task_path == "jianfu.core.tasks.run_import_job"
+            importjobs.run(*result.args_kwargs["args"])
+            result.delete()
+
+    existing_document(people, units)
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    client = login("contact_a")
+    row = ["甲发〔2025〕7号", "新标题", "甲县", "", "2025-03-05", "红头", "是"]
+    job = job_of(post_file(client, "document_import", [DOC_HEADER, row]))
+    assert job.status == "queued"
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "排队等待检查" in page and 'hx-trigger="every 1s"' in page
+    work()
+    job.refresh_from_db()
+    assert job.status == "preview" and job.step == 3
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert ImportJob.objects.get(pk=job.pk).status == "applying"
+    work()
+    assert ImportJob.objects.get(pk=job.pk).status == "done"
+    assert Document.objects.get(number="甲发〔2025〕7号").title == "新标题"
