@@ -45,16 +45,26 @@ class Importer:
     apply: Callable
     # pages(job) -> {"title", "back_url", "back_title", "import_url"} for the job's page
     pages: Callable
-    steps: int = 4
+    # first(job, data, progress) -> ("done", record, result) or ("preview", None, preview):
+    # check and, when nothing existing changes, write in one pass (optional; without it the
+    # check is `preview` and the write `apply`, two passes)
+    first: Callable | None = None
+    steps: int = 3
 
 
 IMPORTERS: dict[str, Importer] = {}
 
 
 def register(
-    kind: str, *, preview: Callable, apply: Callable, pages: Callable, steps: int = 4
+    kind: str,
+    *,
+    preview: Callable,
+    apply: Callable,
+    pages: Callable,
+    first: Callable | None = None,
+    steps: int = 3,
 ) -> None:
-    IMPORTERS[kind] = Importer(preview, apply, pages, steps)
+    IMPORTERS[kind] = Importer(preview, apply, pages, first, steps)
 
 
 def _pending_path(job: ImportJob) -> Path:
@@ -165,6 +175,15 @@ def run(job_id: int) -> str:
         data = _read(job)
         if data is None:
             return job.status
+        if importer.first is not None:
+            try:
+                outcome, record, payload = importer.first(job, data, _progress(job))
+            except Exception as e:  # noqa: BLE001 - every failure ends the job with a message
+                return _fail(job, e)
+            if outcome == "preview":
+                ImportJob.objects.filter(pk=job.pk).update(status=S.PREVIEW, preview=payload)
+                return S.PREVIEW
+            return _done(job, record, payload)
         try:
             preview = importer.preview(job, data, _progress(job))
         except Exception as e:  # noqa: BLE001 - every failure ends the job with a message
@@ -184,6 +203,10 @@ def run(job_id: int) -> str:
         record, result = importer.apply(job, data, job.preview.get("fingerprint"), _progress(job))
     except Exception as e:  # noqa: BLE001
         return _fail(job, e)
+    return _done(job, record, result)
+
+
+def _done(job: ImportJob, record, result: dict) -> str:
     ImportJob.objects.filter(pk=job.pk).update(
         status=S.DONE, record=record, result=result, step=job.steps
     )

@@ -87,14 +87,14 @@ def import_units(
     tell = progress or _silent
     tell(1, _("读取文件"))
     sheet = parse(excel.read_rows(filename, data))
+    # Told before the transaction: a poller sees nothing said within it until the end.
+    tell(3, _("与已有单位核对并保存"))
     try:
         with excel.kept_upload(filename, data) as upload, transaction.atomic():
-            tell(3, _("与已有单位核对"))
             p = plan(sheet, by)
             changes = changes_of(p)
             if expect is not None and _fingerprint(p, changes) != expect:
                 raise _stale()
-            tell(4, _("保存"))
             stored_as = upload.store()
             created_ids, updated_ids = _write(p, clock.now())
             user = by if isinstance(by, User) else None

@@ -35,6 +35,7 @@ import contextlib
 import gc
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, events, excel, scope
@@ -123,18 +124,29 @@ def import_records(
     unit: Unit | None = None,
     expect: str | None = None,
     progress=None,
+    confirm_changes: bool = False,
 ) -> ImportRecord:
     """Import a documents, meetings or inspections sheet (.xlsx, .xls or CSV); all or nothing.
 
     `unit`: the unit a contact imports for (the unit column may then be left out). `expect`: the
     fingerprint of the preview the person confirmed; the import refuses (ImportFailed) when the
-    file would now do anything else. `progress(step, label)`: told as each step starts. Raises
+    file would now do anything else. `confirm_changes`: when the file changes existing records,
+    save nothing and raise preview.NeedsConfirmation with the preview to show (a file with new
+    rows only is written in the same pass). `progress(step, label)`: told as each step starts.
+    Raises
     ImportFailed with every problem found, PermissionDenied without registry.record:edit, or
     DomainError when `unit` lies outside the importer's scope."""
     _allowed(kind, by, unit)
     with _gc_paused():
         return _import_records(
-            kind, by=by, filename=filename, data=data, unit=unit, expect=expect, progress=progress
+            kind,
+            by=by,
+            filename=filename,
+            data=data,
+            unit=unit,
+            expect=expect,
+            progress=progress,
+            confirm_changes=confirm_changes,
         )
 
 
@@ -149,7 +161,7 @@ def preview_records(
         tell(1, STEPS[0])
         rows = excel.read_rows(filename, data)
         units = UnitIndex(by)
-        tell(2, STEPS[1])
+        tell(2, _checking(rows))
         sheet = parse(kind, rows, units, default_unit=unit.pk if unit is not None else None)
         tell(3, STEPS[2])
         p = plan(kind, sheet, units)
@@ -157,13 +169,19 @@ def preview_records(
         return preview.build(kind, sheet, p, changes, units)
 
 
-# What the progress of a check or an import names, step by step.
+# What the progress of a check or an import names, step by step. The last step of a write runs
+# in its transaction, so it is told before the transaction starts (a poller sees nothing said
+# within it until the end).
 STEPS = (
     gettext_lazy("读取文件"),
     gettext_lazy("检查每一行"),
     gettext_lazy("与已登记的记录核对"),
-    gettext_lazy("保存"),
+    gettext_lazy("与已登记的记录核对并保存"),
 )
+
+
+def _checking(rows: list) -> str:
+    return _("检查每一行（共 %(n)s 行）") % {"n": max(len(rows) - 1, 0)}
 
 
 def _silent(step: int, label) -> None:
@@ -194,23 +212,32 @@ def _gc_paused():
 
 
 def _import_records(
-    kind: str, *, by, filename: str, data: bytes, unit, expect=None, progress=None
+    kind: str,
+    *,
+    by,
+    filename: str,
+    data: bytes,
+    unit,
+    expect=None,
+    progress=None,
+    confirm_changes=False,
 ) -> ImportRecord:
     tell = progress or _silent
     tell(1, STEPS[0])
     rows = excel.read_rows(filename, data)
     units = UnitIndex(by)
-    tell(2, STEPS[1])
+    tell(2, _checking(rows))
     sheet = parse(kind, rows, units, default_unit=unit.pk if unit is not None else None)
+    tell(3, STEPS[3])
     try:
         with excel.kept_upload(filename, data) as upload, transaction.atomic():
-            tell(3, STEPS[2])
             # `plan` is looked up here when called: tests replace it to stage a race.
             p = plan(kind, sheet, units)
             changes = updates_of(kind, sheet, p, counting.Rules.current())
             if expect is not None and preview.fingerprint(p, changes) != expect:
                 raise preview.stale()
-            tell(4, STEPS[3])
+            if confirm_changes and any(c.fields or c.co_added for c in changes):
+                raise preview.NeedsConfirmation(preview.build(kind, sheet, p, changes, units))
             stored_as = upload.store()
             now = clock.now()
             record = ImportRecord.objects.create(

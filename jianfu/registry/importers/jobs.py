@@ -31,7 +31,25 @@ def _records(kind: str):
         )
         return record, {"message": done_message(record)}
 
-    return preview, apply
+    def first(job, data, progress):
+        from . import import_records
+        from .preview import NeedsConfirmation
+
+        try:
+            record = import_records(
+                kind,
+                by=job.by,
+                filename=job.filename,
+                data=data,
+                unit=job.unit,
+                progress=progress,
+                confirm_changes=True,
+            )
+        except NeedsConfirmation as e:
+            return "preview", None, e.preview.as_dict()
+        return "done", record, {"message": done_message(record)}
+
+    return preview, apply, first
 
 
 def done_message(record) -> str:
@@ -82,9 +100,13 @@ def _quotas_pages(job) -> dict:
 
 def register() -> None:
     for kind in ("document", "meeting", "inspection"):
-        preview, apply = _records(kind)
+        preview, apply, first = _records(kind)
         importjobs.register(
-            f"registry.{kind}", preview=preview, apply=apply, pages=_records_pages(kind)
+            f"registry.{kind}",
+            preview=preview,
+            apply=apply,
+            first=first,
+            pages=_records_pages(kind),
         )
     importjobs.register(
         "registry.quota", preview=_quotas_preview, apply=_quotas_apply, pages=_quotas_pages

@@ -93,6 +93,15 @@ def fingerprint(p: Plan, changes: list[Change]) -> str:
     return hashlib.sha256(json.dumps(state, default=str, sort_keys=True).encode()).hexdigest()
 
 
+class NeedsConfirmation(Exception):  # noqa: N818 - not an error: the file awaits confirmation
+    """Raised (inside the import's transaction, so nothing is saved) when a file would change
+    existing records and the person has not yet confirmed the preview."""
+
+    def __init__(self, preview: Preview):
+        super().__init__("the file changes existing records")
+        self.preview = preview
+
+
 def stale() -> ImportFailed:
     return ImportFailed(
         [

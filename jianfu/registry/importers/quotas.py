@@ -184,15 +184,14 @@ def import_quotas(
     tell(1, _("检查每一行"))
     parsed, examples, _units = _read(by, filename, data)
     user = by if isinstance(by, User) else None
+    tell(3, _("与已设定的指标核对并保存"))
     try:
         with excel.kept_upload(filename, data) as upload, transaction.atomic():
-            tell(3, _("与已设定的指标核对"))
             creates, updates, _unchanged, changes = _plan(parsed, user)
             if expect is not None and _fingerprint(changes) != expect:
                 from .preview import stale
 
                 raise stale()
-            tell(4, _("保存"))
             years = sorted({v["year"] for _l, v in parsed})
             stored_as = upload.store()
             Quota.objects.bulk_create(creates, batch_size=BATCH)

@@ -330,7 +330,42 @@ def test_the_check_reports_each_step(people, units):
         data=xlsx([DOC_HEADER, ["甲1号", "通知", "甲县", "", "2025-03-01", "红头", "是"]]),
         progress=lambda step, label: steps.append((step, str(label))),
     )
-    assert steps == [(1, "读取文件"), (2, "检查每一行"), (3, "与已登记的记录核对")]
+    assert steps == [(1, "读取文件"), (2, "检查每一行（共 1 行）"), (3, "与已登记的记录核对")]
+    # A write says its last step before its transaction starts, so that a poller sees it.
+    steps.clear()
+    importers.import_records(
+        "document",
+        by=people["office"],
+        filename="x.xlsx",
+        data=xlsx([DOC_HEADER, ["甲1号", "通知", "甲县", "", "2025-03-01", "红头", "是"]]),
+        progress=lambda step, label: steps.append((step, str(label))),
+    )
+    assert steps == [
+        (1, "读取文件"),
+        (2, "检查每一行（共 1 行）"),
+        (3, "与已登记的记录核对并保存"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_first_pass_that_finds_changes_saves_nothing_and_keeps_no_file(people, units, media):
+    from jianfu.registry.importers.preview import NeedsConfirmation
+
+    d = existing_document(people, units)
+    rows = [
+        DOC_HEADER,
+        ["甲发〔2025〕7号", "新标题", "甲县", "", "2025-03-05", "红头", "是"],
+        ["甲发〔2025〕8号", "另一份", "甲县", "", "2025-03-05", "红头", "是"],
+    ]
+    with pytest.raises(NeedsConfirmation) as info:
+        importers.import_records(
+            "document", by=people["contact_a"], filename="x.xlsx", data=xlsx(rows),
+            confirm_changes=True,
+        )  # fmt: skip
+    assert (info.value.preview.created, info.value.preview.changed) == (1, 1)
+    d.refresh_from_db()
+    assert d.title == "关于开展安全检查的通知" and Document.objects.count() == 1
+    assert not ImportRecord.objects.exists() and not list(Path(media).rglob("*.xlsx"))
 
 
 @pytest.mark.django_db
