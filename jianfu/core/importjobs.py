@@ -18,6 +18,8 @@ Apps register their importers here (core imports no app): `register(kind, previe
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import excel
@@ -74,8 +77,6 @@ def _pending_path(job: ImportJob) -> Path:
 def start(kind: str, *, by, filename: str, data: bytes, unit=None) -> ImportJob:
     """Keep the file, write the job and enqueue its check; return the job (with the immediate
     task backend it has run by then)."""
-    import hashlib
-
     if kind not in IMPORTERS:
         raise ValueError(f"unknown importer: {kind}")
     job = ImportJob.objects.create(
@@ -124,6 +125,19 @@ def cancel(job: ImportJob) -> bool:
     job.refresh_from_db()
     _drop_file(job)
     return True
+
+
+def sweep(older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Cancel the previews uploaded more than `older_than` ago and never confirmed (their files
+    removed); return how many."""
+    # created_at is the server's time (auto_now_add), not the demo's pinned clock
+    stale = ImportJob.objects.filter(
+        status=S.PREVIEW, created_at__lt=timezone.now() - older_than
+    ).order_by("pk")
+    n = 0
+    for job in stale:
+        n += cancel(job)
+    return n
 
 
 def _drop_file(job: ImportJob) -> None:

@@ -36,6 +36,14 @@ def enqueue_on_commit(t, *args, **kwargs) -> None:
 
 
 @task()
+def sweep_import_jobs() -> int:
+    """Nightly: previews nobody confirmed within a day are cancelled and their files removed."""
+    from . import importjobs
+
+    return importjobs.sweep()
+
+
+@task()
 def run_import_job(job_id: int) -> str:
     """Check an uploaded file, or write one whose preview was confirmed (core.importjobs)."""
     from . import importjobs

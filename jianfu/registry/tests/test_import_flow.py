@@ -208,6 +208,28 @@ def test_cancelling_a_preview_saves_nothing_and_drops_the_file(login, people, un
 
 
 @pytest.mark.django_db
+def test_previews_left_waiting_a_day_are_swept_with_their_files(login, people, units, media):
+    import datetime
+
+    from django.utils import timezone
+
+    from jianfu.core.tasks import sweep_import_jobs
+
+    existing_document(people, units)
+    client = login("contact_a")
+    row = ["甲发〔2025〕7号", "新标题", "甲县", "", "2025-03-05", "红头", "是"]
+    old = job_of(post_file(client, "document_import", [DOC_HEADER, row]))
+    new = job_of(post_file(client, "document_import", [DOC_HEADER, row], name="二.xlsx"))
+    day_ago = timezone.now() - datetime.timedelta(hours=25)
+    ImportJob.objects.filter(pk=old.pk).update(created_at=day_ago)
+    sweep_import_jobs.enqueue()
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.status, new.status) == ("cancelled", "preview")
+    assert not (Path(media) / old.pending_as).exists() and (Path(media) / new.pending_as).exists()
+
+
+@pytest.mark.django_db
 def test_a_job_is_its_uploaders_alone(login, people, units):
     existing_document(people, units)
     client = login("contact_a")
