@@ -526,3 +526,26 @@ def test_import_page_outside_scope_is_404_and_a_reader_gets_403(login, units):
     url = reverse("ledger_import", args=[units["TA"].pk])
     assert login("contact_b").get(url).status_code == 404
     assert login("leader").get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_import_page_shows_it_is_working_and_answers_its_script_with_a_redirect(
+    login, units, media
+):
+    client = login("contact_a")
+    url = reverse("ledger_import", args=[units["TA"].pk])
+    page = client.get(url).content.decode()
+    assert "data-import-upload" in page and "data-upload-bar" in page
+    template = client.get(reverse("ledger_template")).content
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0].append(["1", "会议过多", "精简会议", "甲县", "张三", "2026-10-30", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    upload = io.BytesIO(out.getvalue())
+    upload.name = "台账.xlsx"
+    response = client.post(
+        url, {"source": Source.SELF_EXAM, "file": upload}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204 and response["HX-Redirect"]
+    landed = client.get(response["HX-Redirect"]).content.decode()
+    assert "导入完成：登记问题 1 个、整改措施 1 条。已跳过模板中的示例行（第 2、3 行）。" in landed
