@@ -23,7 +23,9 @@ from . import (
     audit,
     clock,
     excel,
+    import_views,
     importers,
+    importjobs,
     inputs,
     queries,
     runtime,
@@ -316,6 +318,7 @@ def unit_close(request, pk):
 
 
 @login_required
+@import_views.upload_page
 def unit_import(request):
     scope.require(request.user, "core.unit:manage")
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -323,18 +326,15 @@ def unit_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            record = importers.import_units(
-                by=request.user, filename=upload.name, data=excel.read_upload(upload)
-            )
+            data = excel.read_upload(upload)
         except excel.ImportFailed as e:
             errors = e.errors
         else:
-            messages.success(
-                request,
-                _("导入完成：新增 %(c)s 个，更新 %(u)s 个单位。")
-                % {"c": record.created, "u": record.updated},
-            )
-            return redirect("unit_list")
+            job = importjobs.start("units", by=request.user, filename=upload.name, data=data)
+            response = import_views.after_upload(request, job)
+            if response is not None:
+                return response
+            errors = importjobs.sheet_errors(job)
     return render(request, "core/unit_import.html", {"form": form, "errors": errors})
 
 

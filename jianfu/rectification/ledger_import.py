@@ -223,6 +223,7 @@ class _Reader:
         self.problems: list[ProblemRow] = []
         self.seen: dict[tuple[int, str], int] = {}  # (unit, description) -> line
         self.rows = 0
+        self.examples: list[int] = []  # the template's example rows, skipped
 
     def col(self, key: str) -> str:
         return self.headers.get(key) or BY_KEY[key].header
@@ -235,6 +236,9 @@ class _Reader:
             if not any(cell_text(c) for c in raw):
                 continue  # empty rows are skipped
             line = header_index + 2 + offset
+            if excel.is_example(raw):
+                self.examples.append(line)
+                continue
             cells = {k: raw[i] if i < len(raw) else None for k, i in self.columns.items()}
             self.rows += 1
             self.row(line, cells)
@@ -488,6 +492,8 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
             raise ImportFailed(merged)
     reader = _Reader(by, unit, columns, headers)
     reader.read(rows, h)
+    if not reader.rows and reader.examples:
+        raise excel.only_examples(reader.examples)
     if not reader.rows:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     # Checked here too, so that one report names every problem of the file...
@@ -498,7 +504,7 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
         # sent twice at once finds the first one's problems here instead of both passing above.
         Unit.objects.select_for_update().get(pk=unit.pk)
         reader.refuse_errors()
-        return services.ledger_import(
+        record = services.ledger_import(
             by=by,
             unit=unit,
             source=source,
@@ -508,3 +514,5 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
             sha256=upload.sha256,
             stored_as=upload.store(),
         )
+    record.examples = reader.examples
+    return record

@@ -39,8 +39,10 @@ class RegistryConfig(AppConfig):
         )
         self._navigation()
         from . import home
+        from .importers import jobs
 
         home.register()
+        jobs.register()
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

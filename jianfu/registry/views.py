@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, excel, inputs, runtime, scope
+from jianfu.core import audit, clock, excel, import_views, importjobs, inputs, runtime, scope
 from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
@@ -183,35 +183,32 @@ def record_template(request, kind):
     )
 
 
+def _start_import(request, kind: str, form, *, unit=None):
+    """(the response, None) once a job took the file — done, or its page (progress, preview);
+    (None, the problems) when it was refused (shown with the form)."""
+    upload = form.cleaned_data["file"]
+    try:
+        data = excel.read_upload(upload)
+    except excel.ImportFailed as e:
+        return None, e.errors
+    job = importjobs.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
+    response = import_views.after_upload(request, job)
+    return response, (importjobs.sheet_errors(job) if response is None else [])
+
+
 @login_required
+@import_views.upload_page
 def record_import(request, kind):
     k = _kind(kind)
     scope.require(request.user, "registry.record:edit")
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        from . import importers
-
-        upload = form.cleaned_data["file"]
-        try:
-            record = importers.import_records(
-                k.code,
-                by=request.user,
-                filename=upload.name,
-                data=excel.read_upload(upload),
-                unit=request.user.home_unit,
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
-            messages.success(
-                request,
-                _("导入完成：新增 %(c)s 条，更新 %(u)s 条。")
-                % {"c": record.created, "u": record.updated},
-            )
-            return redirect(k.url)
+        response, errors = _start_import(
+            request, f"registry.{k.code}", form, unit=request.user.home_unit
+        )
+        if response is not None:
+            return response
     notes = [
         _("请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"),
         _(
@@ -220,6 +217,10 @@ def record_import(request, kind):
         % {"u": request.user.home_unit.name if request.user.home_unit else "—"},
         _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
         _("是否计入指标由计数规则决定，文件中不必填写。"),
+        _(
+            "文件会修改已登记的记录时，先列出新增、修改和不变的条数及每处修改（原值 → 新值），"
+            "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
+        ),
     ]
     if k.model is Document:
         notes.append(_("同一单位的文号不能重复；红头文件须填写文号。"))
@@ -685,25 +686,15 @@ def _pct(value) -> str:
 
 
 @login_required
+@import_views.upload_page
 def quota_import(request):
     scope.require(request.user, "registry.quota:set")
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        from . import importers
-
-        upload = form.cleaned_data["file"]
-        try:
-            importers.import_quotas(
-                by=request.user, filename=upload.name, data=excel.read_upload(upload)
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
-            messages.success(request, _("指标导入完成。"))
-            return redirect("quota_settings")
+        response, errors = _start_import(request, "registry.quota", form)
+        if response is not None:
+            return response
     return render(
         request,
         "registry/import.html",
@@ -717,7 +708,10 @@ def quota_import(request):
             "notes": [
                 _("请下载导入模板填写，第一行为列名，不要改动列名。"),
                 _("单位填写单位代码或名称，须在您的范围内。"),
-                _("已有的指标将被文件中的数值替换；每次修改都记入审计日志。"),
+                _(
+                    "已有的指标将被文件中的数值替换：保存前先列出每处修改（原值 → 新值），"
+                    "确认后才保存；原值记入审计日志。"
+                ),
             ],
         },
         status=400 if errors else 200,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,7 @@ class Sheet:
     headers: dict[str, str]  # key -> header as written
     rows: list[Row]
     errors: list[SheetError]
+    examples: list[int] = field(default_factory=list)  # the template's example rows, skipped
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -225,6 +226,11 @@ def parse(kind: str, rows: list[list], units: UnitIndex, *, default_unit: int | 
     sheet = Sheet(kind, h + 1, found, headers, [], [])
     errors = sheet.errors
     kept = [(h + 2 + i, raw) for i, raw in enumerate(rows[h + 1 :]) if not _blank(raw)]
+    sheet.examples = [line for line, raw in kept if excel.is_example(raw)]
+    if sheet.examples:
+        kept = [(line, raw) for line, raw in kept if not excel.is_example(raw)]
+        if not kept:
+            raise excel.only_examples(sheet.examples)
     if not kept:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     lines = [line for line, _raw in kept]
