@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from jianfu.core import scope
 from jianfu.core.errors import DomainError
 
-from . import display, queries, services
+from . import display, links, queries, services
 from .forms import ConfirmForm, DismissForm
 from .models import Severity, Signal, SignalStatus
 from .rules import RULES
@@ -94,6 +94,7 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
         "figures": display.figures(evidence),
         "tables": display.series_tables(evidence),
         "records": display.records(signal, evidence, request.user),
+        "links": links.evidence_links(signal, evidence, request.user),
         "thresholds": display.thresholds(threshold),
         "frozen": signal.status == SignalStatus.CONFIRMED and bool(signal.frozen),
         "events": signal.events.select_related("by").order_by("-at", "-pk"),
