@@ -18,6 +18,7 @@ from jianfu.core import audit, clock, scope
 from jianfu.core.errors import DomainError
 from jianfu.rectification import services as rectification
 
+from . import ongoing
 from .models import EventKind, Signal, SignalEvent, SignalStatus
 from .rules import RULES, Finding, Rule
 
@@ -31,6 +32,7 @@ audit.describe(
 # Written on every change of substance; a run that only sees the same figures again touches
 # last_seen_at alone.
 UPDATE_FIELDS = [
+    "period",
     "status",
     "severity",
     "evidence",
@@ -85,11 +87,33 @@ def signals_upsert(
     Open signals of the evaluated units and periods that no finding matched resolve themselves.
     """
     evaluated = set(periods)
+    if rule.ongoing:
+        return _upsert_ongoing(rule, findings, threshold, evaluated, unit_ids)
     existing = _existing(rule.code, evaluated | {f.period for f in findings}, unit_ids)
     upsert = _Upsert(rule.code, threshold, existing)
     for f in findings:
         upsert.apply(f)
     upsert.resolve_unseen(evaluated)
+    upsert.write()
+    return upsert.result
+
+
+def _upsert_ongoing(rule, findings, threshold, evaluated, unit_ids) -> UpsertResult:
+    """A monthly rule's findings folded into ongoing signals (ongoing.py): one signal per run of
+    months, growing, instead of one per month."""
+    qs = Signal.objects.filter(rule=rule.code)
+    if unit_ids is None:
+        existing = list(qs)
+    else:
+        ids = sorted(set(unit_ids))
+        existing = []
+        for i in range(0, len(ids), 2000):
+            existing.extend(qs.filter(unit_id__in=ids[i : i + 2000]))
+    folded, lapsed = ongoing.fold(findings, existing, evaluated)
+    upsert = _Upsert(rule.code, threshold, existing)
+    for f, signal in folded:
+        upsert.apply(f, signal)
+    upsert.resolve(lapsed)
     upsert.write()
     return upsert.result
 
@@ -122,10 +146,12 @@ class _Upsert:
         )
         self.result.events.append(kind)
 
-    def apply(self, f: Finding) -> None:
+    def apply(self, f: Finding, signal: Signal | None = None) -> None:
+        """`signal`: the one the finding updates when it is not found by its key (an ongoing
+        finding whose months, and so its period, grew)."""
         key = (f.unit_id, f.period, f.subject)
         self.seen.add(key)
-        s = self.by_key.get(key)
+        s = signal or self.by_key.get(key)
         if s is None:
             self.new.append(
                 Signal(
@@ -146,14 +172,20 @@ class _Upsert:
 
     def _update(self, s: Signal, f: Finding) -> None:
         self.result.seen += 1
-        severity, conditions = s.severity, s.evidence.get("conditions")
+        severity, conditions, period = s.severity, s.evidence.get("conditions"), s.period
         status, events = s.status, len(self.events)
-        same = s.evidence == f.evidence and severity == f.severity and s.threshold == self.threshold
-        s.severity, s.evidence, s.threshold, s.last_seen_at = (
+        same = (
+            s.evidence == f.evidence
+            and severity == f.severity
+            and s.threshold == self.threshold
+            and s.period == f.period
+        )
+        s.severity, s.evidence, s.threshold, s.last_seen_at, s.period = (
             f.severity,
             f.evidence,
             self.threshold,
             self.now,
+            f.period,
         )
         if s.status == SignalStatus.RESOLVED:
             s.status, s.resolved_at = SignalStatus.OPEN, None
@@ -175,15 +207,25 @@ class _Upsert:
         elif f.severity != severity or list(f.conditions) != conditions:
             self.event(s, EventKind.UPDATED)
             self.result.updated += 1
+        if period != f.period and s.status == status and len(self.events) == events:
+            months = len(f.evidence.get("months", [])) or 1
+            note = _("持续发现，期间延至 %(p)s（共 %(n)s 个月）。") % {"p": f.period, "n": months}
+            self.event(s, EventKind.UPDATED, note)
+            self.result.updated += 1
         if same and s.status == status and len(self.events) == events:
             self.touched.append(s.pk)  # the same figures seen again
         else:
             self.changed.append(s)
 
     def resolve_unseen(self, evaluated: set[str]) -> None:
-        for key, s in self.by_key.items():
-            if key in self.seen or s.status != SignalStatus.OPEN or s.period not in evaluated:
-                continue
+        self.resolve(
+            s
+            for key, s in self.by_key.items()
+            if key not in self.seen and s.status == SignalStatus.OPEN and s.period in evaluated
+        )
+
+    def resolve(self, signals) -> None:
+        for s in signals:
             s.status, s.resolved_at = SignalStatus.RESOLVED, self.now
             self.event(s, EventKind.RESOLVED, "", s.evidence)
             self.changed.append(s)
