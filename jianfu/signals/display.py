@@ -43,6 +43,37 @@ def decorate(signals) -> list[Signal]:
         s.rule_label = rule_label(s.rule)
         s.subject_label = subject_label(s.rule, s.subject)
         s.headline = headline(s)
+        s.month_count = len((s.evidence or {}).get("months", []))
+    return rows
+
+
+def months(signal: Signal, evidence: dict, user) -> list[dict]:
+    """An ongoing finding's months, newest first: each month's severity and finding, and the
+    report it judged (for whoever may read reports)."""
+    from .models import Severity
+
+    rule = RULES.get(signal.rule)
+    entries = evidence.get("months", [])
+    if rule is None or len(entries) < 2:
+        return []
+    may_read = scope.can(user, "monitoring.report:view")
+    rows = []
+    for e in sorted(entries, key=lambda e: e.get("period", ""), reverse=True):
+        point, period = e.get("point"), e.get("period", "")
+        url = None
+        if may_read and point and e.get("report"):
+            url = reverse("point_report", args=[point, period])
+        rows.append(
+            {
+                "period": period,
+                "severity": e.get("severity"),
+                "severity_label": str(Severity(e["severity"]).label)
+                if e.get("severity") in Severity.values
+                else "—",
+                "headline": rule.headline(signal.subject, e),
+                "url": url,
+            }
+        )
     return rows
 
 

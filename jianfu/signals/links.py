@@ -194,36 +194,35 @@ def _felt(signal, evidence):
 
 
 def _truth(signal, evidence):
+    whole_history = (evidence.get("compared") or "").partition("..")
+    if signal.rule == "truth_benford":  # every point of the county, over the months read
+        url = reports_url(county=signal.unit_id, first=whole_history[0], last=whole_history[2])
+        return [Link(_("本县样本点在比较期间的填报"), url)]
+    point = evidence.get("point")
+    if signal.rule == "truth_digits":
+        if not point:
+            return []
+        url = reports_url(points=[point], first=whole_history[0], last=whole_history[2])
+        return [Link(_("该样本点在比较期间的填报"), url)]
     months = months_of(signal, evidence)
     if not months:
         return []
     first, last = months[0], months[-1]
-    if signal.rule == "truth_benford":
-        first, _sep, last = (evidence.get("compared") or "..").partition("..")
-        return [
-            Link(
-                _("本县样本点在比较期间的填报"),
-                reports_url(county=signal.unit_id, first=first, last=last),
-            )
-        ]
     if signal.subject == "peer":
         points = sorted(
             {p for m in evidence.get("months", []) for p in m.get("points", [])}
             | set(evidence.get("points", []))
         )
-        return [
-            Link(_("相互比对的样本点当月填报"), reports_url(points=points, first=first, last=last))
-        ]
-    point = evidence.get("point")
+        url = reports_url(points=points, first=first, last=last)
+        return [Link(_("相互比对的样本点当月填报"), url)]
     if not point:
         return []
-    if signal.rule == "truth_digits":
-        first, _sep, last = (evidence.get("compared") or "..").partition("..")
-        label = _("该样本点在比较期间的填报")
-    elif signal.rule == "truth_outliers":
-        start = (evidence.get("compared") or "").partition("..")[0]
-        starts = [m.get("compared", "").partition("..")[0] for m in evidence.get("months", [])]
-        first = min([s for s in [start, *starts] if s] or [first])
+    if signal.rule == "truth_outliers":
+        starts = [
+            (e.get("compared") or "").partition("..")[0]
+            for e in [evidence, *evidence.get("months", [])]
+        ]
+        first = min([s for s in starts if s] or [first])
         label = _("该样本点的填报（历史基线和异常月份）")
     elif signal.subject == "previous":
         first = period_keys.shift(first, -1)

@@ -95,6 +95,7 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
         "tables": display.series_tables(evidence),
         "records": display.records(signal, evidence, request.user),
         "links": links.evidence_links(signal, evidence, request.user),
+        "months": display.months(signal, evidence, request.user),
         "thresholds": display.thresholds(threshold),
         "frozen": signal.status == SignalStatus.CONFIRMED and bool(signal.frozen),
         "events": signal.events.select_related("by").order_by("-at", "-pk"),

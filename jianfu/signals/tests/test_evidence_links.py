@@ -3,7 +3,6 @@ showing exactly the records behind it (that unit alone, that category, those mon
 form error, for the office and for the county's contact who may see the signal."""
 
 import datetime as dt
-import re
 
 import pytest
 from django.urls import reverse
@@ -15,41 +14,12 @@ from jianfu.signals import runner
 from jianfu.signals.models import Signal
 
 from . import factories as f
+from .evidence_pages import DETAIL, links
+from .evidence_pages import registry_rows as shown
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = dt.date(2025, 6, 30)
-DETAIL = re.compile(r'href="/registry/(documents|meetings|inspections)/(\d+)/"')
-TOTAL = re.compile(r"共 <strong>(\d+)</strong> 条")
-
-
-def shown(client, url) -> set[int]:
-    """The record ids the registry list shows at `url`, every page of it."""
-    response = client.get(url)
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "is-invalid" not in body and "alert-danger" not in body, url
-    total = int(TOTAL.search(body).group(1))
-    ids = {int(pk) for _kind, pk in DETAIL.findall(body)}
-    page = 2
-    while len(ids) < total and page < 20:
-        more = client.get(f"{url}&page={page}").content.decode()
-        ids |= {int(pk) for _kind, pk in DETAIL.findall(more)}
-        page += 1
-    assert len(ids) == total
-    return ids
-
-
-def links(client, signal) -> list[tuple[str, str]]:
-    response = client.get(reverse("signal_detail", args=[signal.pk]))
-    assert response.status_code == 200
-    body = response.content.decode()
-    return [
-        (label, url.replace("&amp;", "&"))
-        for url, label in re.findall(
-            r'<a href="([^"]+)" class="jf-evidence-link">([^<]+)</a>', body
-        )
-    ]
 
 
 def ids(qs) -> set[int]:
