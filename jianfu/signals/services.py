@@ -293,7 +293,11 @@ def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
     """Confirm: the evidence and the thresholds in force are frozen as they are now, and the signal
     becomes a problem in its unit's list (rectification), in the same transaction."""
     signal = _lock_open(by, signal)
-    note = (note or "").strip()
+    _confirm(by, signal, (note or "").strip())
+    return signal
+
+
+def _confirm(by, signal: Signal, note: str, **extra) -> None:
     _decide(signal, by, SignalStatus.CONFIRMED)
     signal.note = note
     signal.frozen = {
@@ -325,9 +329,9 @@ def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
             "rule": signal.rule,
             "period": signal.period,
             "problem": problem.pk,
+            **extra,
         },
     )
-    return signal
 
 
 # The rules that read sample points' reports: their problems come from the grassroots.
@@ -357,10 +361,20 @@ def _problem_description(signal: Signal) -> str:
 
 @transaction.atomic
 def signal_dismiss(*, by, signal: Signal, reason: str) -> Signal:
+    reason = _reason(reason)
+    signal = _lock_open(by, signal)
+    _dismiss(by, signal, reason)
+    return signal
+
+
+def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", _("排除预警须填写理由。"), field="reason")
-    signal = _lock_open(by, signal)
+    return reason
+
+
+def _dismiss(by, signal: Signal, reason: str, **extra) -> None:
     _decide(signal, by, SignalStatus.DISMISSED)
     signal.reason = reason
     signal.save()
@@ -377,6 +391,54 @@ def signal_dismiss(*, by, signal: Signal, reason: str) -> Signal:
         actor=by,
         obj=signal,
         changes={"status": [SignalStatus.OPEN, SignalStatus.DISMISSED]},
-        extra={"unit": signal.unit_id, "rule": signal.rule, "period": signal.period},
+        extra={"unit": signal.unit_id, "rule": signal.rule, "period": signal.period, **extra},
     )
-    return signal
+
+
+BATCH_MAX = 200
+
+
+@transaction.atomic
+def signals_decide(*, by, signal_ids, action: str, text: str = "") -> list[Signal]:
+    """Confirm or dismiss several open signals at once with one note or reason: all of them or
+    none. A signal outside the account's scope (or of a kind it may not read) refuses the whole
+    batch as not found; one no longer open refuses it by name. Each signal is confirmed (one
+    problem each) or dismissed and audited as one alone would be, marked with the batch's size."""
+    from . import display, queries
+
+    scope.require(by, "signals.signal:triage")
+    if action not in ("confirm", "dismiss"):
+        raise DomainError("bad_action", _("请选择“确认”或“排除”。"), field="action")
+    text = _reason(text) if action == "dismiss" else (text or "").strip()
+    ids = sorted({int(i) for i in signal_ids})
+    if not ids:
+        raise DomainError("nothing_chosen", _("请先勾选要处理的预警。"))
+    if len(ids) > BATCH_MAX:
+        raise DomainError(
+            "too_many", _("一次最多处理 %(n)s 条预警，请分批处理。") % {"n": BATCH_MAX}
+        )
+    visible = set(
+        scope.visible(
+            queries.readable(by).filter(pk__in=ids), by, perm="signals.signal:triage"
+        ).values_list("pk", flat=True)
+    )
+    if visible != set(ids):
+        raise DomainError("out_of_scope", _("所选预警中有不在您范围内的预警。"), status=404)
+    locked = list(Signal.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    closed = [s for s in locked if s.status != SignalStatus.OPEN]
+    if closed:
+        names = "、".join(
+            f"{display.rule_label(s.rule)} {s.period}（{s.get_status_display()}）"
+            for s in closed[:5]
+        )
+        raise DomainError(
+            "not_open",
+            _("以下预警已不是待研判状态，本批未作处理：%(s)s。") % {"s": names},
+        )
+    batch = {"batch": len(locked)}
+    for s in locked:
+        if action == "confirm":
+            _confirm(by, s, text, **batch)
+        else:
+            _dismiss(by, s, text, **batch)
+    return locked
