@@ -108,3 +108,14 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(scope="session")
+def granian_server(worker_id):
+    """The real server (granian, as `jianfu serve` runs it) on its own database with this test
+    city: for what the test client cannot show (CSRF, tokens, uploads, the phone flow)."""
+    from jianfu.testing.live import LiveServer
+
+    server = LiveServer(suffix=worker_id).start()
+    yield server
+    server.stop()
