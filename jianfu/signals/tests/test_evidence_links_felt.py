@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from jianfu.core import clock
-from jianfu.core.models import User
+from jianfu.core.models import Unit, User
 from jianfu.monitoring import felt
 from jianfu.monitoring.models import Report
 from jianfu.registry.models import Document, Inspection, Meeting
@@ -24,8 +24,8 @@ demo = pytest.fixture(scope="module")(tf.module_fixture(lambda: _build()))
 def _build():
     built = test_felt._build()
     county = built.unit("felt")
-    dept = next(u for u in county.get_descendants() if u.kind == "county_department")
-    township = next(u for u in county.get_descendants() if u.kind == "township")
+    dept = next(u for u in Unit.objects.get_descendants(county) if u.kind == "county_department")
+    township = next(u for u in Unit.objects.get_descendants(county) if u.kind == "township")
     # Registered by a county department (counts for the county) and by a township (does not).
     test_felt.factories.documents(dept, 2025, [2] * 8)
     test_felt.factories.documents(township, 2025, [2] * 8)
