@@ -504,12 +504,12 @@ class RecordFilterForm(forms.Form):
 
 
 # The rules' groups of kinds and methods (queries.KIND_GROUPS, METHOD_GROUPS), offered after the
-# single ones.
+# single ones: red = red-header and joint; white = white-header, office notices, work groups.
 KIND_GROUP_CHOICES = [
-    ("red_kinds", _("红头类（红头文件、联合发文）")),
-    ("white_kinds", _("白头类（白头文件、办公室通知、工作群通知）")),
+    ("red_kinds", _("红头类合计")),
+    ("white_kinds", _("白头类合计")),
 ]
-METHOD_GROUP_CHOICES = [("remote_methods", _("电话或书面材料"))]
+METHOD_GROUP_CHOICES = [("remote_methods", _("电话或书面合计"))]
 
 
 def _named_unit(value, principal, units: list[Unit]) -> Unit | None:

@@ -61,7 +61,7 @@ def months(signal: Signal, evidence: dict, user) -> list[dict]:
     for e in sorted(entries, key=lambda e: e.get("period", ""), reverse=True):
         point, period = e.get("point"), e.get("period", "")
         url = None
-        if may_read and point and e.get("report"):
+        if may_read and point:
             url = reverse("point_report", args=[point, period])
         rows.append(
             {
