@@ -127,8 +127,9 @@ def _group(s: Signal, evaluated: set[str]) -> Group:
         entries = {
             m: {"period": m, "severity": s.severity, **_plain(s.evidence)} for m in months_of(s)
         }
-    if s.status == SignalStatus.OPEN:
-        # The window is judged again: its months stand only if found again.
+    if s.status in (SignalStatus.OPEN, SignalStatus.RESOLVED):
+        # The window is judged again: its months stand only if found again (a decision, a
+        # dismissal or a confirmation, keeps the months it was made on).
         entries = {m: e for m, e in entries.items() if m not in evaluated}
     return Group(s, kept=entries)
 

@@ -115,6 +115,11 @@ def test_an_open_group_no_longer_found_resolves_itself(units):
     month_run(after("2025-05"), {}, ta01)
     s = Signal.objects.get(rule=RULE.code, unit=ta01)
     assert s.status == SignalStatus.RESOLVED
+    # Found again next to its months: the same signal reopens, with the months found now.
+    month_run(after("2025-06"), {"2025-05": 1, "2025-06": 1}, ta01)
+    s.refresh_from_db()
+    assert s.status == SignalStatus.OPEN and s.period == "2025-05..2025-06"
+    assert Signal.objects.filter(rule=RULE.code, unit=ta01).count() == 1
 
 
 def test_one_month_corrected_leaves_the_rest_of_the_group(units):
