@@ -48,3 +48,77 @@ class PointCloseForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("until", clock.today())
         super().__init__(*args, **kwargs)
+
+
+class ReportFilterForm(forms.Form):
+    """The filters of the report list: sample points (any number, by id: a signal's evidence names
+    the points it compared), a county's points, and a range of months. Points and the county must
+    be in the reader's scope."""
+
+    county = forms.IntegerField(label=_("县（市、区）"), required=False, widget=forms.HiddenInput)
+    period_from = forms.RegexField(
+        label=_("起始月份"),
+        regex=r"^\d{4}-\d{2}$",
+        required=False,
+        max_length=7,
+        error_messages={"invalid": _("起始月份应写成“2025-03”这样的年月。")},
+        widget=forms.TextInput(attrs={"placeholder": "2025-01", "inputmode": "numeric"}),
+    )
+    period_to = forms.RegexField(
+        label=_("截止月份"),
+        regex=r"^\d{4}-\d{2}$",
+        required=False,
+        max_length=7,
+        error_messages={"invalid": _("截止月份应写成“2025-03”这样的年月。")},
+        widget=forms.TextInput(attrs={"placeholder": "2025-12", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, data, *, visible_points, visible_units):
+        super().__init__(data)
+        self.raw_points = [p.strip() for p in data.getlist("point") if p.strip()][:200]
+        self.visible_points = visible_points
+        self.visible_units = visible_units
+        self.points = []
+        self.county_unit = None
+
+    def _month(self, name: str) -> str:
+        from jianfu.core import periods
+
+        value = self.cleaned_data.get(name) or ""
+        if not value:
+            return ""
+        try:
+            periods.parse(value)
+        except ValueError:
+            self.add_error(name, _("月份“%(v)s”无效。") % {"v": value})
+            return ""
+        return value
+
+    def clean(self):
+        d = super().clean()
+        first, last = self._month("period_from"), self._month("period_to")
+        if first and last and last < first:
+            self.add_error(
+                "period_to",
+                _("截止月份（%(to)s）不能早于起始月份（%(first)s）。")
+                % {"to": last, "first": first},
+            )
+        bad = [p for p in self.raw_points if not p.isdigit()]
+        ids = sorted({int(p) for p in self.raw_points if p.isdigit()})
+        found = {p.pk: p for p in self.visible_points.filter(pk__in=ids).select_related("unit")}
+        missing = bad + [str(i) for i in ids if i not in found]
+        if missing:
+            self.add_error(
+                None,
+                _("样本点 %(ids)s 不存在或不在您的范围内。") % {"ids": "、".join(missing[:5])},
+            )
+        self.points = [found[i] for i in ids if i in found]
+        if d.get("county"):
+            self.county_unit = self.visible_units.filter(pk=d["county"]).first()
+            if self.county_unit is None:
+                self.add_error(
+                    None,
+                    _("县（市、区）“%(v)s”不存在或不在您的范围内。") % {"v": d["county"]},
+                )
+        d["period_from"], d["period_to"] = first, last
+        return d

@@ -670,3 +670,30 @@ def reminders_seen(point_ids: list[int], period: str) -> dict[int, Reminder]:
     ):
         latest[r.point_id] = r
     return latest
+
+
+def reports_for(
+    principal,
+    *,
+    point_ids: list[int] | None = None,
+    county_id: int | None = None,
+    period_from: str = "",
+    period_to: str = "",
+) -> QuerySet:
+    """The reports the principal may read, of the points or the county's points, in a range of
+    months (keys of one type sort as their periods do)."""
+    qs = scope.visible(
+        Report.objects.select_related("point__unit", "point__county"),
+        principal,
+        perm="monitoring.report:view",
+        unit_field="point__unit",
+    )
+    if point_ids:
+        qs = qs.filter(point_id__in=point_ids)
+    if county_id:
+        qs = qs.filter(point__county_id=county_id)
+    if period_from:
+        qs = qs.filter(period__gte=period_from)
+    if period_to:
+        qs = qs.filter(period__lte=period_to)
+    return qs.order_by("point__unit__path", "period", "pk")

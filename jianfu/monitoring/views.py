@@ -24,7 +24,7 @@ from jianfu.core.models import Unit, User
 from jianfu.core.tasks import enqueue_on_commit
 
 from . import queries, services, tasks
-from .forms import PointCloseForm, PointForm
+from .forms import PointCloseForm, PointForm, ReportFilterForm
 from .models import Report, SamplePoint
 from .questions import SECTIONS
 
@@ -283,6 +283,39 @@ def point_report(request, pk, period):
             "history": queries.version_history(report),
             "can_point": scope.can(request.user, "monitoring.point:view"),
         },
+    )
+
+
+@login_required
+def report_list(request):
+    """Reports of chosen points (or a county's points) over a range of months: what a
+    truthfulness or felt-against-registered signal compared. For whoever may read reports."""
+    scope.require(request.user, "monitoring.report:view")
+    form = ReportFilterForm(
+        request.GET,
+        visible_points=scope.visible(
+            SamplePoint.objects.all(), request.user, perm="monitoring.report:view"
+        ),
+        visible_units=scope.visible(
+            Unit.objects.all(), request.user, perm="monitoring.report:view", unit_field=None
+        ),
+    )
+    if form.is_valid():
+        d = form.cleaned_data
+        reports = queries.reports_for(
+            request.user,
+            point_ids=[p.pk for p in form.points],
+            county_id=form.county_unit.pk if form.county_unit else None,
+            period_from=d["period_from"],
+            period_to=d["period_to"],
+        )
+    else:
+        reports = Report.objects.none()
+    page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/report_list.html",
+        {"form": form, "page": page, "points": form.points, "county": form.county_unit},
     )
 
 

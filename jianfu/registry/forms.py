@@ -392,6 +392,7 @@ class RecordFilterForm(forms.Form):
     unit = forms.ChoiceField(label=_("单位"), required=False)
     unit_name = TextField(label=_("单位"), required=False, max_length=100)
     subtree = forms.BooleanField(label=_("含下级单位"), required=False)
+    departments = forms.BooleanField(label=_("含县直部门"), required=False)
     year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
     month_from = forms.TypedChoiceField(
         label=_("起始月"), choices=MONTHS, required=False, coerce=int, empty_value=None
@@ -413,7 +414,7 @@ class RecordFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, data, *, model, units: list[Unit], years: list[int]):
+    def __init__(self, data, *, model, units: list[Unit], years: list[int], principal=None):
         data = data.copy()
         if "year" not in data:
             # The form always sends "year" (empty for every year); a first visit or a bare
@@ -423,22 +424,43 @@ class RecordFilterForm(forms.Form):
         self.model = model
         every = [("", _("全部"))]
         many = len(units) > UNIT_SELECT_LIMIT
-        if many:
+        units = list(units)
+        # A link may name any unit in scope (a signal's evidence: a unit with no records of this
+        # kind, or one beyond the select's limit): it is offered, so the filter holds and shows.
+        asked = _named_unit(data.get("unit"), principal, units)
+        if many and asked is None:
             del self.fields["unit"]
             self.fields["unit_name"].widget.attrs["placeholder"] = _("单位名称或代码")
         else:
-            del self.fields["unit_name"]
+            if many:
+                units = [asked]
+                self.fields["unit_name"].widget.attrs["placeholder"] = _("单位名称或代码")
+            else:
+                del self.fields["unit_name"]
+                if asked is not None and asked not in units:
+                    units = sorted([*units, asked], key=lambda u: u.path)
             self.fields["unit"].choices = every + [
                 (str(u.pk), "　" * max(0, u.depth - 1) + u.name) for u in units
             ]
+            self.fields["unit"].error_messages["invalid_choice"] = _(
+                "单位“%(value)s”不存在或不在您的范围内。"
+            )
         # Only years within the plausible range (core.inputs): a record dated 9999 before the
-        # range was enforced does not put 9999 on the list.
-        this_year, plausible = clock.today().year, inputs.year_range()
-        offered = ((set(years) | {this_year + 1}) & set(plausible)) | {this_year}
+        # range was enforced does not put 9999 on the list. A year a link asks for is offered
+        # when plausible (a signal's evidence of a year with no records yet).
+        this_year, plausible = clock.today().year, set(inputs.year_range())
+        asked_year = str(data.get("year") or "")
+        extra = {int(asked_year)} if asked_year.isdigit() and len(asked_year) == 4 else set()
+        offered = ((set(years) | {this_year + 1} | extra) & plausible) | {this_year}
         all_years = sorted(offered, reverse=True)
         self.fields["year"].choices = [("", _("全部年度"))] + [(str(y), str(y)) for y in all_years]
+        for name in ("month_from", "month_to"):
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "月份“%(value)s”无效，应为 1 至 12。"
+            )
+        self.fields["year"].error_messages["invalid_choice"] = _("年度“%(value)s”无效。")
         if model is Document:
-            self.fields["kind"].choices = every + DocumentKind.choices
+            self.fields["kind"].choices = every + DocumentKind.choices + KIND_GROUP_CHOICES
             self.fields["q"].label = _("标题或文号")
             for name in ("form", "level", "method", "in_plan"):
                 del self.fields[name]
@@ -451,17 +473,33 @@ class RecordFilterForm(forms.Form):
         else:
             self.fields["kind"].choices = every + InspectionKind.choices
             self.fields["kind"].label = _("类别")
-            self.fields["method"].choices = every + InspectionMethod.choices
+            self.fields["method"].choices = every + InspectionMethod.choices + METHOD_GROUP_CHOICES
             self.fields["q"].label = _("名称")
             for name in ("form", "level"):
                 del self.fields[name]
         self.units = {str(u.pk): u for u in units}
 
-    def filters(self) -> queries.RecordFilter:
-        d = self.cleaned_data if self.is_valid() else {}
+    def clean(self):
+        d = super().clean()
+        first, last = d.get("month_from"), d.get("month_to")
+        if first and last and last < first:
+            self.add_error(
+                "month_to",
+                _("截止月（%(to)s月）不能早于起始月（%(first)s月）。")
+                % {"to": last, "first": first},
+            )
+        return d
+
+    def filters(self) -> queries.RecordFilter | None:
+        """The filters asked for; None when they are not valid (the list then shows the error
+        and no rows, never every record as if nothing had been asked)."""
+        if not self.is_valid():
+            return None
+        d = self.cleaned_data
         f = queries.RecordFilter(
             unit=self.units.get(d.get("unit") or ""),
             subtree=bool(d.get("subtree")),
+            departments=bool(d.get("departments")),
             unit_name=(d.get("unit_name") or "").strip(),
             year=d.get("year"),
             month_from=d.get("month_from"),
@@ -475,6 +513,30 @@ class RecordFilterForm(forms.Form):
         for name in ("kind", "form", "level", "method"):
             setattr(f, name, d.get(name) or "")
         return f
+
+
+# The rules' groups of kinds and methods (queries.KIND_GROUPS, METHOD_GROUPS), offered after the
+# single ones: red = red-header and joint; white = white-header, office notices, work groups.
+KIND_GROUP_CHOICES = [
+    ("red_kinds", _("红头类合计")),
+    ("white_kinds", _("白头类合计")),
+]
+METHOD_GROUP_CHOICES = [("remote_methods", _("电话或书面合计"))]
+
+
+def _named_unit(value, principal, units: list[Unit]) -> Unit | None:
+    """The unit a request names by id, when it is in the principal's scope."""
+    if not value or not str(value).isdigit():
+        return None
+    found = next((u for u in units if str(u.pk) == str(value)), None)
+    if found is not None or principal is None:
+        return found
+    s = scope.require(principal, "registry.record:view")
+    return (
+        Unit.objects.filter(s.units_q(), pk=int(value))
+        .only("pk", "code", "name", "short_name", "depth", "path")
+        .first()
+    )
 
 
 # --- Quotas -------------------------------------------------------------------------------------

@@ -17,15 +17,18 @@ from jianfu.core.models import GRASSROOTS_KINDS, AuditEntry, Unit, UnitKind
 from . import counting
 from .figures import Status, quota_status
 from .models import (
+    REMOTE_METHODS,
     Category,
     Document,
     DocumentKind,
     Inspection,
+    InspectionMethod,
     Meeting,
     MeetingForm,
     MonthlyUsage,
     Quota,
 )
+from .rollup import WHITE_KINDS
 
 CATEGORY_OF = {
     Document: Category.DOCUMENT,
@@ -33,6 +36,13 @@ CATEGORY_OF = {
     Inspection: Category.INSPECTION,
 }
 DATE_FIELD = {Document: "issued_on", Meeting: "held_on", Inspection: "starts_on"}
+# Kinds and methods the rules count together (the rollup's red_header, white_header and remote):
+# a list filter by one of these groups shows exactly the records behind such a figure.
+KIND_GROUPS = {
+    "red_kinds": (DocumentKind.RED_HEADER, DocumentKind.JOINT),
+    "white_kinds": tuple(WHITE_KINDS),
+}
+METHOD_GROUPS = {"remote_methods": tuple(m for m in InspectionMethod if m in REMOTE_METHODS)}
 # Units that issue documents, hold meetings and organise inspections (the datalists and selects
 # offer these; a unit of another kind in scope is still accepted when typed).
 ISSUER_KINDS = (
@@ -59,6 +69,8 @@ OVERVIEW_KINDS = (
 class RecordFilter:
     unit: Unit | None = None
     subtree: bool = False
+    # The unit and its county departments (what a county registered: felt against registered).
+    departments: bool = False
     unit_name: str = ""
     year: int | None = None
     month_from: int | None = None
@@ -80,7 +92,7 @@ def records_for(principal, model, f: RecordFilter | None = None) -> QuerySet:
     qs = scope.visible(model.objects.all(), principal, perm="registry.record:view")
     date = DATE_FIELD[model]
     if f.unit is not None:
-        qs = qs.filter(unit__path__startswith=f.unit.path) if f.subtree else qs.filter(unit=f.unit)
+        qs = qs.filter(_unit_q(f, "unit__"))
     if f.unit_name:
         qs = qs.filter(
             Q(unit__name__icontains=f.unit_name)
@@ -114,9 +126,30 @@ def records_for(principal, model, f: RecordFilter | None = None) -> QuerySet:
     return qs.select_related("unit").order_by(*order)
 
 
+def _unit_q(f: RecordFilter, prefix: str) -> Q:
+    """The filter's unit: alone, with its whole subtree, or with its county departments."""
+    if f.subtree:
+        return Q(**{f"{prefix}path__startswith": f.unit.path})
+    q = Q(**{f"{prefix}pk": f.unit.pk})
+    if f.departments:
+        q |= Q(
+            **{
+                f"{prefix}path__startswith": f.unit.path,
+                f"{prefix}kind": UnitKind.COUNTY_DEPARTMENT,
+            }
+        )
+    return q
+
+
+def _one_of(field: str, value: str, groups: dict) -> Q:
+    if value in groups:
+        return Q(**{f"{field}__in": list(groups[value])})
+    return Q(**{field: value})
+
+
 def _filter_choices(qs: QuerySet, model, f: RecordFilter) -> QuerySet:
     if model is Document and f.kind:
-        qs = qs.filter(kind=f.kind)
+        qs = qs.filter(_one_of("kind", f.kind, KIND_GROUPS))
     if model is Meeting:
         if f.form:
             qs = qs.filter(form=f.form)
@@ -126,7 +159,7 @@ def _filter_choices(qs: QuerySet, model, f: RecordFilter) -> QuerySet:
         if f.kind:
             qs = qs.filter(kind=f.kind)
         if f.method:
-            qs = qs.filter(method=f.method)
+            qs = qs.filter(_one_of("method", f.method, METHOD_GROUPS))
     return qs
 
 
@@ -181,11 +214,7 @@ def totals_for(principal, model, f: RecordFilter, qs: QuerySet) -> dict[str, int
     s = scope.require(principal, "registry.record:view")
     usage = MonthlyUsage.objects.filter(category=CATEGORY_OF[model]).filter(s.units_q("unit__"))
     if f.unit is not None:
-        usage = (
-            usage.filter(unit__path__startswith=f.unit.path)
-            if f.subtree
-            else usage.filter(unit=f.unit)
-        )
+        usage = usage.filter(_unit_q(f, "unit__"))
     if f.year:
         usage = usage.filter(year=f.year)
     if f.month_from:

@@ -134,7 +134,16 @@ def _filter_form(request, k: Kind) -> RecordFilterForm:
         model=k.model,
         units=queries.units_with_records(request.user, k.model, limit=UNIT_SELECT_LIMIT),
         years=queries.years_with_records(request.user, k.model),
+        principal=request.user,
     )
+
+
+def _filtered(request, k: Kind, form: RecordFilterForm):
+    """The records the valid filters select; none under a filter error."""
+    filters = form.filters()
+    if filters is None:
+        return queries.RecordFilter(), queries.records_for(request.user, k.model).none()
+    return filters, queries.records_for(request.user, k.model, filters)
 
 
 @login_required
@@ -142,9 +151,11 @@ def record_list(request, kind):
     k = _kind(kind)
     s = scope.require(request.user, "registry.record:view")
     form = _filter_form(request, k)
-    filters = form.filters()
-    records = queries.records_for(request.user, k.model, filters)
-    totals = queries.totals_for(request.user, k.model, filters, records)
+    filters, records = _filtered(request, k, form)
+    if form.is_valid():
+        totals = queries.totals_for(request.user, k.model, filters, records)
+    else:
+        totals = {"n": 0, "counted": 0}
     page = _Paginator(queries.with_co_units(records), PER_PAGE, totals["n"]).get_page(
         request.GET.get("page")
     )
@@ -167,7 +178,7 @@ def record_export(request, kind):
 
     k = _kind(kind)
     scope.require(request.user, "registry.record:view")
-    records = queries.records_for(request.user, k.model, _filter_form(request, k).filters())
+    _filters, records = _filtered(request, k, _filter_form(request, k))
     data = importers.export_records(k.code, records, by=request.user)  # audited there
     return excel.xlsx_response(data, f"{k.title}_{clock.today():%Y%m%d}.xlsx")
 

@@ -4,7 +4,6 @@ strict Content-Security-Policy holds), the records that raised it, the threshold
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from jianfu.core import runtime, scope
@@ -44,6 +43,37 @@ def decorate(signals) -> list[Signal]:
         s.rule_label = rule_label(s.rule)
         s.subject_label = subject_label(s.rule, s.subject)
         s.headline = headline(s)
+        s.month_count = len((s.evidence or {}).get("months", []))
+    return rows
+
+
+def months(signal: Signal, evidence: dict, user) -> list[dict]:
+    """An ongoing finding's months, newest first: each month's severity and finding, and the
+    report it judged (for whoever may read reports)."""
+    from .models import Severity
+
+    rule = RULES.get(signal.rule)
+    entries = evidence.get("months", [])
+    if rule is None or len(entries) < 2:
+        return []
+    may_read = scope.can(user, "monitoring.report:view")
+    rows = []
+    for e in sorted(entries, key=lambda e: e.get("period", ""), reverse=True):
+        point, period = e.get("point"), e.get("period", "")
+        url = None
+        if may_read and point:
+            url = reverse("point_report", args=[point, period])
+        rows.append(
+            {
+                "period": period,
+                "severity": e.get("severity"),
+                "severity_label": str(Severity(e["severity"]).label)
+                if e.get("severity") in Severity.values
+                else "—",
+                "headline": rule.headline(signal.subject, e),
+                "url": url,
+            }
+        )
     return rows
 
 
@@ -168,7 +198,7 @@ DATE_FIELD = {"document": "issued_on", "meeting": "held_on", "inspection": "star
 
 def records(signal: Signal, evidence: dict, user) -> dict | None:
     """The registry records behind the signal (those in the user's scope), with links to their
-    pages and to the registry's list of them where the registry has those pages."""
+    pages (links.py opens the whole list of them)."""
     ref = evidence.get("records")
     if ref and ref.get("model") == "rectification.problem":
         return _problem_records(ref, user)
@@ -200,28 +230,7 @@ def records(signal: Signal, evidence: dict, user) -> dict | None:
         "rows": rows,
         "count": ref.get("count", len(ref["ids"])),
         "shown": len(rows),
-        "list_url": _list_url(model_name, signal, evidence),
     }
-
-
-# Narrower filters of the registry's list where one filter matches the records of the signal.
-LIST_FILTERS = {
-    ("inspection_plan", ""): {"in_plan": "0"},
-    ("gaming", "video_grassroots"): {"form": "video", "grassroots": "1"},
-}
-
-
-def _list_url(model_name: str, signal: Signal, evidence: dict) -> str | None:
-    try:
-        url = reverse(f"{model_name}_list")
-    except NoReverseMatch:
-        return None
-    last_month = (evidence.get("compared") or evidence.get("as_of") or "")[-5:-3]
-    query = {"unit": signal.unit_id, "year": signal.period[:4], "month_from": 1}
-    if last_month.isdigit():
-        query["month_to"] = int(last_month)
-    query.update(LIST_FILTERS.get((signal.rule, signal.subject), {}))
-    return f"{url}?{urlencode(query)}"
 
 
 def _record_detail(obj) -> str:
@@ -273,7 +282,6 @@ def _problem_records(ref: dict, user) -> dict | None:
         "rows": rows,
         "count": ref.get("count", len(ref["ids"])),
         "shown": len(rows),
-        "list_url": None,
     }
 
 

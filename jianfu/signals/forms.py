@@ -28,3 +28,26 @@ class DismissForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("排除预警须填写理由。"))
         return reason
+
+
+class BulkForm(forms.Form):
+    """One decision for the signals ticked in the inbox."""
+
+    action = forms.ChoiceField(
+        label=_("处理方式"),
+        choices=[("dismiss", _("排除")), ("confirm", _("确认（列入问题清单）"))],
+        error_messages={"required": _("请选择“确认”或“排除”。")},
+    )
+    text = forms.CharField(
+        label=_("理由或说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("排除须写明理由；确认时可写核实情况。同一理由记入每条预警。"),
+    )
+
+    def clean(self):
+        d = super().clean()
+        if d.get("action") == "dismiss" and not (d.get("text") or "").strip():
+            self.add_error("text", _("排除预警须填写理由。"))
+        return d

@@ -8,7 +8,9 @@ longer meet the rule resolves itself and keeps its history; a confirmed signal i
 evidence and the thresholds in force are kept as they were when confirmed).
 
 Periods are strings: "2025" a year, "2025-05" a month, "2025-01..2025-05" a range of months. The
-rules of the registry all work on the year (the evidence says which months were compared).
+rules of the registry all work on the year (the evidence says which months were compared). A
+monthly rule's finding that goes on month after month is one signal whose period is the range of
+its months and whose evidence lists them (ongoing.py).
 """
 
 from django.db import models

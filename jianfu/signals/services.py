@@ -18,6 +18,7 @@ from jianfu.core import audit, clock, scope
 from jianfu.core.errors import DomainError
 from jianfu.rectification import services as rectification
 
+from . import ongoing
 from .models import EventKind, Signal, SignalEvent, SignalStatus
 from .rules import RULES, Finding, Rule
 
@@ -31,6 +32,7 @@ audit.describe(
 # Written on every change of substance; a run that only sees the same figures again touches
 # last_seen_at alone.
 UPDATE_FIELDS = [
+    "period",
     "status",
     "severity",
     "evidence",
@@ -85,11 +87,33 @@ def signals_upsert(
     Open signals of the evaluated units and periods that no finding matched resolve themselves.
     """
     evaluated = set(periods)
+    if rule.ongoing:
+        return _upsert_ongoing(rule, findings, threshold, evaluated, unit_ids)
     existing = _existing(rule.code, evaluated | {f.period for f in findings}, unit_ids)
     upsert = _Upsert(rule.code, threshold, existing)
     for f in findings:
         upsert.apply(f)
     upsert.resolve_unseen(evaluated)
+    upsert.write()
+    return upsert.result
+
+
+def _upsert_ongoing(rule, findings, threshold, evaluated, unit_ids) -> UpsertResult:
+    """A monthly rule's findings folded into ongoing signals (ongoing.py): one signal per run of
+    months, growing, instead of one per month."""
+    qs = Signal.objects.filter(rule=rule.code)
+    if unit_ids is None:
+        existing = list(qs)
+    else:
+        ids = sorted(set(unit_ids))
+        existing = []
+        for i in range(0, len(ids), 2000):
+            existing.extend(qs.filter(unit_id__in=ids[i : i + 2000]))
+    folded, lapsed = ongoing.fold(findings, existing, evaluated)
+    upsert = _Upsert(rule.code, threshold, existing)
+    for f, signal in folded:
+        upsert.apply(f, signal)
+    upsert.resolve(lapsed)
     upsert.write()
     return upsert.result
 
@@ -122,10 +146,12 @@ class _Upsert:
         )
         self.result.events.append(kind)
 
-    def apply(self, f: Finding) -> None:
+    def apply(self, f: Finding, signal: Signal | None = None) -> None:
+        """`signal`: the one the finding updates when it is not found by its key (an ongoing
+        finding whose months, and so its period, grew)."""
         key = (f.unit_id, f.period, f.subject)
         self.seen.add(key)
-        s = self.by_key.get(key)
+        s = signal or self.by_key.get(key)
         if s is None:
             self.new.append(
                 Signal(
@@ -146,14 +172,20 @@ class _Upsert:
 
     def _update(self, s: Signal, f: Finding) -> None:
         self.result.seen += 1
-        severity, conditions = s.severity, s.evidence.get("conditions")
+        severity, conditions, period = s.severity, s.evidence.get("conditions"), s.period
         status, events = s.status, len(self.events)
-        same = s.evidence == f.evidence and severity == f.severity and s.threshold == self.threshold
-        s.severity, s.evidence, s.threshold, s.last_seen_at = (
+        same = (
+            s.evidence == f.evidence
+            and severity == f.severity
+            and s.threshold == self.threshold
+            and s.period == f.period
+        )
+        s.severity, s.evidence, s.threshold, s.last_seen_at, s.period = (
             f.severity,
             f.evidence,
             self.threshold,
             self.now,
+            f.period,
         )
         if s.status == SignalStatus.RESOLVED:
             s.status, s.resolved_at = SignalStatus.OPEN, None
@@ -175,15 +207,25 @@ class _Upsert:
         elif f.severity != severity or list(f.conditions) != conditions:
             self.event(s, EventKind.UPDATED)
             self.result.updated += 1
+        if period != f.period and s.status == status and len(self.events) == events:
+            months = len(f.evidence.get("months", [])) or 1
+            note = _("持续发现，期间延至 %(p)s（共 %(n)s 个月）。") % {"p": f.period, "n": months}
+            self.event(s, EventKind.UPDATED, note)
+            self.result.updated += 1
         if same and s.status == status and len(self.events) == events:
             self.touched.append(s.pk)  # the same figures seen again
         else:
             self.changed.append(s)
 
     def resolve_unseen(self, evaluated: set[str]) -> None:
-        for key, s in self.by_key.items():
-            if key in self.seen or s.status != SignalStatus.OPEN or s.period not in evaluated:
-                continue
+        self.resolve(
+            s
+            for key, s in self.by_key.items()
+            if key not in self.seen and s.status == SignalStatus.OPEN and s.period in evaluated
+        )
+
+    def resolve(self, signals) -> None:
+        for s in signals:
             s.status, s.resolved_at = SignalStatus.RESOLVED, self.now
             self.event(s, EventKind.RESOLVED, "", s.evidence)
             self.changed.append(s)
@@ -251,7 +293,11 @@ def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
     """Confirm: the evidence and the thresholds in force are frozen as they are now, and the signal
     becomes a problem in its unit's list (rectification), in the same transaction."""
     signal = _lock_open(by, signal)
-    note = (note or "").strip()
+    _confirm(by, signal, (note or "").strip())
+    return signal
+
+
+def _confirm(by, signal: Signal, note: str, **extra) -> None:
     _decide(signal, by, SignalStatus.CONFIRMED)
     signal.note = note
     signal.frozen = {
@@ -283,9 +329,9 @@ def signal_confirm(*, by, signal: Signal, note: str = "") -> Signal:
             "rule": signal.rule,
             "period": signal.period,
             "problem": problem.pk,
+            **extra,
         },
     )
-    return signal
 
 
 # The rules that read sample points' reports: their problems come from the grassroots.
@@ -315,10 +361,20 @@ def _problem_description(signal: Signal) -> str:
 
 @transaction.atomic
 def signal_dismiss(*, by, signal: Signal, reason: str) -> Signal:
+    reason = _reason(reason)
+    signal = _lock_open(by, signal)
+    _dismiss(by, signal, reason)
+    return signal
+
+
+def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", _("排除预警须填写理由。"), field="reason")
-    signal = _lock_open(by, signal)
+    return reason
+
+
+def _dismiss(by, signal: Signal, reason: str, **extra) -> None:
     _decide(signal, by, SignalStatus.DISMISSED)
     signal.reason = reason
     signal.save()
@@ -335,6 +391,54 @@ def signal_dismiss(*, by, signal: Signal, reason: str) -> Signal:
         actor=by,
         obj=signal,
         changes={"status": [SignalStatus.OPEN, SignalStatus.DISMISSED]},
-        extra={"unit": signal.unit_id, "rule": signal.rule, "period": signal.period},
+        extra={"unit": signal.unit_id, "rule": signal.rule, "period": signal.period, **extra},
     )
-    return signal
+
+
+BATCH_MAX = 200
+
+
+@transaction.atomic
+def signals_decide(*, by, signal_ids, action: str, text: str = "") -> list[Signal]:
+    """Confirm or dismiss several open signals at once with one note or reason: all of them or
+    none. A signal outside the account's scope (or of a kind it may not read) refuses the whole
+    batch as not found; one no longer open refuses it by name. Each signal is confirmed (one
+    problem each) or dismissed and audited as one alone would be, marked with the batch's size."""
+    from . import display, queries
+
+    scope.require(by, "signals.signal:triage")
+    if action not in ("confirm", "dismiss"):
+        raise DomainError("bad_action", _("请选择“确认”或“排除”。"), field="action")
+    text = _reason(text) if action == "dismiss" else (text or "").strip()
+    ids = sorted({int(i) for i in signal_ids})
+    if not ids:
+        raise DomainError("nothing_chosen", _("请先勾选要处理的预警。"))
+    if len(ids) > BATCH_MAX:
+        raise DomainError(
+            "too_many", _("一次最多处理 %(n)s 条预警，请分批处理。") % {"n": BATCH_MAX}
+        )
+    visible = set(
+        scope.visible(
+            queries.readable(by).filter(pk__in=ids), by, perm="signals.signal:triage"
+        ).values_list("pk", flat=True)
+    )
+    if visible != set(ids):
+        raise DomainError("out_of_scope", _("所选预警中有不在您范围内的预警。"), status=404)
+    locked = list(Signal.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    closed = [s for s in locked if s.status != SignalStatus.OPEN]
+    if closed:
+        names = "、".join(
+            f"{display.rule_label(s.rule)} {s.period}（{s.get_status_display()}）"
+            for s in closed[:5]
+        )
+        raise DomainError(
+            "not_open",
+            _("以下预警已不是待研判状态，本批未作处理：%(s)s。") % {"s": names},
+        )
+    batch = {"batch": len(locked)}
+    for s in locked:
+        if action == "confirm":
+            _confirm(by, s, text, **batch)
+        else:
+            _dismiss(by, s, text, **batch)
+    return locked

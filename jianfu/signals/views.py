@@ -7,15 +7,17 @@ the code); writes go through services. Nothing here runs a rule: rules run in th
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jianfu.core import scope
 from jianfu.core.errors import DomainError
 
-from . import display, queries, services
-from .forms import ConfirmForm, DismissForm
+from . import display, links, queries, services
+from .forms import BulkForm, ConfirmForm, DismissForm
 from .models import Severity, Signal, SignalStatus
 from .rules import RULES
 
@@ -34,6 +36,10 @@ def _int(value) -> int | None:
 
 @login_required
 def signal_list(request):
+    return _inbox(request)
+
+
+def _inbox(request, *, bulk_form=None, chosen=(), http_status=200):
     scope.require(request.user, "signals.signal:view")
     g = request.GET
     status = g.get("status", "open")
@@ -64,10 +70,43 @@ def signal_list(request):
         "severities": Severity.choices,
         "choices": queries.filter_choices(request.user),
         "can_settings": scope.can(request.user, "core.setting:view"),
+        "can_triage": scope.can(request.user, "signals.signal:triage"),
+        "bulk_form": bulk_form or BulkForm(),
+        "chosen": {str(pk) for pk in chosen},
+        "query": g.urlencode(),
     }
     if request.htmx and request.htmx.target == "signal-rows":
-        return render(request, "signals/signal_list.html#rows", context)
-    return render(request, "signals/signal_list.html", context)
+        return render(request, "signals/signal_list.html#rows", context, status=http_status)
+    return render(request, "signals/signal_list.html", context, status=http_status)
+
+
+@login_required
+@require_POST
+def signal_bulk(request):
+    """One decision for the signals ticked in the inbox (services.signals_decide: all or none).
+    The inbox's filters ride on the query string, so an error shows the same rows, ticked."""
+    scope.require(request.user, "signals.signal:triage")
+    chosen = [pk for pk in request.POST.getlist("signal") if pk.isdigit()][: services.BATCH_MAX + 1]
+    form = BulkForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            done = services.signals_decide(
+                by=request.user, signal_ids=chosen, action=d["action"], text=d["text"]
+            )
+        except DomainError as e:
+            if e.status == 404:
+                raise Http404 from None
+            form.add_error("text" if e.field in ("text", "reason") else None, str(e.message))
+        else:
+            if d["action"] == "confirm":
+                text = _("已确认 %(n)s 条预警，已分别列入所属单位的问题清单。")
+            else:
+                text = _("已排除 %(n)s 条预警。")
+            messages.success(request, text % {"n": len(done)})
+            query = request.GET.urlencode()
+            return redirect(reverse("signal_list") + (f"?{query}" if query else ""))
+    return _inbox(request, bulk_form=form, chosen=chosen, http_status=400)
 
 
 def _signal(request, pk, perm="signals.signal:view") -> Signal:
@@ -94,6 +133,8 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
         "figures": display.figures(evidence),
         "tables": display.series_tables(evidence),
         "records": display.records(signal, evidence, request.user),
+        "links": links.evidence_links(signal, evidence, request.user),
+        "months": display.months(signal, evidence, request.user),
         "thresholds": display.thresholds(threshold),
         "frozen": signal.status == SignalStatus.CONFIRMED and bool(signal.frozen),
         "events": signal.events.select_related("by").order_by("-at", "-pk"),

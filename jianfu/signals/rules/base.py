@@ -42,6 +42,9 @@ class Rule:
     periods: Callable[[dt.date], list[str]] = lambda as_of: [year_period(as_of.year)]
     # Rules of one kind of intake run together: "quota" reads the registries.
     group: str = "quota"
+    # A monthly rule whose finding may go on month after month: one signal per run of months
+    # (ongoing.py), not one per month.
+    ongoing: bool = False
 
     def describe(self, threshold: dict[str, Any]) -> str:
         values = {k.rsplit(".", 1)[-1]: _number(v) for k, v in threshold.items()}

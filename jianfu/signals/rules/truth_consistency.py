@@ -275,4 +275,5 @@ RULE = Rule(
     headline=headline,
     periods=tc.window,
     group="truth",
+    ongoing=True,
 )

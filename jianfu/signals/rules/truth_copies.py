@@ -506,4 +506,5 @@ RULE = Rule(
     headline=headline,
     periods=tc.window,
     group="truth",
+    ongoing=True,
 )

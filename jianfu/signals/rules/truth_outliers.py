@@ -311,4 +311,5 @@ RULE = Rule(
     headline=headline,
     periods=tc.window,
     group="truth",
+    ongoing=True,
 )

@@ -3,6 +3,8 @@
 
    <form data-confirm="…">                 asks before submitting (also on a submit button)
    <select data-autosubmit>                submits its form on change (forms without htmx)
+   <input type="checkbox"                  ticks or clears every checkbox named "x" of the
+          data-check-all="x">              same form (a list's "select all")
    <button data-copy-target="#id"          copies the text (or value) of #id to the clipboard
            data-copied-label="已复制">
    <datalist id="x" data-for="id_a"        suggests its options in the box #id_a
@@ -35,6 +37,20 @@
       event.stopImmediatePropagation();
     }
   }, true);
+
+  // "Select all": the boxes of that name in the same form (by the form attribute too).
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    var name = el.getAttribute && el.getAttribute("data-check-all");
+    if (!name || !el.form) {
+      return;
+    }
+    Array.prototype.forEach.call(el.form.elements, function (box) {
+      if (box.type === "checkbox" && box.name === name && !box.disabled) {
+        box.checked = el.checked;
+      }
+    });
+  });
 
   // Filter forms without htmx: submit on change.
   document.addEventListener("change", function (event) {
