@@ -1,6 +1,7 @@
 """Forms of the office's monitoring pages: designating and changing a sample point, closing it."""
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import clock
@@ -56,20 +57,18 @@ class ReportFilterForm(forms.Form):
     be in the reader's scope."""
 
     county = forms.IntegerField(label=_("县（市、区）"), required=False, widget=forms.HiddenInput)
-    period_from = forms.RegexField(
+    period_from = TextField(
         label=_("起始月份"),
-        regex=r"^\d{4}-\d{2}$",
         required=False,
         max_length=7,
-        error_messages={"invalid": _("起始月份应写成“2025-03”这样的年月。")},
+        validators=[RegexValidator(r"^\d{4}-\d{2}$", _("起始月份应写成“2025-03”这样的年月。"))],
         widget=forms.TextInput(attrs={"placeholder": "2025-01", "inputmode": "numeric"}),
     )
-    period_to = forms.RegexField(
+    period_to = TextField(
         label=_("截止月份"),
-        regex=r"^\d{4}-\d{2}$",
         required=False,
         max_length=7,
-        error_messages={"invalid": _("截止月份应写成“2025-03”这样的年月。")},
+        validators=[RegexValidator(r"^\d{4}-\d{2}$", _("截止月份应写成“2025-03”这样的年月。"))],
         widget=forms.TextInput(attrs={"placeholder": "2025-12", "inputmode": "numeric"}),
     )
 

@@ -38,7 +38,7 @@ class BulkForm(forms.Form):
         choices=[("dismiss", _("排除")), ("confirm", _("确认（列入问题清单）"))],
         error_messages={"required": _("请选择“确认”或“排除”。")},
     )
-    text = forms.CharField(
+    text = TextField(
         label=_("理由或说明"),
         required=False,
         max_length=2000,
