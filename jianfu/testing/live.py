@@ -6,6 +6,7 @@ on a database of its own (a fresh SQLite file, or a fresh PostgreSQL database be
 that holds the same test city and people as `jianfu/conftest.py`. Tests talk to it over HTTP only.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -138,6 +139,7 @@ class LiveServer:
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         self.wait_until_alive()
         return self
@@ -178,12 +180,35 @@ class LiveServer:
         return client
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
+        if self.process is not None:
+            # jianfu serve leads its own process group: granian's processes and the task worker
+            # are in it. Ask them all to stop, then make sure none outlives the suite.
+            group = self.process.pid
+            _signal_group(group, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            deadline = time.monotonic() + 5
+            while _signal_group(group, 0) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            _signal_group(group, signal.SIGKILL)
+            self.process.wait()
         if self.database_url.startswith("postgres"):
             _drop_postgres_database(self.database_url)
+
+
+def _signal_group(group: int, signum: int) -> bool:
+    """Send `signum` to the process group; False when no process of it is left."""
+    try:
+        os.killpg(group, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _die_with_parent() -> None:
+    """In the server's process: stop (SIGTERM) when the test process that started it dies, so an
+    interrupted test run leaves no server behind."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
