@@ -149,8 +149,8 @@ def me(request):
 def unit_list(
     request,
     parent: int | None = Query(None, ge=1, le=MAX_ID),
-    kind: str | None = None,
-    q: str = "",
+    kind: Line | None = Query(None, max_length=20),
+    q: Line = Query("", max_length=100),
     include_closed: bool = False,
 ):
     units = queries.units_for(

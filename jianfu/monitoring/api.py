@@ -10,7 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
 from jianfu.core import periods, scope
 from jianfu.core.api import MAX_ID, id_path
@@ -204,7 +204,9 @@ def my_point_list(request):
     url_name="report_form",
     summary="某样本点某周期的填报表单",
 )
-def report_form(request, period: str, point_id: int = id_path("样本点编号")):
+def report_form(
+    request, period: Line = Path(..., max_length=10), point_id: int = id_path("样本点编号")
+):
     point = reporter_point(request.auth, point_id)
     try:
         start, _end = periods.bounds(period)

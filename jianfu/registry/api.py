@@ -305,7 +305,7 @@ def _record_by_external_id(who, model, external_id: str, unit: str | None, perm:
 
 
 def _external_id():
-    return Path(..., description="外部系统编号（推送方自己的主键）")
+    return Path(..., max_length=80, description="外部系统编号（推送方自己的主键）")
 
 
 def _fields(model, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
@@ -430,7 +430,9 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         description=f"unit 为{UNIT_QUERY}。",
         operation_id=f"registry_{code}_detail_by_external_id",
     )
-    def detail_by_external_id(request, external_id: str = _external_id(), unit: str | None = None):
+    def detail_by_external_id(
+        request, external_id: Line = _external_id(), unit: Line | None = None
+    ):
         obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:view")
         return _reload(model, obj.pk)
 
@@ -442,7 +444,10 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         operation_id=f"registry_{code}_put",
     )
     def put(
-        request, payload: fields_schema, external_id: str = _external_id(), unit: str | None = None
+        request,
+        payload: fields_schema,
+        external_id: Line = _external_id(),
+        unit: Line | None = None,
     ):
         status, obj = _upsert(request, model, unit, external_id, payload)
         return Status(status, obj)
@@ -454,7 +459,9 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         description=f"unit 为{UNIT_QUERY}。",
         operation_id=f"registry_{code}_delete_by_external_id",
     )
-    def delete_by_external_id(request, external_id: str = _external_id(), unit: str | None = None):
+    def delete_by_external_id(
+        request, external_id: Line = _external_id(), unit: Line | None = None
+    ):
         obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:edit")
         services.record_delete(obj, by=request.auth)
         return Status(204, None)
@@ -481,7 +488,7 @@ def quota_list(
     request,
     year: int | None = Query(None, ge=1, le=9999, description="年度（1–9999），不填为今年"),
     category: Category | None = None,
-    unit: str | None = None,
+    unit: Line | None = None,
     page: int = Query(1, ge=1, le=1_000_000, description="页码（从 1 起）"),
     page_size: int = Query(100, ge=1, le=1000, description="每页条数"),
 ):
