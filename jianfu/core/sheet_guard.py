@@ -1,0 +1,507 @@
+"""Reading an Excel file without letting it take the server down.
+
+calamine has no lazy API: it builds the first sheet as one dense range from the top-left to the
+farthest cell holding a value. A 14 KB .xlsx with one value in XFD1048576 asks for 17 billion
+cells, and the allocation failure aborts the process (no Python exception). Two guards:
+
+1. For .xlsx, the sheet's XML is looked at before calamine sees it. A quick pass (one regular
+   expression, in C) finds every cell holding a value; when they fill their bounding box densely
+   and it is within the runtime limits (import.max_rows, import.max_columns), calamine reads the
+   file as it is. Otherwise an exact pass (expat, with the shared strings) tells blank cells
+   (spaces only) from real content: content beyond the limits is refused, naming the cell and the
+   data it lies far from; blank cells outside the content are cut from the XML, so a space in
+   A1048576 costs nothing.
+2. The parse runs in a forked child with an address-space and CPU limit; it sends the rows back
+   pickled through a pipe and never touches the database. A file that makes calamine abort (an
+   .xls, or anything not foreseen here) kills only the child, and the person gets a message.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import io
+import os
+import pickle
+import re
+import select
+import signal
+import time
+import xml.parsers.expat
+import zipfile
+from array import array
+from dataclasses import dataclass, field
+
+# Imported here, in the parent: a child under its memory limit may not be able to map it.
+from python_calamine import CalamineWorkbook
+
+# --- Cell references --------------------------------------------------------------------------
+
+
+def column_index(letters: str) -> int:
+    """1-based column number of "A", "Z", "AA", … "XFD"."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def column_letters(index: int) -> str:
+    """The letters of a 1-based column number."""
+    out = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def cell_name(row: int, col: int) -> str:
+    return f"{column_letters(col)}{row}"
+
+
+_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})$")
+
+
+# --- What the child reports ---------------------------------------------------------------------
+
+
+@dataclass
+class TooLarge:
+    """The sheet is wider or longer than the import allows."""
+
+    rows: int  # the sheet's extent as Excel sees it (1-based, from A1)
+    cols: int
+    far: list[tuple[int, int]] = field(default_factory=list)  # (row, col) of content beyond
+    far_count: int = 0
+    data: tuple[int, int, int, int] | None = None  # top, left, bottom, right within the limits
+
+
+@dataclass
+class Limits:
+    rows: int
+    cols: int
+    xml_bytes: int  # the sheet's XML, uncompressed
+
+
+class Unreadable(Exception):
+    """Not a workbook calamine or this module can read."""
+
+
+class XmlTooLarge(Exception):
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+# --- The quick pass -----------------------------------------------------------------------------
+
+# A cell's reference: the attribute r="B7" (rows have r="7", no letters; no other element of a
+# sheet has an attribute named r).
+_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+# When the box of the cells has more than this many cells per cell in the file (plus the slack),
+# blank cells may be what stretches it: the exact pass decides.
+_SPARSE_FACTOR = 4
+_SPARSE_SLACK = 50_000
+
+
+def _quick_extent(xml_bytes: bytes) -> tuple[int, int, int] | None:
+    """(rows, cols, cells) of every cell in the sheet, valued or not (an over-estimate of what
+    calamine builds, which leaves empty cells out); None when some cell cannot be placed this way
+    (no reference, a namespace prefix, quotes of the other kind): the exact pass places them."""
+    refs = _CELL_REF.findall(xml_bytes)
+    if not refs or xml_bytes.count(b"<c ") + xml_bytes.count(b"<c>") != len(refs):
+        return None
+    rows = max(map(int, {r for _c, r in refs}))
+    cols = max(column_index(c.decode()) for c in {c for c, _r in refs})
+    return rows, cols, len(refs)
+
+
+# --- The exact pass -----------------------------------------------------------------------------
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _no_dtd(*args):
+    raise Unreadable("DTD in a workbook part")
+
+
+def _parser():
+    p = xml.parsers.expat.ParserCreate()
+    p.StartDoctypeDeclHandler = _no_dtd
+    p.EntityDeclHandler = _no_dtd
+    p.buffer_text = True
+    return p
+
+
+def _blank_shared_strings(book: zipfile.ZipFile, path: str | None) -> set[int]:
+    """Indices of the shared strings that are empty or spaces only."""
+    if not path:
+        return set()
+    blank: set[int] = set()
+    state = {"i": -1, "depth_t": False, "text": [], "in_rph": False}
+
+    def start(name, attrs):
+        name = _local(name)
+        if name == "si":
+            state["i"] += 1
+            state["text"] = []
+        elif name == "rPh":
+            state["in_rph"] = True
+        elif name == "t" and not state["in_rph"]:
+            state["depth_t"] = True
+
+    def end(name):
+        name = _local(name)
+        if name == "t":
+            state["depth_t"] = False
+        elif name == "rPh":
+            state["in_rph"] = False
+        elif name == "si" and not "".join(state["text"]).strip():
+            blank.add(state["i"])
+
+    def chars(data):
+        if state["depth_t"]:
+            state["text"].append(data)
+
+    p = _parser()
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    with book.open(path) as f:
+        while chunk := f.read(1 << 20):
+            p.Parse(chunk, False)
+    p.Parse(b"", True)
+    return blank
+
+
+class _Exact:
+    """Content cells (not blank) and their extent; blank cells holding a value, with where they
+    lie in the XML so they can be cut."""
+
+    def __init__(self, xml_bytes: bytes, blank_sst: set[int], limits: Limits):
+        self.limits = limits
+        self.blank_sst = blank_sst
+        self.row = self.col = 0
+        self.top = self.left = 1 << 30
+        self.bottom = self.right = 0
+        self.max_row = self.max_col = 0  # of all content
+        self.far: list[tuple[int, int]] = []
+        self.far_count = 0
+        self.blank = array("q")  # row, col, start byte, byte of the end tag; four per cell
+        self.in_cell = self.collect = self.valued = False
+        self.kind = "n"
+        self.start_at = 0
+        self.text: list[str] = []
+        p = self.p = _parser()
+        p.StartElementHandler, p.EndElementHandler = self.start, self.end
+        p.CharacterDataHandler = self.chars
+        p.Parse(xml_bytes, True)
+
+    def start(self, name, attrs):
+        name = _local(name)
+        if name == "c":
+            ref = attrs.get("r")
+            m = _REF.match(ref) if ref else None
+            if m:
+                self.col, self.row = column_index(m[1]), int(m[2])
+            else:
+                self.col += 1
+            self.kind = attrs.get("t", "n")
+            self.start_at = self.p.CurrentByteIndex
+            self.in_cell, self.valued, self.text = True, False, []
+        elif name == "row":
+            r = attrs.get("r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            self.col = 0
+        elif self.in_cell and name in ("v", "t"):
+            self.collect = self.valued = True
+        elif self.in_cell and name == "is":
+            self.valued = True
+
+    def chars(self, data):
+        if self.collect:
+            self.text.append(data)
+
+    def end(self, name):
+        name = _local(name)
+        if name in ("v", "t"):
+            self.collect = False
+        elif name == "c":
+            self.in_cell = False
+            if self.valued:
+                self._cell()
+
+    def _cell(self):
+        text = "".join(self.text).strip()
+        if self.kind == "s":
+            blank = not text or (text.isdigit() and int(text) in self.blank_sst)
+        else:
+            blank = not text
+        row, col = self.row, self.col
+        if blank:
+            self.blank.extend((row, col, self.start_at, self.p.CurrentByteIndex))
+            return
+        self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+        if row > self.limits.rows or col > self.limits.cols:
+            self.far_count += 1
+            if len(self.far) < 3:
+                self.far.append((row, col))
+            return
+        self.top, self.left = min(self.top, row), min(self.left, col)
+        self.bottom, self.right = max(self.bottom, row), max(self.right, col)
+
+    def cuts(self, xml_bytes: bytes) -> list[tuple[int, int]]:
+        """Byte ranges of the blank cells outside the content's box."""
+        out = []
+        b = self.blank
+        for i in range(0, len(b), 4):
+            row, col, start, end_tag = b[i], b[i + 1], b[i + 2], b[i + 3]
+            if row > self.bottom or col > self.right:
+                out.append((start, xml_bytes.index(b">", end_tag) + 1))
+        return out
+
+
+# --- The workbook's first sheet -----------------------------------------------------------------
+
+
+def _attr(tag: bytes, name: bytes) -> str | None:
+    m = re.search(rb"(?:^|\s)" + name + rb"\s*=\s*[\"']([^\"']*)[\"']", tag)
+    return m[1].decode() if m else None
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [p for p in base_dir.split("/") if p]
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece and piece != ".":
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _rels(book: zipfile.ZipFile, path: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, target) of a part's relationships."""
+    directory, _slash, name = path.rpartition("/")
+    rels_path = f"{directory}/_rels/{name}.rels" if directory else f"_rels/{name}.rels"
+    try:
+        xml_bytes = book.read(rels_path)
+    except KeyError:
+        return {}
+    out = {}
+    for tag in re.findall(rb"<(?:[\w.\-]+:)?Relationship\b[^>]*>", xml_bytes):
+        rid, kind, target = _attr(tag, b"Id"), _attr(tag, b"Type"), _attr(tag, b"Target")
+        if rid and target:
+            out[rid] = (kind or "", _resolve(directory, target))
+    return out
+
+
+def _first_sheet(book: zipfile.ZipFile) -> tuple[str, str | None]:
+    """(the first sheet's part, the shared strings' part or None)."""
+    workbook = next(
+        (t for k, t in _rels(book, "").values() if k.endswith("/officeDocument")),
+        "xl/workbook.xml",
+    )
+    rels = _rels(book, workbook)
+    try:
+        wb_xml = book.read(workbook)
+    except KeyError as e:
+        raise Unreadable(workbook) from e
+    sheet_tag = re.search(rb"<(?:[\w.\-]+:)?sheet\s[^>]*>", wb_xml)
+    rid = None
+    if sheet_tag:
+        m = re.search(rb"\s[\w.\-]+:id\s*=\s*[\"']([^\"']*)[\"']", sheet_tag[0])
+        rid = m[1].decode() if m else None
+    if rid not in rels:
+        raise Unreadable("no first sheet")
+    strings = next((t for k, t in rels.values() if k.endswith("/sharedStrings")), None)
+    names = set(book.namelist())
+    return rels[rid][1], strings if strings in names else None
+
+
+def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
+    """The file calamine may read (the same bytes, or with blank cells outside the content cut
+    from the first sheet), or TooLarge. Unreadable when the workbook's parts cannot be found or
+    read; XmlTooLarge for a zip bomb."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheet_path, strings_path = _first_sheet(book)
+        info = book.getinfo(sheet_path)
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise Unreadable(str(e)) from e
+    strings_size = book.getinfo(strings_path).file_size if strings_path else 0
+    # zipfile never inflates a member past the size its header declares.
+    if info.file_size + strings_size > limits.xml_bytes:
+        raise XmlTooLarge(info.file_size + strings_size)
+    try:
+        xml_bytes = book.read(sheet_path)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise Unreadable(str(e)) from e
+    quick = _quick_extent(xml_bytes)
+    if quick is not None:
+        rows, cols, cells = quick
+        within = rows <= limits.rows and cols <= limits.cols
+        if within and rows * cols <= _SPARSE_FACTOR * cells + _SPARSE_SLACK:
+            return data
+    try:
+        exact = _Exact(xml_bytes, _blank_shared_strings(book, strings_path), limits)
+    except xml.parsers.expat.ExpatError as e:
+        raise Unreadable(str(e)) from e
+    if exact.far_count:
+        data_box = (exact.top, exact.left, exact.bottom, exact.right) if exact.bottom else None
+        return TooLarge(exact.max_row, exact.max_col, exact.far, exact.far_count, data_box)
+    cuts = exact.cuts(xml_bytes)
+    if not cuts:
+        return data
+    pieces, at = [], 0
+    for start, end in cuts:
+        pieces.append(xml_bytes[at:start])
+        at = end
+    pieces.append(xml_bytes[at:])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as new:
+        for member in book.infolist():
+            body = b"".join(pieces) if member.filename == sheet_path else book.read(member)
+            new.writestr(member.filename, body)
+    return out.getvalue()
+
+
+# --- The child ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildLimits:
+    memory_bytes: int  # address space the child may add to what it inherits
+    cpu_seconds: int
+    wall_seconds: float
+
+
+class ChildDied(Exception):
+    """The child ended without an answer: `reason` is "memory" or "time"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _vm_size() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _limit_self(limits: ChildLimits) -> None:
+    import resource
+
+    budget = _vm_size() + limits.memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def in_child(fn, limits: ChildLimits):
+    """fn() run in a forked child under `limits`; its return value, or the exception it raised
+    (re-raised here when picklable). ChildDied when the child ended without an answer."""
+    if not hasattr(os, "fork"):
+        return fn()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never touches the database
+        code = 70
+        try:
+            os.close(r)
+            # The parent says what happened; a crash dump in its log would only alarm.
+            faulthandler.disable()
+            _limit_self(limits)
+            try:
+                result = ("ok", fn())
+            except MemoryError:
+                result = ("died", "memory")
+            except Exception as e:  # sent back and raised there
+                result = ("raised", e)
+            try:
+                payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            except MemoryError:
+                payload = pickle.dumps(("died", "memory"))
+            except Exception:
+                payload = pickle.dumps(("raised", Unreadable("unpicklable result")))
+            _write_all(w, payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+    chunks, deadline, timed_out = [], time.monotonic() + limits.wall_seconds, False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([r], [], [], left)[0]:
+                timed_out = True
+                break
+            chunk = os.read(r, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        if timed_out:
+            with _suppress():
+                os.kill(pid, signal.SIGKILL)
+        status = None
+        with _suppress():
+            _pid, status = os.waitpid(pid, 0)
+    if timed_out:
+        raise ChildDied("time")
+    if status is not None and os.WIFSIGNALED(status):
+        raise ChildDied("time" if os.WTERMSIG(status) == signal.SIGXCPU else "memory")
+    try:
+        tag, value = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child wrote it
+    except Exception as e:
+        raise ChildDied("memory") from e
+    if tag == "ok":
+        return value
+    if tag == "raised":
+        raise value
+    raise ChildDied(value)
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        return kind is not None and issubclass(kind, (ChildProcessError, ProcessLookupError))
+
+
+# --- Reading ------------------------------------------------------------------------------------
+
+
+def parse_workbook(kind: str, data: bytes, limits: Limits) -> list[list] | TooLarge:
+    """Rows of the first sheet, or TooLarge; run it in_child. XmlTooLarge, Unreadable."""
+    if kind == "xlsx":
+        # Unreadable here (parts missing, XML that is not well-formed, a DTD) is refused too:
+        # what the guard cannot read, calamine is not given.
+        prepared = prepare_xlsx(data, limits)
+        if isinstance(prepared, TooLarge):
+            return prepared
+        data = prepared
+    try:
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    except Exception as e:  # calamine raises its own error types for every kind of damage
+        raise Unreadable(str(e)) from e
+    # An .xls has had no look first: its range (at most 65,536 x 256) is checked before the
+    # Python lists are built.
+    rows, cols = sheet.height, sheet.width
+    if rows > limits.rows or cols > limits.cols:
+        return TooLarge(rows, cols)
+    try:
+        return sheet.to_python(skip_empty_area=False)
+    except Exception as e:
+        raise Unreadable(str(e)) from e
