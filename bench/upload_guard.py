@@ -15,6 +15,7 @@ peak does not hide the next). Times: median of 5 runs. fork_roundtrip_ms: forkin
 returns None, here, in a process holding Django (a web worker holds about as much).
 """
 
+import contextlib
 import io
 import os
 import resource
@@ -100,10 +101,8 @@ def peak_mb(fn, data) -> float:
             base = _status_kb("VmRSS")
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")  # resets VmHWM to the current resident size
-            try:
+            with contextlib.suppress(excel.ImportFailed):
                 fn(data)
-            except excel.ImportFailed:
-                pass
             own = _status_kb("VmHWM")
             child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KB on Linux
             os.write(w, str(max(own, child) - base).encode())
@@ -158,8 +157,6 @@ figure("far_cell_XFD1048576_refusal_peak_mb", peak_mb(refusal, far))
 
 limits = excel._child_limits()
 figure("fork_roundtrip_ms", median_ms(lambda _d: sheet_guard.in_child(lambda: None, limits), None))
-in_process_ms = median_ms(
-    lambda d: sheet_guard.parse_workbook("xlsx", d, excel._limits()), normal
-)
+in_process_ms = median_ms(lambda d: sheet_guard.parse_workbook("xlsx", d, excel._limits()), normal)
 figure("normal_guard_in_process_ms", in_process_ms)
 figure("child_overhead_per_import_ms", normal_ms - in_process_ms)

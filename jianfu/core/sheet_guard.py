@@ -19,6 +19,7 @@ cells, and the allocation failure aborts the process (no Python exception). Two 
 from __future__ import annotations
 
 import faulthandler
+import heapq
 import io
 import os
 import pickle
@@ -29,6 +30,7 @@ import time
 import xml.parsers.expat
 import zipfile
 from array import array
+from collections import Counter
 from dataclasses import dataclass, field
 
 # Imported here, in the parent: a child under its memory limit may not be able to map it.
@@ -96,23 +98,207 @@ class XmlTooLarge(Exception):
 
 # A cell's reference: the attribute r="B7" (rows have r="7", no letters; no other element of a
 # sheet has an attribute named r).
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"')
 # When the box of the cells has more than this many cells per cell in the file (plus the slack),
 # blank cells may be what stretches it: the exact pass decides.
 _SPARSE_FACTOR = 4
 _SPARSE_SLACK = 50_000
 
 
-def _quick_extent(xml_bytes: bytes) -> tuple[int, int, int] | None:
-    """(rows, cols, cells) of every cell in the sheet, valued or not (an over-estimate of what
-    calamine builds, which leaves empty cells out); None when some cell cannot be placed this way
-    (no reference, a namespace prefix, quotes of the other kind): the exact pass places them."""
+def _quick_extent(xml_bytes: bytes) -> tuple[int, int, list] | None:
+    """(rows, cols, references) of every cell in the sheet, valued or not (an over-estimate of
+    what calamine builds, which leaves empty cells out); None when some cell cannot be placed
+    this way (no reference, a namespace prefix, quotes of the other kind): the exact pass with
+    expat places them."""
     refs = _CELL_REF.findall(xml_bytes)
     if not refs or xml_bytes.count(b"<c ") + xml_bytes.count(b"<c>") != len(refs):
         return None
     rows = max(map(int, {r for _c, r in refs}))
     cols = max(column_index(c.decode()) for c in {c for c, _r in refs})
-    return rows, cols, len(refs)
+    return rows, cols, refs
+
+
+# --- Telling blank cells from content by regular expressions --------------------------------------
+
+# Cells with no value at all (<c r="B2" s="1"/>: a format only), which calamine leaves out.
+_EMPTY_CELL_REF = re.compile(rb' r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*/>')
+_WS = rb"(?:\s|\xe3\x80\x80|\xc2\xa0)*"  # spaces, full-width and no-break spaces in UTF-8
+# A cell whose value is empty or spaces (a number or formula result, an inline string), or which
+# has none.
+_BLANK_CELL = re.compile(
+    rb"<c(\s[^>]*)>\s*(?P<value>"
+    rb"<v>" + _WS + rb"</v>"
+    rb"|<is>\s*(?:<t/>|<t(?:\s[^>]*)?>" + _WS + rb"</t>)?\s*</is>"
+    rb"|<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*<v>" + _WS + rb"</v>"
+    rb")?\s*</c>"  # or nothing at all: <c r="B2" s="1"></c>
+)
+_REF_ATTR = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,7})"')
+_MAX_BLANK_STRINGS = 1000  # more blank shared strings than this: the expat pass decides
+
+
+def _shared_blank_cell(blank_sst: set[int]) -> re.Pattern | None:
+    if not blank_sst:
+        return None
+    indices = b"|".join(str(i).encode() for i in sorted(blank_sst))
+    return re.compile(rb'<c(\s[^>]*\st="s"[^>]*)>\s*<v>\s*(?:' + indices + rb")\s*</v>\s*</c>")
+
+
+_PEEL_LOOKS = 64  # cells looked at one by one before the whole sheet is looked at instead
+
+
+def _peel(xml_bytes: bytes, refs: list, blank_sst: set[int], limits: Limits) -> _Found | None:
+    """The exact pass for the usual sparse sheet, a table and a few blank cells far out (a space
+    in A1048576): the last rows, then the last columns, are looked at cell by cell, found in the
+    XML by their reference, and cut while they hold only blank cells. None when that is not
+    enough (many blank cells, content beyond the limits): _by_expressions decides."""
+    if len(blank_sst) > _MAX_BLANK_STRINGS:
+        return None
+    shared = _shared_blank_cell(blank_sst)
+    looks = 0
+
+    def look(c: bytes, r: bytes):
+        """("content" | "blank" | "valueless", byte span) of cell c r; None when not found."""
+        nonlocal looks
+        looks += 1
+        at = xml_bytes.find(b' r="' + c + r + b'"')
+        start = xml_bytes.rfind(b"<", 0, at) if at >= 0 else -1
+        if start < 0 or xml_bytes[start : start + 3] != b"<c ":
+            return None
+        m = _BLANK_CELL.match(xml_bytes, start) or (shared and shared.match(xml_bytes, start))
+        if m:
+            return ("valueless" if m.groupdict().get("value", "") is None else "blank"), m.span()
+        end = xml_bytes.find(b">", at)
+        return ("valueless" if xml_bytes[end - 1 : end] == b"/" else "content"), None
+
+    row_set = {r for _c, r in refs}
+    last_rows = heapq.nlargest(_PEEL_LOOKS, row_set, key=int)
+    wanted = set(last_rows)
+    by_row: dict[bytes, list[bytes]] = {}
+    for c, r in refs:
+        if r in wanted:
+            by_row.setdefault(r, []).append(c)
+    cuts: list[tuple[int, int]] = []
+    gone: set[bytes] = set()  # rows holding only blank cells, cut
+    max_row = 0
+    for r in last_rows:
+        spans = []
+        for c in by_row[r]:
+            if looks >= _PEEL_LOOKS:
+                return None
+            seen = look(c, r)
+            if seen is None:
+                return None
+            if seen[0] == "content":
+                max_row = int(r)
+                break
+            if seen[0] == "blank":
+                spans.append(seen[1])
+        if max_row:
+            break
+        cuts += spans
+        gone.add(r)
+    if not max_row and len(gone) < len(row_set):
+        return None
+    if max_row > limits.rows:
+        return None
+    col_set = {c for c, _r in refs}
+    last_cols = heapq.nlargest(_PEEL_LOOKS, col_set, key=lambda c: column_index(c.decode()))
+    max_col = 0
+    for c in last_cols:
+        spans = []
+        # From the bottom up: the last row of a table usually fills its last column.
+        for r in (r for cc, r in reversed(refs) if cc == c and r not in gone):
+            if looks >= _PEEL_LOOKS:
+                return None
+            seen = look(c, r)
+            if seen is None:
+                return None
+            if seen[0] == "content":
+                max_col = column_index(c.decode())
+                break
+            if seen[0] == "blank":
+                spans.append(seen[1])
+        if max_col:
+            break
+        cuts += spans
+    if max_row and not max_col:
+        return None
+    if max_col > limits.cols:
+        return None
+    box = (1, 1, max_row, max_col) if max_row else None
+    return _Found([], 0, max_row, max_col, box, sorted(cuts))
+
+
+@dataclass
+class _Found:
+    """What the exact pass (by regular expressions or by expat) tells of a sheet's cells."""
+
+    far: list[tuple[int, int]]  # the first few content cells beyond the limits
+    far_count: int
+    max_row: int  # of all content
+    max_col: int
+    box: tuple[int, int, int, int] | None  # top, left, bottom, right of the content within
+    cuts: list[tuple[int, int]]  # byte ranges of blank cells outside the content (no far cells)
+
+
+def _by_expressions(
+    xml_bytes: bytes, refs: list, blank_sst: set[int], limits: Limits
+) -> _Found | None:
+    """The exact pass when every cell has its reference: only blank and empty cells are looked
+    at in Python (a few, in any sheet a person made); None when the expat pass must decide."""
+    if len(blank_sst) > _MAX_BLANK_STRINGS:
+        return None
+    blank: dict[tuple[bytes, bytes], tuple[int, int]] = {}
+    matches = list(_BLANK_CELL.finditer(xml_bytes))
+    shared = _shared_blank_cell(blank_sst)
+    if shared:
+        matches += shared.finditer(xml_bytes)
+    valueless = set(_EMPTY_CELL_REF.findall(xml_bytes))
+    for m in matches:
+        ref = _REF_ATTR.search(m[1])
+        if ref is None:
+            return None
+        if m.groupdict().get("value", "") is None:
+            valueless.add((ref[1], ref[2]))  # calamine leaves it out; nothing to cut
+        else:
+            blank[(ref[1], ref[2])] = m.span()
+    skip = set(blank) | valueless
+    if skip:
+        rows_all, cols_all = Counter(r for _c, r in refs), Counter(c for c, _r in refs)
+        rows_skip, cols_skip = Counter(r for _c, r in skip), Counter(c for c, _r in skip)
+        rows = [int(r) for r, n in rows_all.items() if n > rows_skip[r]]
+        cols = [column_index(c.decode()) for c, n in cols_all.items() if n > cols_skip[c]]
+        max_row, max_col = max(rows, default=0), max(cols, default=0)
+    else:
+        max_row = max(map(int, {r for _c, r in refs}))
+        max_col = max(column_index(c.decode()) for c in {c for c, _r in refs})
+    if max_row <= limits.rows and max_col <= limits.cols:
+        cuts = sorted(
+            span
+            for (c, r), span in blank.items()
+            if int(r) > max_row or column_index(c.decode()) > max_col
+        )
+        box = (1, 1, max_row, max_col) if max_row else None  # not shown: nothing is far
+        return _Found([], 0, max_row, max_col, box, cuts)
+    # Content beyond the limits: the file is refused, and each cell is placed to say where.
+    letters = {c: column_index(c.decode()) for c in {c for c, _r in refs}}
+    far: list[tuple[int, int]] = []
+    far_count = 0
+    top = left = 1 << 30
+    bottom = right = 0
+    for c, r in refs:
+        if (c, r) in skip:
+            continue
+        row, col = int(r), letters[c]
+        if row > limits.rows or col > limits.cols:
+            far_count += 1
+            if len(far) < 3:
+                far.append((row, col))
+            continue
+        top, left = min(top, row), min(left, col)
+        bottom, right = max(bottom, row), max(right, col)
+    box = (top, left, bottom, right) if bottom else None
+    return _Found(far, far_count, max_row, max_col, box, [])
 
 
 # --- The exact pass -----------------------------------------------------------------------------
@@ -134,10 +320,22 @@ def _parser():
     return p
 
 
+_BLANK_SI = re.compile(rb"<si>\s*(?:<t/>|<t(?:\s[^>]*)?>" + _WS + rb"</t>)?\s*</si>")
+
+
 def _blank_shared_strings(book: zipfile.ZipFile, path: str | None) -> set[int]:
     """Indices of the shared strings that are empty or spaces only."""
     if not path:
         return set()
+    xml_bytes = book.read(path)  # its size was checked with the sheet's
+    if xml_bytes.count(b"<si>") and not xml_bytes.count(b"<si "):
+        # The usual shape: each found by one expression, its index by counting those before.
+        return {xml_bytes.count(b"<si>", 0, m.start()) for m in _BLANK_SI.finditer(xml_bytes)}
+    return _blank_shared_strings_by_expat(xml_bytes)
+
+
+def _blank_shared_strings_by_expat(xml_bytes: bytes) -> set[int]:
+    """The same, for shared strings written with a namespace prefix or attributes."""
     blank: set[int] = set()
     state = {"i": -1, "depth_t": False, "text": [], "in_rph": False}
 
@@ -166,10 +364,7 @@ def _blank_shared_strings(book: zipfile.ZipFile, path: str | None) -> set[int]:
 
     p = _parser()
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
-    with book.open(path) as f:
-        while chunk := f.read(1 << 20):
-            p.Parse(chunk, False)
-    p.Parse(b"", True)
+    p.Parse(xml_bytes, True)
     return blank
 
 
@@ -249,15 +444,17 @@ class _Exact:
         self.top, self.left = min(self.top, row), min(self.left, col)
         self.bottom, self.right = max(self.bottom, row), max(self.right, col)
 
-    def cuts(self, xml_bytes: bytes) -> list[tuple[int, int]]:
-        """Byte ranges of the blank cells outside the content's box."""
-        out = []
+    def found(self, xml_bytes: bytes) -> _Found:
+        box = (self.top, self.left, self.bottom, self.right) if self.bottom else None
+        if self.far_count:
+            return _Found(self.far, self.far_count, self.max_row, self.max_col, box, [])
+        cuts = []
         b = self.blank
         for i in range(0, len(b), 4):
             row, col, start, end_tag = b[i], b[i + 1], b[i + 2], b[i + 3]
             if row > self.bottom or col > self.right:
-                out.append((start, xml_bytes.index(b">", end_tag) + 1))
-        return out
+                cuts.append((start, xml_bytes.index(b">", end_tag) + 1))
+        return _Found([], 0, self.max_row, self.max_col, box, cuts)
 
 
 # --- The workbook's first sheet -----------------------------------------------------------------
@@ -339,19 +536,25 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise Unreadable(str(e)) from e
     quick = _quick_extent(xml_bytes)
+    found = None
     if quick is not None:
-        rows, cols, cells = quick
+        rows, cols, refs = quick
         within = rows <= limits.rows and cols <= limits.cols
-        if within and rows * cols <= _SPARSE_FACTOR * cells + _SPARSE_SLACK:
+        if within and rows * cols <= _SPARSE_FACTOR * len(refs) + _SPARSE_SLACK:
             return data
     try:
-        exact = _Exact(xml_bytes, _blank_shared_strings(book, strings_path), limits)
+        blank_sst = _blank_shared_strings(book, strings_path)
+        if quick is not None:
+            found = _peel(xml_bytes, quick[2], blank_sst, limits)
+            if found is None:
+                found = _by_expressions(xml_bytes, quick[2], blank_sst, limits)
+        if found is None:
+            found = _Exact(xml_bytes, blank_sst, limits).found(xml_bytes)
     except xml.parsers.expat.ExpatError as e:
         raise Unreadable(str(e)) from e
-    if exact.far_count:
-        data_box = (exact.top, exact.left, exact.bottom, exact.right) if exact.bottom else None
-        return TooLarge(exact.max_row, exact.max_col, exact.far, exact.far_count, data_box)
-    cuts = exact.cuts(xml_bytes)
+    if found.far_count:
+        return TooLarge(found.max_row, found.max_col, found.far, found.far_count, found.box)
+    cuts = found.cuts
     if not cuts:
         return data
     pieces, at = [], 0

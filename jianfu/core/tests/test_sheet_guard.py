@@ -115,6 +115,83 @@ def test_blank_cells_of_every_kind_far_out_are_cut_and_blank_cells_inside_are_ke
     )
 
 
+def _both_passes(data: bytes, limits: sheet_guard.Limits):
+    """What the exact pass finds by regular expressions and by expat, for the same sheet."""
+    book = zipfile.ZipFile(io.BytesIO(data))
+    xml_bytes = book.read("xl/worksheets/sheet1.xml")
+    blank = sheet_guard._blank_shared_strings(book, "xl/sharedStrings.xml")
+    _rows, _cols, refs = sheet_guard._quick_extent(xml_bytes)
+    fast = sheet_guard._by_expressions(xml_bytes, refs, blank, limits)
+    slow = sheet_guard._Exact(xml_bytes, blank, limits).found(xml_bytes)
+    peeled = sheet_guard._peel(xml_bytes, refs, blank, limits)
+    if peeled is not None:  # only when nothing is far out and few cells are blank
+        assert not fast.far_count
+        assert (peeled.max_row, peeled.max_col, peeled.cuts) == (
+            fast.max_row, fast.max_col, fast.cuts
+        )  # fmt: skip
+    return fast, slow
+
+
+def test_both_exact_passes_agree_on_blank_empty_and_far_cells():
+    limits = sheet_guard.Limits(rows=200_000, cols=200, xml_bytes=10**8)
+    base = sheets.table(sheets.DATA)
+    variants = [
+        {"A1048576": sheets.text(" "), "XFD1": sheets.shared(1), "XFD2": sheets.text("")},
+        {"C5": sheets.text("  "), "AB900000": sheets.shared(0), "J30": sheets.number(" ")},
+        {"XFD1048576": ("", ""), "Z30": ("", "<f>1+1</f><v> </v>")},  # no value, blank result
+        {"XFD1048576": sheets.text("x"), "XFD1048575": sheets.number(1), "B5": ("", "")},
+        {"GS3": sheets.shared(2), "A250000": sheets.text("备注"), "K1": sheets.text("\u3000")},
+        {
+            "I20": sheets.text(" "),
+            "H21": ("", ""),
+            "H22": sheets.shared(1),
+            "A23": sheets.text(" "),
+        },
+        {f"A{r}": sheets.text(" ") for r in range(30, 200)},  # too many to look at one by one
+        {"I3": sheets.shared(2), "J900": sheets.text(" ")},
+    ]
+    peeled = 0
+    for extra in variants:
+        data = sheets.workbook({**base, **extra}, [" ", "\u3000", "内容"])
+        fast, slow = _both_passes(data, limits)
+        xml_bytes = first_sheet(data)
+        blank = {0, 1}
+        refs = sheet_guard._quick_extent(xml_bytes)[2]
+        peeled += sheet_guard._peel(xml_bytes, refs, blank, limits) is not None
+        assert (fast.far, fast.far_count, fast.max_row, fast.max_col) == (
+            slow.far, slow.far_count, slow.max_row, slow.max_col
+        ), extra  # fmt: skip
+        if not fast.far_count:
+            assert fast.cuts == slow.cuts, extra
+        else:
+            assert fast.box == slow.box == (1, 1, 20, 8), extra
+    assert peeled == 5  # the first three, the sixth and the last: a table and a few blanks
+
+
+def test_blank_shared_strings_are_found_with_or_without_a_namespace_prefix():
+    strings = ["内容", " ", "", "\u3000", "a b", "  "]
+    data = sheets.workbook({"A1": sheets.shared(0)}, strings)
+    book = zipfile.ZipFile(io.BytesIO(data))
+    found = sheet_guard._blank_shared_strings(book, "xl/sharedStrings.xml")
+    assert found == {1, 2, 3, 5}
+    xml_bytes = book.read("xl/sharedStrings.xml")
+    prefixed = xml_bytes.replace(b"<si>", b"<x:si>").replace(b"</si>", b"</x:si>")
+    prefixed = prefixed.replace(b"<t ", b"<x:t ").replace(b"</t>", b"</x:t>")
+    prefixed = prefixed.replace(b'<sst xmlns="', b'<x:sst xmlns:x="').replace(
+        b"</sst>", b"</x:sst>"
+    )
+    assert sheet_guard._blank_shared_strings_by_expat(prefixed) == found
+
+
+@pytest.mark.django_db
+def test_a_format_without_a_value_far_out_is_no_content():
+    cells = sheets.table(sheets.DATA)
+    cells["XFD1048576"] = ("", "")
+    sheet = sheets.sheet_xml(cells)
+    for xml_text in (sheet, sheet.replace('<c r="XFD1048576"></c>', '<c r="XFD1048576" s="1"/>')):
+        assert len(excel.read_rows("x.xlsx", sheets.workbook({}, sheet=xml_text))) == 20
+
+
 # --- Zip bombs and what calamine could still do: only the child pays -----------------------------
 
 
