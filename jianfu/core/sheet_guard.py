@@ -5,12 +5,15 @@ farthest cell holding a value. A 14 KB .xlsx with one value in XFD1048576 asks f
 cells, and the allocation failure aborts the process (no Python exception). Two guards:
 
 1. For .xlsx, the sheet's XML is looked at before calamine sees it. A quick pass (one regular
-   expression, in C) finds every cell holding a value; when they fill their bounding box densely
+   expression, in C) finds every cell's reference; when the cells fill their bounding box densely
    and it is within the runtime limits (import.max_rows, import.max_columns), calamine reads the
-   file as it is. Otherwise an exact pass (expat, with the shared strings) tells blank cells
-   (spaces only) from real content: content beyond the limits is refused, naming the cell and the
-   data it lies far from; blank cells outside the content are cut from the XML, so a space in
-   A1048576 costs nothing.
+   file as it is. Otherwise an exact pass tells blank cells (spaces only, inline or shared) from
+   content: the last rows and columns looked at cell by cell (a table and a space in A1048576),
+   else every blank cell found by regular expressions, else (cells without references, namespace
+   prefixes) expat. Content beyond the limits is refused, naming the cell and the data it lies
+   far from; blank cells outside the content are cut from the XML, so a space in A1048576 costs
+   next to nothing. A DTD, XML that is not well-formed, or a sheet that inflates beyond
+   UPLOAD_MAX_SHEET_XML_BYTES is refused before calamine sees it.
 2. The parse runs in a forked child with an address-space and CPU limit; it sends the rows back
    pickled through a pipe and never touches the database. A file that makes calamine abort (an
    .xls, or anything not foreseen here) kills only the child, and the person gets a message.
