@@ -51,6 +51,12 @@ def test_the_far_cell_file_is_refused_on_every_import_page_and_the_server_answer
         ("office", f"/rectification/lists/{negative_list}/import/", {}),
         ("contact_a", f"/rectification/units/{county_a}/import/", {"source": "self_exam"}),
     ]
+    count_kept = (
+        "from django.conf import settings\n"
+        "d = settings.MEDIA_ROOT / 'imports'\n"
+        "print(sum(1 for _ in d.iterdir()) if d.exists() else 0)\n"
+    )
+    kept_before = granian_server.run_python(count_kept)
     stray = sheets.stray_far()
     clients = {}
     for who, url, fields in pages:
@@ -60,12 +66,8 @@ def test_the_far_cell_file_is_refused_on_every_import_page_and_the_server_answer
         assert "单元格 XFD1048576 有内容，远在数据区域 A1:H20 之外" in answer.text, url
         assert "1048576 行 × 16384 列" in answer.text, url
         assert granian_server.alive(), url
-    kept = granian_server.run_python(
-        "import os\nfrom django.conf import settings\n"
-        "d = settings.MEDIA_ROOT / 'imports'\n"
-        "print(sum(1 for _ in d.iterdir()) if d.exists() else 0)\n"
-    )
-    assert kept.strip() == "0"  # nothing of a refused file is kept
+    kept = granian_server.run_python(count_kept)
+    assert kept == kept_before  # nothing of a refused file is kept
 
 
 def test_a_space_in_the_last_row_imports_through_the_real_server_at_once(granian_server):
@@ -86,6 +88,28 @@ def test_a_space_in_the_last_row_imports_through_the_real_server_at_once(granian
         "print(r.rows, r.created + r.updated)\n"
     )
     assert rows.split() == ["2", "2"]
+
+
+def test_the_worker_removes_at_start_the_file_an_import_killed_midway_left(granian_server):
+    folder = granian_server.var_dir / "files" / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    left = folder / ("e" * 64 + ".xlsx")  # the server was killed before the record was written
+    now = folder / ("f" * 64 + ".xlsx")  # an import under way right now
+    left.write_bytes(sheets.stray_far())
+    now.write_bytes(sheets.stray_far())
+    then = time.time() - 2 * 3600
+    os.utime(left, (then, then))
+    subprocess.run(
+        [sys.executable, "-m", "jianfu.cli", "worker", "--once"],
+        env=granian_server.env,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    assert not left.exists()
+    assert now.exists()
+    now.unlink()
 
 
 # --- jianfu serve keeps serving ------------------------------------------------------------------
