@@ -22,6 +22,7 @@ cells, and the allocation failure aborts the process (no Python exception). Two 
 from __future__ import annotations
 
 import faulthandler
+import gc
 import heapq
 import io
 import os
@@ -108,17 +109,18 @@ _SPARSE_FACTOR = 4
 _SPARSE_SLACK = 50_000
 
 
-def _quick_extent(xml_bytes: bytes) -> tuple[int, int, list] | None:
-    """(rows, cols, references) of every cell in the sheet, valued or not (an over-estimate of
-    what calamine builds, which leaves empty cells out); None when some cell cannot be placed
-    this way (no reference, a namespace prefix, quotes of the other kind): the exact pass with
-    expat places them."""
+def _quick_extent(xml_bytes: bytes) -> tuple[int, int, list, set, set] | None:
+    """(rows, cols, references, their row numbers, their column letters) of every cell in the
+    sheet, valued or not (an over-estimate of what calamine builds, which leaves empty cells
+    out); None when some cell cannot be placed this way (no reference, a namespace prefix, quotes
+    of the other kind): the exact pass with expat places them."""
     refs = _CELL_REF.findall(xml_bytes)
     if not refs or xml_bytes.count(b"<c ") + xml_bytes.count(b"<c>") != len(refs):
         return None
-    rows = max(map(int, {r for _c, r in refs}))
-    cols = max(column_index(c.decode()) for c in {c for c, _r in refs})
-    return rows, cols, refs
+    row_set, col_set = {r for _c, r in refs}, {c for c, _r in refs}
+    rows = max(map(int, row_set))
+    cols = max(column_index(c.decode()) for c in col_set)
+    return rows, cols, refs, row_set, col_set
 
 
 # --- Telling blank cells from content by regular expressions --------------------------------------
@@ -149,7 +151,7 @@ def _shared_blank_cell(blank_sst: set[int]) -> re.Pattern | None:
 _PEEL_LOOKS = 64  # cells looked at one by one before the whole sheet is looked at instead
 
 
-def _peel(xml_bytes: bytes, refs: list, blank_sst: set[int], limits: Limits) -> _Found | None:
+def _peel(xml_bytes: bytes, quick: tuple, blank_sst: set[int], limits: Limits) -> _Found | None:
     """The exact pass for the usual sparse sheet, a table and a few blank cells far out (a space
     in A1048576): the last rows, then the last columns, are looked at cell by cell, found in the
     XML by their reference, and cut while they hold only blank cells. None when that is not
@@ -173,7 +175,7 @@ def _peel(xml_bytes: bytes, refs: list, blank_sst: set[int], limits: Limits) -> 
         end = xml_bytes.find(b">", at)
         return ("valueless" if xml_bytes[end - 1 : end] == b"/" else "content"), None
 
-    row_set = {r for _c, r in refs}
+    _rows, _cols, refs, row_set, col_set = quick
     last_rows = heapq.nlargest(_PEEL_LOOKS, row_set, key=int)
     wanted = set(last_rows)
     by_row: dict[bytes, list[bytes]] = {}
@@ -204,7 +206,6 @@ def _peel(xml_bytes: bytes, refs: list, blank_sst: set[int], limits: Limits) -> 
         return None
     if max_row > limits.rows:
         return None
-    col_set = {c for c, _r in refs}
     last_cols = heapq.nlargest(_PEEL_LOOKS, col_set, key=lambda c: column_index(c.decode()))
     max_col = 0
     for c in last_cols:
@@ -541,14 +542,14 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     quick = _quick_extent(xml_bytes)
     found = None
     if quick is not None:
-        rows, cols, refs = quick
+        rows, cols, refs, _row_set, _col_set = quick
         within = rows <= limits.rows and cols <= limits.cols
         if within and rows * cols <= _SPARSE_FACTOR * len(refs) + _SPARSE_SLACK:
             return data
     try:
         blank_sst = _blank_shared_strings(book, strings_path)
         if quick is not None:
-            found = _peel(xml_bytes, quick[2], blank_sst, limits)
+            found = _peel(xml_bytes, quick, blank_sst, limits)
             if found is None:
                 found = _by_expressions(xml_bytes, quick[2], blank_sst, limits)
         if found is None:
@@ -626,6 +627,9 @@ def in_child(fn, limits: ChildLimits):
             os.close(r)
             # The parent says what happened; a crash dump in its log would only alarm.
             faulthandler.disable()
+            # A collection would walk (and so copy) every object the parent holds; the rows hold
+            # no cycles, and the child ends as soon as they are sent.
+            gc.disable()
             _limit_self(limits)
             try:
                 result = ("ok", fn())
@@ -667,10 +671,17 @@ def in_child(fn, limits: ChildLimits):
         raise ChildDied("time")
     if status is not None and os.WIFSIGNALED(status):
         raise ChildDied("time" if os.WTERMSIG(status) == signal.SIGXCPU else "memory")
+    # The rows are lists of plain values, no cycles: collections while they are built would only
+    # walk everything else this process holds, again and again.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         tag, value = pickle.loads(b"".join(chunks))  # noqa: S301 - our own child wrote it
     except Exception as e:
         raise ChildDied("memory") from e
+    finally:
+        if collecting:
+            gc.enable()
     if tag == "ok":
         return value
     if tag == "raised":

@@ -119,10 +119,11 @@ def _both_passes(data: bytes, limits: sheet_guard.Limits):
     book = zipfile.ZipFile(io.BytesIO(data))
     xml_bytes = book.read("xl/worksheets/sheet1.xml")
     blank = sheet_guard._blank_shared_strings(book, "xl/sharedStrings.xml")
-    _rows, _cols, refs = sheet_guard._quick_extent(xml_bytes)
+    quick = sheet_guard._quick_extent(xml_bytes)
+    refs = quick[2]
     fast = sheet_guard._by_expressions(xml_bytes, refs, blank, limits)
     slow = sheet_guard._Exact(xml_bytes, blank, limits).found(xml_bytes)
-    peeled = sheet_guard._peel(xml_bytes, refs, blank, limits)
+    peeled = sheet_guard._peel(xml_bytes, quick, blank, limits)
     if peeled is not None:  # only when nothing is far out and few cells are blank
         assert not fast.far_count
         assert (peeled.max_row, peeled.max_col, peeled.cuts) == (
@@ -155,8 +156,8 @@ def test_both_exact_passes_agree_on_blank_empty_and_far_cells():
         fast, slow = _both_passes(data, limits)
         xml_bytes = first_sheet(data)
         blank = {0, 1}
-        refs = sheet_guard._quick_extent(xml_bytes)[2]
-        peeled += sheet_guard._peel(xml_bytes, refs, blank, limits) is not None
+        quick = sheet_guard._quick_extent(xml_bytes)
+        peeled += sheet_guard._peel(xml_bytes, quick, blank, limits) is not None
         assert (fast.far, fast.far_count, fast.max_row, fast.max_col) == (
             slow.far, slow.far_count, slow.max_row, slow.max_col
         ), extra  # fmt: skip
