@@ -16,6 +16,8 @@ returns None, here, in a process holding Django (a web worker holds about as muc
 """
 
 import contextlib
+import ctypes
+import gc
 import io
 import os
 import resource
@@ -98,6 +100,9 @@ def peak_mb(fn, data) -> float:
     if pid == 0:
         try:
             os.close(r)
+            # Free memory this process still holds would be reused unseen: hand it back first.
+            gc.collect()
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
             base = _status_kb("VmRSS")
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")  # resets VmHWM to the current resident size
