@@ -1,27 +1,89 @@
 from datetime import date
 
-from ninja import Field, Router, Schema, Status
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import HttpBearer
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
 
 from . import queries, scope, services
+from .errors import DomainError
+from .inputs import Line
 from .models import Unit
 from .scope import TokenPrincipal
 
+# The largest id a 64-bit primary key holds: a larger one in a path is refused, not sent to the
+# database (SQLite cannot take it at all).
+MAX_ID = 2**63 - 1
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
-class Session(SessionAuth):
-    """Browser session (CSRF checked on writes)."""
+
+def refuse_form_body(request) -> None:
+    """The API reads JSON only. A form or multipart body is refused here, before anything parses
+    it (a malformed multipart body would otherwise fail deep inside the CSRF check)."""
+    if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
+        raise DomainError(
+            "unsupported_media_type",
+            _("接口只接受 JSON 请求体（Content-Type: application/json），收到的是“%(t)s”。")
+            % {"t": request.content_type},
+            status=415,
+        )
+
+
+def id_path(description: str = "平台内编号"):
+    return Path(..., ge=1, le=MAX_ID, description=description)
+
+
+class Session(APIKeyCookie):
+    """The browser's session. Its writes carry the CSRF token (`X-CSRFToken`); the check runs
+    only once the session is known to be signed in, so a request that is not the browser's (a
+    system with its bearer token) is never refused for a token it has no reason to send."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request, key):
+        if not request.user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS:
+            refuse_form_body(request)
+            if check_csrf(request) is not None:
+                raise DomainError(
+                    "csrf_failed",
+                    _("CSRF 校验未通过：浏览器会话的写操作须带 X-CSRFToken 请求头。"),
+                    status=403,
+                )
+        return request.user
 
 
 class Bearer(HttpBearer):
-    """`Authorization: Bearer <token>` for systems that push data."""
+    """`Authorization: Bearer <token>` for systems that push data. Tried first: a request that
+    names a token is the system's, whatever cookies ride along."""
 
     def authenticate(self, request, token):
         found = services.token_authenticate(token)
         return TokenPrincipal(found) if found else None
 
 
-auth = [Session(), Bearer()]
+auth = [Bearer(), Session()]
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination with bounds a database can take: a page beyond them is a clear
+    refusal, not an offset the database cannot hold."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000, description="页码（从 1 起）")
+        page_size: int | None = Field(
+            None, ge=1, le=1000, description="每页条数（超过接口的上限时按上限）"
+        )
+
+
 router = Router(tags=["units"])
 
 
@@ -44,18 +106,18 @@ class UnitOut(Schema):
 
 
 class UnitIn(Schema):
-    parent_id: int
-    code: str
-    name: str
-    short_name: str = ""
-    kind: str
+    parent_id: int = Field(..., ge=1, le=MAX_ID)
+    code: Line = Field(..., min_length=1, max_length=32)
+    name: Line = Field(..., min_length=1, max_length=100)
+    short_name: Line = Field("", max_length=50)
+    kind: Line = Field(..., max_length=20)
 
 
 class UnitPatch(Schema):
-    code: str | None = None
-    name: str | None = None
-    short_name: str | None = None
-    kind: str | None = None
+    code: Line | None = Field(None, min_length=1, max_length=32)
+    name: Line | None = Field(None, min_length=1, max_length=100)
+    short_name: Line | None = Field(None, max_length=50)
+    kind: Line | None = Field(None, max_length=20)
 
 
 class MeOut(Schema):
@@ -83,10 +145,10 @@ def me(request):
 
 
 @router.get("/units", response=list[UnitOut], summary="范围内的单位")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def unit_list(
     request,
-    parent: int | None = None,
+    parent: int | None = Query(None, ge=1, le=MAX_ID),
     kind: str | None = None,
     q: str = "",
     include_closed: bool = False,
@@ -98,7 +160,7 @@ def unit_list(
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="单位详情")
-def unit_detail(request, unit_id: int):
+def unit_detail(request, unit_id: int = id_path()):
     return scope.get_for(
         queries.with_parent(Unit.objects.all()),
         request.auth,
@@ -125,7 +187,7 @@ def unit_create(request, payload: UnitIn):
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="修改单位（系统管理员）")
-def unit_update(request, unit_id: int, payload: UnitPatch):
+def unit_update(request, payload: UnitPatch, unit_id: int = id_path()):
     unit = scope.get_for(Unit, request.auth, unit_id, perm="core.unit:manage", unit_field=None)
     unit = services.unit_update(
         by=request.auth, unit=unit, **payload.dict(exclude_unset=True, exclude_none=True)

@@ -8,4 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the start-up checks)
+        # Imported for what they register: the start-up checks, the inputs' runtime settings.
+        from . import checks, inputs  # noqa: F401
+        from .importers import jobs
+
+        jobs.register()

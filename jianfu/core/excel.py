@@ -250,13 +250,60 @@ def _too_large(t: sheet_guard.TooLarge, limits: sheet_guard.Limits) -> SheetErro
     return SheetError(None, None, message)
 
 
+# The templates' example rows start with this in their first cell (and are written grey); every
+# importer skips such a row and says so, so a template filled in below its examples imports.
+EXAMPLE_MARK = "【示例】"
+
+
+def is_example(row: list) -> bool:
+    """Whether a row read from a file is one of a template's example rows: its first filled cell
+    starts with EXAMPLE_MARK."""
+    for c in row:
+        if c is None or c == "":
+            continue
+        return isinstance(c, str) and c.lstrip().startswith(EXAMPLE_MARK)
+    return False
+
+
+def mark_examples(rows: list[list]) -> list[list]:
+    """A template's example rows with EXAMPLE_MARK in front of their first cell."""
+    return [[EXAMPLE_MARK + str(row[0] if row[0] is not None else ""), *row[1:]] for row in rows]
+
+
+def skipped_examples(lines: list[int]) -> str:
+    """What an import says about the example rows it skipped ("" when none)."""
+    if not lines:
+        return ""
+    return _("已跳过模板中的示例行（第 %(rows)s 行）。") % {
+        "rows": "、".join(str(n) for n in lines)
+    }
+
+
+def only_examples(lines: list[int]) -> ImportFailed:
+    """The refusal for a file whose rows are all a template's examples."""
+    return _fail(
+        _("文件中只有模板的示例行（第 %(rows)s 行），没有要导入的数据：请在示例行下面填写。")
+        % {"rows": "、".join(str(n) for n in lines)}
+    )
+
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# What an .xlsx cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE: control characters other than tab
+# and line breaks), plus lone surrogates, which cannot be written as UTF-8 at all. Inputs refuse
+# them now (core.inputs); a record stored before that, or written around the inputs, still exports,
+# with U+FFFD where the character was, so the reader sees that something was there.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
 def neutralise(value):
-    """A text cell that would start a formula in Excel is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """A text cell as an export writes it: characters an .xlsx cannot hold replaced, and one that
+    would start a formula in Excel written with a leading apostrophe."""
+    if isinstance(value, str):
+        if not value.isprintable():
+            value = _ILLEGAL.sub("\ufffd", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 
@@ -287,10 +334,13 @@ def write_workbook(
     *,
     dropdowns: dict[tuple[int, str], list[str] | Dropdown] | None = None,
     widths: dict[tuple[int, str], int] | None = None,
+    examples: dict[int, int] | None = None,
 ) -> bytes:
     """sheets: (title, headers, rows); rows may be any iterable (a generator streams).
     dropdowns: {(sheet index, column letter): choices} (a list forbids other values; a
-    Dropdown(strict=False) only suggests). widths: {(sheet index, letter): width}."""
+    Dropdown(strict=False) only suggests). widths: {(sheet index, letter): width}.
+    examples: {sheet index: n}: the first n rows are a template's examples, written grey and
+    italic (their first cell should carry EXAMPLE_MARK: mark_examples)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
@@ -299,6 +349,7 @@ def write_workbook(
 
     book = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="F2E6E6")
+    grey, grey_fill = Font(italic=True, color="808080"), PatternFill("solid", fgColor="EEEEEE")
     for index, (title, headers, rows) in enumerate(sheets):
         ws = book.create_sheet(title=title[:31])
         for i, header in enumerate(headers, start=1):
@@ -327,7 +378,16 @@ def write_workbook(
             cell.font, cell.fill = bold, fill
             head.append(cell)
         ws.append(head)
-        for row in rows:
+        n_examples = (examples or {}).get(index, 0)
+        for i, row in enumerate(rows):
+            if i < n_examples:
+                cells = []
+                for v in row:
+                    cell = WriteOnlyCell(ws, value=neutralise(v))
+                    cell.font, cell.fill = grey, grey_fill
+                    cells.append(cell)
+                ws.append(cells)
+                continue
             ws.append([neutralise(v) for v in row])
     out = io.BytesIO()
     book.save(out)

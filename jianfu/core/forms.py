@@ -1,17 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .inputs import TextField
 from .models import UnitKind
 from .permissions import CATALOGUE, Role
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(
+    username = TextField(
         label=_("用户名"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(
+    password = TextField(
         label=_("密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -19,12 +20,12 @@ class LoginForm(forms.Form):
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
+    old_password = TextField(
         label=_("原密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    new_password = forms.CharField(
+    new_password = TextField(
         label=_("新密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -32,7 +33,7 @@ class PasswordChangeForm(forms.Form):
             "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"
         ),
     )
-    new_password2 = forms.CharField(
+    new_password2 = TextField(
         label=_("再次输入新密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -45,7 +46,7 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class UnitCodeField(forms.CharField):
+class UnitCodeField(TextField):
     """A unit chosen by its code; the view resolves it within the account's scope."""
 
     def __init__(self, **kwargs):
@@ -54,9 +55,9 @@ class UnitCodeField(forms.CharField):
 
 
 class UnitForm(forms.Form):
-    code = forms.CharField(label=_("单位代码"), max_length=32)
-    name = forms.CharField(label=_("名称"), max_length=100)
-    short_name = forms.CharField(label=_("简称"), max_length=50, required=False)
+    code = TextField(label=_("单位代码"), max_length=32)
+    name = TextField(label=_("名称"), max_length=100)
+    short_name = TextField(label=_("简称"), max_length=50, required=False)
     kind = forms.ChoiceField(label=_("类型"), choices=UnitKind.choices)
     parent_code = UnitCodeField(label=_("上级单位代码"))
 
@@ -77,9 +78,9 @@ class UploadForm(forms.Form):
 
 
 class AccountForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150)
-    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    username = TextField(label=_("用户名"), max_length=150)
+    full_name = TextField(label=_("姓名"), max_length=50, required=False)
+    phone = TextField(label=_("联系电话"), max_length=30, required=False)
     unit_code = UnitCodeField(label=_("所在单位代码"))
 
 
@@ -89,7 +90,7 @@ class RoleForm(forms.Form):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：某县 OA 系统"))
+    name = TextField(label=_("名称"), max_length=100, help_text=_("例如：某县 OA 系统"))
     unit_code = UnitCodeField(label=_("绑定单位代码"))
     scopes = forms.MultipleChoiceField(
         label=_("权限范围"), widget=forms.CheckboxSelectMultiple, choices=()
@@ -109,10 +110,10 @@ class TokenForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label=_("操作人"), required=False)
-    code = forms.CharField(label=_("事件代码"), required=False)
-    object_type = forms.CharField(label=_("对象类型"), required=False)
-    object_id = forms.CharField(label=_("对象编号"), required=False)
+    actor = TextField(label=_("操作人"), required=False)
+    code = TextField(label=_("事件代码"), required=False)
+    object_type = TextField(label=_("对象类型"), required=False)
+    object_id = TextField(label=_("对象编号"), required=False)
     since = forms.DateField(
         label=_("起"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

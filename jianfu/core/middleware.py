@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from . import audit, runtime
+from .api_errors import error_response
 from .permissions import Role
 from .security import password_expired
 
@@ -188,3 +189,27 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             response.headers.setdefault("Content-Security-Policy", self.JSON_POLICY)
             return response
         return super().process_response(request, response)
+
+
+class ApiErrorsAsJsonMiddleware:
+    """Under /api/ every answer is JSON: Django's own error pages (an unknown path, a method the
+    path does not take, a server error, a request it could not read) become the API's error shape
+    with its `code`. The interactive documentation stays a page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        path = request.path_info
+        if (
+            response.status_code >= 400
+            and path.startswith("/api/")
+            and not path.startswith("/api/docs")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            converted = error_response(response.status_code)
+            if response.has_header("Allow"):
+                converted["Allow"] = response["Allow"]
+            return converted
+        return response

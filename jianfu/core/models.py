@@ -232,6 +232,41 @@ class ImportRecord(models.Model):
         verbose_name = _("导入记录")
 
 
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队等待检查")
+    CHECKING = "checking", _("正在检查")
+    PREVIEW = "preview", _("等待确认")
+    APPLYING = "applying", _("正在导入")
+    FAILED = "failed", _("未导入")
+    DONE = "done", _("已导入")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ImportJob(models.Model):
+    """A file on its way in, checked and written by a background task (core.importjobs): how far
+    the work is, then the problems found, the preview awaiting the person's confirmation, or the
+    ImportRecord written. The file waits under MEDIA_ROOT until the job ends."""
+
+    kind = models.CharField(max_length=40)  # the importer registered under this name
+    by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, related_name="+")
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    pending_as = models.CharField(max_length=255, blank=True)  # the waiting file, until the end
+    status = models.CharField(
+        max_length=12, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    step = models.PositiveSmallIntegerField(default=0)
+    steps = models.PositiveSmallIntegerField(default=0)
+    step_label = models.CharField(max_length=80, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)  # [{row, column, message, value}]
+    record = models.ForeignKey(ImportRecord, on_delete=models.SET_NULL, null=True, related_name="+")
+    result = models.JSONField(default=dict, blank=True)  # what the importer reports when done
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
 class ScheduledJob(models.Model):
     """When a recurring job runs next; the worker claims a run with a conditional update."""
 

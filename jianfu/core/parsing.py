@@ -68,6 +68,19 @@ def normalise_text(value) -> str:
     return str(value).translate(_SPACE_TABLE).strip(_STRIP)
 
 
+def parse_text(value, *, multiline: bool = False) -> str:
+    """A text cell as `normalise_text` gives it, refusing control characters (a multi-line column
+    keeps tab and line breaks): the inputs' one rule (core.inputs)."""
+    text = normalise_text(value)
+    if text and not text.isprintable():
+        from .inputs import text_problem
+
+        problem = text_problem(text, multiline=multiline)
+        if problem:
+            raise ParseError(problem)
+    return text
+
+
 def half_width(text: str) -> str:
     """Full-width digits, letters and punctuation as their ASCII forms (NFKC), ASCII fast."""
     if text.isascii():

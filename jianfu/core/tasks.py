@@ -41,3 +41,19 @@ def remove_orphan_uploads() -> int:
 
 def enqueue_on_commit(t, *args, **kwargs) -> None:
     transaction.on_commit(lambda: t.enqueue(*args, **kwargs))
+
+
+@task()
+def sweep_import_jobs() -> int:
+    """Nightly: previews nobody confirmed within a day are cancelled and their files removed."""
+    from . import importjobs
+
+    return importjobs.sweep()
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """Check an uploaded file, or write one whose preview was confirmed (core.importjobs)."""
+    from . import importjobs
+
+    return importjobs.run(job_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,4 +30,5 @@ urlpatterns = [
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/delete/", views.calendar_delete, name="calendar_delete"),
+    *import_views.urlpatterns,
 ]

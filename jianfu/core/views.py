@@ -23,7 +23,10 @@ from . import (
     audit,
     clock,
     excel,
+    import_views,
     importers,
+    importjobs,
+    inputs,
     queries,
     runtime,
     scope,
@@ -31,6 +34,7 @@ from . import (
     services,
     workdays,
 )
+from . import home as home_cards
 from .errors import DomainError
 from .forms import (
     AccountForm,
@@ -43,6 +47,7 @@ from .forms import (
     UnitForm,
     UploadForm,
 )
+from .inputs import TextField
 from .models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from .permissions import Role
 
@@ -119,9 +124,8 @@ def password_change(request):
 
 @login_required
 def home(request):
-    # Every signed-in account has a home page, even one not yet given a role (it says so).
-    from jianfu.monitoring.report_views import home_card  # a reporter's one tap to the report
-
+    # Every signed-in account has a home page, even one not yet given a role (it says so). What
+    # the person has to do comes from the cards the apps register (core.home).
     s = scope.scope_of(request.user)
     unit = request.user.home_unit
     return render(
@@ -134,7 +138,7 @@ def home(request):
             "summary": queries.scope_summary(request.user),
             "unit_only": s.unit_only,
             "no_roles": not request.user.role_codes,
-            **home_card(request),
+            "home": home_cards.build(request),
         },
     )
 
@@ -145,8 +149,8 @@ def home(request):
 @login_required
 def unit_list(request):
     s = scope.require(request.user, "core.unit:view")
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
+    q = inputs.search_text(request.GET.get("q"))
+    kind = inputs.search_text(request.GET.get("kind"))
     closed = request.GET.get("closed") == "1"
     if q or kind:
         parent, crumbs = None, []
@@ -314,6 +318,7 @@ def unit_close(request, pk):
 
 
 @login_required
+@import_views.upload_page
 def unit_import(request):
     scope.require(request.user, "core.unit:manage")
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -321,18 +326,15 @@ def unit_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            record = importers.import_units(
-                by=request.user, filename=upload.name, data=excel.read_upload(upload)
-            )
+            data = excel.read_upload(upload)
         except excel.ImportFailed as e:
             errors = e.errors
         else:
-            messages.success(
-                request,
-                _("导入完成：新增 %(c)s 个，更新 %(u)s 个单位。")
-                % {"c": record.created, "u": record.updated},
-            )
-            return redirect("unit_list")
+            job = importjobs.start("units", by=request.user, filename=upload.name, data=data)
+            response = import_views.after_upload(request, job)
+            if response is not None:
+                return response
+            errors = importjobs.sheet_errors(job)
     return render(request, "core/unit_import.html", {"form": form, "errors": errors})
 
 
@@ -355,7 +357,7 @@ def unit_template(request):
 @login_required
 def account_list(request):
     s = scope.require(request.user, "core.account:view")
-    q, role = request.GET.get("q", "").strip(), request.GET.get("role", "")
+    q, role = inputs.search_text(request.GET.get("q")), inputs.search_text(request.GET.get("role"))
     page = _page(request, queries.accounts_for(request.user, q=q, role=role))
     context = {
         "page": page,
@@ -652,7 +654,7 @@ class HolidayOverrideForm(forms.Form):
         label=gettext_lazy("日期"), widget=forms.DateInput(attrs={"type": "date"})
     )
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=HolidayKind.choices)
-    name = forms.CharField(
+    name = TextField(
         label=gettext_lazy("名称"),
         max_length=50,
         required=False,

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from jianfu.core import periods, scope
+from jianfu.core.api import MAX_ID, id_path
 from jianfu.core.errors import DomainError
+from jianfu.core.inputs import Line, Text
 from jianfu.core.permissions import permissions_for_roles
 
 from . import services
@@ -113,16 +115,16 @@ class FormOut(Schema):
 
 
 class ReportIn(Schema):
-    point: int = Field(..., description="样本点编号")
-    period: str = Field(..., max_length=10, description="周期，如 2025-03")
-    client_key: str = Field(
+    point: int = Field(..., ge=1, le=MAX_ID, description="样本点编号")
+    period: Line = Field(..., max_length=10, description="周期，如 2025-03")
+    client_key: Line = Field(
         ...,
         min_length=8,
         max_length=64,
         description="设备为每次提交生成的编号（如 UUID）；重试时原样再发，只会存一份",
     )
     values: dict[str, Any] = Field(..., description="{题目代码: 回答}，数字可为字符串")
-    note: str = Field("", max_length=200, description="更正说明（可不填）")
+    note: Text = Field("", max_length=200, description="更正说明（可不填）")
 
 
 class SubmitOut(Schema):
@@ -202,7 +204,7 @@ def my_point_list(request):
     url_name="report_form",
     summary="某样本点某周期的填报表单",
 )
-def report_form(request, point_id: int, period: str):
+def report_form(request, period: str, point_id: int = id_path("样本点编号")):
     point = reporter_point(request.auth, point_id)
     try:
         start, _end = periods.bounds(period)

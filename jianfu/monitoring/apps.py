@@ -48,6 +48,9 @@ class MonitoringConfig(AppConfig):
 
         self._navigation()
         tasks.connect()
+        from . import home
+
+        home.register()
 
     def _navigation(self):
         from jianfu.core import navigation

@@ -45,6 +45,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils import timezone
 
 from jianfu.core import periods as period_keys
 from jianfu.demo.generator import AccountSpec, DemoContext, register
@@ -458,13 +459,16 @@ def write(
     for i, (sp, p) in enumerate(zip(points, plan.points, strict=True)):
         reporter_id = (p.reporter or reporter).pk
         for t, key in enumerate(plan.periods):
-            at, late = _submitted(key, rng, now)
+            at, late = _submitted(key, rng, now, form.due_days, keep=bool(p.pattern))
+            answers = values_of(values[i, t], rng)  # drawn even when not stored: same sequence
+            if at is None:
+                continue
             reports.append(
                 Report(
                     point_id=sp.pk,
                     period=key,
                     form=form,
-                    values=values_of(values[i, t], rng),
+                    values=answers,
                     reporter_id=reporter_id,
                     version=1,
                     first_submitted_at=at,
@@ -504,14 +508,30 @@ def _start(key: str) -> dt.date:
     return period_keys.bounds(key)[0]
 
 
-def _submitted(key: str, rng: random.Random, now: dt.datetime) -> tuple[dt.datetime, bool]:
-    """Most reports come in the first days after the month (due on the 5th), a few late."""
+def _submitted(
+    key: str, rng: random.Random, now: dt.datetime, due_days: int, *, keep: bool = False
+) -> tuple[dt.datetime | None, bool]:
+    """When a point's report for the period came in, and whether it was late: most come in the
+    first days after the month, up to the due day, a few after it. Times are local (Asia/Shanghai)
+    and late means submitted after the due day, local date — the rule report_submit applies.
+
+    A report whose time is still to come is not in yet: while the period is before its due day
+    it is simply missing (None; the reminders and the missing lists have something to show),
+    unless `keep` (a planted case, whose story needs its last month); once the due day has
+    passed it came in now, late."""
     end = period_keys.bounds(key)[1]
+    due = end + dt.timedelta(days=due_days)
     late = rng.random() < 0.06
-    day = end + dt.timedelta(days=rng.randint(6, 20) if late else rng.randint(0, 5))
-    at = dt.datetime.combine(day, dt.time(rng.randint(8, 21), rng.randint(0, 59)))
-    at = at.replace(tzinfo=now.tzinfo) if now.tzinfo else at
-    return min(at, now), late
+    offset = rng.randint(due_days + 1, due_days + 15) if late else rng.randint(0, due_days)
+    day = end + dt.timedelta(days=offset)
+    at = timezone.make_aware(
+        dt.datetime.combine(day, dt.time(rng.randint(8, 21), rng.randint(0, 59)))
+    )
+    if at > now:
+        if timezone.localdate(now) <= due and not keep:
+            return None, False
+        at = now
+    return at, timezone.localdate(at) > due
 
 
 # --- The extension ------------------------------------------------------------------------------
@@ -561,13 +581,35 @@ def build(ctx: DemoContext, per_county: int) -> dict[str, int]:
         p.reporter = user
     counts = write(plan, generate(plan, ctx.rng), ctx.rng, ctx.now)
     out = {"监测样本点": counts["sample_points"], "样本点填报": counts["reports"]}
+    if reminded := remind(ctx.now):
+        out["填报提醒"] = reminded
     for pattern, unit in planted.items():
         out[f"埋设预警样例：{unit.name}（{PATTERN_LABELS[pattern]}）"] = 1
     return out
 
 
+def remind(now: dt.datetime) -> int:
+    """The daily reminders as the worker's job sends them on the demo's day (a report due in the
+    next days and still missing is reminded). The last of them in tree order has been seen by its
+    reporter already, so the office's pages show both states."""
+    from .models import Reminder
+    from .services import reminders_due
+
+    reminders_due(timezone.localdate(now))
+    seen = Reminder.objects.order_by("-point__unit__path", "-pk").first()
+    if seen is not None:
+        Reminder.objects.filter(pk=seen.pk).update(read_at=now)
+    return Reminder.objects.count()
+
+
 def _count() -> dict[str, int]:
-    return {"监测样本点": SamplePoint.objects.count(), "样本点填报": Report.objects.count()}
+    from .models import Reminder
+
+    return {
+        "监测样本点": SamplePoint.objects.count(),
+        "样本点填报": Report.objects.count(),
+        "填报提醒": Reminder.objects.count(),
+    }
 
 
 @register(count=_count)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import clock
+from jianfu.core.inputs import TextField
 
 
 class ReporterChoice(forms.ModelMultipleChoiceField):
@@ -29,7 +30,7 @@ class PointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("可选多人，任一人填报即可。"),
     )
-    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+    note = TextField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, eligible, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("since", clock.today())

@@ -621,3 +621,52 @@ def reminders_for(user, *, today: dt.date | None = None, limit: int = 20) -> lis
 
 def point_reminders(point: SamplePoint, limit: int = 10) -> list[Reminder]:
     return list(Reminder.objects.filter(point=point).order_by("-sent_at", "-pk")[:limit])
+
+
+# --- The home page's figures --------------------------------------------------------------------
+
+
+def default_form_code(forms: Forms) -> str:
+    """The form the completeness page shows when none is asked for."""
+    codes = forms.codes() or ["burden"]
+    return "burden" if "burden" in codes else codes[0]
+
+
+@dataclass(frozen=True)
+class MissingNow:
+    form_code: str
+    period: str
+    due: dt.date | None
+    missing: int
+
+
+def missing_now(user, today: dt.date) -> MissingNow:
+    """The points in the user's scope missing their report for the latest period that has ended
+    (the completeness page's default missing list): two queries."""
+    forms = Forms()
+    code = default_form_code(forms)
+    period = last_ended(forms, code, today)
+    points = scope.visible(
+        SamplePoint.objects.filter(form_code=code), user, perm="monitoring.point:view"
+    )
+    return MissingNow(code, period, forms.due(code, period), missing_points(points, period).count())
+
+
+def rate_now(user, today: dt.date) -> tuple[str, str, Figures]:
+    """(form code, period, figures): completeness and timeliness of the latest period judged
+    (closed or past its due day) in the user's scope, as the completeness page shows it."""
+    forms = Forms()
+    code = default_form_code(forms)
+    period = last_counted(forms, code, today, closures(code))
+    return code, period, completeness(user, form_code=code, period_keys=[period]).by_period[0]
+
+
+def reminders_seen(point_ids: list[int], period: str) -> dict[int, Reminder]:
+    """The latest reminder of each point for the period (when it was sent, whether and when the
+    reporter saw it): one query, for the office's list of missing points."""
+    latest: dict[int, Reminder] = {}
+    for r in Reminder.objects.filter(point_id__in=point_ids, period=period).order_by(
+        "sent_at", "pk"
+    ):
+        latest[r.point_id] = r
+    return latest

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jianfu.core import clock, periods, scope
 from jianfu.core.errors import DomainError
 
-from . import services
+from . import queries, services
 from .models import Report, ReportForm, SamplePoint
 from .questions import OPTIONAL_TYPES, SECTIONS
 
@@ -470,22 +470,39 @@ def report_history(request, point, period):
     )
 
 
-# --- The home page's card -----------------------------------------------------------------------
+# --- The home page's panel ----------------------------------------------------------------------
 
 
-def home_card(request) -> dict:
-    """What the home page shows a reporter: the most pressing report, one tap away."""
+def home_panel(request) -> dict | None:
+    """What the top of a reporter's home shows: the reminders addressed to them, and the most
+    pressing report as the one big button. Opening the report from it (or dismissing a reminder)
+    marks the reminders of that period read, in the same tap: the button posts to reminder_read,
+    which goes on to the form."""
     user = request.user
-    if not scope.can(user, SUBMIT):
-        return {}
     points = my_points(user)
     if not points:
-        return {}
+        return None
     rows = [r for p in points for r in period_rows(p)]
-    return {
-        "report_card": {
-            "urgent": most_urgent(rows),
-            "waiting": sum(1 for r in rows if r.status in ("due", "overdue")),
-            "points": points,
+    urgent = most_urgent(rows)
+    fillable = {(r.point.pk, r.period): r for r in rows if r.can_fill and r.report is None}
+    reminders = [
+        {
+            "item": item,
+            "label": _safe_label(item.period),
+            "row": fillable.get((item.point_id, item.period)),
         }
+        for item in queries.reminders_for(user)
+    ]
+    urgent_ids = [
+        i
+        for r in reminders
+        if urgent and (r["item"].point_id, r["item"].period) == (urgent.point.pk, urgent.period)
+        for i in r["item"].ids
+    ]
+    return {
+        "urgent": urgent,
+        "urgent_ids": urgent_ids,
+        "waiting": sum(1 for r in rows if r.status in ("due", "overdue")),
+        "points": points,
+        "reminders": reminders,
     }

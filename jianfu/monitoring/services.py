@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, clock, periods, scope
+from jianfu.core import audit, clock, inputs, periods, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind, User
 
@@ -136,6 +136,7 @@ def point_designate(
         raise DomainError("no_county", _("该单位不属于任何县（市、区）。"), field="unit")
     if SamplePoint.objects.filter(unit=unit).exists():
         raise DomainError("duplicate", _("该单位已经是样本点。"), field="unit")
+    _plausible(since, _("设立日期"), "since")
     for user in reporters:
         if user.home_unit_id != unit.pk:
             raise DomainError(
@@ -199,6 +200,14 @@ def report_submit(
 ) -> tuple[Report, ReportVersion, bool]:
     """Submit (or correct) the point's report for a period. Returns (report, version, created);
     `created` is False when this client_key was already stored (a retry or a double tap)."""
+    for field, text, label in (
+        ("period", period, _("周期")),
+        ("client_key", client_key, "client_key"),
+        ("note", note, _("更正说明")),
+    ):
+        problem = inputs.text_problem(text or "", label, multiline=field == "note")
+        if problem:
+            raise DomainError("bad_text", problem, field=field)
     look = _first_look(by, point, period, client_key)
     if look is None:
         raise DomainError("not_found", _("找不到该样本点。"), status=404)
@@ -418,6 +427,15 @@ def _reported_span(point: SamplePoint) -> tuple[str | None, str | None]:
     return (first[0] if first else None, last[0] if last else None)
 
 
+def _plausible(day: dt.date | None, label: str, field: str, before: dt.date | None = None) -> None:
+    """A point's dates within the plausible range (core.inputs); a date left as it was passes."""
+    if day is None or day == before:
+        return
+    problem = inputs.date_problem(day, label)
+    if problem:
+        raise DomainError("implausible_date", problem, field=field)
+
+
 def _check_dates(point: SamplePoint, since: dt.date, until: dt.date | None) -> None:
     """Dates may not leave a stored report outside the point's monitoring: the figures count a
     report only where the point was expected to report."""
@@ -454,6 +472,7 @@ def point_update(
     """Change a point's start date, note and (when given) its reporters."""
     _require_point(by, point)
     point = SamplePoint.objects.select_for_update().select_related("unit").get(pk=point.pk)
+    _plausible(since, _("设立日期"), "since", point.since)
     _check_dates(point, since, point.until)
     before = audit.snapshot(point, ["since", "note"])
     point.since, point.note = since, note
@@ -485,6 +504,7 @@ def point_close(*, by, point: SamplePoint, until: dt.date | None) -> SamplePoint
     """End a point's monitoring on `until` (its reports stay); None resumes it."""
     _require_point(by, point)
     point = SamplePoint.objects.select_for_update().select_related("unit").get(pk=point.pk)
+    _plausible(until, _("撤销日期"), "until", point.until)
     _check_dates(point, point.since, until)
     before = point.until
     if before == until:

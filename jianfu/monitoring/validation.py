@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from jianfu.core import periods
+from jianfu.core import inputs, periods
 
 from .models import ReportForm
 from .questions import OPTIONAL_TYPES
@@ -19,6 +19,8 @@ def _number(raw, q: dict):
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
+        return None, _("“%(v)s”不是数字，请填写数字。") % {"v": raw}
+    if not value.is_finite():  # "NaN", "Infinity": Decimal reads them, comparisons refuse NaN
         return None, _("“%(v)s”不是数字，请填写数字。") % {"v": raw}
     if value < 0:
         return None, _("不能为负数。")
@@ -40,7 +42,10 @@ def clean(form: ReportForm, period: str, raw: dict) -> tuple[dict, dict[str, str
         value = raw.get(key, "")
         if q["type"] in OPTIONAL_TYPES:
             text = str(value or "").strip()
-            if len(text) > q.get("max", 1000):
+            problem = inputs.text_problem(text, str(q["label"]), multiline=True)
+            if problem:
+                errors[key] = problem
+            elif len(text) > q.get("max", 1000):
                 errors[key] = _("不能超过 %(n)s 个字。") % {"n": q.get("max", 1000)}
             values[key] = text
             continue

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jianfu.core import clock, periods, scope
+from jianfu.core import clock, inputs, periods, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, User
 from jianfu.core.tasks import enqueue_on_commit
@@ -145,7 +145,7 @@ def point_create(request):
     scope.require(request.user, "monitoring.point:manage")
     unit_pk = request.POST.get("unit") or request.GET.get("unit")
     if not unit_pk:
-        q = request.GET.get("q", "").strip()[:50]
+        q = inputs.search_text(request.GET.get("q"), 50)
         context = {"q": q, "candidates": queries.designation_candidates(request.user, q)}
         if request.htmx and request.htmx.target == "candidates":
             return render(request, "monitoring/point_designate.html#candidates", context)
@@ -399,8 +399,11 @@ def completeness(request):
         list(missing_page.object_list),
         periods.shift(missing_period, -1) if pending else missing_period,
     )
+    # Whether the reporters saw the reminder sent for this period (the latest one per point).
+    seen = queries.reminders_seen([p.pk for p in missing_page.object_list], missing_period)
     for p in missing_page.object_list:
         p.streak = streaks.get(p.pk, 0)
+        p.reminder = seen.get(p.pk)
     missing_total = missing_page.paginator.count
 
     recent = periods.between(periods.shift(current, -4), current)

@@ -13,9 +13,11 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from jianfu.core import clock, scope
+from jianfu.core.api import MAX_ID, Pages, id_path
+from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import services
@@ -151,18 +153,22 @@ class ProblemDetail(ProblemOut):
 
 
 class ProblemFilters(Schema):
-    unit: str | None = Field(None, description="单位代码：该单位及其下级单位的问题")
+    unit: Line | None = Field(None, description="单位代码：该单位及其下级单位的问题")
     status: ProblemStatus | None = Field(None, description="open 整改中，closed 已销号")
     overdue: bool | None = Field(None, description="true：有逾期未完成措施的问题；false：没有的")
 
 
 class ActIn(Schema):
-    version: int = Field(..., ge=1, description="读取该措施时的版本号；他人已保存时返回 409")
-    note: str = Field(..., max_length=4000, description="整改进展或完成情况")
+    version: int = Field(
+        ..., ge=1, le=MAX_ID, description="读取该措施时的版本号；他人已保存时返回 409"
+    )
+    note: Text = Field(..., max_length=4000, description="整改进展或完成情况")
 
 
 class StartIn(Schema):
-    version: int = Field(..., ge=1, description="读取该措施时的版本号；他人已保存时返回 409")
+    version: int = Field(
+        ..., ge=1, le=MAX_ID, description="读取该措施时的版本号；他人已保存时返回 409"
+    )
 
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -212,7 +218,7 @@ def _measure_out(measure_id: int) -> Measure:
     summary="问题清单（范围内，可筛选，分页）",
     operation_id="rectification_problem_list",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def problem_list(request, filters: Query[ProblemFilters]):
     who = request.auth
     qs = _problems(who)
@@ -234,7 +240,7 @@ def problem_list(request, filters: Query[ProblemFilters]):
     summary="问题详情：整改措施和整改记录",
     operation_id="rectification_problem_detail",
 )
-def problem_detail(request, problem_id: int):
+def problem_detail(request, problem_id: int = id_path()):
     return scope.get_for(_problems(request.auth), request.auth, problem_id, perm=services.VIEW)
 
 
@@ -254,7 +260,7 @@ WRITE_RESPONSES = {200: MeasureOut, 400: Error, 403: Error, 404: Error, 409: Err
     summary="开始整改（草稿 → 整改中）",
     operation_id="rectification_measure_start",
 )
-def measure_start(request, measure_id: int, payload: StartIn):
+def measure_start(request, payload: StartIn, measure_id: int = id_path()):
     return _act(request, measure_id, "start", payload.version)
 
 
@@ -265,7 +271,7 @@ def measure_start(request, measure_id: int, payload: StartIn):
     description="措施须为“整改中”或“已退回”。version 不是最新时返回 409，不作任何修改。",
     operation_id="rectification_measure_progress",
 )
-def measure_progress(request, measure_id: int, payload: ActIn):
+def measure_progress(request, payload: ActIn, measure_id: int = id_path()):
     return _act(request, measure_id, "progress", payload.version, payload.note)
 
 
@@ -279,5 +285,5 @@ def measure_progress(request, measure_id: int, payload: ActIn):
     ),
     operation_id="rectification_measure_submit",
 )
-def measure_submit(request, measure_id: int, payload: ActIn):
+def measure_submit(request, payload: ActIn, measure_id: int = id_path()):
     return _act(request, measure_id, "submit", payload.version, payload.note)

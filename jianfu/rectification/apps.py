@@ -48,6 +48,9 @@ class RectificationConfig(AppConfig):
             token={"rectification.problem:view"},
         )
         self._navigation()
+        from . import home
+
+        home.register()
 
     def _navigation(self):
         from jianfu.core import navigation

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import clock, scope
+from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit, UnitKind
 
 from . import exams
@@ -23,12 +24,12 @@ def _field_of(model, name: str) -> int | None:
 
 
 class NegativeListForm(forms.Form):
-    title = forms.CharField(
+    title = TextField(
         label=_("清单名称"),
         max_length=_field_of(NegativeList, "title"),
         widget=forms.TextInput(attrs={"placeholder": _("如：形式主义、官僚主义问题负面清单")}),
     )
-    issued_by = forms.CharField(
+    issued_by = TextField(
         label=_("印发机关"),
         max_length=_field_of(NegativeList, "issued_by"),
         required=False,
@@ -43,7 +44,7 @@ class NegativeListForm(forms.Form):
 
 class NegativeListCopyForm(forms.Form):
     year = forms.IntegerField(label=_("新版本年度"), min_value=2000, max_value=2100)
-    title = forms.CharField(
+    title = TextField(
         label=_("新版本名称"),
         max_length=_field_of(NegativeList, "title"),
         required=False,
@@ -57,24 +58,24 @@ class NegativeListCopyForm(forms.Form):
 
 
 class ItemForm(forms.Form):
-    number = forms.CharField(label=_("序号"), max_length=_field_of(NegativeListItem, "number"))
-    category = forms.CharField(
+    number = TextField(label=_("序号"), max_length=_field_of(NegativeListItem, "number"))
+    category = TextField(
         label=_("类别"),
         max_length=_field_of(NegativeListItem, "category"),
         help_text=_("同一类别的事项在清单中排在一起。"),
     )
-    title = forms.CharField(
+    title = TextField(
         label=_("表现形式"),
         max_length=_field_of(NegativeListItem, "title"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    explanation = forms.CharField(
+    explanation = TextField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class RoundForm(forms.Form):
-    title = forms.CharField(label=_("自查名称"), max_length=_field_of(Round, "title"))
+    title = TextField(label=_("自查名称"), max_length=_field_of(Round, "title"))
     negative_list = forms.ModelChoiceField(
         label=_("对照的负面清单"),
         queryset=NegativeList.objects.none(),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from jianfu.core import clock, excel, scope
+from jianfu.core import clock, excel, import_views, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
 
@@ -233,6 +233,7 @@ def negative_list_publish(request, pk):
 
 
 @login_required
+@import_views.upload_page
 def negative_list_import(request, pk):
     nl = queries.negative_list_for(request.user, pk)
     scope.require(request.user, MANAGE)
@@ -248,7 +249,8 @@ def negative_list_import(request, pk):
             messages.success(
                 request,
                 _("导入完成：共 %(n)s 项，%(c)s 个类别。")
-                % {"n": len(parsed.rows), "c": parsed.categories},
+                % {"n": len(parsed.rows), "c": parsed.categories}
+                + excel.skipped_examples(list(parsed.examples)),
             )
             return redirect("negative_list_detail", pk=nl.pk)
     return render(
@@ -277,11 +279,21 @@ def negative_list_template(request):
 @login_required
 def round_list(request):
     s = scope.require(request.user, VIEW)
-    page = Paginator(queries.rounds_for(request.user), PER_PAGE).get_page(request.GET.get("page"))
+    rounds = queries.rounds_for(request.user)
+    # ?status=open: the rounds not finished yet (where the home page's count leads).
+    open_only = request.GET.get("status") == "open"
+    if open_only:
+        rounds = rounds.filter(closed_at__isnull=True)
+    page = Paginator(rounds, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "rectification/round_list.html",
-        {"page": page, "today": clock.today(), "can_manage": s.can(MANAGE)},
+        {
+            "page": page,
+            "today": clock.today(),
+            "can_manage": s.can(MANAGE),
+            "open_only": open_only,
+        },
     )
 
 

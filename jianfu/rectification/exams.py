@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import audit, clock, events, scope
+from jianfu.core import audit, clock, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
@@ -330,6 +330,9 @@ def _clean_answers(p: Participation, answers: dict) -> dict[int, tuple[str, str]
                 "answer", _("第 %(n)s 项的自查结果无效。") % {"n": item.number}, field=f"a{item_id}"
             )
         explanation = (explanation or "").strip()
+        label = _("第 %(n)s 项的具体表现") % {"n": item.number}
+        if problem := inputs.text_problem(explanation, label, multiline=True):
+            raise DomainError("bad_text", problem, field=f"e{item_id}")
         if answer != Answer.ABSENT and not explanation:
             raise DomainError(
                 "explanation_required",

@@ -15,7 +15,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.core import clock, scope, workdays
+from jianfu.core import clock, inputs, scope, workdays
+from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
 from . import queries
@@ -119,7 +120,7 @@ class UnitChoice:
             kwargs.setdefault("error_messages", {"invalid_choice": _("请选择您范围内的单位。")})
             return forms.ChoiceField(label=label, choices=choices, **kwargs)
         kwargs.setdefault("help_text", _("填写单位代码或名称。"))
-        return forms.CharField(label=label, max_length=120, **kwargs)
+        return TextField(label=label, max_length=120, **kwargs)
 
     def initial(self, unit: Unit | None):
         if unit is None:
@@ -195,7 +196,7 @@ class VerifierChoice:
             (u.username, f"{_person(u)}（{u.home_unit.name if u.home_unit_id else '—'}）")
             for u in self.users.values()
         ]
-        return forms.CharField(
+        return TextField(
             label=label,
             required=False,
             max_length=150,
@@ -237,14 +238,14 @@ def item_choices(items) -> list:
 
 
 class ProblemForm(StyledForm):
-    unit = forms.CharField(label=_("单位"))
+    unit = TextField(label=_("单位"))
     source = forms.ChoiceField(
         label=_("来源"),
         choices=[("", "")] + MANUAL_SOURCES,
         error_messages={"required": _("请选择问题来源。")},
     )
     item = forms.ChoiceField(label=_("负面清单事项"), required=False)
-    description = forms.CharField(
+    description = TextField(
         label=_("问题描述"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -271,7 +272,7 @@ class ProblemForm(StyledForm):
             del self.fields["version"]
         else:
             # Where, how and when the problem was found stays as registered: shown, not sent.
-            self.fields["unit"] = forms.CharField(label=_("单位"), required=False)
+            self.fields["unit"] = TextField(label=_("单位"), required=False)
             self.fields["source"].choices = Source.choices
             for name in ("unit", "source", "found_on"):
                 self.fields[name].disabled = True
@@ -306,11 +307,10 @@ class ProblemForm(StyledForm):
     def clean_found_on(self):
         # The service refuses a future date; a year like 0026 or 1026 is a typo too.
         day = self.cleaned_data.get("found_on")
-        if day is not None and self.instance is None and day.year < YEARS[0]:
-            raise forms.ValidationError(
-                _gettext("发现日期 %(d)s 早于 %(y)s 年，请核对。")
-                % {"d": day.isoformat(), "y": YEARS[0]}
-            )
+        if day is not None and self.instance is None:
+            problem = inputs.date_problem(day, _gettext("发现日期"))
+            if problem:
+                raise forms.ValidationError(problem)
         return day
 
     def clean_item(self):
@@ -325,7 +325,7 @@ YEARS = (2000, 2099)
 
 
 class MeasureForm(StyledForm):
-    content = forms.CharField(
+    content = TextField(
         label=_("整改措施"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
     kind = forms.ChoiceField(
@@ -335,8 +335,8 @@ class MeasureForm(StyledForm):
         widget=forms.RadioSelect,
         help_text=_("立行立改：马上能改的；长效机制：须建立制度、久久为功的，到期回头看。"),
     )
-    responsible_unit = forms.CharField(label=_("责任单位"))
-    responsible_person = forms.CharField(label=_("责任人"), max_length=50)
+    responsible_unit = TextField(label=_("责任单位"))
+    responsible_person = TextField(label=_("责任人"), max_length=50)
     deadline_mode = forms.ChoiceField(
         label=_("计算方式"),
         choices=DEADLINE_MODES,
@@ -352,7 +352,7 @@ class MeasureForm(StyledForm):
         help_text=_("按国家法定节假日和调休安排计算，不含起算日当天。"),
     )
     deadline_from = _date(_("起算日期"), required=False)
-    mechanism = forms.CharField(
+    mechanism = TextField(
         label=_("长效机制"),
         max_length=4000,
         required=False,
@@ -509,7 +509,7 @@ NOTE_REQUIRED = {
 
 
 class ActionForm(StyledForm):
-    note = forms.CharField(
+    note = TextField(
         label=_("说明"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     held = forms.ChoiceField(
@@ -596,7 +596,7 @@ class ActionForm(StyledForm):
 class AssignVerifierForm(StyledForm):
     """The office names (or changes) who verifies one measure."""
 
-    verifier = forms.CharField(required=False)
+    verifier = TextField(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, data=None, *, measure: Measure, candidates):
@@ -616,7 +616,7 @@ class AssignVerifierForm(StyledForm):
 
 class AttachmentForm(StyledForm):
     measure = forms.ChoiceField(label=_("所属整改措施"), required=False)
-    note = forms.CharField(label=_("说明"), max_length=2000, required=False)
+    note = TextField(label=_("说明"), max_length=2000, required=False)
     files = files_field(_("文件"))
 
     def __init__(self, data=None, files=None, *, measures):

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import excel, scope
+from jianfu.core import excel, import_views, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
@@ -75,6 +75,7 @@ def ledger_template(request):
 
 
 @login_required
+@import_views.upload_page
 def ledger_import(request, unit_id: int):
     unit = scope.get_for(Unit, request.user, unit_id, perm=CREATE, unit_field=None)
     scope.require(request.user, EDIT)
@@ -92,7 +93,8 @@ def ledger_import(request, unit_id: int):
             messages.success(
                 request,
                 _("导入完成：登记问题 %(p)s 个、整改措施 %(m)s 条。")
-                % {"p": record.created, "m": record.measures_created},
+                % {"p": record.created, "m": record.measures_created}
+                + excel.skipped_examples(getattr(record, "examples", [])),
             )
             return redirect(_ledger_url(unit))
     return render(

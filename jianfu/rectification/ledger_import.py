@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import clock, excel, parsing, scope, sheet_columns
+from jianfu.core import clock, excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.models import ImportRecord, Unit
@@ -58,6 +58,9 @@ from .ledger_io import (
 from .models import Measure, MeasureKind, MeasureStatus, Problem, ProblemStatus, Severity, Source
 
 # --- Import: reading ------------------------------------------------------------------------------
+
+# The columns of running text: they keep line breaks and tabs, the others are one line each.
+MULTILINE = frozenset({DESCRIPTION, CONTENT, PROGRESS, COMPLETION, MECHANISM, NOTE})
 
 
 @dataclass
@@ -209,6 +212,7 @@ class _Reader:
         self.unit, self.columns, self.headers = unit, columns, headers
         self.units = UnitIndex(by)
         self.today = clock.today()
+        self.earliest = inputs.date_range(self.today)[0]
         self.kinds = Choices(
             MeasureKind,
             {"立行立改类": "immediate", "立即整改": "immediate", "长效": "long_term",
@@ -219,6 +223,7 @@ class _Reader:
         self.problems: list[ProblemRow] = []
         self.seen: dict[tuple[int, str], int] = {}  # (unit, description) -> line
         self.rows = 0
+        self.examples: list[int] = []  # the template's example rows, skipped
 
     def col(self, key: str) -> str:
         return self.headers.get(key) or BY_KEY[key].header
@@ -231,11 +236,24 @@ class _Reader:
             if not any(cell_text(c) for c in raw):
                 continue  # empty rows are skipped
             line = header_index + 2 + offset
+            if excel.is_example(raw):
+                self.examples.append(line)
+                continue
             cells = {k: raw[i] if i < len(raw) else None for k, i in self.columns.items()}
             self.rows += 1
             self.row(line, cells)
 
     def row(self, line: int, cells: dict) -> None:
+        clean = True
+        for key, value in cells.items():
+            if isinstance(value, str) and not value.isprintable():
+                try:
+                    parsing.parse_text(value, multiline=key in MULTILINE)
+                except ParseError as e:
+                    self.err(line, key, value, e.message)
+                    clean = False
+        if not clean:
+            return
         number, description = cell_text(cells.get(NUMBER)), cell_text(cells.get(DESCRIPTION))
         if not description:
             self.err(
@@ -274,7 +292,7 @@ class _Reader:
         unit_id = self.unit.pk
         found_on = self.today
         try:
-            found_on = parsing.parse_date(cells.get(FOUND_ON)) or self.today
+            found_on = parsing.parse_date(cells.get(FOUND_ON), earliest=self.earliest) or self.today
             if found_on > self.today:
                 raise ParseError(
                     _("发现日期 %(d)s 晚于今天，请核对。") % {"d": found_on.isoformat()}
@@ -474,6 +492,8 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
             raise ImportFailed(merged)
     reader = _Reader(by, unit, columns, headers)
     reader.read(rows, h)
+    if not reader.rows and reader.examples:
+        raise excel.only_examples(reader.examples)
     if not reader.rows:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     # Checked here too, so that one report names every problem of the file...
@@ -484,7 +504,7 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
         # sent twice at once finds the first one's problems here instead of both passing above.
         Unit.objects.select_for_update().get(pk=unit.pk)
         reader.refuse_errors()
-        return services.ledger_import(
+        record = services.ledger_import(
             by=by,
             unit=unit,
             source=source,
@@ -494,3 +514,5 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
             sha256=upload.sha256,
             stored_as=upload.store(),
         )
+    record.examples = reader.examples
+    return record

@@ -410,8 +410,8 @@ def _merge_problems(ws, spans, border) -> None:
 
 def template(unit_name: str = "") -> bytes:
     """The import template: the ledger's columns, two example rows (one problem, two measures:
-    each row complete) naming `unit_name` (the downloader's unit, so the examples import as they
-    are), a drop-down for 类型, and a sheet "填写说明"."""
+    each row complete) naming `unit_name` (the downloader's unit), marked as examples (importers
+    skip them), a drop-down for 类型, and a sheet "填写说明"."""
     from openpyxl.utils import get_column_letter
 
     today = clock.today()
@@ -448,11 +448,12 @@ def template(unit_name: str = "") -> bytes:
     widths |= {(1, "A"): 24, (1, "B"): 10, (1, "C"): 100}
     return excel.write_workbook(
         [
-            (_("整改台账"), [c.header for c in TEMPLATE], rows),
+            (_("整改台账"), [c.header for c in TEMPLATE], excel.mark_examples(rows)),
             (_("填写说明"), [_("列名"), _("是否必填"), _("填写说明")], _template_notes()),
         ],
         dropdowns={(0, letter[KIND]): [str(kinds[v]) for v in MeasureKind.values]},
         widths=widths,
+        examples={0: len(rows)},
     )
 
 
@@ -502,7 +503,8 @@ def _template_notes() -> list[list[str]]:
                 "也可写作常见的叫法（如“完成时间”“整改时限”）。不接受合并单元格：同一问题的几条"
                 "措施，每一行都要把序号、问题描述填写完整。导入前先检查整个文件，只要有一处错误，"
                 "就一条也不保存，并列出每处错误所在的行和列。支持 .xlsx、.xls 和 CSV"
-                "（UTF-8 或 GBK 编码）。导入前请删除上面两行示例。"
+                "（UTF-8 或 GBK 编码）。"
+                "以“【示例】”开头的灰色行是示例，导入时自动跳过，可以保留也可以删除。"
             ),
         ],
     ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import excel, parsing, scope, sheet_columns
+from jianfu.core import excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.sheet_columns import Column
 
@@ -103,6 +103,7 @@ def _merged(filename: str, data: bytes) -> dict[tuple[int, int], tuple[int, int]
 class Parsed:
     rows: list[dict]  # cleaned rows, in file order, ready for exams.items_replace
     categories: int
+    examples: tuple[int, ...] = ()  # the template's example rows, skipped
 
 
 def parse(filename: str, data: bytes) -> Parsed:
@@ -122,11 +123,15 @@ def parse(filename: str, data: bytes) -> Parsed:
     errors: list[SheetError] = []
     out: list[dict] = []
     seen: dict[str, int] = {}
+    examples: list[int] = []
     for index in range(h + 1, len(rows)):
         raw = rows[index]
         if not any(cell_text(c) for c in raw):
             continue  # empty rows are skipped
         line = index + 1
+        if excel.is_example(raw):
+            examples.append(line)
+            continue
         values: dict[str, str] = {}
         ok = True
         for key, col in found.items():
@@ -146,6 +151,11 @@ def parse(filename: str, data: bytes) -> Parsed:
                     )
                     ok = False
                     continue
+            problem = inputs.text_problem(value, multiline=key not in limits)
+            if problem:
+                errors.append(SheetError(line, headers[key], problem))
+                ok = False
+                continue
             if key == NUMBER:
                 value = parsing.half_width(value).strip()
             limit = limits.get(key)
@@ -182,13 +192,15 @@ def parse(filename: str, data: bytes) -> Parsed:
         if ok:
             values.setdefault(EXPLANATION, "")
             out.append(values)
+    if not out and not errors and examples:
+        raise excel.only_examples(examples)
     if not out and not errors:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     if errors:
         order = {headers[k]: i for k, i in found.items()}
         errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
         raise ImportFailed(errors)
-    return Parsed(rows=out, categories=len({r[CATEGORY] for r in out}))
+    return Parsed(rows=out, categories=len({r[CATEGORY] for r in out}), examples=tuple(examples))
 
 
 def import_items(*, by, negative_list: NegativeList, filename: str, data: bytes) -> Parsed:
@@ -246,13 +258,13 @@ def template() -> bytes:
                 "第一行是表头，列的顺序不限；空行会跳过。导入会用文件中的事项替换本清单（草稿）"
                 "现有的全部事项。导入时先检查整个文件，只要有一处错误，就一条也不保存，并列出每处"
                 "错误所在的行和列。支持 .xlsx、.xls 和 CSV（UTF-8 或 GBK 编码）。"
-                "导入前请删除上面的示例行。"
+                "以“【示例】”开头的灰色行是示例，导入时自动跳过，可以保留也可以删除。"
             ),
         ],
     ]
     return excel.write_workbook(
         [
-            (_("负面清单"), columns, examples),
+            (_("负面清单"), columns, excel.mark_examples(examples)),
             (_("说明"), [_("列名"), _("是否必填"), _("填写说明")], notes),
         ],
         widths={
@@ -264,4 +276,5 @@ def template() -> bytes:
             (1, "B"): 10,
             (1, "C"): 90,
         },
+        examples={0: len(examples)},
     )

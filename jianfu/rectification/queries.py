@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -196,7 +197,7 @@ def overview_totals(rows: list[UnitRow]) -> dict[str, int]:
 
 # --- A unit's ledger ----------------------------------------------------------------------------
 
-LEDGER_STATUSES = ("unfinished", "overdue", "submitted", "verified")
+LEDGER_STATUSES = ("unfinished", "overdue", "due_soon", "submitted", "verified")
 
 
 def ledger(user, unit: Unit, *, status: str = "", kind: str = "") -> QuerySet:
@@ -222,6 +223,8 @@ def ledger(user, unit: Unit, *, status: str = "", kind: str = "") -> QuerySet:
         qs = qs.filter(status__in=UNFINISHED)
     elif status == "overdue":
         qs = qs.filter(overdue_q(today))
+    elif status == "due_soon":
+        qs = qs.filter(due_soon_q(today))
     elif status in (MeasureStatus.SUBMITTED, MeasureStatus.VERIFIED):
         qs = qs.filter(status=status)
     if kind:
@@ -654,3 +657,66 @@ def participation_for(user, pk) -> Participation:
 
 def answers_of(participation: Participation) -> dict[int, ExamAnswer]:
     return {a.item_id: a for a in participation.answers.select_related("answered_by", "problem")}
+
+
+# --- The home page's figures --------------------------------------------------------------------
+# Each is the count of one list page's filter, so the home page's link lands on exactly the
+# items it counts.
+
+
+def ledger_todo(user, unit: Unit, today: dt.date) -> dict[str, int]:
+    """Overdue and due-soon measures of `unit`'s ledger (ledger(status="overdue"/"due_soon"))
+    and its open problems without a measure: two queries."""
+    measures = scope.visible(
+        Measure.objects.all(), user, perm=VIEW, unit_field="problem__unit"
+    ).filter(problem__unit__path__startswith=unit.path)
+    counts = measures.aggregate(
+        overdue=Count("pk", filter=overdue_q(today)),
+        due_soon=Count("pk", filter=due_soon_q(today)),
+    )
+    counts["without_measures"] = problems_without_measures(user, unit).count()
+    return counts
+
+
+def exams_owed(user) -> dict:
+    """The self-examinations the user's units still owe in open rounds: how many, the nearest
+    deadline, and the one participation when there is only one (two queries at most)."""
+    owed = scope.visible(Participation.objects.all(), user, perm=EXAM_ANSWER).filter(
+        round__closed_at__isnull=True, submitted_at__isnull=True
+    )
+    out = owed.aggregate(n=Count("pk"), first=Min("round__deadline"))
+    out["only"] = owed.values_list("pk", flat=True).first() if out["n"] == 1 else None
+    return out
+
+
+def open_rounds(user, limit: int = 100) -> list[Round]:
+    """Rounds not finished (not closed) over the user's units, with their progress: one query."""
+    return list(rounds_for(user).filter(closed_at__isnull=True)[:limit])
+
+
+def verify_todo(user, today: dt.date) -> dict:
+    """What waits on the user as verifier: the verify queue and the reviews due (the two lists of
+    the verify page), with the longest wait and the overdue reviews. Two queries (one without
+    the review code)."""
+    out = verify_queue(user).aggregate(n=Count("pk"), first=Min("submitted_at"))
+    if scope.can(user, REVIEW):
+        out.update(
+            reviews_due(user, today).aggregate(
+                reviews=Count("pk"), reviews_overdue=Count("pk", filter=Q(review_on__lt=today))
+            )
+        )
+    return out
+
+
+def problem_figures(user, today: dt.date) -> dict[str, int]:
+    """Problems open, closed and with overdue measures (the problem list's filters): two
+    queries."""
+    qs = scope.visible(Problem.objects.all(), user, perm=VIEW)
+    out = qs.aggregate(
+        open=Count("pk", filter=Q(status=ProblemStatus.OPEN)),
+        closed=Count("pk", filter=Q(status=ProblemStatus.CLOSED)),
+    )
+    out["overdue"] = qs.filter(
+        pk__in=Measure.objects.filter(overdue_q(today)).values("problem_id")
+    ).count()
+    return out

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import audit, clock, events, scope, workdays
+from jianfu.core import audit, clock, events, inputs, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, User
 
@@ -167,6 +167,9 @@ def problem_create(
         raise DomainError("source", _("问题来源无效。"), field="source")
     found_on = found_on or clock.today()
     description = _check_problem(description, severity, found_on)
+    implausible = inputs.date_problem(found_on, _("发现日期"))
+    if implausible:
+        raise DomainError("implausible_date", implausible, field="found_on")
     now = clock.now()
     problem = Problem.objects.create(
         unit=unit,

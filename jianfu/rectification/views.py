@@ -123,6 +123,7 @@ def rect_ledger(request, unit_id):
         "statuses": [
             ("unfinished", _("未完成")),
             ("overdue", _("已逾期")),
+            ("due_soon", _("即将到期")),
             ("submitted", MeasureStatus.SUBMITTED.label),
             ("verified", MeasureStatus.VERIFIED.label),
         ],

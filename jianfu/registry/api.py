@@ -1,25 +1,37 @@
 """The registries' API, for OA systems and the browser.
 
-Pushes are idempotent on (unit, external_id): `PUT /registry/documents/{external_id}?unit=<code>`
-creates the record the first time and updates it on every later call, so a retry never
-duplicates. A token bound to a county reaches that county and the units below it; any other unit
-answers 404, as if it did not exist.
+A record has two addresses, one meaning each: `/registry/documents/{id}` is the platform's own
+id; `/registry/documents/by-external-id/{external_id}?unit=<code>` is the pushing system's id in
+that unit (the token's unit when none is given). Pushes are idempotent on (unit, external_id): a
+PUT to the by-external-id address creates the record the first time and updates it on every later
+call, so a retry never duplicates. A token bound to a county reaches that county and the units
+below it; any other unit answers 404, as if it did not exist.
 """
 
 import datetime as dt
+import re
+from typing import Annotated
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja import Field, Path, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from jianfu.core import clock, scope
+from jianfu.core.api import Pages, id_path
 from jianfu.core.errors import DomainError
+from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import queries, services
 from .models import (
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
     Category,
     Document,
     DocumentKind,
@@ -35,6 +47,37 @@ from .models import (
 router = Router(tags=["registry"])
 
 UNIT_QUERY = "单位代码；不填为令牌（或账户）所在单位"
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _local_time(value):
+    """A meeting's clock time as the unit's people read it: HH:MM or HH:MM:SS, no offset (a time
+    of day has no date to place an offset on, and the platform keeps local times only)."""
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None:
+            value = value.isoformat()
+        else:
+            return value
+    if not isinstance(value, str) or not re.fullmatch(TIME_PATTERN, value.strip()):
+        raise PydanticCustomError(
+            "jianfu_local_time",
+            _("时间须写成当地时间 HH:MM 或 HH:MM:SS（不带时区和小数秒），收到“{value}”。"),
+            {"value": str(value)[:40]},
+        )
+    return dt.time.fromisoformat(value.strip())
+
+
+LocalTime = Annotated[
+    dt.time,
+    BeforeValidator(_local_time),
+    WithJsonSchema({"type": "string", "pattern": TIME_PATTERN, "examples": ["14:30"]}),
+]
+OptionalLocalTime = Annotated[
+    dt.time | None,
+    BeforeValidator(lambda v: v if v is None else _local_time(v)),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": TIME_PATTERN}, {"type": "null"}]}),
+]
 
 
 # --- Schemas ------------------------------------------------------------------------------------
@@ -60,29 +103,29 @@ class RecordOut(Schema):
 
 
 class DocumentFields(Schema):
-    title: str = Field(..., max_length=300, description="标题")
-    number: str = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
+    title: Line = Field(..., min_length=1, max_length=300, description="标题")
+    number: Line = Field("", max_length=80, description="文号；红头文件必填，白头文件可为空")
     issued_on: dt.date = Field(..., description="发文日期")
     kind: DocumentKind = Field(
         ...,
         description="文件类型：red_header 红头文件，white_header 白头文件，notice 办公室（部门）"
         "通知，joint 联合发文，workgroup 工作群通知",
     )
-    co_issuers: list[str] = Field([], description="联合发文单位代码（联合发文只计入牵头单位）")
+    co_issuers: list[Line] = Field([], description="联合发文单位代码（联合发文只计入牵头单位）")
     addressed_levels: list[Level] = Field(
         [],
         description="发至层级：county 县级，department 市直部门，township 乡镇（街道），"
         "village 村（社区），school 学校，enterprise 企业",
     )
     assigns_work: bool = Field(False, description="是否向基层布置工作")
-    pages: int = Field(0, ge=0, description="页数")
-    characters: int = Field(0, ge=0, description="字数")
-    full_text: str = Field("", description="正文（可选）")
+    pages: int = Field(0, ge=0, le=MAX_PAGES, description="页数")
+    characters: int = Field(0, ge=0, le=MAX_CHARACTERS, description="字数")
+    full_text: Text = Field("", description="正文（可选）")
 
 
 class DocumentPost(DocumentFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class DocumentOut(RecordOut):
@@ -106,33 +149,35 @@ class DocumentDetail(DocumentOut):
 
 
 class MeetingFields(Schema):
-    title: str = Field(..., max_length=300, description="会议名称")
+    title: Line = Field(..., min_length=1, max_length=300, description="会议名称")
     held_on: dt.date = Field(..., description="会议日期")
-    starts_at: dt.time | None = Field(None, description="开始时间")
-    ends_at: dt.time | None = Field(None, description="结束时间（须晚于开始时间）")
+    starts_at: OptionalLocalTime = Field(None, description="开始时间，当地时间 HH:MM[:SS]")
+    ends_at: OptionalLocalTime = Field(
+        None, description="结束时间，当地时间 HH:MM[:SS]（须晚于开始时间）"
+    )
     level: MeetingLevel = Field(
         ..., description="会议层级：city 市级，county 县级，department 部门，township 乡镇级"
     )
     form: MeetingForm = Field(
         ..., description="会议形式：in_person 现场会议，video 视频会议，merged 合并召开（两会合一）"
     )
-    merged_with: str | None = Field(
+    merged_with: Line | None = Field(
         None,
         description="合并召开时，本会议并入的同一单位另一会议的外部系统编号（并入者不再计数）",
     )
     attend_levels: list[Level] = Field([], description="要求参会的层级")
-    grassroots_attendees: int = Field(0, ge=0, description="基层参会人数")
+    grassroots_attendees: int = Field(0, ge=0, le=MAX_ATTENDEES, description="基层参会人数")
 
 
 class MeetingPost(MeetingFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class MeetingOut(RecordOut):
     held_on: dt.date = Field(..., description="会议日期")
-    starts_at: dt.time | None = Field(None, description="开始时间")
-    ends_at: dt.time | None = Field(None, description="结束时间")
+    starts_at: OptionalLocalTime = Field(None, description="开始时间（当地时间 HH:MM:SS）")
+    ends_at: OptionalLocalTime = Field(None, description="结束时间（当地时间 HH:MM:SS）")
     level: str = Field(..., description="会议层级")
     form: str = Field(..., description="会议形式")
     merged_with_id: int | None = Field(None, description="并入的会议（平台内编号）")
@@ -142,23 +187,25 @@ class MeetingOut(RecordOut):
 
 
 class InspectionFields(Schema):
-    title: str = Field(..., max_length=300, description="名称")
+    title: Line = Field(..., min_length=1, max_length=300, description="名称")
     kind: InspectionKind = Field(
         ..., description="类别：supervision 督查，check 检查，assessment 考核"
     )
     method: InspectionMethod = Field(
         ..., description="方式：on_site 实地，phone 电话，materials 书面材料，online 网络平台"
     )
-    targets: list[str] = Field([], description="被检查单位代码")
+    targets: list[Line] = Field([], description="被检查单位代码")
     starts_on: dt.date = Field(..., description="开始日期")
     ends_on: dt.date = Field(..., description="结束日期（不早于开始日期）")
     in_plan: bool = Field(True, description="是否列入年度计划")
-    forms_demanded: int = Field(0, ge=0, description="要求被检查单位报送的表格、材料数")
+    forms_demanded: int = Field(
+        0, ge=0, le=MAX_FORMS, description="要求被检查单位报送的表格、材料数"
+    )
 
 
 class InspectionPost(InspectionFields):
-    unit: str | None = Field(None, description=UNIT_QUERY)
-    external_id: str = Field(..., min_length=1, max_length=80, description="外部系统编号")
+    unit: Line | None = Field(None, description=UNIT_QUERY)
+    external_id: Line = Field(..., min_length=1, max_length=80, description="外部系统编号")
 
 
 class InspectionOut(RecordOut):
@@ -176,20 +223,20 @@ class InspectionOut(RecordOut):
 
 
 class RecordFilters(Schema):
-    unit: str | None = Field(None, description="单位代码（只看该单位）")
+    unit: Line | None = Field(None, description="单位代码（只看该单位）")
     subtree: bool = Field(False, description="含该单位的下级单位")
-    year: int | None = Field(None, description="年度")
+    year: int | None = Field(None, ge=1, le=9999, description="年度（1–9999）")
     month_from: int | None = Field(None, ge=1, le=12, description="起始月（含）")
     month_to: int | None = Field(None, ge=1, le=12, description="截止月（含）")
-    kind: str = Field("", description="发文的文件类型，或督查检查考核的类别")
-    form: str = Field("", description="会议形式")
-    level: str = Field("", description="会议层级")
-    method: str = Field("", description="督查检查考核的方式")
+    kind: Line = Field("", description="发文的文件类型，或督查检查考核的类别")
+    form: Line = Field("", description="会议形式")
+    level: Line = Field("", description="会议层级")
+    method: Line = Field("", description="督查检查考核的方式")
     counted: bool | None = Field(None, description="是否计入指标")
     grassroots: bool | None = Field(None, description="是否涉及基层")
     in_plan: bool | None = Field(None, description="是否列入年度计划（督查检查考核）")
-    q: str = Field("", description="标题、文号或外部系统编号")
-    sort: str = Field("-date", description="date 日期从旧到新，-date 从新到旧")
+    q: Line = Field("", description="标题、文号或外部系统编号")
+    sort: Line = Field("-date", description="date 日期从旧到新，-date 从新到旧")
 
 
 class QuotaOut(Schema):
@@ -241,17 +288,24 @@ def _units(who, codes: list[str], field: str) -> list[Unit]:
     return [found[c] for c in codes]
 
 
-def _record_by_key(who, model, key: str, unit: str | None, perm: str):
-    """By external id when `unit` is given (or for writes), else by the platform's id. Outside
-    the principal's units 404 first, then 403 without `perm` (as scope.get_for)."""
-    if unit is not None:
-        owner = _unit(who, unit)
-        obj = model.objects.filter(unit=owner, external_id=key).select_related("unit").first()
-        if obj is None:
-            raise Http404
-        scope.require(who, perm)
-        return obj
-    return scope.get_for(model.objects.select_related("unit"), who, key, perm=perm)
+def _record_by_id(who, model, record_id: int, perm: str):
+    """By the platform's id. Outside the principal's units 404, then 403 without `perm`."""
+    return scope.get_for(model.objects.select_related("unit"), who, record_id, perm=perm)
+
+
+def _record_by_external_id(who, model, external_id: str, unit: str | None, perm: str):
+    """By the pushing system's id within one unit (the principal's own when none is named).
+    Outside the principal's units 404 first, then 403 without `perm` (as scope.get_for)."""
+    owner = _unit(who, unit)
+    obj = model.objects.filter(unit=owner, external_id=external_id).select_related("unit").first()
+    if obj is None:
+        raise Http404
+    scope.require(who, perm)
+    return obj
+
+
+def _external_id():
+    return Path(..., description="外部系统编号（推送方自己的主键）")
 
 
 def _fields(model, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
@@ -337,7 +391,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         summary=f"{noun}列表（范围内，可筛选）",
         operation_id=f"registry_{code}_list",
     )
-    @paginate(PageNumberPagination, page_size=100)
+    @paginate(Pages, page_size=100)
     def list_records(request, filters: Query[RecordFilters]) -> QuerySet:
         who = request.auth
         f = queries.RecordFilter(**filters.dict(exclude={"unit"}))
@@ -345,27 +399,65 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
             f.unit = _unit(who, filters.unit)
         return queries.with_co_units(queries.records_for(who, model, f))
 
+    by_id = f"/{path}/{{int:record_id}}"
+    by_external_id = f"/{path}/by-external-id/{{path:external_id}}"
+
     @router.get(
-        f"/{path}/{{key}}",
+        by_id,
         response=detail_schema,
-        summary=f"{noun}详情",
-        description="给出 unit 时按外部系统编号查找，否则 key 为平台内编号。",
+        summary=f"{noun}详情（按平台内编号）",
         operation_id=f"registry_{code}_detail",
     )
-    def detail(request, key: str, unit: str | None = None):
-        obj = _record_by_key(request.auth, model, key, unit, "registry.record:view")
+    def detail(request, record_id: int = id_path()):
+        obj = _record_by_id(request.auth, model, record_id, "registry.record:view")
+        return _reload(model, obj.pk)
+
+    @router.delete(
+        by_id,
+        response={204: None},
+        summary=f"删除{noun}（按平台内编号）",
+        operation_id=f"registry_{code}_delete",
+    )
+    def delete(request, record_id: int = id_path()):
+        obj = _record_by_id(request.auth, model, record_id, "registry.record:edit")
+        services.record_delete(obj, by=request.auth)
+        return Status(204, None)
+
+    @router.get(
+        by_external_id,
+        response=detail_schema,
+        summary=f"{noun}详情（按单位和外部系统编号）",
+        description=f"unit 为{UNIT_QUERY}。",
+        operation_id=f"registry_{code}_detail_by_external_id",
+    )
+    def detail_by_external_id(request, external_id: str = _external_id(), unit: str | None = None):
+        obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:view")
         return _reload(model, obj.pk)
 
     @router.put(
-        f"/{path}/{{key}}",
+        by_external_id,
         response={200: detail_schema, 201: detail_schema, 400: Error, 404: Error},
         summary=f"推送{noun}（按单位和外部系统编号幂等：首次新增，之后更新）",
-        description=f"key 为外部系统编号；unit 为{UNIT_QUERY}。重复推送不会产生重复记录。",
+        description=f"unit 为{UNIT_QUERY}。重复推送不会产生重复记录。",
         operation_id=f"registry_{code}_put",
     )
-    def put(request, key: str, payload: fields_schema, unit: str | None = None):
-        status, obj = _upsert(request, model, unit, key, payload)
+    def put(
+        request, payload: fields_schema, external_id: str = _external_id(), unit: str | None = None
+    ):
+        status, obj = _upsert(request, model, unit, external_id, payload)
         return Status(status, obj)
+
+    @router.delete(
+        by_external_id,
+        response={204: None},
+        summary=f"删除{noun}（按单位和外部系统编号）",
+        description=f"unit 为{UNIT_QUERY}。",
+        operation_id=f"registry_{code}_delete_by_external_id",
+    )
+    def delete_by_external_id(request, external_id: str = _external_id(), unit: str | None = None):
+        obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:edit")
+        services.record_delete(obj, by=request.auth)
+        return Status(204, None)
 
     @router.post(
         f"/{path}",
@@ -377,17 +469,6 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         status, obj = _upsert(request, model, payload.unit, payload.external_id, payload)
         return Status(status, obj)
 
-    @router.delete(
-        f"/{path}/{{key}}",
-        response={204: None, 404: Error},
-        summary=f"删除{noun}（按单位和外部系统编号）",
-        operation_id=f"registry_{code}_delete",
-    )
-    def delete(request, key: str, unit: str | None = None):
-        obj = _record_by_key(request.auth, model, key, unit or "", "registry.record:edit")
-        services.record_delete(obj, by=request.auth)
-        return Status(204, None)
-
 
 for _spec in SPECS:
     _register(*_spec)
@@ -398,14 +479,13 @@ for _spec in SPECS:
 )
 def quota_list(
     request,
-    year: int | None = None,
+    year: int | None = Query(None, ge=1, le=9999, description="年度（1–9999），不填为今年"),
     category: Category | None = None,
     unit: str | None = None,
-    page: int = 1,
-    page_size: int = 100,
+    page: int = Query(1, ge=1, le=1_000_000, description="页码（从 1 起）"),
+    page_size: int = Query(100, ge=1, le=1000, description="每页条数"),
 ):
     who = request.auth
-    page, page_size = max(1, page), min(max(1, page_size), 1000)
     year = year or clock.today().year
     owner = _unit(who, unit) if unit else None
     qs = queries.quotas_for(who, year=year, category=str(category or ""), unit=owner)

@@ -38,6 +38,11 @@ class RegistryConfig(AppConfig):
             token={"registry.record:view", "registry.record:edit"},
         )
         self._navigation()
+        from . import home
+        from .importers import jobs
+
+        home.register()
+        jobs.register()
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

@@ -69,12 +69,14 @@ def burn_down(status: Status, as_of: dt.date) -> dict:
     option = _base([s["name"] for s in series])
     option["yAxis"]["name"] = label
     if status.limit is not None:
-        # Zero is where the quota runs out.
+        # Zero is where the quota runs out. The label sits above the line at its start, inside
+        # the plot, where the lines are still high: at the line's end, outside the grid, the
+        # chart's edge cut it to its first character.
         series[0]["markLine"] = {
             "symbol": "none",
             "data": [{"yAxis": 0, "name": _("用尽")}],
             "lineStyle": {"color": RED},
-            "label": {"formatter": _("用尽")},
+            "label": {"formatter": _("用尽"), "position": "insideStartTop", "color": RED},
         }
     option["series"] = series
     return option

@@ -16,12 +16,30 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import models
 from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
 
 from .models import Category, MonthlyUsage, Quota
 
 HISTORY_YEARS = 3
 MIN_HISTORY = 12  # counted records in earlier years below which a unit's own profile is noise
+FAST_PACE = 1.1  # a pace at or above this is spending too fast (the pace badge turns amber)
+
+
+class State(models.TextChoices):
+    """Where a unit stands against its quota, worst first: every (unit, category) has exactly
+    one, so the counts per state add up to the rows of the overview."""
+
+    EXCEEDED = "exceeded", _("已超指标")
+    USED_UP = "used_up", _("已用尽")
+    AT_RISK = "at_risk", _("预计年内用尽")
+    FAST = "fast", _("进度偏快")
+    ON_TRACK = "on_track", _("进度正常")
+    NO_QUOTA = "no_quota", _("未设指标")
+
+
+STATE_RANK = {state: rank for rank, state in enumerate(State.values)}
 
 
 @dataclass
@@ -59,6 +77,24 @@ class Status:
     @property
     def exceeded(self) -> bool:
         return self.limit is not None and self.used > self.limit
+
+    @property
+    def state(self) -> str:
+        if self.limit is None:
+            return State.NO_QUOTA
+        if self.exceeded:
+            return State.EXCEEDED
+        if self.used == self.limit:
+            return State.USED_UP
+        if self.exhaustion is not None:
+            return State.AT_RISK
+        if self.pace is not None and self.pace >= FAST_PACE:
+            return State.FAST
+        return State.ON_TRACK
+
+    def laggard_key(self) -> tuple:
+        """Laggards first: the worst state, then the fastest pace, then the most used."""
+        return (STATE_RANK[self.state], -(self.pace or 0), -self.used)
 
     def ytd_last_year(self, month: int) -> int:
         return sum(self.monthly_last[:month])

@@ -10,11 +10,16 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.core import clock, scope
+from jianfu.core import clock, inputs, scope
+from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
 from . import queries
 from .models import (
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
     Category,
     Document,
     DocumentKind,
@@ -89,7 +94,7 @@ class UnitLookup:
         return _gettext("在您的范围内找不到单位“%(t)s”。") % {"t": token}
 
 
-class UnitField(forms.CharField):
+class UnitField(TextField):
     """One unit in scope, typed (or picked) by code or name."""
 
     def __init__(self, **kwargs):
@@ -97,7 +102,7 @@ class UnitField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class UnitsField(forms.CharField):
+class UnitsField(TextField):
     """Several units in scope, separated by 、"""
 
     def __init__(self, **kwargs):
@@ -135,9 +140,14 @@ def _time_input():
     return widget
 
 
-def _count(label, help_text=""):
+def _count(label, maximum, help_text=""):
     return forms.IntegerField(
-        label=label, min_value=0, initial=0, required=False, help_text=help_text
+        label=label,
+        min_value=0,
+        max_value=maximum,
+        initial=0,
+        required=False,
+        help_text=help_text,
     )
 
 
@@ -238,9 +248,9 @@ class DocumentRecordForm(RecordForm):
     model = Document
     co_field = "co_issuers"
 
-    title = forms.CharField(label=_("标题"), max_length=300)
+    title = TextField(label=_("标题"), max_length=300)
     unit = UnitField(label=_("发文单位"))
-    number = forms.CharField(
+    number = TextField(
         label=_("文号"),
         max_length=80,
         required=False,
@@ -254,13 +264,13 @@ class DocumentRecordForm(RecordForm):
         help_text=_("要求基层落实、报送、填表或参加活动的，请勾选。"),
     )
     addressed_levels = _levels_field(_("发至层级"))
-    pages = _count(_("页数"))
-    characters = _count(_("字数"))
+    pages = _count(_("页数"), MAX_PAGES)
+    characters = _count(_("字数"), MAX_CHARACTERS)
     co_issuers = UnitsField(
         label=_("联合发文单位"),
         help_text=_("联合发文时填写，单位名称或代码，多个用“、”分隔；只计入牵头单位。"),
     )
-    full_text = forms.CharField(
+    full_text = TextField(
         label=_("正文（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
 
@@ -271,7 +281,7 @@ class DocumentRecordForm(RecordForm):
 class MeetingRecordForm(RecordForm):
     model = Meeting
 
-    title = forms.CharField(label=_("会议名称"), max_length=300)
+    title = TextField(label=_("会议名称"), max_length=300)
     unit = UnitField(label=_("主办单位"))
     held_on = _date(_("会议日期"))
     starts_at = forms.TimeField(label=_("开始时间"), required=False, widget=_time_input())
@@ -289,7 +299,7 @@ class MeetingRecordForm(RecordForm):
         ),
     )
     attend_levels = _levels_field(_("要求参会的层级"))
-    grassroots_attendees = _count(_("基层参会人数"))
+    grassroots_attendees = _count(_("基层参会人数"), MAX_ATTENDEES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -332,7 +342,7 @@ class InspectionRecordForm(RecordForm):
     model = Inspection
     co_field = "targets"
 
-    title = forms.CharField(label=_("名称"), max_length=300)
+    title = TextField(label=_("名称"), max_length=300)
     unit = UnitField(label=_("组织单位"))
     kind = forms.ChoiceField(label=_("类别"), choices=InspectionKind.choices)
     method = forms.ChoiceField(label=_("方式"), choices=InspectionMethod.choices)
@@ -340,7 +350,7 @@ class InspectionRecordForm(RecordForm):
     ends_on = _date(_("结束日期"))
     in_plan = forms.BooleanField(label=_("列入年度计划"), required=False, initial=True)
     forms_demanded = _count(
-        _("要求报送表格材料数"), _("要求被检查单位填报的表格、提供的材料份数。")
+        _("要求报送表格材料数"), MAX_FORMS, _("要求被检查单位填报的表格、提供的材料份数。")
     )
     targets = UnitsField(label=_("被检查单位"), help_text=_("单位名称或代码，多个用“、”分隔。"))
 
@@ -380,7 +390,7 @@ class RecordFilterForm(forms.Form):
     """The list's filters. A first visit (no parameters at all) shows the current year."""
 
     unit = forms.ChoiceField(label=_("单位"), required=False)
-    unit_name = forms.CharField(label=_("单位"), required=False, max_length=100)
+    unit_name = TextField(label=_("单位"), required=False, max_length=100)
     subtree = forms.BooleanField(label=_("含下级单位"), required=False)
     year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
     month_from = forms.TypedChoiceField(
@@ -396,7 +406,7 @@ class RecordFilterForm(forms.Form):
     counted = _yes_no(_("计入指标"))
     grassroots = _yes_no(_("涉及基层"))
     in_plan = _yes_no(_("列入年度计划"))
-    q = forms.CharField(label=_("标题或文号"), required=False, max_length=100)
+    q = TextField(label=_("标题或文号"), required=False, max_length=100)
     sort = forms.ChoiceField(
         choices=[("-date", _("日期从新到旧")), ("date", _("日期从旧到新"))],
         required=False,
@@ -421,8 +431,11 @@ class RecordFilterForm(forms.Form):
             self.fields["unit"].choices = every + [
                 (str(u.pk), "　" * max(0, u.depth - 1) + u.name) for u in units
             ]
-        this_year = clock.today().year
-        all_years = sorted(set(years) | {this_year, this_year + 1}, reverse=True)
+        # Only years within the plausible range (core.inputs): a record dated 9999 before the
+        # range was enforced does not put 9999 on the list.
+        this_year, plausible = clock.today().year, inputs.year_range()
+        offered = ((set(years) | {this_year + 1}) & set(plausible)) | {this_year}
+        all_years = sorted(offered, reverse=True)
         self.fields["year"].choices = [("", _("全部年度"))] + [(str(y), str(y)) for y in all_years]
         if model is Document:
             self.fields["kind"].choices = every + DocumentKind.choices

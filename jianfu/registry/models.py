@@ -7,11 +7,20 @@ from the counting rules (registry.counting) whenever the record is written, and 
 office changes the rules.
 """
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.models import ImportRecord, Unit, User
+
+# The largest counts a record may carry. Far above any real one (the longest plans run to a few
+# hundred pages), they catch a typo or a runaway push before it reaches the monthly sums, which
+# are 32-bit columns, and before a number beyond the database's integers answers with an error.
+MAX_PAGES = 10_000
+MAX_CHARACTERS = 10_000_000
+MAX_ATTENDEES = 100_000  # every village cadre of a large city, several times over
+MAX_FORMS = 1_000
 
 
 class Category(models.TextChoices):
@@ -102,8 +111,12 @@ class Document(RegistryRecord):
     addressed_levels = models.JSONField(_("发至层级"), default=list)
     reaches_grassroots = models.BooleanField(_("发至基层"), default=False)
     assigns_work = models.BooleanField(_("向基层布置工作"), default=False)
-    pages = models.PositiveIntegerField(_("页数"), default=0)
-    characters = models.PositiveIntegerField(_("字数"), default=0)
+    pages = models.PositiveIntegerField(
+        _("页数"), default=0, validators=[MaxValueValidator(MAX_PAGES)]
+    )
+    characters = models.PositiveIntegerField(
+        _("字数"), default=0, validators=[MaxValueValidator(MAX_CHARACTERS)]
+    )
     full_text = models.TextField(_("正文"), blank=True)
 
     class Meta:
@@ -119,6 +132,10 @@ class Document(RegistryRecord):
                 fields=["unit", "external_id"],
                 condition=~Q(external_id=""),
                 name="document_unit_external_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(pages__lte=MAX_PAGES, characters__lte=MAX_CHARACTERS),
+                name="document_counts_plausible",
             ),
         ]
         indexes = [models.Index(fields=["unit", "issued_on"], name="document_unit_date")]
@@ -143,7 +160,9 @@ class Meeting(RegistryRecord):
     )
     attend_levels = models.JSONField(_("参会层级"), default=list)
     grassroots_required = models.BooleanField(_("要求基层参会"), default=False)
-    grassroots_attendees = models.PositiveIntegerField(_("基层参会人数"), default=0)
+    grassroots_attendees = models.PositiveIntegerField(
+        _("基层参会人数"), default=0, validators=[MaxValueValidator(MAX_ATTENDEES)]
+    )
 
     class Meta:
         verbose_name = _("会议")
@@ -159,6 +178,10 @@ class Meeting(RegistryRecord):
                 | Q(ends_at__isnull=True)
                 | Q(ends_at__gt=F("starts_at")),
                 name="meeting_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(grassroots_attendees__lte=MAX_ATTENDEES),
+                name="meeting_attendees_plausible",
             ),
         ]
         indexes = [models.Index(fields=["unit", "held_on"], name="meeting_unit_date")]
@@ -176,7 +199,9 @@ class Inspection(RegistryRecord):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     in_plan = models.BooleanField(_("列入年度计划"), default=True)
-    forms_demanded = models.PositiveIntegerField(_("要求报送表格材料数"), default=0)
+    forms_demanded = models.PositiveIntegerField(
+        _("要求报送表格材料数"), default=0, validators=[MaxValueValidator(MAX_FORMS)]
+    )
 
     class Meta:
         verbose_name = _("督查检查考核")
@@ -189,6 +214,9 @@ class Inspection(RegistryRecord):
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="inspection_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(forms_demanded__lte=MAX_FORMS), name="inspection_forms_plausible"
             ),
         ]
         indexes = [models.Index(fields=["unit", "starts_on"], name="inspection_unit_date")]

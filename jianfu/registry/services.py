@@ -4,13 +4,17 @@ refresh the rollup for the months touched, and end with the audit entry."""
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, events, scope
+from jianfu.core import audit, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
 from . import counting, rollup
 from .models import (
     GRASSROOTS_LEVELS,
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
     Category,
     Document,
     DocumentKind,
@@ -111,8 +115,40 @@ def _derive(obj, rules: counting.Rules) -> None:
         obj.counted = counting.inspection_counts()
 
 
-def _validate(obj) -> None:
+# The counts people type and their bounds; the dates that place a record in a year.
+LIMITS = {
+    Document: (("pages", MAX_PAGES), ("characters", MAX_CHARACTERS)),
+    Meeting: (("grassroots_attendees", MAX_ATTENDEES),),
+    Inspection: (("forms_demanded", MAX_FORMS),),
+}
+DATES = {Document: ("issued_on",), Meeting: ("held_on",), Inspection: ("starts_on", "ends_on")}
+
+
+def _check_bounds(obj, old_dates: dict) -> None:
+    """Counts within their bounds; dates within the plausible range (core.inputs), except a
+    date an edit leaves as it was (a record registered before the range moved on)."""
+    model = type(obj)
+    for name, limit in LIMITS[model]:
+        value = getattr(obj, name)
+        if value is None or not 0 <= value <= limit:
+            raise DomainError(
+                "out_of_range",
+                _("“%(f)s”须在 0 到 %(n)s 之间（现为 %(v)s）。")
+                % {"f": model._meta.get_field(name).verbose_name, "n": limit, "v": value},
+                field=name,
+            )
+    for name in DATES[model]:
+        day = getattr(obj, name)
+        if day is None or old_dates.get(name) == day:
+            continue
+        problem = inputs.date_problem(day, str(model._meta.get_field(name).verbose_name))
+        if problem:
+            raise DomainError("implausible_date", problem, field=name)
+
+
+def _validate(obj, old_dates: dict | None = None) -> None:
     _check_common(obj)
+    _check_bounds(obj, old_dates or {})
     if isinstance(obj, Document):
         if obj.kind not in DocumentKind.values:
             raise DomainError("bad_kind", _("未知的文件类型。"), field="kind")
@@ -191,9 +227,10 @@ def record_update(obj, *, by, co_units=None, **fields):
     obj = model.objects.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj, FIELDS_OF[model])
     old_year = _year(obj)
+    old_dates = {name: getattr(obj, name) for name in DATES[model]}
     for name, value in fields.items():
         setattr(obj, name, value)
-    _validate(obj)
+    _validate(obj, old_dates)
     _derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():
@@ -266,47 +303,62 @@ def quota_set(*, by, unit: Unit, year: int, category: str, limit: int) -> Quota:
 
 @transaction.atomic
 def quotas_from_last_year(
-    *, by, units: list[Unit], year: int, category: str, cut_pct: float
-) -> list[Quota]:
-    """Set each unit's quota to last year's counted total minus cut_pct percent (rounded down:
-    a cut is never rounded away)."""
-    from .queries import counted_totals
+    *, by, units: list[Unit], year: int, categories: list[str], cut_pct: float
+):
+    """Set each unit's quotas to last year's counted total minus cut_pct percent (rounded down:
+    a cut is never rounded away). The base is exactly what queries.bulk_basis says, which the
+    preview showed; it is returned for the result page and kept in the audit entry."""
+    from .queries import bulk_basis
 
     scope.require(by, "registry.quota:set")
     if not 0 <= cut_pct < 100:
         raise DomainError("bad_cut", _("压减比例须在 0 到 100 之间。"), field="cut_pct")
+    for category in categories:
+        if category not in Category.values:
+            raise DomainError("bad_category", _("未知的指标类别。"), field="category")
     for unit in units:
         _require_unit(by, unit)
-    totals = counted_totals([u.pk for u in units], year - 1, category)
+    basis = bulk_basis(units, year=year, categories=categories, cut_pct=cut_pct)
+    refusal = basis.refusal()
+    if refusal:
+        raise DomainError("empty_base_year", refusal, field="year")
     existing = {
-        q.unit_id: q for q in Quota.objects.filter(unit__in=units, year=year, category=category)
+        (q.unit_id, q.category): q
+        for q in Quota.objects.filter(unit__in=units, year=year, category__in=categories)
     }
-    changes, result = {}, []
-    for unit in units:
-        limit = int(totals.get(unit.pk, 0) * (100 - cut_pct) // 100)
-        quota = existing.get(unit.pk)
+    created, updated = [], []
+    changes: dict[str, dict] = {category: {} for category in categories}
+    for row in basis.rows:
+        quota = existing.get((row.unit.pk, row.category))
         if quota is None:
-            quota = Quota(unit=unit, year=year, category=category, limit=limit, set_by=by)
-        else:
-            changes_before = quota.limit
-            quota.limit, quota.set_by = limit, by
-            if changes_before != limit:
-                changes[unit.pk] = [changes_before, limit]
-        if quota.pk is None:
-            changes[unit.pk] = [None, limit]
-        result.append(quota)
-    Quota.objects.bulk_create([q for q in result if q.pk is None], batch_size=500)
-    Quota.objects.bulk_update(
-        [q for q in result if q.pk is not None], ["limit", "set_by"], batch_size=500
-    )
-    audit.record(
-        "jianfu.registry.quota.derived",
-        actor=by,
-        object_type="registry.quota",
-        extra={"year": year, "category": category, "cut_pct": cut_pct, "units": len(units)},
-        changes={str(k): v for k, v in changes.items()},
-    )
-    return result
+            created.append(
+                Quota(unit=row.unit, year=year, category=row.category, limit=row.limit, set_by=by)
+            )
+            changes[row.category][str(row.unit.pk)] = [None, row.limit]
+            continue
+        if quota.limit != row.limit:
+            changes[row.category][str(row.unit.pk)] = [quota.limit, row.limit]
+        quota.limit, quota.set_by = row.limit, by
+        updated.append(quota)
+    Quota.objects.bulk_create(created, batch_size=500)
+    Quota.objects.bulk_update(updated, ["limit", "set_by"], batch_size=500)
+    for period in basis.periods:
+        audit.record(
+            "jianfu.registry.quota.derived",
+            actor=by,
+            object_type="registry.quota",
+            extra={
+                "year": year,
+                "category": period.category,
+                "cut_pct": cut_pct,
+                "units": len(units),
+                "base_from": period.start.isoformat(),
+                "base_to": period.end.isoformat(),
+                "base_complete": period.complete,
+            },
+            changes=changes[period.category],
+        )
+    return basis
 
 
 def recompute_counted() -> int:

@@ -2,24 +2,28 @@
 Figures come from figures.quota_status over the units in the account's scope."""
 
 import datetime as dt
+from collections import Counter
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from jianfu.core import clock, scope
 from jianfu.core.models import Unit
 
-from . import charts
-from .figures import quota_status
+from . import charts, queries
+from .figures import State, quota_status
 from .models import Category
 
-ISSUER_KINDS = ["city", "county", "department", "county_department", "township"]
+PER_PAGE = 50
+# Laggards first is the overview's own order (queries.quota_overview); the other sorts are
+# stable on it, so ties stay laggards first.
 SORTS = {
-    "pace": lambda s: (not s.exceeded, -(s.pace or 0)),
+    "pace": None,
     "used": lambda s: -s.used,
     "left": lambda s: (s.left is None, s.left or 0),
     "change": lambda s: -(s.change if s.change is not None else -1e9),
-    "unit": lambda s: s.unit_path,
+    "unit": lambda s: s.unit.path,
 }
 
 
@@ -39,45 +43,43 @@ def _as_of(year: int) -> dt.date:
 
 @login_required
 def overview(request):
-    s = scope.require(request.user, "registry.quota:view")
+    scope.require(request.user, "registry.quota:view")
+    g = request.GET
     year = _year(request)
     as_of = _as_of(year)
-    category = request.GET.get("category", "")
-    units = {
-        u.pk: u
-        for u in Unit.objects.filter(s.units_q(), kind__in=ISSUER_KINDS).only(
-            "pk", "name", "short_name", "path", "kind"
-        )
-    }
-    statuses = quota_status(
-        year=year,
-        as_of=as_of,
-        unit_ids=list(units),
-        categories=[category] if category in Category.values else None,
+    category = g.get("category", "") if g.get("category", "") in Category.values else ""
+    kind = g.get("kind", "") if g.get("kind", "") in queries.OVERVIEW_KINDS else ""
+    state = g.get("state", "") if g.get("state", "") in State.values else ""
+    sort = g.get("sort", "pace") if g.get("sort", "pace") in SORTS else "pace"
+    statuses = queries.quota_overview(
+        request.user, year=year, as_of=as_of, category=category, kind=kind
     )
-    for st in statuses:
-        st.unit = units[st.unit_id]
-        st.unit_path = st.unit.path
-        st.change = st.change_pct(as_of.month)
-    sort = request.GET.get("sort", "pace")
-    statuses.sort(key=SORTS.get(sort, SORTS["pace"]))
-    summary = {
-        "exceeded": sum(1 for st in statuses if st.exceeded),
-        "at_risk": sum(1 for st in statuses if st.exhaustion and not st.exceeded),
-        "rising": sum(1 for st in statuses if (st.change or 0) > 0),
-        "total": len(statuses),
-    }
+    by_state = Counter(st.state for st in statuses)
+    rising = sum(1 for st in statuses if (st.change or 0) > 0)
+    rows = [st for st in statuses if st.state == state] if state else statuses
+    if SORTS[sort] is not None:
+        rows.sort(key=SORTS[sort])
+    page = Paginator(rows, PER_PAGE).get_page(g.get("page"))
     return render(
         request,
         "registry/quota_overview.html",
         {
-            "statuses": statuses,
+            "page": page,
+            "statuses": page.object_list,
             "year": year,
             "as_of": as_of,
             "sort": sort,
             "category": category,
             "categories": Category.choices,
-            "summary": summary,
+            "kind": kind,
+            "kinds": [(k.value, k.label) for k in queries.OVERVIEW_KINDS],
+            "state": state,
+            "states": [
+                {"value": value, "label": label, "count": by_state.get(value, 0)}
+                for value, label in State.choices
+            ],
+            "total": len(statuses),
+            "rising": rising,
             "years": range(clock.today().year, clock.today().year - 4, -1),
         },
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, excel, runtime, scope
+from jianfu.core import audit, clock, excel, import_views, importjobs, inputs, runtime, scope
 from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
@@ -183,35 +183,32 @@ def record_template(request, kind):
     )
 
 
+def _start_import(request, kind: str, form, *, unit=None):
+    """(the response, None) once a job took the file — done, or its page (progress, preview);
+    (None, the problems) when it was refused (shown with the form)."""
+    upload = form.cleaned_data["file"]
+    try:
+        data = excel.read_upload(upload)
+    except excel.ImportFailed as e:
+        return None, e.errors
+    job = importjobs.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
+    response = import_views.after_upload(request, job)
+    return response, (importjobs.sheet_errors(job) if response is None else [])
+
+
 @login_required
+@import_views.upload_page
 def record_import(request, kind):
     k = _kind(kind)
     scope.require(request.user, "registry.record:edit")
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        from . import importers
-
-        upload = form.cleaned_data["file"]
-        try:
-            record = importers.import_records(
-                k.code,
-                by=request.user,
-                filename=upload.name,
-                data=excel.read_upload(upload),
-                unit=request.user.home_unit,
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
-            messages.success(
-                request,
-                _("导入完成：新增 %(c)s 条，更新 %(u)s 条。")
-                % {"c": record.created, "u": record.updated},
-            )
-            return redirect(k.url)
+        response, errors = _start_import(
+            request, f"registry.{k.code}", form, unit=request.user.home_unit
+        )
+        if response is not None:
+            return response
     notes = [
         _("请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"),
         _(
@@ -220,6 +217,10 @@ def record_import(request, kind):
         % {"u": request.user.home_unit.name if request.user.home_unit else "—"},
         _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
         _("是否计入指标由计数规则决定，文件中不必填写。"),
+        _(
+            "文件会修改已登记的记录时，先列出新增、修改和不变的条数及每处修改（原值 → 新值），"
+            "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
+        ),
     ]
     if k.model is Document:
         notes.append(_("同一单位的文号不能重复；红头文件须填写文号。"))
@@ -527,7 +528,7 @@ def quota_list(request):
     group = request.GET.get("kinds", "main")
     if group not in KIND_GROUPS:
         group = "main"
-    q = request.GET.get("q", "").strip()
+    q = inputs.search_text(request.GET.get("q"))
     units = queries.quota_units(request.user, KIND_GROUPS[group], q)
     page = Paginator(units, 100).get_page(request.GET.get("page"))
     ids = [u.pk for u in page]
@@ -552,6 +553,8 @@ def quota_list(request):
             "q": q,
             "categories": Category.choices,
             "can_set": can_set,
+            "last_year_running": year - 1 == this_year,
+            "today": clock.today(),
             "bulk": QuotaBulkForm(initial={"year": year, "category": "all", "units": "both"})
             if can_set
             else None,
@@ -611,7 +614,10 @@ def quota_cell(request):
 @login_required
 @require_POST
 def quota_bulk(request):
-    s = scope.require(request.user, "registry.quota:set")
+    """Quotas from last year's actual figures: the first post shows, unit by unit, the base each
+    quota is cut from and the period it covers (short of a year when the base year is still
+    running or the registry starts in the middle of it); the confirmed post writes them."""
+    scope.require(request.user, "registry.quota:set")
     form = QuotaBulkForm(request.POST)
     year = _year(request.POST.get("year"), clock.today().year)
     if not form.is_valid():
@@ -619,32 +625,60 @@ def quota_bulk(request):
             messages.error(request, errors[0])
         return redirect(_back_to_quotas(request, year))
     d = form.cleaned_data
-    kinds = {
-        "county": [UnitKind.COUNTY],
-        "department": [UnitKind.DEPARTMENT],
-        "both": [UnitKind.COUNTY, UnitKind.DEPARTMENT],
-    }[d["units"]]
-    units = list(Unit.objects.filter(s.units_q(), kind__in=kinds, valid_until__isnull=True))
+    units = queries.bulk_units(request.user, d["units"])
     categories = Category.values if d["category"] == "all" else [d["category"]]
+    cut_pct = float(d["cut_pct"])
     try:
-        with transaction.atomic():
-            for category in categories:
-                services.quotas_from_last_year(
-                    by=request.user,
-                    units=units,
-                    year=d["year"],
-                    category=category,
-                    cut_pct=float(d["cut_pct"]),
-                )
+        if request.POST.get("confirm") != "1":
+            basis = queries.bulk_basis(
+                units, year=d["year"], categories=categories, cut_pct=cut_pct
+            )
+            return render(
+                request,
+                "registry/quota_bulk_preview.html",
+                {
+                    "basis": basis,
+                    "form": form,
+                    "data": d,
+                    "pct": _pct(d["cut_pct"]),
+                    "categories": [(c, Category(c).label) for c in categories],
+                    "units": _bulk_rows(basis, categories),
+                    "refusal": basis.refusal(),
+                    "back_url": _back_to_quotas(request, d["year"]),
+                },
+            )
+        basis = services.quotas_from_last_year(
+            by=request.user, units=units, year=d["year"], categories=categories, cut_pct=cut_pct
+        )
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
-        messages.success(
-            request,
-            _("已按 %(y)s 年实际压减 %(p)s%% 设定 %(n)s 个单位的 %(y2)s 年指标。")
-            % {"y": d["year"] - 1, "p": _pct(d["cut_pct"]), "n": len(units), "y2": d["year"]},
-        )
+        messages.success(request, _bulk_result(basis, len(units), d))
     return redirect(_back_to_quotas(request, d["year"]))
+
+
+def _bulk_rows(basis, categories) -> list[dict]:
+    """One row per unit, its categories' bases in the order of the columns."""
+    by_unit: dict[int, dict] = {}
+    for row in basis.rows:
+        entry = by_unit.setdefault(row.unit.pk, {"unit": row.unit, "cells": {}})
+        entry["cells"][row.category] = row
+    return [
+        {"unit": e["unit"], "cells": [e["cells"][c] for c in categories]} for e in by_unit.values()
+    ]
+
+
+def _bulk_result(basis, n_units: int, d) -> str:
+    text = _("已按上年实际压减 %(p)s%% 设定 %(n)s 个单位的 %(y)s 年指标。基数：%(b)s。") % {
+        "p": _pct(d["cut_pct"]),
+        "n": n_units,
+        "y": d["year"],
+        "b": "；".join(p.describe() for p in basis.periods),
+    }
+    missing = basis.without_records()
+    if missing:
+        text += " " + _("其中 %(n)s 项上年无登记，新指标为 0。") % {"n": missing}
+    return text
 
 
 def _pct(value) -> str:
@@ -652,25 +686,15 @@ def _pct(value) -> str:
 
 
 @login_required
+@import_views.upload_page
 def quota_import(request):
     scope.require(request.user, "registry.quota:set")
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        from . import importers
-
-        upload = form.cleaned_data["file"]
-        try:
-            importers.import_quotas(
-                by=request.user, filename=upload.name, data=excel.read_upload(upload)
-            )
-        except excel.ImportFailed as e:
-            errors = e.errors
-        except DomainError as e:
-            errors = [excel.SheetError(None, None, str(e.message))]
-        else:
-            messages.success(request, _("指标导入完成。"))
-            return redirect("quota_settings")
+        response, errors = _start_import(request, "registry.quota", form)
+        if response is not None:
+            return response
     return render(
         request,
         "registry/import.html",
@@ -684,7 +708,10 @@ def quota_import(request):
             "notes": [
                 _("请下载导入模板填写，第一行为列名，不要改动列名。"),
                 _("单位填写单位代码或名称，须在您的范围内。"),
-                _("已有的指标将被文件中的数值替换；每次修改都记入审计日志。"),
+                _(
+                    "已有的指标将被文件中的数值替换：保存前先列出每处修改（原值 → 新值），"
+                    "确认后才保存；原值记入审计日志。"
+                ),
             ],
         },
         status=400 if errors else 200,

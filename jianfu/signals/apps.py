@@ -31,6 +31,9 @@ class SignalsConfig(AppConfig):
                 Entry(_("预警"), "signal_list", "signals.signal:view", "bell"), before="unit_list"
             )
         tasks.connect()
+        from . import home
+
+        home.register()
         # The problem page words a confirmed signal's evidence through this (imports go down).
         from jianfu.rectification import evidence
 

@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jianfu.core.inputs import TextField
+
 
 class ConfirmForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=_("确认说明"),
         required=False,
         max_length=2000,
@@ -13,7 +15,7 @@ class ConfirmForm(forms.Form):
 
 
 class DismissForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("排除理由"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -140,3 +140,9 @@ def filter_choices(user) -> dict[str, list]:
     )
     periods = sorted(set(qs.values_list("period", flat=True)), reverse=True)
     return {"units": [(u, name) for u, name, _path in units], "periods": periods}
+
+
+def open_by_severity(user) -> dict[int, int]:
+    """Open signals of the user's units by severity (one grouped query): the home page's figure,
+    the same set as the inbox's "待研判" tab."""
+    return count_by(signals_for(user).filter(status=SignalStatus.OPEN), "severity")

@@ -153,12 +153,7 @@ def plan(sheet: Sheet, principal) -> Plan:
                 moving_paths[e.path] = code
         else:
             errors.append(
-                SheetError(
-                    r.line,
-                    col(PARENT),
-                    _("找不到代码为“%(c)s”的上级单位：它既不在本文件中，也不在您管理的单位里。")
-                    % {"c": r.parent},
-                )
+                SheetError(r.line, col(PARENT), _missing_unit(r.parent, db, _("上级单位")))
             )
             r.ok = False
         # Successor.
@@ -176,10 +171,7 @@ def plan(sheet: Sheet, principal) -> Plan:
             ):
                 errors.append(
                     SheetError(
-                        r.line,
-                        col(SUCCESSOR),
-                        _("找不到代码为“%(c)s”的承继单位：它既不在本文件中，也不在您管理的单位里。")
-                        % {"c": r.successor},
+                        r.line, col(SUCCESSOR), _missing_unit(r.successor, db, _("承继单位"))
                     )
                 )
                 r.ok = False
@@ -209,6 +201,17 @@ def plan(sheet: Sheet, principal) -> Plan:
         if changed:
             result.updates.append((r, e))
     return result
+
+
+def _missing_unit(code: str, db: dict[str, Existing], what: str) -> str:
+    """Why a parent or successor code cannot be used: it exists outside the importer's units
+    (said as such, nothing more about it), or it exists nowhere."""
+    if code in db:
+        return _("%(what)s“%(c)s”不在您管理的单位范围内。") % {"what": what, "c": code}
+    return _("找不到代码为“%(c)s”的%(what)s：它既不在本文件中，也不在您管理的单位里。") % {
+        "c": code,
+        "what": what,
+    }
 
 
 def _cycles(rows, db, parent_of, moving_paths, column) -> list[SheetError]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .. import excel, sheet_columns
+from .. import excel, parsing, sheet_columns
 from ..excel import ImportFailed, SheetError
 from ..models import Unit
 from .columns import (
@@ -115,6 +115,7 @@ class Sheet:
     rows: list[Row]
     order: dict[str, int] = field(default_factory=dict)  # header as written -> column index
     errors: list[SheetError] = field(default_factory=list)
+    examples: list[int] = field(default_factory=list)  # the template's example rows, skipped
 
     def has(self, name: str) -> bool:
         return name in self.headers
@@ -154,11 +155,23 @@ def parse(rows: list[list]) -> Sheet:
     for offset, raw in enumerate(data):
         if not any(_text(c) for c in raw):
             continue  # entirely empty rows are skipped
+        if excel.is_example(raw):
+            sheet.examples.append(header_line + 1 + offset)
+            continue
         r = Row(line=header_line + 1 + offset)
 
         def err(name, message, r=r):
             sheet.errors.append(SheetError(r.line, sheet.col(name), message))
             r.ok = False
+
+        for name in columns:
+            try:
+                parsing.parse_text(cell(raw, name))
+            except parsing.ParseError as e:
+                err(name, e.message)
+        if not r.ok:
+            sheet.rows.append(r)
+            continue
 
         r.code, problem = _code(cell(raw, CODE))
         if problem:
@@ -206,6 +219,8 @@ def parse(rows: list[list]) -> Sheet:
             elif r.successor and UNTIL in columns and r.valid_until is None and r.ok:
                 err(SUCCESSOR, _("填写了承继单位，但没有填写撤销日期。"))
         sheet.rows.append(r)
+    if not sheet.rows and sheet.examples:
+        raise excel.only_examples(sheet.examples)
     if not sheet.rows:
         raise ImportFailed([SheetError(header_line, None, _("表头下面没有任何数据行。"))])
     return sheet

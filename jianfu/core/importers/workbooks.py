@@ -141,16 +141,18 @@ def units_template() -> bytes:
             _(
                 "第一行是表头，列的顺序不限；空行会跳过。导入时先检查整个文件，只要有一处错误，"
                 "就一条也不保存，并列出每处错误所在的行和列；改正后重新导入即可。"
-                "支持 .xlsx、.xls 和 CSV（UTF-8 或 GBK 编码）。导入前请删除上面两行示例。"
+                "支持 .xlsx、.xls 和 CSV（UTF-8 或 GBK 编码）。"
+                "以“【示例】”开头的灰色行是示例，导入时自动跳过，可以保留也可以删除。"
             ),
         ],
     ]
     return excel.write_workbook(
         [
-            (pgettext("units list", "单位"), columns, examples),
+            (pgettext("units list", "单位"), columns, excel.mark_examples(examples)),
             (str(_("说明")), [_("列名"), _("是否必填"), _("填写说明")], notes),
         ],
         dropdowns={(0, "D"): labels},
+        examples={0: len(examples)},
         widths={
             (0, "A"): 18,
             (0, "B"): 30,

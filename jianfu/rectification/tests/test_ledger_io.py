@@ -227,7 +227,7 @@ def test_a_problem_without_measures_gets_one_row(office, units):
 
 
 @pytest.mark.django_db
-def test_the_template_has_examples_and_notes_and_imports_as_it_is(login, contact_a, units):
+def test_the_template_has_marked_examples_and_notes_and_skips_them(login, contact_a, units, media):
     response = login("contact_a").get(reverse("ledger_template"))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
@@ -236,11 +236,19 @@ def test_the_template_has_examples_and_notes_and_imports_as_it_is(login, contact
     assert sheet.max_row == 3 and sheet["B2"].value == sheet["B3"].value
     text = "\n".join(str(c.value) for row in notes.iter_rows() for c in row if c.value)
     assert "立行立改、长效机制" in text and "合并单元格" in text and "个工作日" in text
-    record = run(contact_a, units["TA"], response.content, filename="模板.xlsx")
-    assert record.created == 1
+    assert sheet["A2"].value == "【示例】1" and sheet["A2"].font.color.rgb.endswith("808080")
+    # The examples alone import nothing, and say so; rows filled in below them import.
+    (error,) = fails(contact_a, units["TA"], response.content, media, filename="模板.xlsx")
+    assert error.message == (
+        "文件中只有模板的示例行（第 2、3 行），没有要导入的数据：请在示例行下面填写。"
+    )
+    sheet.append(["1", "会议过多", "精简会议", "甲县", "张三", "2026-10-30", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    record = run(contact_a, units["TA"], out.getvalue(), filename="模板.xlsx")
+    assert record.created == 1 and record.examples == [2, 3]
     problem = Problem.objects.get(evidence__import=record.pk)
-    kinds = sorted(problem.measures.values_list("kind", flat=True))
-    assert kinds == [MeasureKind.IMMEDIATE, MeasureKind.LONG_TERM]
+    assert problem.description == "会议过多"
 
 
 # --- Import: good files ---------------------------------------------------------------------------
@@ -391,7 +399,7 @@ def test_bad_cells_are_all_reported_with_row_column_and_value(contact_a, units, 
     assert found[(2, "完成时限")].value == "下月底"
     assert "无法识别的完成时限" in found[(2, "完成时限")].message
     assert "找不到单位“丙县”" in found[(3, "责任单位")].message
-    assert "找不到单位“乙县”" in found[(4, "责任单位")].message  # outside 甲县's scope
+    assert found[(4, "责任单位")].message == "“乙县”不在您管理的单位范围内。"
     assert "马上改" in found[(5, "类型")].message
     assert "整改措施为空" in found[(6, "整改措施")].message
     assert "问题描述不能为空" in found[(7, "问题描述")].message
@@ -518,3 +526,26 @@ def test_import_page_outside_scope_is_404_and_a_reader_gets_403(login, units):
     url = reverse("ledger_import", args=[units["TA"].pk])
     assert login("contact_b").get(url).status_code == 404
     assert login("leader").get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_import_page_shows_it_is_working_and_answers_its_script_with_a_redirect(
+    login, units, media
+):
+    client = login("contact_a")
+    url = reverse("ledger_import", args=[units["TA"].pk])
+    page = client.get(url).content.decode()
+    assert "data-import-upload" in page and "data-upload-bar" in page
+    template = client.get(reverse("ledger_template")).content
+    book = load_workbook(io.BytesIO(template))
+    book.worksheets[0].append(["1", "会议过多", "精简会议", "甲县", "张三", "2026-10-30", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    upload = io.BytesIO(out.getvalue())
+    upload.name = "台账.xlsx"
+    response = client.post(
+        url, {"source": Source.SELF_EXAM, "file": upload}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204 and response["HX-Redirect"]
+    landed = client.get(response["HX-Redirect"]).content.decode()
+    assert "导入完成：登记问题 1 个、整改措施 1 条。已跳过模板中的示例行（第 2、3 行）。" in landed

@@ -176,12 +176,22 @@ def test_a_published_list_refuses_an_import(draft, office, media):
     assert not list(Path(media).rglob("*.xlsx"))
 
 
-def test_the_template_imports_as_it_is(draft, office):
+def test_the_templates_examples_are_skipped(draft, office):
     data = list_import.template()
     book = load_workbook(io.BytesIO(data))
     assert [c.value for c in book.worksheets[0][1]] == HEADER
-    list_import.import_items(by=office, negative_list=draft, filename="模板.xlsx", data=data)
-    assert [n for n, _c, _t in items(draft)] == ["1", "2", "3"]
+    with pytest.raises(excel.ImportFailed) as info:
+        list_import.import_items(by=office, negative_list=draft, filename="模板.xlsx", data=data)
+    assert str(info.value) == (
+        "文件中只有模板的示例行（第 2、3、4 行），没有要导入的数据：请在示例行下面填写。"
+    )
+    book.worksheets[0].append(["7", "文风会风", "照抄照搬", ""])
+    out = io.BytesIO()
+    book.save(out)
+    parsed = list_import.import_items(
+        by=office, negative_list=draft, filename="模板.xlsx", data=out.getvalue()
+    )
+    assert [n for n, _c, _t in items(draft)] == ["7"] and parsed.examples == (2, 3, 4)
 
 
 # --- The page -------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_an_assigned_verifier_reads_the_problem_but_its_write_pages_answer_404(
     assert not Attachment.objects.filter(problem=p).exists()
 
 
-def test_a_found_on_date_before_2000_is_refused_with_the_typed_text_kept(units, login):
+def test_an_implausible_found_on_date_is_refused_with_the_typed_text_kept(units, login):
     client = login("office")
     response = client.post(
         reverse("problem_create"),
@@ -97,5 +97,5 @@ def test_a_found_on_date_before_2000_is_refused_with_the_typed_text_kept(units, 
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "早于 2000 年" in html and "甲县要求每日报送" in html
+    assert "“发现日期”0026-09-01 超出合理范围" in html and "甲县要求每日报送" in html
     assert not Problem.objects.filter(description="甲县要求每日报送").exists()

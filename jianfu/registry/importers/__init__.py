@@ -8,9 +8,10 @@ SHA-256, the stored file, the ids created and updated).
 
 Columns come in any order; optional ones may be absent (an absent column leaves existing records'
 values alone and gives new ones the default); an unknown column is an error, so a misspelt header
-is not silently dropped. Units are named by name or code, within the importer's scope (a unit
-outside it gets the same "not found" as one that does not exist, with the closest names in scope
-suggested); a name two units share is an error listing both, with their parents. Which existing
+is not silently dropped. Units are named by name or code, within the importer's scope: a unit
+that exists outside it is "not within your units" (nothing more about it is said), one that does
+not exist is "not found", with the closest names in scope suggested; a name two units share is an
+error listing both, with their parents. Which existing
 record a row updates, so that importing a file twice adds nothing: see checks.py.
 
 Whether a record counts against the quota is derived (services._derive, the counting rules in
@@ -34,12 +35,15 @@ import contextlib
 import gc
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, events, excel, scope
 from jianfu.core.bulk import BATCH
 from jianfu.core.models import ImportRecord, Unit, User
 
-from .. import rollup, services
+from .. import counting, rollup, services
+from . import preview
 from .checks import Plan, plan
 from .columns import (
     CATEGORY_ALIASES,
@@ -62,13 +66,14 @@ from .columns import (
     Col,
 )
 from .columns import _Choices as _Choices  # bench/import_registry.py
+from .preview import Preview
 from .quotas import QUOTA_COLUMNS, import_quotas, quota_template
 from .sheet import Row, Sheet, parse, read_header
 from .units import UnitIndex
 from .units import _name_key as _name_key  # bench/import_registry.py
 from .units import _unit_labels as _unit_labels  # bench/import_registry.py
 from .workbooks import export_records, export_rows, template
-from .write import Outcome, _race, _write
+from .write import Outcome, _race, _write, updates_of
 
 __all__ = [
     "BATCH",
@@ -93,6 +98,7 @@ __all__ = [
     "Col",
     "Outcome",
     "Plan",
+    "Preview",
     "Row",
     "Sheet",
     "UnitIndex",
@@ -102,6 +108,7 @@ __all__ = [
     "import_records",
     "parse",
     "plan",
+    "preview_records",
     "quota_template",
     "read_header",
     "template",
@@ -109,20 +116,84 @@ __all__ = [
 
 
 def import_records(
-    kind: str, *, by, filename: str, data: bytes, unit: Unit | None = None
+    kind: str,
+    *,
+    by,
+    filename: str,
+    data: bytes,
+    unit: Unit | None = None,
+    expect: str | None = None,
+    progress=None,
+    confirm_changes: bool = False,
 ) -> ImportRecord:
     """Import a documents, meetings or inspections sheet (.xlsx, .xls or CSV); all or nothing.
 
-    `unit`: the unit a contact imports for (the unit column may then be left out). Raises
+    `unit`: the unit a contact imports for (the unit column may then be left out). `expect`: the
+    fingerprint of the preview the person confirmed; the import refuses (ImportFailed) when the
+    file would now do anything else. `confirm_changes`: when the file changes existing records,
+    save nothing and raise preview.NeedsConfirmation with the preview to show (a file with new
+    rows only is written in the same pass). `progress(step, label)`: told as each step starts.
+    Raises
     ImportFailed with every problem found, PermissionDenied without registry.record:edit, or
     DomainError when `unit` lies outside the importer's scope."""
+    _allowed(kind, by, unit)
+    with _gc_paused():
+        return _import_records(
+            kind,
+            by=by,
+            filename=filename,
+            data=data,
+            unit=unit,
+            expect=expect,
+            progress=progress,
+            confirm_changes=confirm_changes,
+        )
+
+
+def preview_records(
+    kind: str, *, by, filename: str, data: bytes, unit: Unit | None = None, progress=None
+) -> Preview:
+    """What importing the file would do (new, changed with field: old → new, unchanged), without
+    saving anything; ImportFailed, PermissionDenied or DomainError as import_records."""
+    _allowed(kind, by, unit)
+    tell = progress or _silent
+    with _gc_paused():
+        tell(1, STEPS[0])
+        rows = excel.read_rows(filename, data)
+        units = UnitIndex(by)
+        tell(2, _checking(rows))
+        sheet = parse(kind, rows, units, default_unit=unit.pk if unit is not None else None)
+        tell(3, STEPS[2])
+        p = plan(kind, sheet, units)
+        changes = updates_of(kind, sheet, p, counting.Rules.current())
+        return preview.build(kind, sheet, p, changes, units)
+
+
+# What the progress of a check or an import names, step by step. The last step of a write runs
+# in its transaction, so it is told before the transaction starts (a poller sees nothing said
+# within it until the end).
+STEPS = (
+    gettext_lazy("读取文件"),
+    gettext_lazy("检查每一行"),
+    gettext_lazy("与已登记的记录核对"),
+    gettext_lazy("与已登记的记录核对并保存"),
+)
+
+
+def _checking(rows: list) -> str:
+    return _("检查每一行（共 %(n)s 行）") % {"n": max(len(rows) - 1, 0)}
+
+
+def _silent(step: int, label) -> None:
+    pass
+
+
+def _allowed(kind: str, by, unit) -> None:
     if kind not in MODELS:
         raise ValueError(f"unknown registry kind: {kind}")
     scope.require(by, "registry.record:edit")
     if unit is not None:
         services._require_unit(by, unit)
-    with _gc_paused():
-        return _import_records(kind, by=by, filename=filename, data=data, unit=unit)
 
 
 @contextlib.contextmanager
@@ -140,14 +211,33 @@ def _gc_paused():
             gc.enable()
 
 
-def _import_records(kind: str, *, by, filename: str, data: bytes, unit) -> ImportRecord:
+def _import_records(
+    kind: str,
+    *,
+    by,
+    filename: str,
+    data: bytes,
+    unit,
+    expect=None,
+    progress=None,
+    confirm_changes=False,
+) -> ImportRecord:
+    tell = progress or _silent
+    tell(1, STEPS[0])
     rows = excel.read_rows(filename, data)
     units = UnitIndex(by)
+    tell(2, _checking(rows))
     sheet = parse(kind, rows, units, default_unit=unit.pk if unit is not None else None)
+    tell(3, STEPS[3])
     try:
         with excel.kept_upload(filename, data) as upload, transaction.atomic():
             # `plan` is looked up here when called: tests replace it to stage a race.
             p = plan(kind, sheet, units)
+            changes = updates_of(kind, sheet, p, counting.Rules.current())
+            if expect is not None and preview.fingerprint(p, changes) != expect:
+                raise preview.stale()
+            if confirm_changes and any(c.fields or c.co_added for c in changes):
+                raise preview.NeedsConfirmation(preview.build(kind, sheet, p, changes, units))
             stored_as = upload.store()
             now = clock.now()
             record = ImportRecord.objects.create(
@@ -159,7 +249,7 @@ def _import_records(kind: str, *, by, filename: str, data: bytes, unit) -> Impor
                 rows=len(sheet.rows),
                 by=by if isinstance(by, User) else None,
             )
-            out = _write(kind, sheet, p, record, by, now)
+            out = _write(kind, sheet, p, record, by, now, changes)
             record.created, record.updated = len(out.created_ids), len(out.updated_ids)
             record.save(update_fields=["created", "updated"])
             unit_ids = {u for u, _y in out.pairs}
@@ -173,6 +263,9 @@ def _import_records(kind: str, *, by, filename: str, data: bytes, unit) -> Impor
                 actor=by,
                 object_type="core.importrecord",
                 object_id=record.pk,
+                # The values the file replaced, by record id and field: an import that
+                # overwrote something can be looked up and undone by hand.
+                changes=preview.old_values(kind, p, changes),
                 extra={
                     "kind": kind,
                     "sha256": upload.sha256,
@@ -182,8 +275,10 @@ def _import_records(kind: str, *, by, filename: str, data: bytes, unit) -> Impor
                     "created": len(out.created_ids),
                     "created_ids": out.created_ids,
                     "updated_ids": out.updated_ids,
+                    "examples_skipped": sheet.examples,
                 },
             )
     except IntegrityError as e:
         raise _race() from e
+    record.examples = sheet.examples
     return record

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from jianfu.core.bulk import chunks
 from jianfu.core.excel import ImportFailed, SheetError
 
-from ..models import Meeting
+from ..models import Meeting, MeetingForm
 from .columns import CO_UNITS, DATE_FIELD, MERGED, MODELS, PK, _through
 from .sheet import Row, Sheet
 from .units import UnitIndex
@@ -278,6 +278,18 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
             next_of[node] = ("pk", merged_pks[id(r)])
         elif r.merged == "" and sheet.has(MERGED):
             next_of[node] = None
+    # An empty 合并到 leaves an existing meeting's link as it is (write.updates_of), unless the
+    # file says it is not a merged meeting: the kept links take part in the cycle check.
+    kept = [
+        r.match
+        for r in rows
+        if r.merged == ""
+        and r.match is not None
+        and not (sheet.has("form") and r.values.get("form") != MeetingForm.MERGED)
+    ]
+    for chunk in chunks(kept):
+        for pk, target in Meeting.objects.filter(pk__in=chunk).values_list("pk", "merged_with_id"):
+            next_of[("pk", pk)] = ("pk", target) if target else None
     frontier = {n[1] for n in next_of.values() if n and n[0] == "pk"} - {pk for pk in row_of_pk}
     seen: set[int] = set()
     for _round in range(20):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,9 +48,8 @@ QUOTA_COLUMNS = (
 )
 
 
-def import_quotas(*, by, filename: str, data: bytes) -> ImportRecord:
-    """Import quotas (单位, 年度, 类别, 指标); all or nothing; an existing quota for the same unit,
-    year and category is replaced. Requires registry.quota:set."""
+def _read(by, filename: str, data: bytes):
+    """(rows as (line, values), example lines): every cell checked; ImportFailed otherwise."""
     scope.require(by, "registry.quota:set")
     rows = excel.read_rows(filename, data)
     units = UnitIndex(by)
@@ -57,16 +59,20 @@ def import_quotas(*, by, filename: str, data: bytes) -> ImportRecord:
         UNIT: units.resolve,
         "year": parsing.parse_year,
         "category": ch.category,
-        "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=2_147_483_647),
+        "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=1_000_000),
     }
     errors: list[SheetError] = []
     line0 = h + 1
     parsed: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
+    examples: list[int] = []
     for offset, raw in enumerate(rows[h + 1 :]):
         if not any(parsing.normalise_text(c) for c in raw):
             continue
         line = line0 + 1 + offset
+        if excel.is_example(raw):
+            examples.append(line)
+            continue
         values, ok = {}, True
         for key, index in found.items():
             try:
@@ -92,35 +98,102 @@ def import_quotas(*, by, filename: str, data: bytes) -> ImportRecord:
             else:
                 seen[k] = line
                 parsed.append((line, values))
+    if not parsed and not errors and examples:
+        raise excel.only_examples(examples)
     if not parsed and not errors:
         raise ImportFailed([SheetError(line0, None, _("表头下面没有任何数据行。"))])
     if errors:
         order = {headers[k]: i for k, i in found.items()}
         errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
         raise ImportFailed(errors)
+    return parsed, examples, units
+
+
+def _plan(parsed, user):
+    """(creates, updates, unchanged, changes {"unit:year:category": [old, new]}, line of key)."""
+    existing: dict[tuple, Quota] = {}
+    unit_ids = sorted({v[UNIT] for _l, v in parsed})
+    years = sorted({v["year"] for _l, v in parsed})
+    for chunk in chunks(unit_ids):
+        for q in Quota.objects.filter(unit_id__in=chunk, year__in=years):
+            existing[(q.unit_id, q.year, q.category)] = q
+    creates, updates, changes, unchanged = [], [], {}, 0
+    for _line, v in parsed:
+        k = (v[UNIT], v["year"], v["category"])
+        q = existing.get(k)
+        if q is None:
+            creates.append(
+                Quota(unit_id=k[0], year=k[1], category=k[2], limit=v["limit"], set_by=user)
+            )
+            changes[f"{k[0]}:{k[1]}:{k[2]}"] = [None, v["limit"]]
+        elif q.limit != v["limit"]:
+            changes[f"{k[0]}:{k[1]}:{k[2]}"] = [q.limit, v["limit"]]
+            q.limit, q.set_by = v["limit"], user
+            updates.append(q)
+        else:
+            unchanged += 1
+    return creates, updates, unchanged, changes
+
+
+def _fingerprint(changes: dict) -> str:
+    return hashlib.sha256(json.dumps(changes, sort_keys=True).encode()).hexdigest()
+
+
+def preview_quotas(*, by, filename: str, data: bytes, progress=None) -> dict:
+    """What importing the file would do: new quotas, changed ones (old → new), unchanged ones;
+    nothing saved. ImportFailed as import_quotas."""
+    tell = progress or (lambda step, label: None)
+    tell(1, _("检查每一行"))
+    parsed, examples, units = _read(by, filename, data)
+    tell(3, _("与已设定的指标核对"))
+    creates, updates, unchanged, changes = _plan(parsed, None)
+    line_of = {(v[UNIT], v["year"], v["category"]): line for line, v in parsed}
+    labels = _Choices().category.labels
+    shown = []
+    for q in updates[:200]:
+        old, new = changes[f"{q.unit_id}:{q.year}:{q.category}"]
+        name = units.info[q.unit_id][1] if q.unit_id in units.info else str(q.unit_id)
+        shown.append(
+            {
+                "line": line_of[(q.unit_id, q.year, q.category)],
+                "pk": q.pk,
+                "title": f"{name} {q.year} {labels.get(q.category, q.category)}",
+                "fields": [[_("指标"), str(old), str(new)]],
+            }
+        )
+    return {
+        "kind": "quota",
+        "rows": len(parsed),
+        "created": len(creates),
+        "changed": len(updates),
+        "unchanged": unchanged,
+        "changes": shown,
+        "examples": examples,
+        "fingerprint": _fingerprint(changes),
+    }
+
+
+def import_quotas(
+    *, by, filename: str, data: bytes, expect: str | None = None, progress=None
+) -> ImportRecord:
+    """Import quotas (单位, 年度, 类别, 指标); all or nothing; an existing quota for the same unit,
+    year and category is replaced (its old value kept in the audit entry). `expect`: the
+    fingerprint of the confirmed preview; refused when the file would now do anything else.
+    Requires registry.quota:set."""
+    tell = progress or (lambda step, label: None)
+    tell(1, _("检查每一行"))
+    parsed, examples, _units = _read(by, filename, data)
     user = by if isinstance(by, User) else None
+    tell(3, _("与已设定的指标核对并保存"))
     try:
         with excel.kept_upload(filename, data) as upload, transaction.atomic():
-            existing: dict[tuple, Quota] = {}
-            unit_ids = sorted({v[UNIT] for _l, v in parsed})
+            creates, updates, _unchanged, changes = _plan(parsed, user)
+            if expect is not None and _fingerprint(changes) != expect:
+                from .preview import stale
+
+                raise stale()
             years = sorted({v["year"] for _l, v in parsed})
-            for chunk in chunks(unit_ids):
-                for q in Quota.objects.filter(unit_id__in=chunk, year__in=years):
-                    existing[(q.unit_id, q.year, q.category)] = q
             stored_as = upload.store()
-            creates, updates, changes = [], [], {}
-            for _line, v in parsed:
-                k = (v[UNIT], v["year"], v["category"])
-                q = existing.get(k)
-                if q is None:
-                    creates.append(
-                        Quota(unit_id=k[0], year=k[1], category=k[2], limit=v["limit"], set_by=user)
-                    )
-                    changes[f"{k[0]}:{k[1]}:{k[2]}"] = [None, v["limit"]]
-                elif q.limit != v["limit"]:
-                    changes[f"{k[0]}:{k[1]}:{k[2]}"] = [q.limit, v["limit"]]
-                    q.limit, q.set_by = v["limit"], user
-                    updates.append(q)
             Quota.objects.bulk_create(creates, batch_size=BATCH)
             Quota.objects.bulk_update(updates, ["limit", "set_by", "updated_at"], batch_size=500)
             if creates and creates[0].pk is None:
@@ -159,10 +232,12 @@ def import_quotas(*, by, filename: str, data: bytes) -> ImportRecord:
                     "rows": len(parsed),
                     "created_ids": sorted(q.pk for q in creates),
                     "updated_ids": sorted(q.pk for q in updates),
+                    "examples_skipped": examples,
                 },
             )
     except IntegrityError as e:
         raise _race() from e
+    record.examples = examples
     return record
 
 
@@ -192,7 +267,7 @@ def quota_template() -> bytes:
             _(
                 "每行一个单位、一个年度、一个类别的指标；已设定过的再次导入时改为新值。"
                 "导入时先检查整个文件，只要有一处错误，就一条也不保存，并列出每处错误所在的行和列。"
-                "导入前请删除上面两行示例。"
+                "以“【示例】”开头的灰色行是示例，导入时自动跳过，可以保留也可以删除。"
             ),
         ],
         ["", "", ""],
@@ -200,10 +275,11 @@ def quota_template() -> bytes:
     ]
     return excel.write_workbook(
         [
-            (str(_("硬性指标")), [c.header for c in QUOTA_COLUMNS], rows),
+            (str(_("硬性指标")), [c.header for c in QUOTA_COLUMNS], excel.mark_examples(rows)),
             (str(_("说明")), [_("列名"), _("是否必填"), _("填写说明")], notes),
         ],
         dropdowns={(0, "C"): labels},
+        examples={0: len(rows)},
         widths={
             (0, "A"): 24,
             (0, "B"): 10,

@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from jianfu.core import clock, excel, parsing, sheet_columns
+from jianfu.core import excel, inputs, parsing, sheet_columns
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.parsing import Choices, ParseError
 
-from ..models import DocumentKind, MeetingForm
+from ..models import MAX_ATTENDEES, MAX_CHARACTERS, MAX_FORMS, MAX_PAGES, DocumentKind, MeetingForm
 from .columns import CO_UNITS, COLUMNS, COUNTED, DEFAULTS, MERGED, PK, UNIT, Col, _Choices
 from .units import UnitIndex
 
@@ -45,6 +45,7 @@ class Sheet:
     headers: dict[str, str]  # key -> header as written
     rows: list[Row]
     errors: list[SheetError]
+    examples: list[int] = field(default_factory=list)  # the template's example rows, skipped
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -55,8 +56,8 @@ class Sheet:
         return next(c.header for c in COLUMNS[self.kind] if c.key == key)
 
 
-def _text(value) -> str:
-    text = parsing.normalise_text(value)
+def _text(value, *, multiline: bool = False) -> str:
+    text = parsing.parse_text(value, multiline=multiline)
     if text[:1] == "'":
         text = excel.unneutralise(text)
     return text
@@ -79,17 +80,16 @@ def read_header(
 
 
 def _date_bounds() -> tuple[dt.date, dt.date]:
-    return dt.date(2000, 1, 1), dt.date(clock.today().year + 1, 12, 31)
+    return inputs.date_range()
 
 
 def _cell_parsers(kind: str, units: UnitIndex, ch: _Choices) -> dict:
     """key -> function(cell) -> value, raising ParseError."""
     earliest, latest = _date_bounds()
-    max_int = 2_147_483_647
 
-    def text(max_length):
+    def text(max_length, multiline=False):
         def parse(value):
-            t = _text(value)
+            t = _text(value, multiline=multiline)
             if len(t) > max_length:
                 raise ParseError(
                     _("超过 %(n)s 个字（现有 %(m)s 个字）。") % {"n": max_length, "m": len(t)}
@@ -119,8 +119,11 @@ def _cell_parsers(kind: str, units: UnitIndex, ch: _Choices) -> dict:
     def date(value):
         return parsing.parse_date(value, earliest=earliest, latest=latest)
 
-    def count(value):
-        return parsing.parse_int(value, minimum=0, maximum=max_int)
+    def count(maximum):
+        def parse(value):
+            return parsing.parse_int(value, minimum=0, maximum=maximum)
+
+        return parse
 
     def levels(value):
         return parsing.parse_levels(value, ch.levels)
@@ -157,9 +160,9 @@ def _cell_parsers(kind: str, units: UnitIndex, ch: _Choices) -> dict:
             "kind": ch.document_kind,
             "addressed_levels": levels,
             "assigns_work": parsing.parse_bool,
-            "pages": count,
-            "characters": count,
-            "full_text": text(1_000_000),
+            "pages": count(MAX_PAGES),
+            "characters": count(MAX_CHARACTERS),
+            "full_text": text(1_000_000, multiline=True),
         }
     elif kind == "meeting":
         parsers |= {
@@ -170,7 +173,7 @@ def _cell_parsers(kind: str, units: UnitIndex, ch: _Choices) -> dict:
             "form": ch.meeting_form,
             MERGED: code(80),
             "attend_levels": levels,
-            "grassroots_attendees": count,
+            "grassroots_attendees": count(MAX_ATTENDEES),
         }
     else:
         parsers |= {
@@ -179,7 +182,7 @@ def _cell_parsers(kind: str, units: UnitIndex, ch: _Choices) -> dict:
             "starts_on": date,
             "ends_on": date,
             "in_plan": parsing.parse_bool,
-            "forms_demanded": count,
+            "forms_demanded": count(MAX_FORMS),
         }
     return parsers
 
@@ -223,6 +226,11 @@ def parse(kind: str, rows: list[list], units: UnitIndex, *, default_unit: int | 
     sheet = Sheet(kind, h + 1, found, headers, [], [])
     errors = sheet.errors
     kept = [(h + 2 + i, raw) for i, raw in enumerate(rows[h + 1 :]) if not _blank(raw)]
+    sheet.examples = [line for line, raw in kept if excel.is_example(raw)]
+    if sheet.examples:
+        kept = [(line, raw) for line, raw in kept if not excel.is_example(raw)]
+        if not kept:
+            raise excel.only_examples(sheet.examples)
     if not kept:
         raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
     lines = [line for line, _raw in kept]

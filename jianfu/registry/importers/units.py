@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from jianfu.core import parsing, scope
@@ -55,7 +55,7 @@ class UnitIndex:
 
     def resolve(self, value) -> int | None:
         """A unit's pk from its code or name; None for an empty cell; ParseError otherwise."""
-        text = parsing.normalise_text(value)
+        text = parsing.parse_text(value)
         if not text:
             return None
         found = self._memo.get(text)
@@ -85,7 +85,19 @@ class UnitIndex:
                         "list": _("；").join(self._label(p) for p in found),
                     }
                 )
+        if self._exists_elsewhere(text):
+            # Naming that the unit exists is all this says: no code, parent or hint beyond
+            # the spelling the person wrote themselves.
+            return ParseError(_("“%(v)s”不在您管理的单位范围内。") % {"v": text})
         return ParseError(self._unknown(text, key))
+
+    def _exists_elsewhere(self, text: str) -> bool:
+        """Whether a unit outside the scope has this code, full name or short name (one query
+        per distinct unknown spelling)."""
+        spellings = {text, parsing.half_width(text) if not text.isascii() else text}
+        return Unit.objects.filter(
+            Q(code__in=spellings) | Q(name__in=spellings) | Q(short_name__in=spellings)
+        ).exists()
 
     def _label(self, pk: int) -> str:
         code, name, path = self.info[pk]

@@ -266,7 +266,8 @@ def _counting_notes() -> list[list[str]]:
 
 
 def template(kind: str) -> bytes:
-    """The import template: a header row, two example rows, drop-downs for every choice column,
+    """The import template: a header row, two example rows (marked: importers skip them),
+    drop-downs for every choice column,
     and a sheet "说明" explaining each column and the counting rules in force."""
     if kind not in MODELS:
         raise ValueError(f"unknown registry kind: {kind}")
@@ -332,7 +333,7 @@ def template(kind: str) -> bytes:
                 "第一行是表头，列的顺序不限，选填的列可以删除；空行会跳过。导入时先检查整个文件，"
                 "只要有一处错误，就一条也不保存，并列出每处错误所在的行和列；改正后重新导入即可。"
                 "同一文件重复导入不会重复登记。支持 .xlsx、.xls 和 CSV（UTF-8 或 GBK 编码）。"
-                "导入前请删除上面两行示例。"
+                "以“【示例】”开头的灰色行是示例，导入时自动跳过，可以保留也可以删除。"
             ),
         ],
         ["", "", ""],
@@ -341,9 +342,10 @@ def template(kind: str) -> bytes:
     widths = _widths(kind, template=True) | {(1, "A"): 20, (1, "B"): 14, (1, "C"): 110}
     return excel.write_workbook(
         [
-            (str(SHEET_TITLE[kind]), [c.header for c in cols], rows),
+            (str(SHEET_TITLE[kind]), [c.header for c in cols], excel.mark_examples(rows)),
             (str(_("说明")), [_("列名"), _("是否必填"), _("填写说明")], notes),
         ],
         dropdowns=dropdowns,
         widths=widths,
+        examples={0: len(rows)},
     )

@@ -18,7 +18,7 @@ from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.models import ImportRecord, User
 
 from .. import counting, services
-from ..models import Meeting
+from ..models import Meeting, MeetingForm
 from .checks import Plan
 from .columns import CO_UNITS, COUNTED, DATE_FIELD, DEFAULTS, MERGED, MODELS, _through
 from .sheet import Row, Sheet
@@ -85,13 +85,65 @@ _DERIVE_KEY = {
 
 
 @dataclass
+class Change:
+    """What the file does to one existing record: its new state (not yet saved), the fields
+    that change, and the co-issuers or targets it adds."""
+
+    row: Row
+    obj: object
+    fields: list[str]
+    co_added: list[int]
+
+
+def updates_of(kind: str, sheet: Sheet, p: Plan, rules) -> list[Change]:
+    """One Change per row matched to an existing record: the file's values over the current
+    ones, derived fields derived again. Reads nothing and writes nothing (the preview and the
+    write both use it)."""
+    model = MODELS[kind]
+    derive = services._derive
+    compare = _COMPARE[kind]
+    derived = _DERIVED[kind]
+    out = []
+    for r in p.updates:
+        current = p.existing[r.match]
+        values = {f: current[f] for f in (*compare, *derived)}
+        values.update(r.values)
+        values.pop(COUNTED, None)
+        values["unit_id"] = r.unit_id
+        if kind == "meeting" and sheet.has(MERGED):
+            if id(r) in p.merged_pks:
+                values["merged_with_id"] = p.merged_pks[id(r)]
+            elif id(r) in p.merged_rows:
+                target = p.merged_rows[id(r)]
+                values["merged_with_id"] = target.match if target.match else -1
+            elif sheet.has("form") and values.get("form") != MeetingForm.MERGED:
+                values["merged_with_id"] = None  # the file says it is not a merged meeting
+            # else an empty 合并到 leaves the meeting's link as it is
+        obj = model(pk=r.match, **{k: v for k, v in values.items() if k not in derived})
+        if kind == "inspection" and obj.ends_on < obj.starts_on and "ends_on" not in r.values:
+            obj.ends_on = obj.starts_on  # the file moved the start past the kept end
+        derive(obj, rules)
+        if kind == "meeting" and obj.merged_with_id == -1:
+            obj.merged_with_id = None  # set below, after the creates
+        r.obj = obj
+        fields = [f for f in (*compare, *derived) if getattr(obj, f) != current[f]]
+        held = p.existing_co.get(r.match, set())
+        co_added = [u for u in (r.co_units or ()) if u not in held]
+        out.append(Change(r, obj, fields, co_added))
+    return out
+
+
+@dataclass
 class Outcome:
     created_ids: list[int]
     updated_ids: list[int]
     pairs: set[tuple[int, int]]  # (unit, year) touched
 
 
-def _write(kind: str, sheet: Sheet, p: Plan, record: ImportRecord, by, now) -> Outcome:
+def _write(
+    kind: str, sheet: Sheet, p: Plan, record: ImportRecord, by, now, changes: list[Change]
+) -> Outcome:
+    """Write what `plan` and `updates_of` found (`changes`: updates_of(kind, sheet, p, rules))."""
     model = MODELS[kind]
     date_field = DATE_FIELD[kind]
     rules = counting.Rules.current()
@@ -150,40 +202,17 @@ def _write(kind: str, sheet: Sheet, p: Plan, record: ImportRecord, by, now) -> O
     created_ids = sorted(d["id"] for d in rows)
 
     # Updates: the file's values over the current ones; only what changes is written.
-    compare = _COMPARE[kind]
-    derived = _DERIVED[kind]
     changed_objs, changed_fields, key_moves = [], set(), []
     updated_ids = []
-    for r in p.updates:
-        current = p.existing[r.match]
-        values = {f: current[f] for f in (*compare, *derived)}
-        values.update(r.values)
-        values.pop(COUNTED, None)
-        values["unit_id"] = r.unit_id
-        if kind == "meeting" and sheet.has(MERGED):
-            if id(r) in p.merged_pks:
-                values["merged_with_id"] = p.merged_pks[id(r)]
-            elif id(r) in p.merged_rows:
-                target = p.merged_rows[id(r)]
-                values["merged_with_id"] = target.match if target.match else -1
-            else:
-                values["merged_with_id"] = None
-        obj = model(pk=r.match, **{k: v for k, v in values.items() if k not in derived})
-        if kind == "inspection" and obj.ends_on < obj.starts_on and "ends_on" not in r.values:
-            obj.ends_on = obj.starts_on  # the file moved the start past the kept end
-        derive(obj, rules)
-        if kind == "meeting" and obj.merged_with_id == -1:
-            obj.merged_with_id = None  # set below, after the creates
-        r.obj = obj
-        diff = [f for f in (*compare, *derived) if getattr(obj, f) != current[f]]
-        co_changed = r.co_units is not None and set(r.co_units) != p.existing_co.get(r.match, set())
-        if diff:
+    for c in changes:
+        obj, current = c.obj, p.existing[c.row.match]
+        if c.fields:
             changed_objs.append(obj)
-            changed_fields.update(diff)
-            if "external_id" in diff or "number" in diff or "unit_id" in diff:
+            changed_fields.update(c.fields)
+            if "external_id" in c.fields or "number" in c.fields or "unit_id" in c.fields:
                 key_moves.append(obj)
-        if diff or co_changed:
-            updated_ids.append(r.match)
+        if c.fields or c.co_added:
+            updated_ids.append(c.row.match)
             pairs.add((current["unit_id"], getattr(current[date_field], "year", 0)))
             pairs.add((obj.unit_id, getattr(obj, date_field).year))
     if changed_objs:
@@ -206,21 +235,12 @@ def _write(kind: str, sheet: Sheet, p: Plan, record: ImportRecord, by, now) -> O
         ]
         bulk.update_many(model, late, ["merged_with_id"])
 
-    # Co-issuers or targets: the file's list replaces the record's.
+    # Co-issuers or targets: a new record gets the file's list; an existing one keeps its own and
+    # gains the units the file adds (a link the file does not mention is never dropped).
     if sheet.has(CO_UNITS) and kind != "meeting":
         through, src = _through(kind)
-        replace = [
-            r
-            for r in p.updates
-            if r.co_units is not None and set(r.co_units) != p.existing_co.get(r.match, set())
-        ]
-        for chunk in chunks([r.match for r in replace]):
-            through.objects.filter(**{f"{src}__in": chunk}).delete()
-        links = [
-            {src: _record_pk(r), "unit_id": u}
-            for r in [*p.creates, *replace]
-            for u in (r.co_units or ())
-        ]
+        links = [{src: _record_pk(r), "unit_id": u} for r in p.creates for u in (r.co_units or ())]
+        links += [{src: c.row.match, "unit_id": u} for c in changes for u in c.co_added]
         bulk.insert_many(through, links)
     return Outcome(created_ids, sorted(updated_ids), pairs)
 

@@ -55,10 +55,16 @@ DOC = {
 }
 
 
+def by_external_id(path):
+    """documents/OA-1 → documents/by-external-id/OA-1: the pushing system's own id."""
+    kind, _, key = path.partition("/")
+    return f"{kind}/by-external-id/{key}"
+
+
 def put(client, path, body, headers, **query):
     qs = "&".join(f"{k}={v}" for k, v in query.items())
     return client.put(
-        f"/api/registry/{path}" + (f"?{qs}" if qs else ""),
+        f"/api/registry/{by_external_id(path)}" + (f"?{qs}" if qs else ""),
         body,
         content_type="application/json",
         **headers,
@@ -144,10 +150,13 @@ def test_duplicate_number_under_another_external_id_is_refused(client, oa):
 @pytest.mark.django_db
 def test_delete_by_external_id(client, oa):
     put(client, "documents/OA-9", DOC, oa)
-    response = client.delete("/api/registry/documents/OA-9?unit=TA", **oa)
+    response = client.delete("/api/registry/documents/by-external-id/OA-9?unit=TA", **oa)
     assert response.status_code == 204
     assert not Document.objects.exists()
-    assert client.delete("/api/registry/documents/OA-9?unit=TA", **oa).status_code == 404
+    assert (
+        client.delete("/api/registry/documents/by-external-id/OA-9?unit=TA", **oa).status_code
+        == 404
+    )
     assert AuditEntry.objects.filter(code="jianfu.registry.document.deleted").exists()
 
 
@@ -155,7 +164,7 @@ def test_delete_by_external_id(client, oa):
 def test_detail_by_id_or_by_external_id(client, oa, login):
     created = put(client, "documents/OA-10", DOC, oa).json()
     by_id = client.get(f"/api/registry/documents/{created['id']}", **oa)
-    by_key = client.get("/api/registry/documents/OA-10?unit=TA", **oa)
+    by_key = client.get("/api/registry/documents/by-external-id/OA-10?unit=TA", **oa)
     assert by_id.json() == by_key.json()
     assert by_id.json()["external_id"] == "OA-10"
     other = login("contact_b")
@@ -257,5 +266,43 @@ def test_quotas_endpoint(login, people, units):
 @pytest.mark.django_db
 def test_openapi_documents_the_push(login):
     schema = login("office").get("/api/openapi.json").json()
-    put_op = schema["paths"]["/api/registry/documents/{key}"]["put"]
+    put_op = schema["paths"]["/api/registry/documents/by-external-id/{external_id}"]["put"]
     assert "幂等" in put_op["summary"]
+
+
+@pytest.mark.django_db
+def test_the_id_path_means_the_platform_id_only(client, oa):
+    """A DELETE meant for the platform's record N deletes that record, never the ones whose
+    external id happens to be "N"."""
+    target = put(client, "documents/OA-20", DOC, oa).json()
+    key = str(target["id"])
+    lookalike = put(client, f"documents/{key}", DOC | {"number": "甲政办〔2025〕99号"}, oa)
+    assert lookalike.status_code == 201 and lookalike.json()["id"] != target["id"]
+    assert client.get(f"/api/registry/documents/{key}", **oa).json()["external_id"] == "OA-20"
+    assert client.delete(f"/api/registry/documents/{key}?unit=TA", **oa).status_code == 204
+    assert list(Document.objects.values_list("external_id", flat=True)) == [key]
+    assert client.get(f"/api/registry/documents/{key}", **oa).status_code == 404
+
+
+@pytest.mark.django_db
+def test_by_external_id_paths_read_update_and_delete_in_one_unit(client, oa):
+    assert put(client, "documents/OA/2025/7", DOC, oa, unit="TA01").status_code == 201
+    url = "/api/registry/documents/by-external-id/OA/2025/7"
+    assert client.get(url, **oa).status_code == 404  # the token's own unit holds no such record
+    found = client.get(f"{url}?unit=TA01", **oa)
+    assert found.status_code == 200 and found.json()["external_id"] == "OA/2025/7"
+    assert client.delete(url, **oa).status_code == 404
+    assert client.delete(f"{url}?unit=TA01", **oa).status_code == 204
+    assert not Document.objects.exists()
+
+
+def test_openapi_documents_both_record_paths():
+    from jianfu.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    assert set(paths["/api/registry/documents/{record_id}"]) == {"get", "delete"}
+    assert set(paths["/api/registry/documents/by-external-id/{external_id}"]) == {
+        "get",
+        "put",
+        "delete",
+    }

@@ -167,3 +167,44 @@ def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units)
     left, pace = option["series"][0]["data"], option["series"][1]["data"]
     assert left[:6] == [20, 14, 14, 8, 8, None]
     assert pace[11] == 0 and pace[5] == pytest.approx(20 * (1 - 181 / 365), abs=0.1)
+
+
+@pytest.mark.django_db
+def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
+    """At the line's end (ECharts' default) the label fell outside the grid and the chart's
+    edge clipped "用尽" to "用"."""
+    from jianfu.registry.charts import burn_down
+
+    services.quota_set(
+        by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
+    )
+    mark = burn_down(_status(units["TA"]), AS_OF)["series"][0]["markLine"]
+    assert mark["label"]["formatter"] == "用尽"
+    assert mark["label"]["position"].startswith("inside")
+
+
+def test_each_status_has_one_state_worst_first():
+    from jianfu.registry.figures import State, Status
+
+    def st(limit, used, share_year=0.5, exhaustion=None):
+        return Status(
+            unit_id=1,
+            category="document",
+            year=2025,
+            limit=limit,
+            used=used,
+            share_year=share_year,
+            exhaustion=exhaustion,
+        )
+
+    soon = dt.date(2025, 11, 1)
+    assert st(10, 11, exhaustion=soon).state == State.EXCEEDED
+    assert st(10, 10, exhaustion=soon).state == State.USED_UP
+    assert st(10, 6, exhaustion=soon).state == State.AT_RISK
+    # Spending faster than the year goes (pace 1.2), though the unit's own monthly profile
+    # still projects it within its quota: fast, not at risk.
+    assert st(10, 6).state == State.FAST
+    assert st(10, 5).state == State.ON_TRACK
+    assert st(None, 5).state == State.NO_QUOTA
+    ranked = sorted([st(10, 5), st(10, 6), st(10, 11, exhaustion=soon)], key=Status.laggard_key)
+    assert [s.state for s in ranked] == [State.EXCEEDED, State.FAST, State.ON_TRACK]

@@ -298,9 +298,21 @@ def test_contact_imports_for_own_unit_without_the_unit_column(people, units):
 
 
 @pytest.mark.django_db
-def test_the_document_template_imports_as_it_is(office):
-    record = run("document", None, office, data=importers.template("document"))
-    assert record.created == 2
+def test_the_templates_example_rows_are_marked_and_skipped(office):
+    data = importers.template("document")
+    rows = excel.read_rows("t.xlsx", data)
+    assert all(excel.is_example(r) for r in rows[1:3]) and rows[1][0].startswith("【示例】")
+    errors = fails("document", None, office, data=data)
+    assert errors == [
+        "文件中只有模板的示例行（第 2、3 行），没有要导入的数据：请在示例行下面填写。"
+    ]
+    book = load_workbook(io.BytesIO(data))
+    book.active.append(doc())
+    out = io.BytesIO()
+    book.save(out)
+    record = run("document", None, office, data=out.getvalue())
+    assert record.created == 1 and record.examples == [2, 3]
+    assert last_audit("jianfu.registry.imported").extra["examples_skipped"] == [2, 3]
 
 
 # --- Documents: bad input -----------------------------------------------------------------------
@@ -327,13 +339,15 @@ def test_an_ambiguous_unit_name_lists_the_candidates_with_their_parents(office, 
 @pytest.mark.django_db
 def test_a_contact_cannot_import_for_a_unit_outside_their_county(people, units, media):
     contact = people["contact_a"]
-    for name in ("乙县", "TB", "乙一镇"):
+    # A unit that exists outside the contact's units is said to be so, and nothing more.
+    for name in ("乙县", "TB", "乙一镇", "市教育局", "教育局"):
         errors = fails("document", [DOC_HEADER, doc(unit=name)], contact, media=media)
-        assert errors[0].startswith(f"第 2 行，“发文单位”列：找不到单位“{name}”"), errors
-        suggested = errors[0].replace(f"“{name}”", "")
-        assert not any(other in suggested for other in ("乙县", "乙一镇", "TB"))  # not revealed
+        assert errors == [f"第 2 行，“发文单位”列：“{name}”不在您管理的单位范围内。"], errors
     errors = fails("document", [DOC_HEADER, doc(unit="甲县", co="乙县")], contact)
-    assert errors[0].startswith("第 2 行，“联合发文单位”列：找不到单位“乙县”")
+    assert errors == ["第 2 行，“联合发文单位”列：“乙县”不在您管理的单位范围内。"]
+    # One that exists nowhere is not found, with names in scope suggested.
+    errors = fails("document", [DOC_HEADER, doc(unit="甲一真")], contact)
+    assert errors[0].startswith("第 2 行，“发文单位”列：找不到单位“甲一真”。您是不是要找：")
     with pytest.raises(DomainError):
         run("document", [DOC_HEADER, doc()], contact, unit=units["TB"])
     with pytest.raises(PermissionDenied):
@@ -517,11 +531,15 @@ def test_inspections_with_targets(office, units):
         1,
     )
     assert usage.forms == 4
-    # The targets column replaces the list on re-import.
+    # A re-import adds the targets it names and drops none it leaves out.
     rows[1][5] = "甲县"
     again = run("inspection", rows, office)
+    assert (again.created, again.updated) == (0, 0)
+    rows[1][5] = "甲一镇"
+    again = run("inspection", rows, office)
     assert (again.created, again.updated) == (0, 1)
-    assert [u.code for u in Inspection.objects.get(external_id="I1").targets.all()] == ["TA"]
+    codes = sorted(u.code for u in Inspection.objects.get(external_id="I1").targets.all())
+    assert codes == ["TA", "TA01", "TB"]
 
 
 @pytest.mark.django_db
@@ -760,7 +778,8 @@ def test_a_record_moved_to_another_unit_by_its_system_id(office, units):
     record = run("document", rows, office)
     assert (record.created, record.updated) == (0, 1)
     d.refresh_from_db()
-    assert d.unit == units["TB"] and not d.co_issuers.exists()
+    assert d.unit == units["TB"]
+    assert [u.code for u in d.co_issuers.all()] == ["TD01"]  # an empty cell drops no co-issuer
     assert not MonthlyUsage.objects.filter(unit=units["TA"], category="document").exists()
     assert MonthlyUsage.objects.get(unit=units["TB"], category="document").total == 1
 

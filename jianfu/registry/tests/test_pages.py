@@ -531,7 +531,13 @@ def test_quota_bulk_from_last_year_cuts_the_counted_total(login, people, units):
     )
     response = login("office").post(
         reverse("quota_bulk"),
-        {"year": "2025", "category": "document", "units": "county", "cut_pct": "30"},
+        {
+            "year": "2025",
+            "category": "document",
+            "units": "county",
+            "cut_pct": "30",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 302
     assert Quota.objects.get(unit=units["TA"], year=2025, category="document").limit == 7

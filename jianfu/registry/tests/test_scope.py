@@ -129,7 +129,7 @@ def test_only_the_office_sets_quotas(login, units, role):
     cell = login(role).post(reverse("quota_cell"), data)
     bulk = login(role).post(
         reverse("quota_bulk"),
-        {"year": "2025", "category": "all", "units": "both", "cut_pct": "30"},
+        {"year": "2025", "category": "all", "units": "both", "cut_pct": "30", "confirm": "1"},
     )
     expected = 302 if role == "office" else 403
     assert (cell.status_code, bulk.status_code) == (expected, expected)

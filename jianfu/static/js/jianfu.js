@@ -191,3 +191,87 @@
     wireUnitLists(event.target);
   });
 })();
+
+/* Import pages: <form data-import-upload> shows that it is working from the click on — the button
+   disabled with a spinner, how much of the file has been sent, then "checking" until the answer
+   comes. The form goes by XMLHttpRequest (for the upload progress) with HX-Request set, so the
+   server answers with HX-Redirect (to the job's page, or back to the list when done); any other
+   answer (the form again, with its problems) replaces the page.
+   <form data-busy>: a plain form whose submit button is disabled with a spinner once clicked. */
+(function () {
+  "use strict";
+
+  function busy(button) {
+    if (!button || button.disabled) {
+      return;
+    }
+    button.disabled = true;
+    var spinner = document.createElement("span");
+    spinner.className = "spinner-border spinner-border-sm me-1";
+    spinner.setAttribute("aria-hidden", "true");
+    var label = button.getAttribute("data-busy-label");
+    if (label) {
+      button.textContent = label;
+    }
+    button.insertBefore(spinner, button.firstChild);
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented) {
+      return;
+    }
+    if (form.hasAttribute("data-busy")) {
+      // Disabled after the submit has been taken, so the click still sends the form.
+      var button = form.querySelector("[type=submit]");
+      window.setTimeout(function () { busy(button); }, 0);
+      return;
+    }
+    if (!form.hasAttribute("data-import-upload") || !window.FormData) {
+      return;
+    }
+    event.preventDefault();
+    var submit = event.submitter || form.querySelector("[type=submit]");
+    var status = form.querySelector("[data-upload-status]");
+    var bar = form.querySelector("[data-upload-bar]");
+    var text = form.querySelector("[data-upload-text]");
+    busy(submit);
+    if (status) {
+      status.hidden = false;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") || window.location.href);
+    xhr.setRequestHeader("HX-Request", "true");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable || !bar) {
+        return;
+      }
+      var pct = Math.floor((e.loaded / e.total) * 100);
+      bar.value = pct;
+      text.textContent = text.getAttribute("data-sending") + pct + "%";
+    });
+    xhr.upload.addEventListener("load", function () {
+      if (bar) {
+        bar.removeAttribute("value");  // indeterminate: the server is checking now
+      }
+      if (text) {
+        text.textContent = text.getAttribute("data-checking");
+      }
+    });
+    xhr.addEventListener("load", function () {
+      var to = xhr.getResponseHeader("HX-Redirect");
+      if (to) {
+        window.location.assign(to);
+        return;
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener("error", function () {
+      form.removeAttribute("data-import-upload");
+      form.submit();  // the network failed the script: send the plain way
+    });
+    xhr.send(new FormData(form));
+  });
+})();
