@@ -218,6 +218,17 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "files"
 # Uploaded spreadsheets are refused above this size (bytes).
 UPLOAD_MAX_BYTES = int(os.environ.get("JIANFU_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+# A spreadsheet is parsed in a child process (core.sheet_guard): the memory it may take on top of
+# what it inherits, and its CPU seconds. Its first sheet's XML (with the shared strings) is not
+# inflated beyond SHEET_XML bytes. The rows and columns an import allows are runtime settings.
+SHEET_PARSE_MEMORY_MB = int(os.environ.get("JIANFU_SHEET_PARSE_MEMORY_MB", 2048))
+SHEET_PARSE_SECONDS = int(os.environ.get("JIANFU_SHEET_PARSE_SECONDS", 120))
+# An uploaded file no import refers to is removed once it is this old (a server stopped in the
+# middle of an import leaves one); younger ones may belong to an import under way.
+UPLOAD_ORPHAN_MINUTES = int(os.environ.get("JIANFU_UPLOAD_ORPHAN_MINUTES", 60))
+UPLOAD_MAX_SHEET_XML_BYTES = int(
+    os.environ.get("JIANFU_UPLOAD_MAX_SHEET_XML_BYTES", 400 * 1024 * 1024)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

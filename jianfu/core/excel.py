@@ -1,6 +1,8 @@
 """Spreadsheets in and out.
 
-Reading: python-calamine for .xlsx/.xls (fast), the csv module for CSV in UTF-8 (with or without
+Reading: python-calamine for .xlsx/.xls (fast; guarded by core.sheet_guard: the sheet's real extent
+is known before calamine builds it, and calamine runs in a child process with a memory limit),
+the csv module for CSV in UTF-8 (with or without
 BOM), GB18030/GBK (what Chinese Excel and WPS write) or UTF-16 ("Unicode text", tab-separated).
 Writing: openpyxl in write-only mode (fast for tens of thousands of rows), with text cells that
 would start a formula neutralised. Errors name the row and column, in Chinese.
@@ -13,6 +15,7 @@ import io
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
+
+from . import sheet_guard
 
 
 @dataclass
@@ -148,19 +153,101 @@ def read_rows(filename: str, data: bytes) -> list[list]:
         if "\x00" in text:
             raise _fail(_("文件已损坏或不是表格文件，无法读取。"))
         try:
-            return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
         except csv.Error as e:
             raise _fail(_("CSV 文件格式有误：%(e)s") % {"e": e}) from e
-    from python_calamine import CalamineWorkbook
-
+        limits = _limits()
+        width = max(map(len, rows), default=0)
+        if len(rows) > limits.rows or width > limits.cols:
+            raise ImportFailed([_too_large(sheet_guard.TooLarge(len(rows), width), limits)])
+        return rows
+    limits = _limits()
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        return sheet.to_python(skip_empty_area=False)
-    except Exception as e:  # calamine raises its own error types for every kind of damage
+        result = sheet_guard.in_child(
+            lambda: sheet_guard.parse_workbook(kind, data, limits), _child_limits()
+        )
+    except sheet_guard.Unreadable as e:
         raise _fail(
             _("文件已损坏或不是 Excel 文件，无法读取。请用 Excel 或 WPS 打开确认后重新保存。")
         ) from e
+    except sheet_guard.XmlTooLarge as e:
+        raise _fail(
+            _("表格解压后有 %(mb)s MB，超过读取上限 %(max)s MB。请拆分后分批导入。")
+            % {"mb": e.size // (1024 * 1024), "max": limits.xml_bytes // (1024 * 1024)}
+        ) from e
+    except sheet_guard.ChildDied as e:
+        if e.reason == "time":
+            raise _fail(_("读取这个表格超时，未能导入。请拆分后分批导入。")) from e
+        raise _fail(
+            _(
+                "读取这个表格所需的内存超过上限，未能导入。请检查表格中是否有远离数据区域的"
+                "内容并删除，或拆分后分批导入。"
+            )
+        ) from e
+    if isinstance(result, sheet_guard.TooLarge):
+        raise ImportFailed([_too_large(result, limits)])
+    return result
+
+
+def _limits() -> sheet_guard.Limits:
+    """The sheet size an import allows (runtime settings, the security administrator's)."""
+    from django.db import DatabaseError
+
+    from . import runtime
+
+    keys = ("import.max_rows", "import.max_columns")
+    try:
+        rows, cols = runtime.get_many(keys).values()
+    except (DatabaseError, RuntimeError):  # no database (a script reading a file): defaults
+        rows, cols = (runtime.DEFINITIONS[k].default for k in keys)
+    return sheet_guard.Limits(rows=rows, cols=cols, xml_bytes=settings.UPLOAD_MAX_SHEET_XML_BYTES)
+
+
+def _child_limits() -> sheet_guard.ChildLimits:
+    return sheet_guard.ChildLimits(
+        memory_bytes=settings.SHEET_PARSE_MEMORY_MB * 1024 * 1024,
+        cpu_seconds=settings.SHEET_PARSE_SECONDS,
+        wall_seconds=settings.SHEET_PARSE_SECONDS * 1.5,
+    )
+
+
+def _too_large(t: sheet_guard.TooLarge, limits: sheet_guard.Limits) -> SheetError:
+    size = {
+        "rows": t.rows,
+        "cols": t.cols,
+        "max_rows": limits.rows,
+        "max_cols": limits.cols,
+    }
+    if t.far and t.far_count <= len(t.far):
+        # A few cells far out, as a stray note under the data is: named, to be deleted.
+        cells = "、".join(sheet_guard.cell_name(r, c) for r, c in t.far)
+        row, col = t.far[0]
+        if t.data:
+            top, left, bottom, right = t.data
+            data = f"{sheet_guard.cell_name(top, left)}:{sheet_guard.cell_name(bottom, right)}"
+            message = _(
+                "单元格 %(cells)s 有内容，远在数据区域 %(data)s 之外，使表格达到 %(rows)s 行 × "
+                "%(cols)s 列，超过导入上限（%(max_rows)s 行 × %(max_cols)s 列）。"
+                "请删除该单元格的内容后重新导入。"
+            ) % {"cells": cells, "data": data, **size}
+        else:
+            message = _(
+                "单元格 %(cells)s 有内容，使表格达到 %(rows)s 行 × %(cols)s 列，超过导入上限"
+                "（%(max_rows)s 行 × %(max_cols)s 列）。请删除该单元格的内容后重新导入。"
+            ) % {"cells": cells, **size}
+        return SheetError(row, sheet_guard.column_letters(col), message)
+    message = (
+        _(
+            "表格有 %(rows)s 行 × %(cols)s 列，超过导入上限（%(max_rows)s 行 × %(max_cols)s 列）。"
+            "请拆分后分批导入，或删除多余的行列。"
+        )
+        % size
+    )
+    if t.far:
+        message += " " + _("超出上限的内容从单元格 %(cell)s 开始。") % {
+            "cell": sheet_guard.cell_name(*t.far[0])
+        }
+    return SheetError(None, None, message)
 
 
 # The templates' example rows start with this in their first cell (and are written grey); every
@@ -356,6 +443,49 @@ def kept_upload(filename: str, data: bytes) -> Iterator[Upload]:
         if upload.written is not None:
             upload.written.unlink(missing_ok=True)
         raise
+
+
+_KEPT_NAME = re.compile(r"^(?:[0-9a-f]{64}\.[a-z]+|\.upload-.*)$")
+
+
+def remove_orphan_uploads(older_than_minutes: int | None = None) -> list[str]:
+    """Remove the files under MEDIA_ROOT/imports/ that no import references (an ImportRecord, or
+    the audit entry of an import that keeps no record: the negative list) and that are older than
+    `older_than_minutes`, so that an import still under way keeps its file. A server stopped in
+    the middle of an import leaves such files. Returns the names removed."""
+    import logging
+
+    from .models import AuditEntry, ImportRecord
+
+    minutes = settings.UPLOAD_ORPHAN_MINUTES if older_than_minutes is None else older_than_minutes
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - minutes * 60
+    candidates = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not _KEPT_NAME.match(entry.name) or not entry.is_file(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                candidates.append(entry.name)
+    if not candidates:
+        return []
+    referenced = set(ImportRecord.objects.values_list("stored_as", flat=True))
+    referenced.update(
+        AuditEntry.objects.filter(extra__has_key="file").values_list("extra__file", flat=True)
+    )
+    removed = []
+    for name in candidates:
+        if f"imports/{name}" in referenced:
+            continue
+        (folder / name).unlink(missing_ok=True)
+        removed.append(name)
+    if removed:
+        logging.getLogger("jianfu.imports").warning(
+            "removed %d uploaded file(s) no import refers to: %s", len(removed), ", ".join(removed)
+        )
+    return removed
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:

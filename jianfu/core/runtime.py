@@ -102,6 +102,26 @@ define(
         30,
         365,
     ),
+    # A file's size says little about its sheet's: one value in XFD1048576 makes a 14 KB file a
+    # sheet of 17 billion cells. Imports refuse sheets beyond these before reading them.
+    SettingDef(
+        "import.max_rows",
+        200_000,
+        _("导入表格最多行数"),
+        _("导入的 Excel/CSV 表格超过此行数即拒绝，并指出超出的单元格。"),
+        "security",
+        1_000,
+        1_048_576,
+    ),
+    SettingDef(
+        "import.max_columns",
+        200,
+        _("导入表格最多列数"),
+        _("导入的 Excel/CSV 表格超过此列数即拒绝，并指出超出的单元格。"),
+        "security",
+        20,
+        16_384,
+    ),
 )
 
 

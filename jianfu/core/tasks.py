@@ -31,6 +31,14 @@ def audit_checkpoint() -> int:
     return seq
 
 
+@task()
+def remove_orphan_uploads() -> int:
+    """Nightly (and at the worker's start): uploaded files a stopped import left behind."""
+    from .excel import remove_orphan_uploads as remove
+
+    return len(remove())
+
+
 def enqueue_on_commit(t, *args, **kwargs) -> None:
     transaction.on_commit(lambda: t.enqueue(*args, **kwargs))
 

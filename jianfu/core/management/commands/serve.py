@@ -2,10 +2,17 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+# A web server that stops this soon after its first start did not start (the port is taken, a
+# setting is wrong): that is said and `serve` exits. Later, a child that stops is started again,
+# after a pause that grows while it keeps stopping at once.
+FIRST_START_SECONDS = 5.0
+RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
+STABLE_SECONDS = 60.0
 
 
 class Command(BaseCommand):
@@ -30,11 +37,9 @@ class Command(BaseCommand):
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError("数据库尚未迁移到当前版本，请先运行 jianfu migrate。")
-        children = []
-        if with_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "jianfu.cli", "worker"]))
-        web = subprocess.Popen(
-            [
+        connection.close()
+        commands = {
+            "web": [
                 sys.executable,
                 "-m",
                 "granian",
@@ -49,21 +54,75 @@ class Command(BaseCommand):
                 "--blocking-threads",
                 str(threads),
                 "--no-ws",
+                # A web worker that dies (a crash no Python code can catch) is replaced; the
+                # others go on answering meanwhile.
+                "--respawn-failed-workers",
+                "--respawn-interval",
+                "1",
                 "jianfu.wsgi:application",
             ]
-        )
-        children.append(web)
-        self.stdout.write(f"jianfu 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+        }
+        if with_worker:
+            commands["worker"] = [sys.executable, "-m", "jianfu.cli", "worker"]
+        self.supervise(commands, f"jianfu 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+
+    def supervise(self, commands: dict[str, list[str]], banner: str) -> None:
+        """Run the children until Ctrl+C or SIGTERM; start again any child that stops."""
+        stopping = False
+        children: dict[str, subprocess.Popen] = {}
+        started: dict[str, float] = {}
+        failures: dict[str, int] = dict.fromkeys(commands, 0)
+
+        def start(name: str) -> None:
+            children[name] = subprocess.Popen(commands[name])
+            started[name] = time.monotonic()
 
         def stop(signum, frame):
-            for child in children:
+            nonlocal stopping
+            stopping = True
+            for child in children.values():
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        code = web.wait()
-        stop(None, None)
-        for child in children:
-            child.wait()
-        sys.exit(code)
+        for name in commands:
+            start(name)
+        self.stdout.write(banner)
+        first_web = True
+        due: dict[str, float] = {}  # child -> when to start it again
+        while not stopping:
+            time.sleep(0.2)
+            now = time.monotonic()
+            for name, child in list(children.items()):
+                if stopping or name in due or child.poll() is None:
+                    continue
+                ran = now - started[name]
+                if name == "web" and first_web and ran < FIRST_START_SECONDS:
+                    stop(None, None)
+                    self.wait_all(children)
+                    raise CommandError(f"Web 服务未能启动（退出码 {child.returncode}）。")
+                failures[name] = 0 if ran >= STABLE_SECONDS else failures[name] + 1
+                pause = RESTART_PAUSES[min(failures[name], len(RESTART_PAUSES) - 1)]
+                self.stderr.write(
+                    f"{name} 进程已退出（退出码 {child.returncode}），{pause:g} 秒后重新启动。"
+                )
+                due[name] = now + pause
+            for name, at in list(due.items()):
+                if now >= at and not stopping:
+                    del due[name]
+                    start(name)
+                    if name == "web":
+                        first_web = False
+            if "web" in children and now - started["web"] >= FIRST_START_SECONDS:
+                first_web = False
+        self.wait_all(children)
+
+    @staticmethod
+    def wait_all(children: dict[str, subprocess.Popen]) -> None:
+        for child in children.values():
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()

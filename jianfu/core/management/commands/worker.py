@@ -7,7 +7,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from jianfu.core import scheduler
+from jianfu.core import excel, scheduler
 
 log = logging.getLogger("jianfu.worker")
 
@@ -32,6 +32,11 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         self.stdout.write("jianfu worker started")
+        # A server stopped in the middle of an import left its file with no record of it.
+        try:
+            excel.remove_orphan_uploads()
+        except Exception:
+            log.exception("removing orphaned uploads failed")
         while self.running:
             close_old_connections()
             scheduler.tick()
