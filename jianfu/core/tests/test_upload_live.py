@@ -3,6 +3,7 @@ calamine abort (and `jianfu serve` with it) is refused on every import page with
 and the server answers afterwards; a space in A1048576 imports as if it were not there; and
 `jianfu serve` starts again a web worker or task worker that dies, and never exits for it."""
 
+import contextlib
 import io
 import os
 import signal
@@ -196,7 +197,17 @@ def test_serve_starts_again_a_web_worker_or_task_worker_that_dies(granian_server
         # Only Ctrl+C or SIGTERM stops it.
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=40) == 0
+        # Nothing it started outlives it: granian's orphaned worker was stopped as well.
+        assert not _group_alive(serve.pid)
     finally:
-        if serve.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(serve.pid, signal.SIGKILL)
-            serve.wait()
+        serve.wait()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,8 +1,10 @@
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,6 +15,28 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 FIRST_START_SECONDS = 5.0
 RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 STABLE_SECONDS = 60.0
+
+
+def become_subreaper() -> None:
+    """Orphans of a child that died (granian's web workers, when granian itself is killed) are
+    handed to this process instead of to init, so they can be stopped rather than left running."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_child_subreaper = 36
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1)
+
+
+def stop_strays(known: set[int]) -> None:
+    """Kill and reap this process's children that it did not start itself (see above)."""
+    strays: set[int] = set()
+    for listing in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            strays.update(int(pid) for pid in listing.read_text().split())
+    for pid in strays - known:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 class Command(BaseCommand):
@@ -86,6 +110,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        become_subreaper()
         for name in commands:
             start(name)
         self.stdout.write(banner)
@@ -102,6 +127,8 @@ class Command(BaseCommand):
                     stop(None, None)
                     self.wait_all(children)
                     raise CommandError(f"Web 服务未能启动（退出码 {child.returncode}）。")
+                # What the dead child left behind (its own workers) goes with it.
+                stop_strays({c.pid for c in children.values() if c.poll() is None})
                 failures[name] = 0 if ran >= STABLE_SECONDS else failures[name] + 1
                 pause = RESTART_PAUSES[min(failures[name], len(RESTART_PAUSES) - 1)]
                 self.stderr.write(
@@ -117,6 +144,7 @@ class Command(BaseCommand):
             if "web" in children and now - started["web"] >= FIRST_START_SECONDS:
                 first_web = False
         self.wait_all(children)
+        stop_strays(set())
 
     @staticmethod
     def wait_all(children: dict[str, subprocess.Popen]) -> None:
