@@ -123,7 +123,14 @@ class Command(BaseCommand):
                 if stopping or name in due or child.poll() is None:
                     continue
                 ran = now - started[name]
-                if name == "web" and first_web and ran < FIRST_START_SECONDS:
+                # An exit with an error code right away is a start that failed (the port is
+                # taken); a death by a signal (killed, out of memory) is a crash to recover from.
+                if (
+                    name == "web"
+                    and first_web
+                    and ran < FIRST_START_SECONDS
+                    and child.returncode > 0
+                ):
                     stop(None, None)
                     self.wait_all(children)
                     raise CommandError(f"Web 服务未能启动（退出码 {child.returncode}）。")
