@@ -1,9 +1,9 @@
 """Spreadsheets in and out.
 
 Reading: python-calamine for .xlsx/.xls (fast; guarded by core.sheet_guard: the sheet's real extent
-is known before calamine builds it, and calamine runs in a child process with a memory limit),
-the csv module for CSV in UTF-8 (with or without
-BOM), GB18030/GBK (what Chinese Excel and WPS write) or UTF-16 ("Unicode text", tab-separated).
+is known before calamine builds it; an .xls, and an .xlsx too large to build here, is read in a
+child process with a memory limit), the csv module for CSV in UTF-8 (with or without BOM),
+GB18030/GBK (what Chinese Excel and WPS write) or UTF-16 ("Unicode text", tab-separated).
 Writing: openpyxl in write-only mode (fast for tens of thousands of rows), with text cells that
 would start a formula neutralised. Errors name the row and column, in Chinese.
 """
@@ -163,9 +163,11 @@ def read_rows(filename: str, data: bytes) -> list[list]:
         return rows
     limits = _limits()
     try:
-        result = sheet_guard.in_child(
-            lambda: sheet_guard.parse_workbook(kind, data, limits), _child_limits()
-        )
+        result = sheet_guard.parse_small_xlsx(data, limits) if kind == "xlsx" else None
+        if result is None:
+            result = sheet_guard.in_child(
+                lambda: sheet_guard.parse_workbook(kind, data, limits), _child_limits()
+            )
     except sheet_guard.Unreadable as e:
         raise _fail(
             _("文件已损坏或不是 Excel 文件，无法读取。请用 Excel 或 WPS 打开确认后重新保存。")

@@ -525,6 +525,12 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     """The file calamine may read (the same bytes, or with blank cells outside the content cut
     from the first sheet), or TooLarge. Unreadable when the workbook's parts cannot be found or
     read; XmlTooLarge for a zip bomb."""
+    prepared = _prepare(data, limits)
+    return prepared if isinstance(prepared, TooLarge) else prepared[0]
+
+
+def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
+    """prepare_xlsx, with the number of cells calamine will then build (its dense range)."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         sheet_path, strings_path = _first_sheet(book)
@@ -545,7 +551,7 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
         rows, cols, refs, _row_set, _col_set = quick
         within = rows <= limits.rows and cols <= limits.cols
         if within and rows * cols <= _SPARSE_FACTOR * len(refs) + _SPARSE_SLACK:
-            return data
+            return data, rows * cols
     try:
         blank_sst = _blank_shared_strings(book, strings_path)
         if quick is not None:
@@ -559,8 +565,9 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     if found.far_count:
         return TooLarge(found.max_row, found.max_col, found.far, found.far_count, found.box)
     cuts = found.cuts
+    cells = found.max_row * found.max_col
     if not cuts:
-        return data
+        return data, cells
     pieces, at = [], 0
     for start, end in cuts:
         pieces.append(xml_bytes[at:start])
@@ -571,7 +578,7 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
         for member in book.infolist():
             body = b"".join(pieces) if member.filename == sheet_path else book.read(member)
             new.writestr(member.filename, body)
-    return out.getvalue()
+    return out.getvalue(), cells
 
 
 # --- The child ----------------------------------------------------------------------------------
@@ -709,6 +716,36 @@ def parse_workbook(kind: str, data: bytes, limits: Limits) -> list[list] | TooLa
         if isinstance(prepared, TooLarge):
             return prepared
         data = prepared
+    return _calamine_rows(data, limits)
+
+
+# An .xlsx whose sheet XML and prepared range are at most this large is read in the process that
+# asks: calamine then builds at most about 30 MB, and the fork and the rows' round trip through
+# the pipe (about as long as the parse itself) are spared. Anything larger goes to a child.
+IN_PROCESS_XML_BYTES = 16 * 1024 * 1024
+IN_PROCESS_CELLS = 1_000_000
+
+
+def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | None:
+    """The rows of a small .xlsx read here, TooLarge, or None: read it in a child instead."""
+    try:
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheet_path, _strings = _first_sheet(book)
+        size = book.getinfo(sheet_path).file_size
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return None  # the child finds and names what is wrong
+    if size > IN_PROCESS_XML_BYTES:
+        return None
+    prepared = _prepare(data, limits)
+    if isinstance(prepared, TooLarge):
+        return prepared
+    data, cells = prepared
+    if cells > IN_PROCESS_CELLS:
+        return None
+    return _calamine_rows(data, limits)
+
+
+def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
     except Exception as e:  # calamine raises its own error types for every kind of damage
