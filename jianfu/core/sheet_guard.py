@@ -748,7 +748,11 @@ def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | Non
 def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-    except Exception as e:  # calamine raises its own error types for every kind of damage
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    # calamine raises its own error types for every kind of damage, and a panic in its Rust code
+    # arrives as pyo3's PanicException, which is not an Exception.
+    except BaseException as e:
         raise Unreadable(str(e)) from e
     # An .xls has had no look first: its range (at most 65,536 x 256) is checked before the
     # Python lists are built.
@@ -757,5 +761,7 @@ def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
         return TooLarge(rows, cols)
     try:
         return sheet.to_python(skip_empty_area=False)
-    except Exception as e:
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:
         raise Unreadable(str(e)) from e
