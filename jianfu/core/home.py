@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from . import clock, scope
 
-TODO = "todo"
+TO_DO = "todo"
 GLANCE = "glance"
-SECTIONS = (TODO, GLANCE)
+SECTIONS = (TO_DO, GLANCE)
 # How pressing a card is: the page colours it and sorts by it (the most pressing first).
 TONES = ("urgent", "warning", "normal", "calm")
 
@@ -59,7 +59,7 @@ class Card:
 class Provider:
     key: str
     compute: Callable
-    section: str = TODO
+    section: str = TO_DO
     roles: frozenset[str] = frozenset()  # any of these roles (none: every role)
     perms: frozenset[str] = frozenset()  # all of these codes
     order: int = 100
@@ -90,7 +90,7 @@ def register(
     key: str,
     compute: Callable,
     *,
-    section: str = TODO,
+    section: str = TO_DO,
     roles: Iterable[str] = (),
     perms: Iterable[str] = (),
     order: int = 100,
@@ -163,7 +163,7 @@ def build(request, today: dt.date | None = None) -> Home:
         if not provider.applies(user, perms):
             continue
         cards = list(provider.compute(user, today))
-        if provider.section == TODO:
+        if provider.section == TO_DO:
             home.has_todo = True
             home.todo += [c for c in cards if not c.empty]
         else:
