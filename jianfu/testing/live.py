@@ -28,13 +28,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _postgres_database(base_url: str, name: str) -> str:
-    """A fresh PostgreSQL database named `name` on the server `base_url` points at."""
+def _admin(url: str):
+    """An autocommit connection to the maintenance database of the server `url` points at."""
     import dj_database_url
     import psycopg
 
-    cfg = dj_database_url.parse(base_url)
-    admin = psycopg.connect(
+    cfg = dj_database_url.parse(url)
+    return psycopg.connect(
         host=cfg["HOST"] or "127.0.0.1",
         port=cfg["PORT"] or 5432,
         user=cfg["USER"] or "postgres",
@@ -42,7 +42,11 @@ def _postgres_database(base_url: str, name: str) -> str:
         dbname="postgres",
         autocommit=True,
     )
-    with admin:
+
+
+def _postgres_database(base_url: str, name: str) -> str:
+    """A fresh PostgreSQL database named `name` on the server `base_url` points at."""
+    with _admin(base_url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     head, _, _ = base_url.rpartition("/")
@@ -50,19 +54,9 @@ def _postgres_database(base_url: str, name: str) -> str:
 
 
 def _drop_postgres_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-
-    cfg = dj_database_url.parse(url)
-    with psycopg.connect(
-        host=cfg["HOST"] or "127.0.0.1",
-        port=cfg["PORT"] or 5432,
-        user=cfg["USER"] or "postgres",
-        password=cfg["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{cfg["NAME"]}" WITH (FORCE)')
+    name = url.rpartition("/")[2]
+    with _admin(url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class LiveServer:

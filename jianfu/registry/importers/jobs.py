@@ -17,34 +17,28 @@ def _records(kind: str):
             kind, by=job.by, filename=job.filename, data=data, unit=job.unit, progress=progress
         ).as_dict()
 
-    def apply(job, data, expect, progress):
+    def write(job, data, progress, **how):
         from . import import_records
 
-        record = import_records(
+        return import_records(
             kind,
             by=job.by,
             filename=job.filename,
             data=data,
             unit=job.unit,
-            expect=expect,
             progress=progress,
+            **how,
         )
+
+    def apply(job, data, expect, progress):
+        record = write(job, data, progress, expect=expect)
         return record, {"message": done_message(record)}
 
     def first(job, data, progress):
-        from . import import_records
         from .preview import NeedsConfirmation
 
         try:
-            record = import_records(
-                kind,
-                by=job.by,
-                filename=job.filename,
-                data=data,
-                unit=job.unit,
-                progress=progress,
-                confirm_changes=True,
-            )
+            record = write(job, data, progress, confirm_changes=True)
         except NeedsConfirmation as e:
             return "preview", None, e.preview.as_dict()
         return "done", record, {"message": done_message(record)}
