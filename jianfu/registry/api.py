@@ -10,10 +10,13 @@ below it; any other unit answers 404, as if it did not exist.
 
 import datetime as dt
 import re
+from enum import Enum
 from typing import Annotated
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -27,15 +30,14 @@ from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import queries, services
+from .kinds import KINDS, Kind
 from .models import (
     MAX_ATTENDEES,
     MAX_CHARACTERS,
     MAX_FORMS,
     MAX_PAGES,
     Category,
-    Document,
     DocumentKind,
-    Inspection,
     InspectionKind,
     InspectionMethod,
     Level,
@@ -308,17 +310,17 @@ def _external_id():
     return Path(..., max_length=80, description="外部系统编号（推送方自己的主键）")
 
 
-def _fields(model, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
+def _fields(k: Kind, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
+    """The service's fields from a payload: choices as their plain values, the co-units (a
+    kind's co_field) looked up by code, a merged meeting by its external id in the same unit."""
     data = payload.dict(exclude={"unit", "external_id"})
-    co_units = None
-    if model is Document:
-        co_units = _units(who, data.pop("co_issuers"), "co_issuers")
-        data["kind"] = str(data["kind"])
-        data["addressed_levels"] = [str(v) for v in data["addressed_levels"]]
-    elif model is Inspection:
-        co_units = _units(who, data.pop("targets"), "targets")
-        data["kind"], data["method"] = str(data["kind"]), str(data["method"])
-    else:
+    co_units = _units(who, data.pop(k.co_field), k.co_field) if k.co_field else None
+    for name, value in data.items():
+        if isinstance(value, Enum):
+            data[name] = str(value)
+        elif isinstance(value, list):
+            data[name] = [str(v) if isinstance(v, Enum) else v for v in value]
+    if "merged_with" in data:
         merged = data.pop("merged_with")
         data["merged_with_id"] = None
         if merged and data["form"] == MeetingForm.MERGED:
@@ -330,21 +332,19 @@ def _fields(model, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]:
                     field="merged_with",
                 )
             data["merged_with_id"] = other.pk
-        data["level"], data["form"] = str(data["level"]), str(data["form"])
-        data["attend_levels"] = [str(v) for v in data["attend_levels"]]
     return data, co_units
 
 
-def _upsert(request, model, unit_code: str | None, external_id: str, payload):
-    who = request.auth
+def _upsert(request, k: Kind, unit_code: str | None, external_id: str, payload):
+    who, model = request.auth, k.model
     unit = _unit(who, unit_code)  # 404 outside the principal's units, before any 403
-    scope.require(who, "registry.record:edit")
+    scope.require(who, k.edit_perm)
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 80:
         raise DomainError(
             "bad_external_id", _("外部系统编号须为 1 到 80 个字符。"), field="external_id"
         )
-    fields, co_units = _fields(model, who, unit, payload)
+    fields, co_units = _fields(k, who, unit, payload)
     for attempt in range(2):
         existing = model.objects.filter(unit=unit, external_id=external_id).first()
         if existing is not None:
@@ -374,17 +374,20 @@ def _reload(model, pk):
 
 # --- Endpoints ----------------------------------------------------------------------------------
 
-SPECS = [
-    # (path, model, code, noun, Fields, Post, Out, Detail)
-    ("documents", Document, "document", "发文", DocumentFields, DocumentPost, DocumentOut,
-     DocumentDetail),
-    ("meetings", Meeting, "meeting", "会议", MeetingFields, MeetingPost, MeetingOut, MeetingOut),
-    ("inspections", Inspection, "inspection", "督查检查考核", InspectionFields, InspectionPost,
-     InspectionOut, InspectionOut),
-]  # fmt: skip
+# Each kind's schemas: (what a PUT sends, what a POST sends, a list row, the detail).
+SCHEMAS = {
+    "document": (DocumentFields, DocumentPost, DocumentOut, DocumentDetail),
+    "meeting": (MeetingFields, MeetingPost, MeetingOut, MeetingOut),
+    "inspection": (InspectionFields, InspectionPost, InspectionOut, InspectionOut),
+}
 
 
-def _register(path, model, code, noun, fields_schema, post_schema, out_schema, detail_schema):
+def _register(k: Kind, fields_schema, post_schema, out_schema, detail_schema):
+    path, model, code = k.slug, k.model, k.code
+    view, edit = k.view_perm, k.edit_perm
+    with translation.override(settings.LANGUAGE_CODE):
+        noun = str(k.noun)  # the OpenAPI text is written in the source language
+
     @router.get(
         f"/{path}",
         response=list[out_schema],
@@ -409,7 +412,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         operation_id=f"registry_{code}_detail",
     )
     def detail(request, record_id: int = id_path()):
-        obj = _record_by_id(request.auth, model, record_id, "registry.record:view")
+        obj = _record_by_id(request.auth, model, record_id, view)
         return _reload(model, obj.pk)
 
     @router.delete(
@@ -419,7 +422,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         operation_id=f"registry_{code}_delete",
     )
     def delete(request, record_id: int = id_path()):
-        obj = _record_by_id(request.auth, model, record_id, "registry.record:edit")
+        obj = _record_by_id(request.auth, model, record_id, edit)
         services.record_delete(obj, by=request.auth)
         return Status(204, None)
 
@@ -433,7 +436,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
     def detail_by_external_id(
         request, external_id: Line = _external_id(), unit: Line | None = None
     ):
-        obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:view")
+        obj = _record_by_external_id(request.auth, model, external_id, unit, view)
         return _reload(model, obj.pk)
 
     @router.put(
@@ -449,7 +452,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         external_id: Line = _external_id(),
         unit: Line | None = None,
     ):
-        status, obj = _upsert(request, model, unit, external_id, payload)
+        status, obj = _upsert(request, k, unit, external_id, payload)
         return Status(status, obj)
 
     @router.delete(
@@ -462,7 +465,7 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
     def delete_by_external_id(
         request, external_id: Line = _external_id(), unit: Line | None = None
     ):
-        obj = _record_by_external_id(request.auth, model, external_id, unit, "registry.record:edit")
+        obj = _record_by_external_id(request.auth, model, external_id, unit, edit)
         services.record_delete(obj, by=request.auth)
         return Status(204, None)
 
@@ -473,12 +476,12 @@ def _register(path, model, code, noun, fields_schema, post_schema, out_schema, d
         operation_id=f"registry_{code}_post",
     )
     def post(request, payload: post_schema):
-        status, obj = _upsert(request, model, payload.unit, payload.external_id, payload)
+        status, obj = _upsert(request, k, payload.unit, payload.external_id, payload)
         return Status(status, obj)
 
 
-for _spec in SPECS:
-    _register(*_spec)
+for _kind in KINDS.values():
+    _register(_kind, *SCHEMAS[_kind.code])
 
 
 @router.get(

@@ -47,19 +47,11 @@ class RegistryConfig(AppConfig):
     def _navigation(self):
         from jianfu.core.navigation import Entry, register
 
+        from .kinds import KINDS
+
         section = _("登记与指标")
         register(
-            Entry(
-                _("发文登记"), "document_list", "registry.record:view", "file-earmark-text", section
-            ),
-            Entry(_("会议登记"), "meeting_list", "registry.record:view", "people-fill", section),
-            Entry(
-                _("督查检查考核"),
-                "inspection_list",
-                "registry.record:view",
-                "clipboard-check",
-                section,
-            ),
+            *(Entry(k.title, k.url, k.view_perm, k.icon, section) for k in KINDS.values()),
             Entry(
                 _("指标进度"),
                 "quota_overview",

@@ -14,7 +14,7 @@ from jianfu.core import clock, inputs, scope
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
-from . import queries
+from . import kinds, queries
 from .models import (
     MAX_ATTENDEES,
     MAX_CHARACTERS,
@@ -363,13 +363,6 @@ class InspectionRecordForm(RecordForm):
         }
 
 
-FORM_OF = {
-    Document: DocumentRecordForm,
-    Meeting: MeetingRecordForm,
-    Inspection: InspectionRecordForm,
-}
-
-
 # --- List filters -------------------------------------------------------------------------------
 
 YES_NO = [("", _("不限")), ("1", _("是")), ("0", _("否"))]
@@ -459,25 +452,25 @@ class RecordFilterForm(forms.Form):
                 "月份“%(value)s”无效，应为 1 至 12。"
             )
         self.fields["year"].error_messages["invalid_choice"] = _("年度“%(value)s”无效。")
-        if model is Document:
-            self.fields["kind"].choices = every + DocumentKind.choices + KIND_GROUP_CHOICES
-            self.fields["q"].label = _("标题或文号")
-            for name in ("form", "level", "method", "in_plan"):
-                del self.fields[name]
-        elif model is Meeting:
-            self.fields["form"].choices = every + MeetingForm.choices
-            self.fields["level"].choices = every + MeetingLevel.choices
-            self.fields["q"].label = _("会议名称")
-            for name in ("kind", "method", "in_plan"):
-                del self.fields[name]
-        else:
-            self.fields["kind"].choices = every + InspectionKind.choices
-            self.fields["kind"].label = _("类别")
-            self.fields["method"].choices = every + InspectionMethod.choices + METHOD_GROUP_CHOICES
-            self.fields["q"].label = _("名称")
-            for name in ("form", "level"):
-                del self.fields[name]
+        self._kind_filters(kinds.by_model(model), every)
         self.units = {str(u.pk): u for u in units}
+
+    def _kind_filters(self, k: kinds.Kind, every: list) -> None:
+        """Keep the kind's own filters (kinds.Kind.filters, yes_no_filters), with the model
+        field's choices and then the groups; drop the other kinds'."""
+        own = {cf.name for cf in k.filters} | set(k.yes_no_filters)
+        for name in KIND_FILTERS - own:
+            del self.fields[name]
+        for cf in k.filters:
+            field = self.fields[cf.name]
+            field.choices = (
+                every
+                + list(k.model._meta.get_field(cf.name).choices)
+                + [(g.code, g.label) for g in cf.groups]
+            )
+            if cf.label is not None:
+                field.label = cf.label
+        self.fields["q"].label = k.search_label
 
     def clean(self):
         d = super().clean()
@@ -515,13 +508,8 @@ class RecordFilterForm(forms.Form):
         return f
 
 
-# The rules' groups of kinds and methods (queries.KIND_GROUPS, METHOD_GROUPS), offered after the
-# single ones: red = red-header and joint; white = white-header, office notices, work groups.
-KIND_GROUP_CHOICES = [
-    ("red_kinds", _("红头类合计")),
-    ("white_kinds", _("白头类合计")),
-]
-METHOD_GROUP_CHOICES = [("remote_methods", _("电话或书面合计"))]
+# The filters some kinds have and others not (kinds.Kind.filters and yes_no_filters).
+KIND_FILTERS = frozenset({"kind", "form", "level", "method", "in_plan"})
 
 
 def _named_unit(value, principal, units: list[Unit]) -> Unit | None:

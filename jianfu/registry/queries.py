@@ -14,35 +14,10 @@ from jianfu.core import clock, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import GRASSROOTS_KINDS, AuditEntry, Unit, UnitKind
 
-from . import counting
+from . import kinds
 from .figures import Status, quota_status
-from .models import (
-    REMOTE_METHODS,
-    Category,
-    Document,
-    DocumentKind,
-    Inspection,
-    InspectionMethod,
-    Meeting,
-    MeetingForm,
-    MonthlyUsage,
-    Quota,
-)
-from .rollup import WHITE_KINDS
+from .models import Category, Meeting, MeetingForm, MonthlyUsage, Quota
 
-CATEGORY_OF = {
-    Document: Category.DOCUMENT,
-    Meeting: Category.MEETING,
-    Inspection: Category.INSPECTION,
-}
-DATE_FIELD = {Document: "issued_on", Meeting: "held_on", Inspection: "starts_on"}
-# Kinds and methods the rules count together (the rollup's red_header, white_header and remote):
-# a list filter by one of these groups shows exactly the records behind such a figure.
-KIND_GROUPS = {
-    "red_kinds": (DocumentKind.RED_HEADER, DocumentKind.JOINT),
-    "white_kinds": tuple(WHITE_KINDS),
-}
-METHOD_GROUPS = {"remote_methods": tuple(m for m in InspectionMethod if m in REMOTE_METHODS)}
 # Units that issue documents, hold meetings and organise inspections (the datalists and selects
 # offer these; a unit of another kind in scope is still accepted when typed).
 ISSUER_KINDS = (
@@ -75,10 +50,12 @@ class RecordFilter:
     year: int | None = None
     month_from: int | None = None
     month_to: int | None = None
-    kind: str = ""  # documents: kind; inspections: kind
-    form: str = ""  # meetings: form
-    level: str = ""  # meetings: level
-    method: str = ""  # inspections: method
+    # The kinds' choice filters (kinds.Kind.filters): documents and inspections filter on kind,
+    # meetings on form and level, inspections on method.
+    kind: str = ""
+    form: str = ""
+    level: str = ""
+    method: str = ""
     counted: bool | None = None
     grassroots: bool | None = None
     in_plan: bool | None = None
@@ -89,8 +66,9 @@ class RecordFilter:
 def records_for(principal, model, f: RecordFilter | None = None) -> QuerySet:
     """The records of one registry the principal may see, filtered and sorted."""
     f = f or RecordFilter()
-    qs = scope.visible(model.objects.all(), principal, perm="registry.record:view")
-    date = DATE_FIELD[model]
+    k = kinds.by_model(model)
+    qs = scope.visible(model.objects.all(), principal, perm=k.view_perm)
+    date = k.date_field
     if f.unit is not None:
         qs = qs.filter(_unit_q(f, "unit__"))
     if f.unit_name:
@@ -110,17 +88,18 @@ def records_for(principal, model, f: RecordFilter | None = None) -> QuerySet:
             qs = qs.filter(**{f"{date}__month__gte": f.month_from})
         if f.month_to:
             qs = qs.filter(**{f"{date}__month__lte": f.month_to})
-    qs = _filter_choices(qs, model, f)
+    qs = _filter_choices(qs, k, f)
     if f.counted is not None:
         qs = qs.filter(counted=f.counted)
     if f.grassroots is not None:
-        qs = qs.filter(_grassroots_q(model) if f.grassroots else ~_grassroots_q(model))
-    if f.in_plan is not None and model is Inspection:
-        qs = qs.filter(in_plan=f.in_plan)
+        qs = qs.filter(_grassroots_q(k) if f.grassroots else ~_grassroots_q(k))
+    for name in k.yes_no_filters:
+        if getattr(f, name) is not None:
+            qs = qs.filter(**{name: getattr(f, name)})
     if f.q:
         text = Q(title__icontains=f.q) | Q(external_id=f.q)
-        if model is Document:
-            text |= Q(number__icontains=f.q)
+        for name in k.search_fields:
+            text |= Q(**{f"{name}__icontains": f.q})
         qs = qs.filter(text)
     order = (f"-{date}", "-pk") if f.sort != "date" else (date, "pk")
     return qs.select_related("unit").order_by(*order)
@@ -141,52 +120,46 @@ def _unit_q(f: RecordFilter, prefix: str) -> Q:
     return q
 
 
-def _one_of(field: str, value: str, groups: dict) -> Q:
-    if value in groups:
-        return Q(**{f"{field}__in": list(groups[value])})
-    return Q(**{field: value})
-
-
-def _filter_choices(qs: QuerySet, model, f: RecordFilter) -> QuerySet:
-    if model is Document and f.kind:
-        qs = qs.filter(_one_of("kind", f.kind, KIND_GROUPS))
-    if model is Meeting:
-        if f.form:
-            qs = qs.filter(form=f.form)
-        if f.level:
-            qs = qs.filter(level=f.level)
-    if model is Inspection:
-        if f.kind:
-            qs = qs.filter(kind=f.kind)
-        if f.method:
-            qs = qs.filter(_one_of("method", f.method, METHOD_GROUPS))
+def _filter_choices(qs: QuerySet, k: kinds.Kind, f: RecordFilter) -> QuerySet:
+    """The kind's choice filters; a group's code (kinds.Group: what a rule counts together, such
+    as the rollup's red_header) selects all its values, so a link from a figure shows exactly
+    the records behind it."""
+    for cf in k.filters:
+        value = getattr(f, cf.name)
+        if not value:
+            continue
+        group = next((g for g in cf.groups if g.code == value), None)
+        if group is not None:
+            qs = qs.filter(**{f"{cf.name}__in": list(group.values)})
+        else:
+            qs = qs.filter(**{cf.name: value})
     return qs
 
 
-def _grassroots_q(model) -> Q:
-    if model is Document:
-        return Q(reaches_grassroots=True)
-    if model is Meeting:
-        return Q(grassroots_required=True)
-    # An inspection reaches the grassroots when one of its targets is a grassroots unit.
-    through = Inspection.targets.through
+def _grassroots_q(k: kinds.Kind) -> Q:
+    if k.grassroots_field:
+        return Q(**{k.grassroots_field: True})
+    # Reaches the grassroots when one of its co-units (an inspection's targets) is a grassroots
+    # unit.
+    through, column = k.co_through()
     return Q(
         Exists(
             through.objects.filter(
-                inspection_id=OuterRef("pk"), unit__kind__in=list(GRASSROOTS_KINDS)
+                **{column: OuterRef("pk")}, unit__kind__in=list(GRASSROOTS_KINDS)
             )
         )
     )
 
 
 def with_co_units(qs: QuerySet) -> QuerySet:
-    """Prefetch co-issuers or targets (one query per page, however many rows)."""
-    model = qs.model
-    if model is Document:
-        return qs.prefetch_related("co_issuers")
-    if model is Inspection:
-        return qs.prefetch_related("targets")
-    return qs.select_related("merged_with")
+    """Prefetch co-issuers or targets (one query per page, however many rows), and what the list
+    shows beside the record."""
+    k = kinds.by_model(qs.model)
+    if k.co_field:
+        qs = qs.prefetch_related(k.co_field)
+    if k.list_related:
+        qs = qs.select_related(*k.list_related)
+    return qs
 
 
 def totals(qs: QuerySet) -> dict[str, int]:
@@ -211,8 +184,9 @@ def totals_for(principal, model, f: RecordFilter, qs: QuerySet) -> dict[str, int
     )
     if not only_period:
         return totals(qs)
-    s = scope.require(principal, "registry.record:view")
-    usage = MonthlyUsage.objects.filter(category=CATEGORY_OF[model]).filter(s.units_q("unit__"))
+    k = kinds.by_model(model)
+    s = scope.require(principal, k.view_perm)
+    usage = MonthlyUsage.objects.filter(category=k.category).filter(s.units_q("unit__"))
     if f.unit is not None:
         usage = usage.filter(_unit_q(f, "unit__"))
     if f.year:
@@ -227,12 +201,9 @@ def totals_for(principal, model, f: RecordFilter, qs: QuerySet) -> dict[str, int
 
 def units_with_records(principal, model, limit: int = 500) -> list[Unit]:
     """The units in scope that have records in this registry (read from the small rollup)."""
-    s = scope.require(principal, "registry.record:view")
-    ids = (
-        MonthlyUsage.objects.filter(category=CATEGORY_OF[model], total__gt=0)
-        .values("unit_id")
-        .distinct()
-    )
+    k = kinds.by_model(model)
+    s = scope.require(principal, k.view_perm)
+    ids = MonthlyUsage.objects.filter(category=k.category, total__gt=0).values("unit_id").distinct()
     return list(
         Unit.objects.filter(s.units_q(), pk__in=ids)
         .order_by("path")
@@ -241,9 +212,10 @@ def units_with_records(principal, model, limit: int = 500) -> list[Unit]:
 
 
 def years_with_records(principal, model) -> list[int]:
-    s = scope.require(principal, "registry.record:view")
+    k = kinds.by_model(model)
+    s = scope.require(principal, k.view_perm)
     years = (
-        MonthlyUsage.objects.filter(category=CATEGORY_OF[model], total__gt=0)
+        MonthlyUsage.objects.filter(category=k.category, total__gt=0)
         .filter(s.units_q("unit__"))
         .values_list("year", flat=True)
         .distinct()
@@ -280,82 +252,6 @@ def history(obj) -> list[AuditEntry]:
             object_type=obj._meta.label_lower, object_id=str(obj.pk)
         ).order_by("seq")
     )
-
-
-# --- Counting: whether a record counts, and why -------------------------------------------------
-
-
-def document_verdict(kind: str, assigns_work: bool, rules: counting.Rules) -> tuple[bool, str]:
-    counts = counting.document_counts(kind, assigns_work, rules)
-    if kind == DocumentKind.RED_HEADER:
-        return counts, _("红头文件计入发文指标。")
-    if kind == DocumentKind.JOINT:
-        return counts, _("联合发文计一次，计入牵头单位（本单位）；联合发文单位不重复计算。")
-    label = DocumentKind(kind).label if kind in DocumentKind.values else kind
-    if not assigns_work:
-        return counts, _(
-            "%(k)s不向基层布置工作，不计入发文指标，但仍登记在册、计入“白头文件”统计。"
-        ) % {"k": label}
-    if counts:
-        return counts, _("%(k)s向基层布置工作，按现行计数规则计入发文指标。") % {"k": label}
-    return counts, _("%(k)s向基层布置工作，但现行计数规则规定此类不计入发文指标。") % {"k": label}
-
-
-def meeting_verdict(
-    form: str, merged_into_another: bool, rules: counting.Rules
-) -> tuple[bool, str]:
-    counts = counting.meeting_counts(form, merged_into_another, rules)
-    if form == MeetingForm.MERGED:
-        if merged_into_another:
-            return counts, _("已并入另一会议（两会合一），只计一次：本会议不再计数。")
-        return counts, _("合并召开的主会议计一次；并入本会议的其他会议不再计数。")
-    if form == MeetingForm.VIDEO:
-        if counts:
-            return counts, _("视频会议同样占用基层时间，按现行计数规则计入会议指标。")
-        return counts, _("现行计数规则规定视频会议不计入会议指标。")
-    return counts, _("现场会议计入会议指标。")
-
-
-def inspection_verdict() -> tuple[bool, str]:
-    return counting.inspection_counts(), _(
-        "督查检查考核按组织单位计一次；被检查单位“收到”的次数另行统计。"
-    )
-
-
-def verdict_of(obj, rules: counting.Rules) -> tuple[bool, str]:
-    if isinstance(obj, Document):
-        return document_verdict(obj.kind, obj.assigns_work, rules)
-    if isinstance(obj, Meeting):
-        return meeting_verdict(obj.form, obj.merged_with_id is not None, rules)
-    return inspection_verdict()
-
-
-def rule_table(model, rules: counting.Rules) -> list[tuple[str, str, str]]:
-    """(what, verdict, why) rows: the counting table for one registry under the current rules."""
-    rows = []
-    if model is Document:
-        for kind in DocumentKind:
-            yes, why = document_verdict(kind, True, rules)
-            no, _why = document_verdict(kind, False, rules)
-            if yes and no:
-                verdict = _("计入")
-            elif yes:
-                verdict = _("向基层布置工作时计入")
-            else:
-                verdict = _("不计入")
-            rows.append((str(kind.label), str(verdict), why))
-    elif model is Meeting:
-        for form in MeetingForm:
-            counts, why = meeting_verdict(form, False, rules)
-            if form == MeetingForm.MERGED:
-                verdict = _("主会议计入，并入者不计")
-            else:
-                verdict = _("计入") if counts else _("不计入")
-            rows.append((str(form.label), str(verdict), why))
-    else:
-        counts, why = inspection_verdict()
-        rows.append((_("督查、检查、考核"), str(_("计入组织单位")), why))
-    return rows
 
 
 # --- Quotas -------------------------------------------------------------------------------------

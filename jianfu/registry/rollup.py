@@ -3,64 +3,12 @@ same transaction as the write, so every figure that reads it is fresh."""
 
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, Q, Sum, Value
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractMonth, ExtractYear
 
-from .models import (
-    REMOTE_METHODS,
-    Category,
-    Document,
-    DocumentKind,
-    Inspection,
-    InspectionMethod,
-    Meeting,
-    MeetingForm,
-    MonthlyUsage,
-)
-
-WHITE_KINDS = [DocumentKind.WHITE_HEADER, DocumentKind.NOTICE, DocumentKind.WORKGROUP]
-
-
-def _n(condition: Q):
-    return Count("pk", filter=condition)
-
-
-def _sum(field: str, condition: Q | None = None):
-    return Coalesce(Sum(field, filter=condition), Value(0), output_field=IntegerField())
-
-
-SOURCES = {
-    Category.DOCUMENT: (
-        Document,
-        "issued_on",
-        {
-            "red_header": _n(Q(kind__in=[DocumentKind.RED_HEADER, DocumentKind.JOINT])),
-            "white_header": _n(Q(kind__in=WHITE_KINDS)),
-            "pages": _sum("pages", Q(counted=True)),
-            "characters": _sum("characters", Q(counted=True)),
-            "grassroots": _n(Q(reaches_grassroots=True)),
-        },
-    ),
-    Category.MEETING: (
-        Meeting,
-        "held_on",
-        {
-            "video": _n(Q(form=MeetingForm.VIDEO)),
-            "video_grassroots": _n(Q(form=MeetingForm.VIDEO, grassroots_required=True)),
-            "attendees": _sum("grassroots_attendees"),
-        },
-    ),
-    Category.INSPECTION: (
-        Inspection,
-        "starts_on",
-        {
-            "on_site": _n(Q(method=InspectionMethod.ON_SITE)),
-            "remote": _n(Q(method__in=list(REMOTE_METHODS))),
-            "out_of_plan": _n(Q(in_plan=False)),
-            "forms": _sum("forms_demanded"),
-        },
-    ),
-}
+from .kinds import WHITE_KINDS as WHITE_KINDS  # the signals' rules and tests read it here
+from .kinds import by_category
+from .models import Category, MonthlyUsage
 
 
 def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int:
@@ -68,7 +16,8 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
     unit_ids, years = sorted(set(unit_ids)), sorted(set(years))
     if not unit_ids or not years:
         return 0
-    model, date_field, metrics = SOURCES[category]
+    k = by_category(category)
+    model, date_field, metrics = k.model, k.date_field, k.metrics
     rows = []
     for chunk in _chunks(unit_ids, 500):
         MonthlyUsage.objects.filter(category=category, unit_id__in=chunk, year__in=years).delete()
@@ -80,7 +29,7 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
             # Aliased: several metrics share their name with a model field (pages, …).
             .annotate(
                 agg_total=Count("pk"),
-                agg_counted=_n(Q(counted=True)),
+                agg_counted=Count("pk", filter=Q(counted=True)),
                 **{f"agg_{k}": v for k, v in metrics.items()},
             )
         )
@@ -104,7 +53,8 @@ def refresh_all(category: str | None = None) -> int:
     """Rebuild the whole rollup (after the counting rules change, or for the demo)."""
     written = 0
     for cat in [category] if category else list(Category.values):
-        model, date_field, _metrics = SOURCES[cat]
+        k = by_category(cat)
+        model, date_field = k.model, k.date_field
         MonthlyUsage.objects.filter(category=cat).delete()
         pairs = model.objects.values_list("unit_id", f"{date_field}__year").distinct().order_by()
         by_year: dict[int, set[int]] = {}

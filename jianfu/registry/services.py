@@ -8,79 +8,17 @@ from jianfu.core import audit, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
-from . import counting, rollup
-from .models import (
-    GRASSROOTS_LEVELS,
-    MAX_ATTENDEES,
-    MAX_CHARACTERS,
-    MAX_FORMS,
-    MAX_PAGES,
-    Category,
-    Document,
-    DocumentKind,
-    Inspection,
-    Meeting,
-    MeetingForm,
-    Quota,
-)
+from . import counting, kinds, rollup
+from .kinds import KINDS
+from .models import Category, Quota
 
-DOCUMENT_FIELDS = (
-    "number",
-    "title",
-    "issued_on",
-    "kind",
-    "addressed_levels",
-    "assigns_work",
-    "pages",
-    "characters",
-    "external_id",
-    "counted",
-)
-MEETING_FIELDS = (
-    "title",
-    "held_on",
-    "starts_at",
-    "ends_at",
-    "level",
-    "form",
-    "merged_with_id",
-    "attend_levels",
-    "grassroots_attendees",
-    "external_id",
-    "counted",
-)
-INSPECTION_FIELDS = (
-    "title",
-    "kind",
-    "method",
-    "starts_on",
-    "ends_on",
-    "in_plan",
-    "forms_demanded",
-    "external_id",
-    "counted",
-)
-
-CATEGORY_OF = {
-    Document: Category.DOCUMENT,
-    Meeting: Category.MEETING,
-    Inspection: Category.INSPECTION,
-}
-DATE_OF = {Document: "issued_on", Meeting: "held_on", Inspection: "starts_on"}
-FIELDS_OF = {Document: DOCUMENT_FIELDS, Meeting: MEETING_FIELDS, Inspection: INSPECTION_FIELDS}
-CODE_OF = {Document: "document", Meeting: "meeting", Inspection: "inspection"}
+# The registry importers' way to the category of a model (they read the kinds table once they
+# become import specs).
+CATEGORY_OF = {k.model: k.category for k in KINDS.values()}
 
 audit.describe(
     {
-        "jianfu.registry.document.created": _("登记发文"),
-        "jianfu.registry.document.updated": _("修改发文"),
-        "jianfu.registry.document.deleted": _("删除发文"),
-        "jianfu.registry.meeting.created": _("登记会议"),
-        "jianfu.registry.meeting.updated": _("修改会议"),
-        "jianfu.registry.meeting.deleted": _("删除会议"),
-        "jianfu.registry.inspection.created": _("登记督查检查考核"),
-        "jianfu.registry.inspection.updated": _("修改督查检查考核"),
-        "jianfu.registry.inspection.deleted": _("删除督查检查考核"),
+        **kinds.audit_sentences(),
         "jianfu.registry.imported": _("导入登记数据"),
         "jianfu.registry.exported": _("导出登记数据"),
         "jianfu.registry.quota.set": _("设定硬性指标"),
@@ -103,32 +41,14 @@ def _check_common(obj) -> None:
 
 def _derive(obj, rules: counting.Rules) -> None:
     """Fill the derived fields: grassroots flags and whether the record counts."""
-    if isinstance(obj, Document):
-        obj.reaches_grassroots = bool(set(obj.addressed_levels) & GRASSROOTS_LEVELS)
-        obj.counted = counting.document_counts(obj.kind, obj.assigns_work, rules)
-    elif isinstance(obj, Meeting):
-        obj.grassroots_required = (
-            bool(set(obj.attend_levels) & GRASSROOTS_LEVELS) or obj.grassroots_attendees > 0
-        )
-        obj.counted = counting.meeting_counts(obj.form, obj.merged_with_id is not None, rules)
-    else:
-        obj.counted = counting.inspection_counts()
-
-
-# The counts people type and their bounds; the dates that place a record in a year.
-LIMITS = {
-    Document: (("pages", MAX_PAGES), ("characters", MAX_CHARACTERS)),
-    Meeting: (("grassroots_attendees", MAX_ATTENDEES),),
-    Inspection: (("forms_demanded", MAX_FORMS),),
-}
-DATES = {Document: ("issued_on",), Meeting: ("held_on",), Inspection: ("starts_on", "ends_on")}
+    kinds.by_model(obj).derive(obj, rules)
 
 
 def _check_bounds(obj, old_dates: dict) -> None:
     """Counts within their bounds; dates within the plausible range (core.inputs), except a
     date an edit leaves as it was (a record registered before the range moved on)."""
-    model = type(obj)
-    for name, limit in LIMITS[model]:
+    model, k = type(obj), kinds.by_model(obj)
+    for name, limit in k.limits:
         value = getattr(obj, name)
         if value is None or not 0 <= value <= limit:
             raise DomainError(
@@ -137,7 +57,7 @@ def _check_bounds(obj, old_dates: dict) -> None:
                 % {"f": model._meta.get_field(name).verbose_name, "n": limit, "v": value},
                 field=name,
             )
-    for name in DATES[model]:
+    for name in k.checked_dates:
         day = getattr(obj, name)
         if day is None or old_dates.get(name) == day:
             continue
@@ -149,27 +69,7 @@ def _check_bounds(obj, old_dates: dict) -> None:
 def _validate(obj, old_dates: dict | None = None) -> None:
     _check_common(obj)
     _check_bounds(obj, old_dates or {})
-    if isinstance(obj, Document):
-        if obj.kind not in DocumentKind.values:
-            raise DomainError("bad_kind", _("未知的文件类型。"), field="kind")
-        if obj.kind == DocumentKind.RED_HEADER and not obj.number.strip():
-            raise DomainError("required", _("红头文件须填写文号。"), field="number")
-        if (
-            obj.number
-            and Document.objects.filter(unit=obj.unit, number=obj.number)
-            .exclude(pk=obj.pk)
-            .exists()
-        ):
-            raise DomainError(
-                "duplicate_number", _("文号“%(n)s”已经登记过。") % {"n": obj.number}, field="number"
-            )
-    elif isinstance(obj, Meeting):
-        if obj.starts_at and obj.ends_at and obj.ends_at <= obj.starts_at:
-            raise DomainError("end_before_start", _("结束时间须晚于开始时间。"), field="ends_at")
-        if obj.form == MeetingForm.MERGED and obj.merged_with_id == obj.pk and obj.pk:
-            raise DomainError("bad_merge", _("会议不能与自身合并。"), field="merged_with")
-    elif isinstance(obj, Inspection) and obj.ends_on < obj.starts_on:
-        raise DomainError("end_before_start", _("结束日期不能早于开始日期。"), field="ends_on")
+    kinds.by_model(obj).check(obj)
 
 
 def _touch_rollup(model, pairs: set[tuple[int, int]]) -> None:
@@ -177,17 +77,18 @@ def _touch_rollup(model, pairs: set[tuple[int, int]]) -> None:
     for unit_id, year in pairs:
         by_unit.setdefault(unit_id, set()).add(year)
     for unit_id, years in by_unit.items():
-        rollup.refresh(CATEGORY_OF[model], [unit_id], years)
+        rollup.refresh(kinds.by_model(model).category, [unit_id], years)
 
 
 def _year(obj) -> int:
-    return getattr(obj, DATE_OF[type(obj)]).year
+    return getattr(obj, kinds.by_model(obj).date_field).year
 
 
 @transaction.atomic
 def record_create(model, *, by, unit: Unit, co_units=(), **fields):
-    """Create a document, meeting or inspection (co_units: co-issuers or inspection targets)."""
-    scope.require(by, "registry.record:edit")
+    """Create a record of any registry kind (co_units: co-issuers or inspection targets)."""
+    k = kinds.by_model(model)
+    scope.require(by, k.edit_perm)
     _require_unit(by, unit)
     obj = model(unit=unit, created_by=by if not getattr(by, "is_token", False) else None, **fields)
     _validate(obj)
@@ -203,31 +104,35 @@ def record_create(model, *, by, unit: Unit, co_units=(), **fields):
     _touch_rollup(model, {(unit.pk, _year(obj))})
     events.data_changed("registry", unit_ids=[unit.pk])
     audit.record(
-        f"jianfu.registry.{CODE_OF[model]}.created",
+        k.audit_code("created"),
         actor=by,
         obj=obj,
-        changes=audit.diff({}, audit.snapshot(obj, FIELDS_OF[model])),
+        changes=audit.diff({}, audit.snapshot(obj, k.fields)),
         extra={"unit": unit.pk},
     )
     return obj
 
 
 def _set_co_units(obj, co_units) -> None:
-    if isinstance(obj, Document):
-        obj.co_issuers.set([u for u in co_units if u.pk != obj.unit_id])
-    elif isinstance(obj, Inspection):
-        obj.targets.set(list(co_units))
+    """Co-issuers or targets (kinds.Kind.co_field), without the record's own unit where the
+    kind says so."""
+    k = kinds.by_model(obj)
+    if k.co_field is None:
+        return
+    if k.co_excludes_unit:
+        co_units = [u for u in co_units if u.pk != obj.unit_id]
+    getattr(obj, k.co_field).set(list(co_units))
 
 
 @transaction.atomic
 def record_update(obj, *, by, co_units=None, **fields):
-    scope.require(by, "registry.record:edit")
+    model, k = type(obj), kinds.by_model(obj)
+    scope.require(by, k.edit_perm)
     _require_unit(by, obj.unit)
-    model = type(obj)
     obj = model.objects.select_for_update().get(pk=obj.pk)
-    before = audit.snapshot(obj, FIELDS_OF[model])
+    before = audit.snapshot(obj, k.fields)
     old_year = _year(obj)
-    old_dates = {name: getattr(obj, name) for name in DATES[model]}
+    old_dates = {name: getattr(obj, name) for name in k.checked_dates}
     for name, value in fields.items():
         setattr(obj, name, value)
     _validate(obj, old_dates)
@@ -243,26 +148,24 @@ def record_update(obj, *, by, co_units=None, **fields):
         _set_co_units(obj, co_units)
     _touch_rollup(model, {(obj.unit_id, old_year), (obj.unit_id, _year(obj))})
     events.data_changed("registry", unit_ids=[obj.unit_id])
-    changes = audit.diff(before, audit.snapshot(obj, FIELDS_OF[model]))
+    changes = audit.diff(before, audit.snapshot(obj, k.fields))
     if changes or co_units is not None:
-        audit.record(
-            f"jianfu.registry.{CODE_OF[model]}.updated", actor=by, obj=obj, changes=changes
-        )
+        audit.record(k.audit_code("updated"), actor=by, obj=obj, changes=changes)
     return obj
 
 
 @transaction.atomic
 def record_delete(obj, *, by) -> None:
-    scope.require(by, "registry.record:edit")
+    model, k = type(obj), kinds.by_model(obj)
+    scope.require(by, k.edit_perm)
     _require_unit(by, obj.unit)
-    model = type(obj)
-    before = audit.snapshot(obj, FIELDS_OF[model])
+    before = audit.snapshot(obj, k.fields)
     pk, unit_id, year = obj.pk, obj.unit_id, _year(obj)
     obj.delete()
     _touch_rollup(model, {(unit_id, year)})
     events.data_changed("registry", unit_ids=[unit_id])
     audit.record(
-        f"jianfu.registry.{CODE_OF[model]}.deleted",
+        k.audit_code("deleted"),
         actor=by,
         object_type=model._meta.label_lower,
         object_id=pk,
@@ -367,38 +270,16 @@ def recompute_counted() -> int:
     rules = counting.Rules.current()
     changed = 0
     with transaction.atomic():
-        for model in (Document, Meeting, Inspection):
-            batch = []
-            for obj in model.objects.only(*_derive_inputs(model)).iterator(chunk_size=5000):
+        for k in KINDS.values():
+            model, batch = k.model, []
+            fields = ("pk", "counted", *k.counting.derive_inputs)
+            for obj in model.objects.only(*fields).iterator(chunk_size=5000):
                 old = obj.counted
-                _derive(obj, rules)
+                k.derive(obj, rules)
                 if obj.counted != old:
                     batch.append(obj)
             model.objects.bulk_update(batch, ["counted"], batch_size=1000)
             changed += len(batch)
-            rollup.refresh_all(CATEGORY_OF[model])
+            rollup.refresh_all(k.category)
         audit.record("jianfu.registry.counting.recomputed", extra={"changed": changed})
     return changed
-
-
-def _derive_inputs(model) -> tuple[str, ...]:
-    return {
-        Document: (
-            "pk",
-            "kind",
-            "assigns_work",
-            "addressed_levels",
-            "counted",
-            "reaches_grassroots",
-        ),
-        Meeting: (
-            "pk",
-            "form",
-            "merged_with_id",
-            "attend_levels",
-            "grassroots_attendees",
-            "counted",
-            "grassroots_required",
-        ),
-        Inspection: ("pk", "counted"),
-    }[model]

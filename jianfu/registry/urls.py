@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import status_views, views
+from .kinds import KINDS
 
 urlpatterns = [
     path("status/", status_views.overview, name="quota_overview"),
@@ -13,13 +14,9 @@ urlpatterns = [
     path("counting/", views.counting_rules, name="counting_rules"),
 ]
 
-# The three registries share their views; the URL names carry the kind ("document_list", …).
-for code, prefix in (
-    ("document", "documents"),
-    ("meeting", "meetings"),
-    ("inspection", "inspections"),
-):
-    kind = {"kind": code}
+# The registries share their views; the URL names carry the kind ("document_list", …).
+for k in KINDS.values():
+    code, prefix, kind = k.code, k.slug, {"kind": k.code}
     urlpatterns += [
         path(f"{prefix}/", views.record_list, kind, name=f"{code}_list"),
         path(f"{prefix}/new/", views.record_create, kind, name=f"{code}_create"),

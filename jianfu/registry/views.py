@@ -1,4 +1,4 @@
-"""Pages of the registries (documents, meetings, inspections), the quota settings and the counting
+"""Pages of the registries (every kind in registry.kinds), the quota settings and the counting
 rules.
 
 Thin: every record is reached through scope.get_for (404 outside the account's units, 403 without
@@ -6,7 +6,6 @@ the code), lists through queries.records_for, and every write goes through servi
 """
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,74 +28,17 @@ from jianfu.core.models import Unit, UnitKind
 
 from . import counting, queries, services
 from .forms import (
-    FORM_OF,
     UNIT_SELECT_LIMIT,
     QuotaBulkForm,
     QuotaCellForm,
     RecordFilterForm,
     unit_label,
 )
-from .models import (
-    Category,
-    Document,
-    DocumentKind,
-    Inspection,
-    InspectionKind,
-    InspectionMethod,
-    Level,
-    Meeting,
-    MeetingForm,
-    MeetingLevel,
-)
+from .kinds import KINDS as KINDS  # the registry importers' pages read it here
+from .kinds import Kind
+from .models import Category, Level
 
 PER_PAGE = 50
-
-
-@dataclass(frozen=True)
-class Kind:
-    code: str  # the importers' and audit's name: "document", "meeting", "inspection"
-    model: type
-    title: str  # the registry's page title
-    noun: str
-    icon: str
-    co_field: str | None = None
-    co_label: str = ""
-
-    @property
-    def url(self) -> str:
-        return f"{self.code}_list"
-
-    @property
-    def names(self) -> dict[str, str]:
-        """URL names for the templates: {% url k.names.create %}."""
-        actions = ("list", "create", "import", "export", "template", "counting", "detail")
-        return {a: f"{self.code}_{a}" for a in actions + ("edit", "delete")}
-
-
-KINDS = {
-    "document": Kind(
-        "document",
-        Document,
-        gettext_lazy("发文登记"),
-        gettext_lazy("发文"),
-        "file-earmark-text",
-        "co_issuers",
-        gettext_lazy("联合发文单位"),
-    ),
-    "meeting": Kind(
-        "meeting", Meeting, gettext_lazy("会议登记"), gettext_lazy("会议"), "people-fill"
-    ),
-    "inspection": Kind(
-        "inspection",
-        Inspection,
-        gettext_lazy("督查检查考核"),
-        gettext_lazy("督查检查考核"),
-        "clipboard-check",
-        "targets",
-        gettext_lazy("被检查单位"),
-    ),
-}
-KIND_OF_MODEL = {k.model: k for k in KINDS.values()}
 
 
 def _kind(code: str) -> Kind:
@@ -106,14 +48,15 @@ def _kind(code: str) -> Kind:
         raise Http404 from None
 
 
-def _record(request, k: Kind, pk, perm="registry.record:view"):
-    return scope.get_for(k.model.objects.select_related("unit"), request.user, pk, perm=perm)
+def _record(request, k: Kind, pk, perm=None):
+    qs = k.model.objects.select_related("unit")
+    return scope.get_for(qs, request.user, pk, perm=perm or k.view_perm)
 
 
 def _apply_error(form, error: DomainError):
     field = error.field
-    if field == "merged_with_id":
-        field = "merged_with"
+    if field and field.endswith("_id") and field[:-3] in form.fields:
+        field = field[:-3]  # a link's column (merged_with_id) is the form's field (merged_with)
     form.add_error(field if field in form.fields else None, str(error.message))
 
 
@@ -149,7 +92,7 @@ def _filtered(request, k: Kind, form: RecordFilterForm):
 @login_required
 def record_list(request, kind):
     k = _kind(kind)
-    s = scope.require(request.user, "registry.record:view")
+    s = scope.require(request.user, k.view_perm)
     form = _filter_form(request, k)
     filters, records = _filtered(request, k, form)
     if form.is_valid():
@@ -159,13 +102,19 @@ def record_list(request, kind):
     page = _Paginator(queries.with_co_units(records), PER_PAGE, totals["n"]).get_page(
         request.GET.get("page")
     )
+    for r in page:
+        # What the list's shared cells show, read the kind's way.
+        r.row_date = getattr(r, k.date_field)
+        r.row_end = getattr(r, k.end_field) if k.end_field else None
+        r.row_type = k.type_label(r)
+        r.row_co = list(getattr(r, k.co_field).all()) if k.co_field else []  # prefetched
     context = {
         "k": k,
         "form": form,
         "page": page,
         "totals": totals,
         "sort": filters.sort,
-        "can_edit": s.can("registry.record:edit"),
+        "can_edit": s.can(k.edit_perm),
     }
     if request.htmx and request.htmx.target == "record-rows":
         return render(request, "registry/record_list.html#rows", context)
@@ -177,7 +126,7 @@ def record_export(request, kind):
     from . import importers
 
     k = _kind(kind)
-    scope.require(request.user, "registry.record:view")
+    scope.require(request.user, k.view_perm)
     _filters, records = _filtered(request, k, _filter_form(request, k))
     data = importers.export_records(k.code, records, by=request.user)  # audited there
     return excel.xlsx_response(data, f"{k.title}_{clock.today():%Y%m%d}.xlsx")
@@ -188,7 +137,7 @@ def record_template(request, kind):
     from . import importers
 
     k = _kind(kind)
-    scope.require(request.user, "registry.record:edit")
+    scope.require(request.user, k.edit_perm)
     return excel.xlsx_response(
         importers.template(k.code), _("%(t)s导入模板") % {"t": k.noun} + ".xlsx"
     )
@@ -211,7 +160,7 @@ def _start_import(request, kind: str, form, *, unit=None):
 @import_views.upload_page
 def record_import(request, kind):
     k = _kind(kind)
-    scope.require(request.user, "registry.record:edit")
+    scope.require(request.user, k.edit_perm)
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
@@ -233,8 +182,7 @@ def record_import(request, kind):
             "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
         ),
     ]
-    if k.model is Document:
-        notes.append(_("同一单位的文号不能重复；红头文件须填写文号。"))
+    notes += [str(note) for note in k.import_notes]
     return render(
         request,
         "registry/import.html",
@@ -253,13 +201,16 @@ def record_import(request, kind):
 
 # --- One record ---------------------------------------------------------------------------------
 
-CHOICES_OF = {
-    "kind": {**dict(DocumentKind.choices), **dict(InspectionKind.choices)},
-    "form": dict(MeetingForm.choices),
-    "level": dict(MeetingLevel.choices),
-    "method": dict(InspectionMethod.choices),
-}
 LEVELS = dict(Level.choices)
+
+
+def _choices(model, name: str) -> dict | None:
+    """The choices of a model field, None for a field without (or no field of that name)."""
+    try:
+        choices = model._meta.get_field(name).choices
+    except FieldDoesNotExist:
+        return None
+    return dict(choices) if choices else None
 
 
 def _display(model, name: str, value) -> str:
@@ -269,8 +220,8 @@ def _display(model, name: str, value) -> str:
         return str(_("是") if value else _("否"))
     if name.endswith("_levels") and isinstance(value, list):
         return "、".join(str(LEVELS.get(v, v)) for v in value)
-    if name in CHOICES_OF:
-        choices = dict(model._meta.get_field(name).choices or ())
+    choices = _choices(model, name)
+    if choices is not None:
         return str(choices.get(value, value))
     if name == "merged_with_id":
         return f"#{value}"
@@ -284,31 +235,6 @@ def _label(model, name: str) -> str:
         return str(model._meta.get_field(name.removesuffix("_id")).verbose_name)
     except FieldDoesNotExist:
         return name
-
-
-DETAIL_FIELDS = {
-    Document: (
-        "number",
-        "issued_on",
-        "kind",
-        "assigns_work",
-        "addressed_levels",
-        "reaches_grassroots",
-        "pages",
-        "characters",
-    ),
-    Meeting: (
-        "held_on",
-        "starts_at",
-        "ends_at",
-        "level",
-        "form",
-        "attend_levels",
-        "grassroots_required",
-        "grassroots_attendees",
-    ),
-    Inspection: ("kind", "method", "starts_on", "ends_on", "in_plan", "forms_demanded"),
-}
 
 
 def _field_order(model, name: str) -> int:
@@ -343,9 +269,9 @@ def _history(obj) -> list[dict]:
 def record_detail(request, kind, pk):
     k = _kind(kind)
     obj = _record(request, k, pk)
-    counts, reason = queries.verdict_of(obj, counting.Rules.current())
+    counts, reason = k.counting.verdict(obj, counting.Rules.current())
     model = k.model
-    rows = [(_label(model, n), _display(model, n, getattr(obj, n))) for n in DETAIL_FIELDS[model]]
+    rows = [(_label(model, n), _display(model, n, getattr(obj, n))) for n in k.detail_fields]
     co_units = list(getattr(obj, k.co_field).order_by("path")) if k.co_field else []
     return render(
         request,
@@ -357,10 +283,10 @@ def record_detail(request, kind, pk):
             "co_units": co_units,
             "counts_now": counts,
             "reason": reason,
-            "merged_with": obj.merged_with if model is Meeting else None,
+            "merged_with": getattr(obj, "merged_with", None),
             "import_record": obj.import_record,
             "history": _history(obj),
-            "can_edit": scope.can(request.user, "registry.record:edit"),
+            "can_edit": scope.can(request.user, k.edit_perm),
         },
     )
 
@@ -388,7 +314,6 @@ def _save(request, k: Kind, form, obj=None):
 
 
 def _form_page(request, k: Kind, form, obj=None, status=200):
-    model = k.model
     rules = counting.Rules.current()
     return render(
         request,
@@ -397,8 +322,8 @@ def _form_page(request, k: Kind, form, obj=None, status=200):
             "k": k,
             "form": form,
             "obj": obj,
-            "rule_rows": queries.rule_table(model, rules),
-            "verdict": _verdict_from(model, form, rules),
+            "rule_rows": k.counting.rule_rows(rules),
+            "verdict": _verdict_from(k, form, rules),
             "unit_options": _unit_options(form.issuers),
             "title": (_("修改%(n)s") if obj else _("登记%(n)s")) % {"n": k.noun},
         },
@@ -420,8 +345,8 @@ def _unit_options(units) -> list[tuple[str, str]]:
 @login_required
 def record_create(request, kind):
     k = _kind(kind)
-    scope.require(request.user, "registry.record:edit")
-    form = FORM_OF[k.model](request.POST or None, principal=request.user)
+    scope.require(request.user, k.edit_perm)
+    form = k.form_class(request.POST or None, principal=request.user)
     if request.method == "POST" and form.is_valid():
         obj = _save(request, k, form)
         if obj is not None:
@@ -436,8 +361,8 @@ def record_create(request, kind):
 @login_required
 def record_edit(request, kind, pk):
     k = _kind(kind)
-    obj = _record(request, k, pk, "registry.record:edit")
-    form = FORM_OF[k.model](request.POST or None, principal=request.user, instance=obj)
+    obj = _record(request, k, pk, k.edit_perm)
+    form = k.form_class(request.POST or None, principal=request.user, instance=obj)
     if request.method == "POST" and form.is_valid():
         saved = _save(request, k, form, obj)
         if saved is not None:
@@ -450,7 +375,7 @@ def record_edit(request, kind, pk):
 @login_required
 def record_delete(request, kind, pk):
     k = _kind(kind)
-    obj = _record(request, k, pk, "registry.record:edit")
+    obj = _record(request, k, pk, k.edit_perm)
     if request.method == "POST":
         title = obj.title
         services.record_delete(obj, by=request.user)
@@ -459,32 +384,21 @@ def record_delete(request, kind, pk):
     return render(request, "registry/record_delete.html", {"k": k, "obj": obj})
 
 
-def _verdict_from(model, form, rules) -> tuple[bool, str] | None:
+def _verdict_from(k: Kind, form, rules) -> tuple[bool, str] | None:
     """Whether the record, as typed so far, would count (None until the deciding fields are
     filled)."""
     data = form.data if form.is_bound else None
     value = (lambda name: data.get(name)) if data is not None else form.initial.get
-    if model is Document:
-        kind = value("kind")
-        if kind not in DocumentKind.values:
-            return None
-        assigns = value("assigns_work")
-        return queries.document_verdict(kind, assigns in (True, "on", "1", "true"), rules)
-    if model is Meeting:
-        form_value = value("form")
-        if form_value not in MeetingForm.values:
-            return None
-        return queries.meeting_verdict(form_value, bool(value("merged_with")), rules)
-    return queries.inspection_verdict()
+    return k.counting.verdict_from(value, rules)
 
 
 @login_required
 def counting_preview(request, kind):
     """The verdict beside the form, refreshed by htmx as the person fills it in."""
     k = _kind(kind)
-    scope.require(request.user, "registry.record:edit")
-    form = FORM_OF[k.model](request.GET, principal=request.user, issuers=[])
-    verdict = _verdict_from(k.model, form, counting.Rules.current())
+    scope.require(request.user, k.edit_perm)
+    form = k.form_class(request.GET, principal=request.user, issuers=[])
+    verdict = _verdict_from(k, form, counting.Rules.current())
     return render(request, "registry/record_form.html#verdict", {"verdict": verdict, "k": k})
 
 
@@ -769,7 +683,7 @@ def counting_rules(request):
         {
             "fixed": counting.FIXED_RULES,
             "settings": [(runtime.DEFINITIONS[key], values[key]) for key in counting.KEYS],
-            "tables": [(kk.noun, queries.rule_table(kk.model, rules)) for kk in KINDS.values()],
+            "tables": [(kk.noun, kk.counting.rule_rows(rules)) for kk in KINDS.values()],
             "can_edit": can_edit,
             "error": error,
         },

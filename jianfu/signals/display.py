@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from jianfu.core import runtime, scope
+from jianfu.registry import kinds
 
 from .models import Signal, SignalStatus
 from .rules import RULES
@@ -193,9 +194,6 @@ def thresholds(threshold: dict) -> list[dict]:
     return rows
 
 
-DATE_FIELD = {"document": "issued_on", "meeting": "held_on", "inspection": "starts_on"}
-
-
 def records(signal: Signal, evidence: dict, user) -> dict | None:
     """The registry records behind the signal (those in the user's scope), with links to their
     pages (links.py opens the whole list of them)."""
@@ -208,7 +206,8 @@ def records(signal: Signal, evidence: dict, user) -> dict | None:
     model = apps.get_model(app_label, model_name)
     ids = ref["ids"][:RECORDS_SHOWN]
     qs = scope.visible(model.objects.filter(pk__in=ids), user, perm="registry.record:view")
-    date_field = DATE_FIELD.get(model_name)
+    k = kinds.of_model(model)
+    date_field = k.date_field if k else None
     found = {o.pk: o for o in qs}
     link = _detail_url_name(model_name)
     rows = []

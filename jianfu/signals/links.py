@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 
 from jianfu.core import periods as period_keys
 from jianfu.core import scope
+from jianfu.registry import kinds
 
 from .models import Signal
 from .rules.base import CATEGORY_LABELS
 
-REGISTRY_OF_CATEGORY = {"document": "document", "meeting": "meeting", "inspection": "inspection"}
+# A quota category's registry: the kind whose list the links open.
+REGISTRY_OF_CATEGORY = {k.category: k.code for k in kinds.KINDS.values()}
 _RANGE = re.compile(r"^(\d{4})-(\d{2})\.\.(\d{4})-(\d{2})$")
 
 

@@ -26,15 +26,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
-from jianfu.registry.models import (
-    REMOTE_METHODS,
-    Category,
-    Document,
-    Inspection,
-    Meeting,
-    MeetingForm,
-)
-from jianfu.registry.rollup import WHITE_KINDS
+from jianfu.registry import kinds
+from jianfu.registry.kinds import WHITE_KINDS
+from jianfu.registry.models import REMOTE_METHODS, Category, MeetingForm
 
 from .. import queries
 from .base import (
@@ -349,32 +343,23 @@ def _meetings(ctx, video_pp) -> list[Finding]:
 
 # The records behind each kind of finding: what the unit issued, held or imposed instead.
 RECORDS = {
-    "white_header": (Document, "issued_on", Q(kind__in=WHITE_KINDS), "registry.document"),
-    "remote_inspection": (
-        Inspection,
-        "starts_on",
-        Q(method__in=list(REMOTE_METHODS)),
-        "registry.inspection",
-    ),
-    "video_grassroots": (
-        Meeting,
-        "held_on",
-        Q(form=MeetingForm.VIDEO, grassroots_required=True),
-        "registry.meeting",
-    ),
+    "white_header": (kinds.DOCUMENT, Q(kind__in=WHITE_KINDS)),
+    "remote_inspection": (kinds.INSPECTION, Q(method__in=list(REMOTE_METHODS))),
+    "video_grassroots": (kinds.MEETING, Q(form=MeetingForm.VIDEO, grassroots_required=True)),
 }
 
 
 def _attach_records(findings: list[Finding], year: int, months: int) -> None:
     start = dt.date(year, 1, 1)
     end = dt.date(year, months, calendar.monthrange(year, months)[1])
-    for subject, (model, date_field, condition, label) in RECORDS.items():
+    for subject, (k, condition) in RECORDS.items():
         mine = [f for f in findings if f.subject == subject]
         if not mine:
             continue
+        label = k.model._meta.label_lower  # "registry.document"
         ids = queries.record_ids(
-            model,
-            date_field,
+            k.model,
+            k.date_field,
             unit_ids=[f.unit_id for f in mine],
             start=start,
             end=end,

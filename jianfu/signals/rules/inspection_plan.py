@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.registry.models import Category, Inspection
+from jianfu.registry.kinds import INSPECTION
+from jianfu.registry.models import Category
 
 from .. import queries
 from .base import Finding, Rule, figure, records, series, year_period
@@ -30,8 +31,8 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     if not found:
         return []
     ids = queries.record_ids(
-        Inspection,
-        "starts_on",
+        INSPECTION.model,
+        INSPECTION.date_field,
         unit_ids=list(found),
         start=dt.date(year, 1, 1),
         end=dt.date(year, month, calendar.monthrange(year, month)[1]),
@@ -53,7 +54,7 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
                     "as_of": as_of.isoformat(),
                     "figures": [figure("out_of_plan", n)],
                     "series": [series("out_of_plan", [(year, monthly)], month)],
-                    "records": records("registry.inspection", record_ids, total),
+                    "records": records(INSPECTION.model._meta.label_lower, record_ids, total),
                 },
             )
         )
