@@ -86,7 +86,7 @@ def _year(obj) -> int:
 
 @transaction.atomic
 def record_create(model, *, by, unit: Unit, co_units=(), **fields):
-    """Create a record of any registry kind (co_units: co-issuers or inspection targets)."""
+    """Create a record of any registry kind (co_units: its co-units, kinds.Kind.co_field)."""
     k = kinds.by_model(model)
     scope.require(by, k.edit_perm)
     _require_unit(by, unit)
