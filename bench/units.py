@@ -7,6 +7,8 @@ subtree_query_ms: the ids of every unit under a median county (median of 50 runs
 scope_check_ms: may this account see this object — a county contact's request for one unit, done
 the way every page does it (scope from the account's roles and home unit, then the object fetched
 within that scope), for a fresh account object each time so nothing is cached between runs.
+scope_guard_check_ms: the same request through the scope guard (the request's scope entered as
+the middleware does, then `Unit.scoped`), for what the guard adds.
 """
 
 import contextlib
@@ -19,7 +21,7 @@ vendor = start("units")
 
 from django.http import Http404  # noqa: E402
 
-from jianfu.core import scope  # noqa: E402
+from jianfu.core import scope, scope_guard  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.core.queries import subtree_ids  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
@@ -57,3 +59,13 @@ def check():
 
 
 figure("scope_check_ms", median_ms(check, runs=200))
+
+
+def guarded_check():
+    account = User.objects.select_related("home_unit").get(pk=contact.pk)
+    pk = rng.choice(inside) if rng.random() < 0.5 else rng.choice(outside)
+    with scope_guard.active(account), contextlib.suppress(Unit.DoesNotExist):
+        Unit.scoped.get(pk=pk)
+
+
+figure("scope_guard_check_ms", median_ms(guarded_check, runs=200))

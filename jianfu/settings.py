@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jianfu.core.middleware.RoleCacheMiddleware",
+    "jianfu.core.scope_guard.ScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "jianfu.core.middleware.IdleTimeoutMiddleware",
     "jianfu.core.middleware.ForcePasswordChangeMiddleware",

@@ -133,14 +133,14 @@ class MeOut(Schema):
 def me(request):
     who = request.auth
     s = scope.scope_of(who)
-    unit = queries.with_parent(Unit.objects.filter(pk=s.unit_id)).first()
+    unit = queries.with_parent(Unit.scoped.filter(pk=s.unit_id)).first()
     return {
         "username": who.get_username(),
         "full_name": getattr(who, "full_name", ""),
         "unit": unit,
         "roles": sorted(getattr(who, "role_codes", ())),
         "permissions": sorted(s.perms),
-        "units_in_scope": Unit.objects.filter(s.units_q()).count(),
+        "units_in_scope": Unit.scoped.count(),
     }
 
 
@@ -183,7 +183,7 @@ def unit_create(request, payload: UnitIn):
         short_name=payload.short_name,
         kind=payload.kind,
     )
-    return Status(201, queries.with_parent(Unit.objects.filter(pk=unit.pk)).get())
+    return Status(201, queries.with_parent(Unit.scoped.filter(pk=unit.pk)).get())
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="修改单位（系统管理员）")
@@ -192,4 +192,4 @@ def unit_update(request, payload: UnitPatch, unit_id: int = id_path()):
     unit = services.unit_update(
         by=request.auth, unit=unit, **payload.dict(exclude_unset=True, exclude_none=True)
     )
-    return queries.with_parent(Unit.objects.filter(pk=unit.pk)).get()
+    return queries.with_parent(Unit.scoped.filter(pk=unit.pk)).get()

@@ -1,9 +1,10 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager
 
 from .permissions import Role
+from .scope_guard import ScopedManager
 
 
 class UnitKind(models.TextChoices):
@@ -21,6 +22,10 @@ class UnitKind(models.TextChoices):
 GRASSROOTS_KINDS = frozenset(
     {UnitKind.TOWNSHIP, UnitKind.VILLAGE, UnitKind.SCHOOL, UnitKind.ENTERPRISE}
 )
+
+
+class ScopedUnitManager(ScopedManager, MP_NodeManager):
+    """The guarded manager of Unit: treebeard's (ordered by path) under the guard."""
 
 
 class Unit(MP_Node):
@@ -46,6 +51,9 @@ class Unit(MP_Node):
         verbose_name=_("承继单位"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MP_NodeManager()
+    scoped = ScopedUnitManager(None)
 
     class Meta:
         verbose_name = _("单位")
@@ -87,6 +95,7 @@ class User(AbstractUser):
     access_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AccountManager()
+    scoped = ScopedManager("home_unit")
 
     class Meta:
         verbose_name = _("账户")
@@ -205,6 +214,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
 
     class Meta:
         verbose_name = _("接口令牌")

@@ -2,7 +2,8 @@
 
 Every page, API endpoint, export and background job reaches unit-owned data through `visible()` or
 `get_for()`. Outside the principal's units a record does not exist (404, so ids cannot be probed);
-inside them, a missing permission code is a 403 that says why.
+inside them, a missing permission code is a 403 that says why. The scope guard
+(`scope_guard.py`: `Model.scoped`, entered for every request) catches the query that forgets.
 """
 
 from dataclasses import dataclass

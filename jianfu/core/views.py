@@ -53,10 +53,7 @@ from .permissions import Role
 
 
 def _unit_by_code(request, code: str, *, perm: str = "core.unit:view") -> Unit | None:
-    unit = Unit.objects.filter(code=(code or "").strip()).first()
-    if unit is None or not scope.scope_of(request.user).covers_path(unit.path):
-        return None
-    return unit
+    return Unit.scoped.filter(code=(code or "").strip()).first()
 
 
 def _page(request, qs, per_page=50):
@@ -196,6 +193,7 @@ def unit_detail(request, pk):
             "unit": unit,
             "crumbs": [u for u in queries.ancestors(unit) if s.covers_path(u.path)],
             "children": children,
+            # unscoped: a successor is named even outside the account's units
             "successor": Unit.objects.filter(pk=unit.successor_id).first(),
             "can_manage": s.can("core.unit:manage"),
             "accounts": (
@@ -245,7 +243,7 @@ def unit_create(request):
 @login_required
 def unit_edit(request, pk):
     unit = scope.get_for(Unit, request.user, pk, perm="core.unit:manage", unit_field=None)
-    parent = Unit.objects.get_parent(unit)
+    parent = Unit.objects.get_parent(unit)  # unscoped: checked against the scope below
     form = UnitForm(
         request.POST or None,
         initial={
@@ -562,7 +560,7 @@ def setting_list(request):
 
 @login_required
 def token_list(request):
-    s = scope.require(request.user, "core.token:manage")
+    scope.require(request.user, "core.token:manage")
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -592,7 +590,7 @@ def token_list(request):
                 _apply_error(form, e)
             else:
                 form = TokenForm()
-    tokens = ApiToken.objects.filter(s.units_q("unit__")).select_related("unit", "created_by")
+    tokens = ApiToken.scoped.select_related("unit", "created_by")
     return render(
         request,
         "core/token_list.html",

@@ -227,7 +227,7 @@ def report_form(
             else _("周期“%(p)s”已关闭，不能再填报或更正。")
         )
         return Status(409, {"code": state, "detail": message % {"p": period_label(period)}})
-    report = Report.objects.filter(point=point, period=period).first()
+    report = Report.objects.filter(point=point, period=period).first()  # unscoped: point checked
     sections = sections_of(form, {}, {})
     return {
         "point": point.pk,
@@ -280,8 +280,8 @@ def report_submit(request, payload: ReportIn):
     who = request.auth
     if not _may_submit(who):
         # Inside the account's units the refusal says why (403); outside, the point is not there.
-        point = SamplePoint.objects.select_related("unit").filter(pk=payload.point).first()
-        if point is not None and scope.scope_of(who).covers_path(point.unit.path):
+        point = SamplePoint.scoped.filter(pk=payload.point).first()
+        if point is not None:
             scope.require(who, SUBMIT)
         return Status(404, _not_found())
     # The service finds the point and checks that this account reports for it (404 if not).

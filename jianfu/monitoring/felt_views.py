@@ -161,14 +161,14 @@ def felt_overview(request):
     year, months = _compared(clock.today())
     county_ids = sorted(
         set(
-            SamplePoint.objects.filter(s.units_q("county__"))
+            SamplePoint.scoped.filter(s.units_q("county__"))
             .order_by()
             .values_list("county_id", flat=True)
         )
     )
-    counties = {u.pk: u for u in Unit.objects.filter(pk__in=county_ids).only("pk", "name", "path")}
+    counties = {u.pk: u for u in Unit.scoped.filter(pk__in=county_ids).only("pk", "name", "path")}
     figures = county_figures(county_ids, year, months)
-    points = count_by(SamplePoint.objects.filter(county_id__in=county_ids), "county_id")
+    points = count_by(SamplePoint.scoped.filter(county_id__in=county_ids), "county_id")
     rows = [
         {"county": counties[c], "points": points.get(c, 0), **figures[c]}
         for c in sorted(county_ids, key=lambda c: counties[c].path)
@@ -208,7 +208,7 @@ def felt_county(request, pk):
             }
         )
     points = list(
-        SamplePoint.objects.filter(county=county).select_related("unit").order_by("unit__path")
+        SamplePoint.scoped.filter(county=county).select_related("unit").order_by("unit__path")
     )
     return render(
         request,

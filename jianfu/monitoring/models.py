@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.models import Unit, User
+from jianfu.core.scope_guard import ScopedManager
 
 
 class PeriodType(models.TextChoices):
@@ -70,6 +71,9 @@ class SamplePoint(models.Model):
     )
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
+    objects = models.Manager()
+    scoped = ScopedManager()
+
     class Meta:
         verbose_name = _("监测样本点")
         verbose_name_plural = _("监测样本点")
@@ -107,6 +111,9 @@ class Report(models.Model):
     submitted_at = models.DateTimeField(_("最近提交时间"))
     late = models.BooleanField(_("迟报"), default=False)
 
+    objects = models.Manager()
+    scoped = ScopedManager("point__unit")
+
     class Meta:
         verbose_name = _("填报")
         verbose_name_plural = _("填报")
@@ -136,6 +143,9 @@ class ReportVersion(models.Model):
     client_key = models.CharField(max_length=64)
     late = models.BooleanField(default=False)
     note = models.CharField(_("更正说明"), max_length=200, blank=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager("report__point__unit")
 
     class Meta:
         constraints = [

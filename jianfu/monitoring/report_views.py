@@ -104,6 +104,7 @@ def period_rows(point: SamplePoint, today: dt.date | None = None) -> list[Period
     current = periods.key_of(today, current_form.period_type)
     period_days = 31 if current_form.period_type == "month" else 92
     keys = [periods.shift(current, -i) for i in range(current_form.closes_days // period_days + 3)]
+    # unscoped: the reports of a point already checked (or the account's own)
     reports = {r.period: r for r in Report.objects.filter(point=point, period__in=keys)}
     rows = []
     for key in keys:
@@ -135,8 +136,8 @@ def reporter_point(user, pk) -> SamplePoint:
     """The sample point, when this account reports for it. Outside the account's units, or a point
     it does not report for: 404 (ids cannot be probed). Inside them without the reporter's
     permission (the office, a county contact): 403 with the reason."""
-    point = SamplePoint.objects.select_related("unit", "county").filter(pk=pk).first()
-    if point is None or not scope.scope_of(user).covers_path(point.unit.path):
+    point = SamplePoint.scoped.select_related("unit", "county").filter(pk=pk).first()
+    if point is None:
         raise Http404
     scope.require(user, SUBMIT)
     if not point.reporters.filter(pk=user.pk).exists():
@@ -146,7 +147,7 @@ def reporter_point(user, pk) -> SamplePoint:
 
 def my_points(user) -> list[SamplePoint]:
     return list(
-        SamplePoint.objects.filter(reporters=user)
+        SamplePoint.objects.filter(reporters=user)  # unscoped: the account's own points
         .select_related("unit", "county")
         .order_by("unit__path")
     )
@@ -338,7 +339,7 @@ def _gate(request, point: SamplePoint, period: str, *, posting: bool = False):
         return _unavailable(request, point, period, message, status=200)
     if state == "closed":
         message = _("周期“%(p)s”已关闭，不能再填报或更正。") % {"p": label}
-        report = Report.objects.filter(point=point, period=period).first()
+        report = Report.scoped.filter(point=point, period=period).first()
         return _unavailable(request, point, period, message, status=200, report=report, form=form)
     return form, state
 
@@ -351,7 +352,7 @@ def report_fill(request, point, period):
     if isinstance(gate, HttpResponse):
         return gate
     form, state = gate
-    report = Report.objects.filter(point=point, period=period).first()
+    report = Report.scoped.filter(point=point, period=period).first()
     values, errors, alert, status, note = {}, {}, "", 200, ""
     client_key = str(uuid.uuid4())
     if request.method == "POST":
@@ -409,7 +410,7 @@ def report_fill(request, point, period):
 
 def _report_or_fill(point, period):
     report = (
-        Report.objects.filter(point=point, period=period).select_related("form", "reporter").first()
+        Report.scoped.filter(point=point, period=period).select_related("form", "reporter").first()
     )
     if report is None:
         return None, redirect("report_fill", point=point.pk, period=period)

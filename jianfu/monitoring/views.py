@@ -129,7 +129,7 @@ def point_detail(request, pk):
 def _reporter_context(unit: Unit, form, point=None) -> dict:
     """What the reporter chooser says: the eligible accounts or, with none, how to get one."""
     eligible_ids = set(form.fields["reporters"].queryset.values_list("pk", flat=True))
-    others = User.objects.filter(home_unit=unit, is_active=True).exclude(pk__in=eligible_ids)
+    others = User.scoped.filter(home_unit=unit, is_active=True).exclude(pk__in=eligible_ids)
     dropped = []
     if point is not None:
         dropped = [u for u in point.reporters.order_by("username") if u.pk not in eligible_ids]
@@ -177,7 +177,7 @@ def point_create(request):
             "unit": unit,
             "unit_kind": unit.get_kind_display(),
             "county": services.county_of(unit),
-            "already": SamplePoint.objects.filter(unit=unit).first(),
+            "already": SamplePoint.scoped.filter(unit=unit).first(),
             "title": _("设立监测样本点"),
             **_reporter_context(unit, form),
         },
@@ -262,7 +262,7 @@ def point_report(request, pk, period):
     county contact: 403 inside their county, 404 outside it)."""
     point = _point(request, pk, "monitoring.report:view")
     report = (
-        Report.objects.select_related("form", "reporter")
+        Report.scoped.select_related("form", "reporter")
         .annotate(n_versions=Count("versions"))
         .filter(point=point, period=period)
         .first()
@@ -310,7 +310,7 @@ def report_list(request):
             period_to=d["period_to"],
         )
     else:
-        reports = Report.objects.none()
+        reports = Report.scoped.none()
     page = Paginator(reports, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -21,7 +21,7 @@ from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from . import services
-from .models import UNFINISHED, Measure, Problem, ProblemStatus, Step
+from .models import UNFINISHED, Measure, Problem, ProblemStatus
 
 router = Router(tags=["rectification"])
 
@@ -149,7 +149,7 @@ class ProblemDetail(ProblemOut):
 
     @staticmethod
     def resolve_steps(obj):
-        return list(Step.objects.filter(problem=obj).select_related("by").order_by("at", "pk"))
+        return list(obj.steps.select_related("by").order_by("at", "pk"))
 
 
 class ProblemFilters(Schema):
@@ -189,6 +189,7 @@ def _summary(measures: list[Measure]) -> dict:
 
 
 def _measures():
+    # unscoped: the measures of problems (or the measure) already checked
     return Measure.objects.select_related("responsible_unit").order_by("deadline", "pk")
 
 
@@ -199,7 +200,7 @@ def _problems(who):
 
 
 def _unit(who, code: str) -> Unit:
-    unit = Unit.objects.filter(scope.scope_of(who).units_q(), code=code.strip()).first()
+    unit = Unit.scoped.filter(code=code.strip()).first()
     if unit is None:
         raise Http404
     return unit
@@ -227,7 +228,7 @@ def problem_list(request, filters: Query[ProblemFilters]):
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.overdue is not None:
-        late = Measure.objects.filter(
+        late = Measure.objects.filter(  # unscoped: correlated to the visible problems
             problem=OuterRef("pk"), status__in=UNFINISHED, deadline__lt=clock.today()
         )
         qs = qs.filter(Exists(late)) if filters.overdue else qs.exclude(Exists(late))

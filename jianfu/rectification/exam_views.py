@@ -428,6 +428,7 @@ def _exam_page(request, p: Participation, *, typed=None, error=None, status=200)
             )
         groups.append((category, rows))
     total = sum(len(rows) for _c, rows in groups)
+    # unscoped: the problems of a participation already checked
     problems = Problem.objects.filter(exam_answer__participation=p).count() if p.submitted_at else 0
     return render(
         request,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from jianfu.core.models import Unit, User
+from jianfu.core.scope_guard import ScopedManager
 
 
 class Severity(models.IntegerChoices):
@@ -103,6 +104,9 @@ class Round(models.Model):
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
 
+    objects = models.Manager()
+    scoped = ScopedManager("scope_unit")
+
     class Meta:
         verbose_name = _("自查轮次")
         verbose_name_plural = _("自查轮次")
@@ -127,6 +131,9 @@ class Participation(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
+    objects = models.Manager()
+    scoped = ScopedManager()
+
     class Meta:
         verbose_name = _("自查单位")
         verbose_name_plural = _("自查单位")
@@ -150,6 +157,9 @@ class ExamAnswer(models.Model):
     explanation = models.TextField(_("情况说明"), blank=True)
     answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField()
+
+    objects = models.Manager()
+    scoped = ScopedManager("participation__unit")
 
     class Meta:
         verbose_name = _("自查结果")
@@ -224,6 +234,9 @@ class Problem(models.Model):
     created_at = models.DateTimeField(_("登记时间"))
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     updated_at = models.DateTimeField(_("更新时间"))
+
+    objects = models.Manager()
+    scoped = ScopedManager()
 
     class Meta:
         verbose_name = _("问题")
@@ -321,6 +334,9 @@ class Measure(models.Model):
     updated_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     updated_at = models.DateTimeField(_("更新时间"))
 
+    objects = models.Manager()
+    scoped = ScopedManager("problem__unit")
+
     class Meta:
         verbose_name = _("整改措施")
         verbose_name_plural = _("整改台账")
@@ -379,6 +395,9 @@ class Step(models.Model):
     by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     at = models.DateTimeField(_("时间"))
 
+    objects = models.Manager()
+    scoped = ScopedManager("problem__unit")
+
     class Meta:
         verbose_name = _("整改记录")
         verbose_name_plural = _("整改记录")
@@ -403,6 +422,9 @@ class Attachment(models.Model):
     relpath = models.CharField(max_length=255)
     uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"))
+
+    objects = models.Manager()
+    scoped = ScopedManager("problem__unit")
 
     class Meta:
         verbose_name = _("证明材料")

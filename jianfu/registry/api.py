@@ -270,7 +270,7 @@ def _unit(who, code: str | None) -> Unit:
     """The unit named by code within the principal's scope (its home unit when none); 404
     outside it."""
     s = scope.scope_of(who)
-    qs = Unit.objects.filter(s.units_q())
+    qs = Unit.scoped.all()
     unit = qs.filter(code=code.strip()).first() if code else qs.filter(pk=s.unit_id).first()
     if unit is None:
         raise Http404
@@ -279,7 +279,7 @@ def _unit(who, code: str | None) -> Unit:
 
 def _units(who, codes: list[str], field: str) -> list[Unit]:
     codes = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
-    found = {u.code: u for u in Unit.objects.filter(scope.scope_of(who).units_q(), code__in=codes)}
+    found = {u.code: u for u in Unit.scoped.filter(code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
         raise DomainError(
@@ -299,7 +299,7 @@ def _record_by_external_id(who, model, external_id: str, unit: str | None, perm:
     """By the pushing system's id within one unit (the principal's own when none is named).
     Outside the principal's units 404 first, then 403 without `perm` (as scope.get_for)."""
     owner = _unit(who, unit)
-    obj = model.objects.filter(unit=owner, external_id=external_id).select_related("unit").first()
+    obj = model.scoped.filter(unit=owner, external_id=external_id).select_related("unit").first()
     if obj is None:
         raise Http404
     scope.require(who, perm)
@@ -324,7 +324,7 @@ def _fields(k: Kind, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]
         merged = data.pop("merged_with")
         data["merged_with_id"] = None
         if merged and data["form"] == MeetingForm.MERGED:
-            other = Meeting.objects.filter(unit=unit, external_id=merged).first()
+            other = Meeting.scoped.filter(unit=unit, external_id=merged).first()
             if other is None:
                 raise DomainError(
                     "unknown_meeting",
@@ -346,7 +346,7 @@ def _upsert(request, k: Kind, unit_code: str | None, external_id: str, payload):
         )
     fields, co_units = _fields(k, who, unit, payload)
     for attempt in range(2):
-        existing = model.objects.filter(unit=unit, external_id=external_id).first()
+        existing = model.scoped.filter(unit=unit, external_id=external_id).first()
         if existing is not None:
             obj = services.record_update(existing, by=who, co_units=co_units, **fields)
             return 200, _reload(model, obj.pk)
@@ -369,7 +369,7 @@ def _upsert(request, k: Kind, unit_code: str | None, external_id: str, payload):
 
 
 def _reload(model, pk):
-    return queries.with_co_units(model.objects.select_related("unit").filter(pk=pk)).get()
+    return queries.with_co_units(model.scoped.select_related("unit").filter(pk=pk)).get()
 
 
 # --- Endpoints ----------------------------------------------------------------------------------

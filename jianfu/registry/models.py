@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.models import ImportRecord, Unit, User
+from jianfu.core.scope_guard import ScopedManager
 
 # The largest counts a record may carry. Far above any real one (the longest plans run to a few
 # hundred pages), they catch a typo or a runaway push before it reaches the monthly sums, which
@@ -96,6 +97,9 @@ class RegistryRecord(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
 
     class Meta:
         abstract = True
@@ -235,6 +239,9 @@ class Quota(models.Model):
     set_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = models.Manager()
+    scoped = ScopedManager()
+
     class Meta:
         verbose_name = _("硬性指标")
         verbose_name_plural = _("硬性指标")
@@ -270,6 +277,9 @@ class MonthlyUsage(models.Model):
     remote = models.PositiveIntegerField(default=0)  # by phone or written materials
     out_of_plan = models.PositiveIntegerField(default=0)
     forms = models.PositiveIntegerField(default=0)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.models import Unit, User
+from jianfu.core.scope_guard import ScopedManager
 
 
 class Severity(models.IntegerChoices):
@@ -63,6 +64,9 @@ class Signal(models.Model):
     first_raised_at = models.DateTimeField(_("首次发现"))
     last_seen_at = models.DateTimeField(_("最近发现"))
     resolved_at = models.DateTimeField(_("自动解除时间"), null=True, blank=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
 
     class Meta:
         verbose_name = _("预警")
@@ -122,6 +126,9 @@ class SignalEvent(models.Model):
         _("严重程度"), choices=Severity.choices, null=True, blank=True
     )
     evidence = models.JSONField(_("证据快照"), null=True, blank=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager("signal__unit")
 
     class Meta:
         verbose_name = _("预警记录")

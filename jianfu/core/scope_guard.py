@@ -1,0 +1,111 @@
+"""The scope guard: unit-owned models answer queries only inside a scope, as pretix's
+django-scopes does, so a forgotten filter fails (in tests first) instead of leaking.
+
+Each unit-owned model keeps Django's plain `objects` — Django itself needs it (related lookups,
+migrations, serializers, forms), and so do services, rules, jobs and fixtures — and gains
+`scoped`, a manager that
+- inside `active(principal)` returns only the records in the principal's unit subtree (the same
+  `Scope.units_q` range `scope.visible()` applies);
+- inside `unscoped()` returns everything (a job, a rule, a command, the demo, a fixture that says
+  so out loud);
+- anywhere else raises ScopeError.
+
+ScopeMiddleware makes every request (pages and the ninja API alike) `active` for its principal:
+the API token or session ninja authenticated (`request.auth`), else `request.user`. The principal
+is resolved at the first guarded query, so a request that reads no scoped data pays nothing.
+
+django-scopes itself is not used: its manager filters by one value or a list of values, while our
+scope is a subtree, one range on the materialized path; what would be left of it is the context
+variable below.
+
+Views and API modules reach unit-owned models through `Model.scoped`, through `scope.get_for()` /
+`scope.visible()` (the read path that names the permission), or on a line marked
+`# unscoped: <why>` — `core/tests/test_scope_guard.py` reads their source and fails otherwise.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+
+from django.db import models
+
+from .scope import Scope, scope_of
+
+
+class ScopeError(Exception):
+    """A guarded model was queried with no scope active and no `unscoped()` around it."""
+
+
+_UNSCOPED = object()
+# None (nothing entered: the guard refuses), _UNSCOPED, or a callable giving the active Scope.
+_state: ContextVar = ContextVar("jianfu_scope", default=None)
+
+
+@contextmanager
+def _entered(value) -> Iterator[None]:
+    token = _state.set(value)
+    try:
+        yield
+    finally:
+        _state.reset(token)
+
+
+def active(principal) -> AbstractContextManager[None]:
+    """`with active(principal):` — guarded queries see the principal's units (or a Scope's)."""
+    if isinstance(principal, Scope):
+        return _entered(lambda: principal)
+    return _entered(lambda: scope_of(principal))
+
+
+def unscoped() -> AbstractContextManager[None]:
+    """`with unscoped():` — guarded queries see every unit. For jobs, rules, commands, the demo
+    and fixtures, never for a person's request."""
+    return _entered(_UNSCOPED)
+
+
+def current() -> Scope | None:
+    """The active scope; None inside `unscoped()`; ScopeError when nothing is entered."""
+    state = _state.get()
+    if state is _UNSCOPED:
+        return None
+    if state is None:
+        raise ScopeError(
+            "No scope is active: enter scope_guard.active(principal) (requests do, through "
+            "ScopeMiddleware) or, for a job, scope_guard.unscoped()."
+        )
+    return state()
+
+
+class ScopedManager(models.Manager):
+    """The guarded manager. `unit_field` is the path to the owning Unit ("unit",
+    "problem__unit", …), or None on Unit itself."""
+
+    def __init__(self, unit_field: str | None = "unit"):
+        super().__init__()
+        self.unit_field = unit_field
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        try:
+            scope = current()
+        except ScopeError as error:
+            raise ScopeError(f"{self.model.__name__}.scoped: {error}") from None
+        if scope is None:
+            return qs
+        return qs.filter(scope.units_q("" if self.unit_field is None else f"{self.unit_field}__"))
+
+
+def principal_of(request):
+    """Who a request acts for: the token or session ninja authenticated, else the session user."""
+    return getattr(request, "auth", None) or getattr(request, "user", None)
+
+
+class ScopeMiddleware:
+    """Every request runs inside the scope of its principal, resolved lazily (see principal_of)."""
+
+    def __init__(self, get_response: Callable):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with _entered(lambda: scope_of(principal_of(request))):
+            return self.get_response(request)
