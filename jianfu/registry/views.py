@@ -49,8 +49,9 @@ def _kind(code: str) -> Kind:
 
 
 def _record(request, k: Kind, pk, perm=None):
-    qs = k.model.objects.select_related("unit")
-    return scope.get_for(qs, request.user, pk, perm=perm or k.view_perm)
+    return scope.get_for(
+        k.model.objects.select_related("unit"), request.user, pk, perm=perm or k.view_perm
+    )
 
 
 def _apply_error(form, error: DomainError):
