@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jianfu.core import audit, clock, excel, parsing, scope, sheet_columns
+from jianfu.core.imports.units import _unit_labels
 from jianfu.core.models import Unit
 from jianfu.core.sheet_columns import Column
-from jianfu.registry.importers.units import _unit_labels
 
 from . import services
 from .models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source

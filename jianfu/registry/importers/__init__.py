@@ -40,6 +40,9 @@ from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, events, excel, scope
 from jianfu.core.bulk import BATCH
+from jianfu.core.imports.units import UnitIndex
+from jianfu.core.imports.units import _name_key as _name_key  # bench/import_registry.py
+from jianfu.core.imports.units import _unit_labels as _unit_labels  # bench/import_registry.py
 from jianfu.core.models import ImportRecord, Unit, User
 
 from .. import counting, rollup, services
@@ -69,9 +72,6 @@ from .columns import _Choices as _Choices  # bench/import_registry.py
 from .preview import Preview
 from .quotas import QUOTA_COLUMNS, import_quotas, quota_template
 from .sheet import Row, Sheet, parse, read_header
-from .units import UnitIndex
-from .units import _name_key as _name_key  # bench/import_registry.py
-from .units import _unit_labels as _unit_labels  # bench/import_registry.py
 from .workbooks import export_records, export_rows, template
 from .write import Outcome, _race, _write, updates_of
 

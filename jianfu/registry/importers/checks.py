@@ -22,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from jianfu.core.bulk import chunks
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.units import UnitIndex
 
 from ..models import Meeting, MeetingForm
 from .columns import CO_UNITS, DATE_FIELD, MERGED, MODELS, PK, _through
 from .sheet import Row, Sheet
-from .units import UnitIndex
 
 
 @dataclass

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from jianfu.core import parsing
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.units import UnitIndex
 
 from ..models import Meeting
 from .checks import Plan
 from .columns import CO_UNITS, COLUMNS, COUNTED, MERGED, MODELS, UNIT, _Choices
 from .sheet import Sheet
-from .units import UnitIndex
 from .write import Change
 
 # Changed rows listed with their fields (the counts are always complete).

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy
 from jianfu.core import audit, clock, events, excel, parsing, scope
 from jianfu.core.bulk import BATCH, chunks
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.units import UnitIndex
 from jianfu.core.models import ImportRecord, User
 from jianfu.core.parsing import ParseError
 
 from ..models import Category, Quota
 from .columns import UNIT, Col, _Choices
 from .sheet import read_header
-from .units import UnitIndex
 from .workbooks import _counting_notes
 from .write import _race
 

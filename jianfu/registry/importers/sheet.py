@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 
 from jianfu.core import excel, inputs, parsing, sheet_columns
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.units import UnitIndex
 from jianfu.core.parsing import Choices, ParseError
 
 from ..models import MAX_ATTENDEES, MAX_CHARACTERS, MAX_FORMS, MAX_PAGES, DocumentKind, MeetingForm
 from .columns import CO_UNITS, COLUMNS, COUNTED, DEFAULTS, MERGED, PK, UNIT, Col, _Choices
-from .units import UnitIndex
 
 
 class Row:

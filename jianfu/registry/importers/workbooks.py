@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from jianfu.core import audit, clock, excel, parsing
 from jianfu.core.bulk import chunks
 from jianfu.core.excel import Dropdown
+from jianfu.core.imports.units import _unit_labels
 from jianfu.core.parsing import Choices
 
 from .. import counting
@@ -39,7 +40,6 @@ from .columns import (
     _Choices,
     _through,
 )
-from .units import _unit_labels
 
 # --- Export -------------------------------------------------------------------------------------
 
