@@ -103,6 +103,8 @@ class Spec:
         "请重新上传文件，核对新的预览后再确认。"
     )
     race: str = gettext_lazy("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。")
+    # page(request, **url kwargs) -> what the import page shows (views.upload); may raise Http404:
+    page: Callable | None = None
     # The job page's links and the outcome's sentence (core.importjobs):
     pages: Callable | None = None  # pages(job) -> {"title", "back_url", "back_title", "import_url"}
     done: Callable | None = None  # done(record) -> the message once written

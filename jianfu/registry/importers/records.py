@@ -498,6 +498,41 @@ def _pages(kind: str):
     return pages
 
 
+def _page(kind: str):
+    def page(request) -> dict:
+        from ..views import KINDS
+
+        k = KINDS[kind]
+        home = request.user.home_unit
+        notes = [
+            _(
+                "请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"
+            ),
+            _(
+                "单位填写单位代码或名称，须在您的范围内；同名单位请填写代码。未填单位的行记为本单位（%(u)s）。"
+            )
+            % {"u": home.name if home else "—"},
+            _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
+            _("是否计入指标由计数规则决定，文件中不必填写。"),
+            _(
+                "文件会修改已登记的记录时，先列出新增、修改和不变的条数及每处修改（原值 → 新值），"
+                "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
+            ),
+        ]
+        if kind == "document":
+            notes.append(_("同一单位的文号不能重复；红头文件须填写文号。"))
+        return {
+            "title": _("导入%(n)s") % {"n": k.noun},
+            "back_url": reverse(k.url),
+            "back_title": k.title,
+            "template_url": reverse(k.names["template"]),
+            "notes": notes,
+            "unit": home,
+        }
+
+    return page
+
+
 def done_message(record) -> str:
     return _("导入完成：新增 %(c)s 条，更新 %(u)s 条。") % {
         "c": record.created,
@@ -547,6 +582,7 @@ def _spec(kind: str) -> Spec:
         row_check=_row_check(kind),
         updates=RecordUpdates(kind),
         audit_extra=_audit_extra(kind),
+        page=_page(kind),
         pages=_pages(kind),
         done=done_message,
     )
