@@ -68,7 +68,7 @@ issuers = list(
     .order_by("path")
     .values_list("pk", "code", "name")
 )
-label_of = importers._unit_labels([pk for pk, _c, _n in issuers])
+label_of = importers.unit_labels([pk for pk, _c, _n in issuers])
 print(f"database: {vendor}; units: {Unit.objects.count()}; issuing units: {len(issuers)}")
 
 
@@ -259,7 +259,7 @@ class UnitWidget(widgets.ForeignKeyWidget):
         super().__init__(Unit)
         self.pk_of = dict(scope_units.by_code)
         for pk, (_code, name, _path) in scope_units.info.items():
-            if len(scope_units.by_name[importers._name_key(name)]) == 1:
+            if len(scope_units.by_name[importers.name_key(name)]) == 1:
                 self.pk_of[name] = pk
 
     def clean(self, value, row=None, **kwargs):

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from jianfu.core import clock, excel, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.units import UnitIndex
 from jianfu.core.models import ImportRecord, Unit
 from jianfu.core.parsing import Choices, ParseError
-from jianfu.registry.importers.units import UnitIndex
 
 from . import services
 from .ledger_io import (

@@ -23,9 +23,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jianfu.core import audit, clock, excel, parsing, scope, sheet_columns
+from jianfu.core.imports.units import unit_labels
 from jianfu.core.models import Unit
 from jianfu.core.sheet_columns import Column
-from jianfu.registry.importers.units import _unit_labels
 
 from . import services
 from .models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
@@ -193,7 +193,7 @@ def export_rows(problems) -> tuple[list[list], list[tuple[int, int]]]:
     problems = list(problems)
     unit_ids = {p.unit_id for p in problems}
     unit_ids |= {m.responsible_unit_id for p in problems for m in p.measures.all()}
-    labels = _unit_labels(unit_ids)
+    labels = unit_labels(unit_ids)
     sources, severities = dict(Source.choices), dict(Severity.choices)
     kinds = dict(MeasureKind.choices)
     statuses, words = {k: str(v) for k, v in MeasureStatus.choices}, _status_words()

@@ -38,11 +38,15 @@ class RegistryConfig(AppConfig):
             token={"registry.record:view", "registry.record:edit"},
         )
         self._navigation()
+        from jianfu.core import imports
+
         from . import home
-        from .importers import jobs
+        from .importers import quotas, records
 
         home.register()
-        jobs.register()
+        for spec in records.SPECS.values():
+            imports.register(spec)
+        quotas.register_job()
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from jianfu.core.imports import views as import_views
+
 from . import status_views, views
 from .kinds import KINDS
 
@@ -20,7 +22,12 @@ for k in KINDS.values():
     urlpatterns += [
         path(f"{prefix}/", views.record_list, kind, name=f"{code}_list"),
         path(f"{prefix}/new/", views.record_create, kind, name=f"{code}_create"),
-        path(f"{prefix}/import/", views.record_import, kind, name=f"{code}_import"),
+        path(
+            f"{prefix}/import/",
+            import_views.upload,
+            {"kind": f"registry.{code}"},
+            name=f"{code}_import",
+        ),
         path(f"{prefix}/export.xlsx", views.record_export, kind, name=f"{code}_export"),
         path(f"{prefix}/template.xlsx", views.record_template, kind, name=f"{code}_template"),
         path(f"{prefix}/counting/", views.counting_preview, kind, name=f"{code}_counting"),

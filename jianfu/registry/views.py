@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, excel, import_views, importjobs, inputs, runtime, scope
+from jianfu.core import audit, clock, excel, import_views, inputs, runtime, scope
 from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
+from jianfu.core.imports import views as imports_views
 from jianfu.core.models import Unit, UnitKind
 
 from . import counting, queries, services
@@ -141,62 +142,6 @@ def record_template(request, kind):
     scope.require(request.user, k.edit_perm)
     return excel.xlsx_response(
         importers.template(k.code), _("%(t)s导入模板") % {"t": k.noun} + ".xlsx"
-    )
-
-
-def _start_import(request, kind: str, form, *, unit=None):
-    """(the response, None) once a job took the file — done, or its page (progress, preview);
-    (None, the problems) when it was refused (shown with the form)."""
-    upload = form.cleaned_data["file"]
-    try:
-        data = excel.read_upload(upload)
-    except excel.ImportFailed as e:
-        return None, e.errors
-    job = importjobs.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
-    response = import_views.after_upload(request, job)
-    return response, (importjobs.sheet_errors(job) if response is None else [])
-
-
-@login_required
-@import_views.upload_page
-def record_import(request, kind):
-    k = _kind(kind)
-    scope.require(request.user, k.edit_perm)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        response, errors = _start_import(
-            request, f"registry.{k.code}", form, unit=request.user.home_unit
-        )
-        if response is not None:
-            return response
-    notes = [
-        _("请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"),
-        _(
-            "单位填写单位代码或名称，须在您的范围内；同名单位请填写代码。未填单位的行记为本单位（%(u)s）。"
-        )
-        % {"u": request.user.home_unit.name if request.user.home_unit else "—"},
-        _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
-        _("是否计入指标由计数规则决定，文件中不必填写。"),
-        _(
-            "文件会修改已登记的记录时，先列出新增、修改和不变的条数及每处修改（原值 → 新值），"
-            "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
-        ),
-    ]
-    notes += [str(note) for note in k.import_notes]
-    return render(
-        request,
-        "registry/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "title": _("导入%(n)s") % {"n": k.noun},
-            "back_url": reverse(k.url),
-            "back_title": k.title,
-            "template_url": reverse(k.names["template"]),
-            "notes": notes,
-        },
-        status=400 if errors else 200,
     )
 
 
@@ -618,12 +563,12 @@ def quota_import(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        response, errors = _start_import(request, "registry.quota", form)
+        response, errors = imports_views.start(request, "registry.quota", form)
         if response is not None:
             return response
     return render(
         request,
-        "registry/import.html",
+        "core/import.html",
         {
             "form": form,
             "errors": errors,

@@ -12,15 +12,15 @@ from django.utils.translation import gettext_lazy
 from jianfu.core import audit, clock, events, excel, parsing, scope
 from jianfu.core.bulk import BATCH, chunks
 from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports.sheet import read_header
+from jianfu.core.imports.spec import MISSING
+from jianfu.core.imports.units import UnitIndex
 from jianfu.core.models import ImportRecord, User
 from jianfu.core.parsing import ParseError
 
 from ..models import Category, Quota
 from .columns import UNIT, Col, _Choices
-from .sheet import read_header
-from .units import UnitIndex
 from .workbooks import _counting_notes
-from .write import _race
 
 QUOTA_COLUMNS = (
     Col(
@@ -53,7 +53,7 @@ def _read(by, filename: str, data: bytes):
     scope.require(by, "registry.quota:set")
     rows = excel.read_rows(filename, data)
     units = UnitIndex(by)
-    h, found, headers = read_header(rows, QUOTA_COLUMNS)
+    h, found, headers = read_header(rows, QUOTA_COLUMNS, missing=str(MISSING))
     ch = _Choices()
     parsers = {
         UNIT: units.resolve,
@@ -236,7 +236,15 @@ def import_quotas(
                 },
             )
     except IntegrityError as e:
-        raise _race() from e
+        raise ImportFailed(
+            [
+                SheetError(
+                    None,
+                    None,
+                    _("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。"),
+                )
+            ]
+        ) from e
     record.examples = examples
     return record
 
@@ -290,3 +298,34 @@ def quota_template() -> bytes:
             (1, "C"): 110,
         },
     )
+
+
+# --- As a background job (core.importjobs) ------------------------------------------------------
+
+
+def _job_preview(job, data, progress) -> dict:
+    return preview_quotas(by=job.by, filename=job.filename, data=data, progress=progress)
+
+
+def _job_apply(job, data, expect, progress):
+    record = import_quotas(
+        by=job.by, filename=job.filename, data=data, expect=expect, progress=progress
+    )
+    return record, {"message": _("指标导入完成。") + excel.skipped_examples(record.examples)}
+
+
+def _job_pages(job) -> dict:
+    from django.urls import reverse
+
+    return {
+        "title": _("导入硬性指标"),
+        "back_url": reverse("quota_settings"),
+        "back_title": _("硬性指标"),
+        "import_url": reverse("quota_import"),
+    }
+
+
+def register_job() -> None:
+    from jianfu.core import importjobs
+
+    importjobs.register("registry.quota", preview=_job_preview, apply=_job_apply, pages=_job_pages)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from jianfu.core import audit, clock, excel, parsing
 from jianfu.core.bulk import chunks
 from jianfu.core.excel import Dropdown
+from jianfu.core.imports.units import unit_labels
 from jianfu.core.parsing import Choices
 
 from .. import counting
@@ -39,7 +40,6 @@ from .columns import (
     _Choices,
     _through,
 )
-from .units import _unit_labels
 
 # --- Export -------------------------------------------------------------------------------------
 
@@ -62,7 +62,7 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
             .values_list(src, "unit_id")
         ):
             co[pk].append(unit_id)
-    labels = _unit_labels({r["unit_id"] for r in records} | {u for us in co.values() for u in us})
+    labels = unit_labels({r["unit_id"] for r in records} | {u for us in co.values() for u in us})
     merged_to: dict[int, tuple[int, str]] = {}  # pk -> (unit, external id)
     if kind == "meeting":
         targets = {r["merged_with_id"] for r in records if r["merged_with_id"]}

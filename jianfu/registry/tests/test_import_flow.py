@@ -245,7 +245,7 @@ def test_a_job_is_its_uploaders_alone(login, people, units):
 
 @pytest.mark.django_db
 def test_a_long_preview_is_capped_but_counts_everything(login, people, units, monkeypatch):
-    from jianfu.registry.importers import preview
+    from jianfu.core.imports import previews as preview
 
     monkeypatch.setattr(preview, "SHOWN", 2)
     for n in range(3):
@@ -371,7 +371,7 @@ def test_the_check_reports_each_step(people, units):
 
 @pytest.mark.django_db
 def test_a_first_pass_that_finds_changes_saves_nothing_and_keeps_no_file(people, units, media):
-    from jianfu.registry.importers.preview import NeedsConfirmation
+    from jianfu.core.imports import NeedsConfirmation
 
     d = existing_document(people, units)
     rows = [

@@ -17,7 +17,7 @@ from jianfu.core.models import Unit
 from jianfu.core.parsing import ParseError
 
 
-def _name_key(text: str) -> str:
+def name_key(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
 
@@ -41,9 +41,9 @@ class UnitIndex:
         )
         for pk, code, name, short, path in rows:
             self.by_code[code] = pk
-            self.by_name[_name_key(name)].append(pk)
+            self.by_name[name_key(name)].append(pk)
             if short:
-                self.by_short[_name_key(short)].append(pk)
+                self.by_short[name_key(short)].append(pk)
             self.info[pk] = (code, name, path)
         self._memo: dict[str, int | ParseError] = {}
         self._names: list[str] | None = None
@@ -71,7 +71,7 @@ class UnitIndex:
             pk = self.by_code.get(parsing.half_width(text))
         if pk is not None:
             return pk
-        key = _name_key(text)
+        key = name_key(text)
         for table in (self.by_name, self.by_short):
             found = table.get(key)
             if found and len(found) == 1:
@@ -124,7 +124,7 @@ class UnitIndex:
             self._suggested += 1
             if self._names is None:
                 self._names = sorted({n for _c, n, _p in self.info.values()})
-                self._name_of_key = {_name_key(n): n for n in self._names}
+                self._name_of_key = {name_key(n): n for n in self._names}
                 self._keys = list(self._name_of_key)
             close = [
                 self._name_of_key[k]
@@ -138,7 +138,7 @@ class UnitIndex:
         return _("找不到单位“%(v)s”：请填写您管理范围内单位的全称或单位代码。") % {"v": text}
 
 
-def _unit_labels(unit_ids) -> dict[int, str]:
+def unit_labels(unit_ids) -> dict[int, str]:
     """{pk: name}, or the code where another unit has the same name (so a re-import finds it)."""
     info: dict[int, tuple[str, str]] = {}
     for chunk in chunks(sorted(set(unit_ids))):

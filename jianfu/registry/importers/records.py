@@ -1,5 +1,6 @@
-"""Checking a parsed sheet against the database: which existing record each row updates, every
-外部编号 and 文号 held once per unit, and 合并到 resolved without cycles.
+"""Documents, meetings and inspections as import specs: each kind's columns (columns.py), the
+cell parsers, the rules within one row, and the checks against the database; the write and the
+preview of changes are in write.py. The runner (core.imports) does the rest.
 
 Which existing record a row updates (so importing a file twice adds nothing):
 1. 系统编号 — the record's id, written by exports, so an exported sheet edited and re-imported
@@ -10,6 +11,9 @@ Which existing record a row updates (so importing a file twice adds nothing):
    same unit, date and title (matched one to one, so two same-titled notices on one day stay two).
 Two rows of the file naming one record, or one 文号 or 外部编号, are an error naming both rows; so
 is a 文号 another record of the unit already holds.
+
+Whether a record counts against the quota is derived (services._derive, the counting rules in
+force), never read from the file: exports show it in a column that imports ignore.
 """
 
 from __future__ import annotations
@@ -18,15 +22,34 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from jianfu.core import excel, parsing
 from jianfu.core.bulk import chunks
-from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core.imports import PK, Row, Sheet, Spec, UnitIndex, cells
 
-from ..models import Meeting, MeetingForm
-from .columns import CO_UNITS, DATE_FIELD, MERGED, MODELS, PK, _through
-from .sheet import Row, Sheet
-from .units import UnitIndex
+from .. import services
+from ..models import (
+    MAX_ATTENDEES,
+    MAX_CHARACTERS,
+    MAX_FORMS,
+    MAX_PAGES,
+    DocumentKind,
+    Meeting,
+    MeetingForm,
+)
+from .columns import (
+    CO_UNITS,
+    COLUMNS,
+    COUNTED,
+    DATE_FIELD,
+    DEFAULTS,
+    MERGED,
+    MODELS,
+    _Choices,
+    _through,
+)
 
 
 @dataclass
@@ -39,14 +62,112 @@ class Plan:
     merged_pks: dict[int, int]  # id(row) -> the existing meeting it merges into
 
 
+# --- Cells --------------------------------------------------------------------------------------
+
+
+def _parsers(kind: str, units: UnitIndex) -> dict:
+    """key -> function(cell) -> value, raising ParseError (the unit column is the runner's)."""
+    ch = _Choices()
+    date = cells.date()
+
+    def levels(value):
+        return parsing.parse_levels(value, ch.levels)
+
+    parsers = {
+        PK: cells.record_id,
+        "external_id": cells.code(80),
+        "title": cells.text(300),
+        CO_UNITS: cells.units_list(units),
+    }
+    if kind == "document":
+        parsers |= {
+            "number": cells.code(80),
+            "issued_on": date,
+            "kind": ch.document_kind,
+            "addressed_levels": levels,
+            "assigns_work": parsing.parse_bool,
+            "pages": cells.count(MAX_PAGES),
+            "characters": cells.count(MAX_CHARACTERS),
+            "full_text": cells.text(1_000_000, multiline=True),
+        }
+    elif kind == "meeting":
+        parsers |= {
+            "held_on": date,
+            "starts_at": parsing.parse_time,
+            "ends_at": parsing.parse_time,
+            "level": ch.meeting_level,
+            "form": ch.meeting_form,
+            MERGED: cells.code(80),
+            "attend_levels": levels,
+            "grassroots_attendees": cells.count(MAX_ATTENDEES),
+        }
+    else:
+        parsers |= {
+            "kind": ch.inspection_kind,
+            "method": ch.inspection_method,
+            "starts_on": date,
+            "ends_on": date,
+            "in_plan": parsing.parse_bool,
+            "forms_demanded": cells.count(MAX_FORMS),
+        }
+    return parsers
+
+
+# Columns whose values are mostly distinct: parsed cell by cell. The others repeat (units, kinds,
+# dates, levels, yes/no, counts) and are parsed once per distinct value.
+_DISTINCT = frozenset({PK, "external_id", "number", "title", "full_text"})
+
+
+# --- One row ------------------------------------------------------------------------------------
+
+
+def _check_document(sheet: Sheet, r: Row) -> None:
+    v = r.values
+    if v.get("kind") == DocumentKind.RED_HEADER and not v.get("number"):
+        sheet.error(r, "number" if sheet.has("number") else "kind", _("红头文件须填写文号。"))
+    co = r.extra.get(CO_UNITS)
+    if co and r.unit_id in co:
+        r.extra[CO_UNITS] = [u for u in co if u != r.unit_id]
+
+
+def _check_meeting(sheet: Sheet, r: Row) -> None:
+    v = r.values
+    start, end = v.get("starts_at"), v.get("ends_at")
+    if start is not None and end is not None and end <= start:
+        sheet.error(
+            r,
+            "ends_at",
+            _("结束时间 %(e)s 不晚于开始时间 %(s)s。")
+            % {"e": end.strftime("%H:%M"), "s": start.strftime("%H:%M")},
+        )
+    if r.extra.get(MERGED) and sheet.has("form") and v.get("form") != MeetingForm.MERGED:
+        sheet.error(
+            r,
+            MERGED,
+            _("填写了“合并到”，会议形式应为“%(f)s”。")
+            % {"f": parsing.Choices(MeetingForm).labels[MeetingForm.MERGED]},
+        )
+
+
+def _check_inspection(sheet: Sheet, r: Row) -> None:
+    v = r.values
+    start, end = v.get("starts_on"), v.get("ends_on")
+    if start is not None and end is not None and end < start:
+        sheet.error(
+            r,
+            "ends_on",
+            _("结束日期 %(e)s 早于开始日期 %(s)s。")
+            % {"e": end.isoformat(), "s": start.isoformat()},
+        )
+    if sheet.has("ends_on") and start is not None and end is None:
+        v["ends_on"] = start  # an empty cell: the inspection lasts one day
+
+
+# --- Against the database -----------------------------------------------------------------------
+
+
 def _record_label(pk: int, title: str) -> str:
     return _("已登记的记录（系统编号 %(pk)s，“%(t)s”）") % {"pk": pk, "t": title[:40]}
-
-
-def _raise(sheet: Sheet) -> None:
-    order = {sheet.headers[k]: i for k, i in sheet.columns.items()}
-    sheet.errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
-    raise ImportFailed(sheet.errors)
 
 
 def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
@@ -58,9 +179,7 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     # attempt reports every problem.
     rows = [r for r in sheet.rows if r.unit_id is not None]
 
-    def err(r, key, message):
-        sheet.errors.append(SheetError(r.line, sheet.col(key), message))
-        r.ok = False
+    err = sheet.error
 
     # 系统编号: the record must exist and lie in the importer's scope.
     by_pk: dict[int, dict] = {}
@@ -201,7 +320,7 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
         _plan_merges(sheet, rows, units, owners["external_id"], merged_rows, merged_pks, err)
 
     if sheet.errors:
-        _raise(sheet)
+        sheet.fail()
 
     # Current values of the matched records, to write only what changes.
     existing: dict[int, dict] = dict(by_pk)
@@ -222,6 +341,11 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     return Plan(creates, updates, existing, existing_co, merged_rows, merged_pks)
 
 
+def _merged(r: Row) -> str:
+    """What 合并到 names ("" when empty or absent)."""
+    return r.extra.get(MERGED) or ""
+
+
 def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) -> None:
     """Resolve 合并到: another meeting of the file (by 外部编号), or an existing one (by 外部编号
     within the unit, else by 系统编号 within the scope); refuse cycles."""
@@ -230,26 +354,27 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
     }
     by_number: list[tuple[Row, int]] = []
     for r in rows:
-        if not r.ok or not r.merged:
+        merged = _merged(r)
+        if not r.ok or not merged:
             continue
-        target = in_file.get((r.unit_id, r.merged))
-        if target is r or (r.match is not None and ext_owner.get((r.unit_id, r.merged)) == r.match):
+        target = in_file.get((r.unit_id, merged))
+        if target is r or (r.match is not None and ext_owner.get((r.unit_id, merged)) == r.match):
             err(r, MERGED, _("会议不能与自身合并。"))
             continue
         if target is not None:
             merged_rows[id(r)] = target
             continue
-        pk = ext_owner.get((r.unit_id, r.merged))
+        pk = ext_owner.get((r.unit_id, merged))
         if pk is not None:
             merged_pks[id(r)] = pk
-        elif r.merged.isdigit():
-            by_number.append((r, int(r.merged)))
+        elif merged.isdigit():
+            by_number.append((r, int(merged)))
         else:
             err(
                 r,
                 MERGED,
                 _("找不到外部编号为“%(v)s”的会议：它既不在本文件中，也没有登记过。")
-                % {"v": r.merged},
+                % {"v": merged},
             )
     if by_number:
         found = {}
@@ -260,7 +385,7 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
                 err(
                     r,
                     MERGED,
-                    _("找不到外部编号或系统编号为“%(v)s”的会议。") % {"v": r.merged},
+                    _("找不到外部编号或系统编号为“%(v)s”的会议。") % {"v": _merged(r)},
                 )
             elif pk == r.match:
                 err(r, MERGED, _("会议不能与自身合并。"))
@@ -276,14 +401,14 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
             next_of[node] = ("pk", t.match) if t.match is not None else ("row", id(t))
         elif id(r) in merged_pks:
             next_of[node] = ("pk", merged_pks[id(r)])
-        elif r.merged == "" and sheet.has(MERGED):
+        elif _merged(r) == "" and sheet.has(MERGED):
             next_of[node] = None
     # An empty 合并到 leaves an existing meeting's link as it is (write.updates_of), unless the
     # file says it is not a merged meeting: the kept links take part in the cycle check.
     kept = [
         r.match
         for r in rows
-        if r.merged == ""
+        if _merged(r) == ""
         and r.match is not None
         and not (sheet.has("form") and r.values.get("form") != MeetingForm.MERGED)
     ]
@@ -322,3 +447,144 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
                 _("“合并到”形成循环（涉及第 %(rows)s 行）：会议不能互相合并。")
                 % {"rows": "、".join(str(x) for x in sorted(cycle))},
             )
+
+
+# --- The specs ----------------------------------------------------------------------------------
+
+
+def _check(kind: str):
+    def check(sheet: Sheet, units: UnitIndex) -> Plan:
+        # Looked up on the package when called: tests replace importers.plan to stage a race.
+        from jianfu.registry import importers
+
+        return importers.plan(kind, sheet, units)
+
+    return check
+
+
+def _write(kind: str):
+    def write(sheet, p, changes, record, by, now):
+        from .write import write
+
+        return write(kind, sheet, p, changes, record, by, now)
+
+    return write
+
+
+def _allowed(by, unit) -> None:
+    if unit is not None:
+        services._require_unit(by, unit)
+
+
+def _audit_extra(kind: str):
+    def extra(sheet, p, out) -> dict:
+        return {"kind": kind, "created": len(out.created_ids)}
+
+    return extra
+
+
+def _pages(kind: str):
+    def pages(job) -> dict:
+        from ..kinds import KINDS
+
+        k = KINDS[kind]
+        return {
+            "title": _("导入%(n)s") % {"n": k.noun},
+            "back_url": reverse(k.url),
+            "back_title": k.title,
+            "import_url": reverse(k.names["import"]),
+        }
+
+    return pages
+
+
+def _page(kind: str):
+    def page(request) -> dict:
+        from ..kinds import KINDS
+
+        k = KINDS[kind]
+        home = request.user.home_unit
+        notes = [
+            _(
+                "请下载导入模板填写，第一行为列名，不要改动列名；类型、形式、方式等列可从下拉列表选择。"
+            ),
+            _(
+                "单位填写单位代码或名称，须在您的范围内；同名单位请填写代码。未填单位的行记为本单位（%(u)s）。"
+            )
+            % {"u": home.name if home else "—"},
+            _("日期可写作 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
+            _("是否计入指标由计数规则决定，文件中不必填写。"),
+            _(
+                "文件会修改已登记的记录时，先列出新增、修改和不变的条数及每处修改（原值 → 新值），"
+                "确认后才保存；只有新增时直接导入。模板中以“【示例】”开头的行会自动跳过。"
+            ),
+        ]
+        notes += [str(note) for note in k.import_notes]
+        return {
+            "title": _("导入%(n)s") % {"n": k.noun},
+            "back_url": reverse(k.url),
+            "back_title": k.title,
+            "template_url": reverse(k.names["template"]),
+            "notes": notes,
+            "unit": home,
+        }
+
+    return page
+
+
+def done_message(record) -> str:
+    return _("导入完成：新增 %(c)s 条，更新 %(u)s 条。") % {
+        "c": record.created,
+        "u": record.updated,
+    } + excel.skipped_examples(getattr(record, "examples", []))
+
+
+# Which rows the row check has anything to look at (most have not).
+_ROW_CHECKS = {
+    "document": (
+        lambda r: r.extra.get(CO_UNITS) or r.values.get("kind") == DocumentKind.RED_HEADER,
+        _check_document,
+    ),
+    "meeting": (lambda r: _merged(r) or r.values.get("ends_at") is not None, _check_meeting),
+    "inspection": (lambda r: True, _check_inspection),
+}
+
+
+def _row_check(kind: str):
+    wanted, check = _ROW_CHECKS[kind]
+
+    def row_check(sheet: Sheet, r: Row) -> None:
+        if wanted(r):
+            check(sheet, r)
+
+    return row_check
+
+
+def _spec(kind: str) -> Spec:
+    from .write import RecordUpdates
+
+    return Spec(
+        kind=f"registry.{kind}",
+        columns=COLUMNS[kind],
+        parsers=lambda units: _parsers(kind, units),
+        check=_check(kind),
+        write=_write(kind),
+        permission="registry.record:edit",
+        allowed=_allowed,
+        audit_action="jianfu.registry.imported",
+        event="registry",
+        unit_column=True,
+        distinct=_DISTINCT,
+        ignored=frozenset({COUNTED}),
+        defaults=DEFAULTS[kind],
+        extras={CO_UNITS: [], MERGED: ""},
+        row_check=_row_check(kind),
+        updates=RecordUpdates(kind),
+        audit_extra=_audit_extra(kind),
+        page=_page(kind),
+        pages=_pages(kind),
+        done=done_message,
+    )
+
+
+SPECS = {kind: _spec(kind) for kind in MODELS}

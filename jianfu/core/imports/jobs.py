@@ -1,0 +1,40 @@
+"""A spec as a background job (core.importjobs): checked first; written in the same pass when it
+changes no existing record, else shown as a preview and written once confirmed."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from . import runner
+from .previews import NeedsConfirmation
+
+
+def functions(spec) -> dict:
+    """The job functions importjobs.register takes, for `spec`."""
+
+    def message(record) -> dict:
+        return {"message": spec.done(record) if spec.done else _("导入完成。")}
+
+    def preview(job, data, progress) -> dict:
+        return runner.preview(
+            spec, by=job.by, filename=job.filename, data=data, unit=job.unit, progress=progress
+        ).as_dict()
+
+    def write(job, data, progress, **how):
+        return runner.run(
+            spec, by=job.by, filename=job.filename, data=data, unit=job.unit, progress=progress,
+            **how,
+        )  # fmt: skip
+
+    def apply(job, data, expect, progress):
+        record = write(job, data, progress, expect=expect)
+        return record, message(record)
+
+    def first(job, data, progress):
+        try:
+            record = write(job, data, progress, confirm_changes=True)
+        except NeedsConfirmation as e:
+            return "preview", None, e.preview.as_dict()
+        return "done", record, message(record)
+
+    return {"preview": preview, "apply": apply, "first": first if spec.updates else None}
