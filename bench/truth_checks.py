@@ -33,7 +33,7 @@ from jianfu.core import clock  # noqa: E402
 from jianfu.core import periods as period_keys  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
-from jianfu.monitoring import demo_data  # noqa: E402
+from jianfu.demo import monitoring as demo_data  # noqa: E402
 from jianfu.monitoring.models import Report, SamplePoint  # noqa: E402
 from jianfu.signals import runner  # noqa: E402
 from jianfu.signals.models import Signal  # noqa: E402

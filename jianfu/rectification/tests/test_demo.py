@@ -41,7 +41,7 @@ def demo(django_db_setup, django_db_blocker):
             # Imported only now: importing a demo_data module registers its extension, and the
             # generator runs them in the order registered (the apps' order when it discovers them
             # itself); ours must come after the rules of the earlier stages have run.
-            from jianfu.rectification import demo_data
+            from jianfu.demo import rectification as demo_data
 
             root = Unit.objects.get(code="410900")
             units = {

@@ -17,7 +17,7 @@ from django.db import transaction
 from jianfu.core import clock
 from jianfu.core.models import Unit, User
 from jianfu.demo import generator
-from jianfu.monitoring import demo_data
+from jianfu.demo import monitoring as demo_data
 from jianfu.monitoring.models import Report
 from jianfu.signals.rules import current_settings
 from jianfu.signals.rules import truth_common as tc

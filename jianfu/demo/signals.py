@@ -2,16 +2,15 @@
 registry is installed before signals), run every rule once so the demo inbox is populated."""
 
 from jianfu.demo.generator import DemoContext, register
-
-from . import runner
-from .models import Signal, SignalStatus
+from jianfu.signals import runner
+from jianfu.signals.models import Signal, SignalStatus
 
 
 def _count() -> dict[str, int]:
     return {"预警（待研判）": Signal.objects.filter(status=SignalStatus.OPEN).count()}
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.signals.demo_data.signals")
 def signals(ctx: DemoContext) -> dict[str, int]:
     # Every unit: the quota rules look at counties and departments, the truthfulness checks at
     # the sample points.

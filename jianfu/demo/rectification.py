@@ -48,14 +48,27 @@ from jianfu.core import clock, workdays
 from jianfu.core.models import User
 from jianfu.demo import names
 from jianfu.demo.generator import STEPLEN, DemoContext, register
+from jianfu.rectification import exams, services
+from jianfu.rectification.models import (
+    Answer,
+    Measure,
+    MeasureKind,
+    NegativeList,
+    NegativeListItem,
+    Problem,
+)
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus
 
-from . import exams, services
-from .demo_cases import PLANTED, awaiting_review, review_held, submitted_case, verified_immediate
-from .demo_texts import MEASURES, NEGATIVE_LIST, NEW
-from .models import Answer, Measure, MeasureKind, NegativeList, NegativeListItem, Problem
+from .rectification_cases import (
+    PLANTED,
+    awaiting_review,
+    review_held,
+    submitted_case,
+    verified_immediate,
+)
+from .rectification_texts import MEASURES, NEGATIVE_LIST, NEW
 
 PATTERN_LABELS = {
     "overdue_holiday": "整改逾期：按工作日计算的时限跨国庆假期",
@@ -100,7 +113,7 @@ def _count() -> dict[str, int]:
     }
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.rectification.demo_data.rectification")
 def rectification(ctx: DemoContext) -> dict[str, int]:
     return build(ctx)
 

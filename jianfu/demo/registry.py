@@ -34,9 +34,8 @@ from django.db.models import Max
 
 from jianfu.core import clock
 from jianfu.demo.generator import DemoContext, register
-
-from . import counting, rollup
-from .models import (
+from jianfu.registry import counting, rollup
+from jianfu.registry.models import (
     GRASSROOTS_LEVELS,
     Category,
     Document,
@@ -732,6 +731,6 @@ def _count() -> dict[str, int]:
     }
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.registry.demo_data.registry")
 def registry(ctx: DemoContext) -> dict[str, int]:
     return build(ctx)

@@ -10,7 +10,7 @@ measure).
 
 import datetime as dt
 
-from .models import MeasureKind, Source
+from jianfu.rectification.models import MeasureKind, Source
 
 
 def _doc_number(unit, year: int, n: int) -> str:
