@@ -5,7 +5,7 @@
 
 Builds, when absent: the province tree (about 35,000 units) and 2,000 sample points with 36
 months of reports each (72,000 reports), made by the demo's own generator
-(jianfu.monitoring.demo_data: choose_points, plant, generate, write) — clean for most, with the
+(jianfu.demo.monitoring: choose_points, plant, generate, write) — clean for most, with the
 demo's five cases planted in every one of the sixteen cities (a point copying last month, a county
 whose points copy one another, a point heaping round numbers, a point with outlying months, a
 county whose points feel no relief; there is no registry data here, so the last is a clean county

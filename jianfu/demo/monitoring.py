@@ -1,4 +1,4 @@
-"""Monitoring demo data: sample points (诊脉点) with one reporter each and three years of monthly
+"""Monitoring demo stage: sample points (诊脉点) with one reporter each and three years of monthly
 burden reports (January of as_of.year − 2 to the last month closed before as_of), clean for most,
 with five cases planted for the truthfulness checks to find.
 

@@ -1,4 +1,4 @@
-"""Rectification demo data: the province's negative list (last year's version, and this year's
+"""Rectification demo stage: the province's negative list (last year's version, and this year's
 loaded from the province's spreadsheet), one self-examination round, problems from the planted
 signals of the earlier stages and from an inspection tour, a complaint and the office, and ledgers
 in every state — with five cases planted for the ledger's own signals.

@@ -1,4 +1,4 @@
-"""Registry demo data: three years (as_of.year-2 … as_of, the clock's today by default) of
+"""Registry demo stage: three years (as_of.year-2 … as_of, the clock's today by default) of
 documents, meetings and inspections for every county and city department, the quotas, and the
 monthly rollup — with four patterns planted in named units for the signal rules to find.
 

@@ -1,5 +1,5 @@
-"""Signals demo extension: once the registry's demo data are in (that extension runs first, as
-registry is installed before signals), run every rule once so the demo inbox is populated."""
+"""Signals demo stage: once the registry's and the sample points' demo data are in (those stages
+come first in the pipeline), run every rule once so the demo inbox is populated."""
 
 from jianfu.demo.generator import DemoContext, register
 from jianfu.signals import runner

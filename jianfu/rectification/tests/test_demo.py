@@ -15,6 +15,7 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.core.models import AuditEntry, Unit
 from jianfu.demo import generator
+from jianfu.demo import rectification as demo_data
 from jianfu.rectification.models import (
     Measure,
     MeasureStatus,
@@ -38,11 +39,6 @@ def demo(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             counts = generator.populate("tiny", 11, AS_OF, username_prefix="demo-")
-            # Imported only now: importing a demo_data module registers its extension, and the
-            # generator runs them in the order registered (the apps' order when it discovers them
-            # itself); ours must come after the rules of the earlier stages have run.
-            from jianfu.demo import rectification as demo_data
-
             root = Unit.objects.get(code="410900")
             units = {
                 kind: list(Unit.objects.filter(kind=kind, path__startswith=root.path))
