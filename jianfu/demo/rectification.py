@@ -60,6 +60,7 @@ from jianfu.rectification.models import (
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problem_for
 
 from .rectification_cases import (
     PLANTED,
@@ -532,7 +533,7 @@ def confirm_signals(d: Demo, city) -> int:
         note = note.format(unit=s.unit.name) + "转入问题清单整改。"
         signals.signal_confirm(by=d.office, signal=s, note=note)
         confirmed += 1
-        problem = Problem.objects.get(signal=s)
+        problem = problem_for(s)
         case = SimpleNamespace(unit=s.unit, problem=problem, measure=None, person=d.person())
         contact = d.contact_for(s.unit)
         if subject == "white_header":

@@ -28,6 +28,7 @@ from jianfu.rectification.models import (
     StepKind,
 )
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problem_for
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -95,7 +96,7 @@ def test_the_planted_signals_became_problems_carrying_their_evidence(demo, db):
         ("gaming", "remote_inspection"),
     }
     for s in confirmed:
-        problem = s.problem
+        problem = problem_for(s)
         assert problem.unit_id == s.unit_id and problem.source == Source.SIGNAL
         assert problem.evidence["evidence"] == s.frozen["evidence"]
         assert problem.found_on == AS_OF
