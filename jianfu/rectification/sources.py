@@ -14,6 +14,7 @@ inspection tour, complaint …), which a source chooses per record — a confirm
 sample-point rule is a problem "from the sample points".
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ class ProblemSource:
     note: str = ""
 
 
-KIND_MAX = 32  # Problem.source_kind's length
+KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # fits Problem.source_kind
 
 _sources: dict[str, ProblemSource] = {}
 
@@ -55,8 +56,8 @@ def register(
     note="",
 ) -> ProblemSource:
     """Register a source kind (again: the app registry may be set up more than once)."""
-    if not kind or len(kind) > KIND_MAX or not kind.replace("_", "").isalnum():
-        raise ValueError(f"a problem source kind is a short key of letters and _: {kind!r}")
+    if not KIND.match(kind):
+        raise ValueError(f"a problem source kind is a short lower-case key: {kind!r}")
     source = ProblemSource(kind, label, link, renderer, link_text, icon, note)
     _sources[kind] = source
     return source
