@@ -51,7 +51,7 @@ from jianfu.core import periods as period_keys
 from jianfu.demo.generator import AccountSpec, DemoContext, register
 
 from .models import Report, ReportForm, ReportVersion, SamplePoint
-from .questions import FORM_CODE, QUESTIONS_V1
+from .reports.questions import FORM_CODE, QUESTIONS_V1
 
 YEARS = 3
 PER_COUNTY = {"city": 4, "province": 17}
@@ -541,7 +541,7 @@ def county_trends(counties: list, keys: list[str]) -> dict[int, dict[str, np.nda
     """What each county registered as reaching the grassroots, month by month, as a multiplier of
     its first year's monthly mean (documents, meetings, inspections); none where it registered
     too little to follow."""
-    from .felt import registered
+    from .felt.queries import registered
 
     years = sorted({period_keys.parse(k)[1] for k in keys})
     reg = registered([c.pk for c in counties], years)
@@ -593,7 +593,7 @@ def remind(now: dt.datetime) -> int:
     next days and still missing is reminded). The last of them in tree order has been seen by its
     reporter already, so the office's pages show both states."""
     from .models import Reminder
-    from .services import reminders_due
+    from .points.services import reminders_due
 
     reminders_due(timezone.localdate(now))
     seen = Reminder.objects.order_by("-point__unit__path", "-pk").first()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from jianfu.core import home
 from jianfu.core.permissions import Role
 
-from . import queries
+from .points import queries
 
 
 def _completeness_url(form_code: str, **params) -> str:
@@ -77,7 +77,7 @@ def glance(user, today) -> list[home.Card]:
 
 
 def register() -> None:
-    from . import report_views
+    from .reports import views as report_views
 
     home.register(
         "monitoring.missing",

@@ -14,8 +14,8 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, RoleGrant, Unit, User
-from jianfu.monitoring import services
 from jianfu.monitoring.models import SamplePoint
+from jianfu.monitoring.points import services
 from jianfu.monitoring.tests.test_submit import answers
 
 TODAY = dt.date(2025, 4, 3)

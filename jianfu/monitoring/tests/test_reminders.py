@@ -10,8 +10,8 @@ from django.urls import reverse
 from jianfu.core import clock, scheduler
 from jianfu.core.models import AuditEntry, RoleGrant, Unit, User
 from jianfu.core.services import setting_update
-from jianfu.monitoring import queries, services, tasks
 from jianfu.monitoring.models import Reminder, SamplePoint
+from jianfu.monitoring.points import queries, services, tasks
 from jianfu.monitoring.tests.test_submit import answers
 
 DUE = dt.date(2025, 4, 5)  # March's report

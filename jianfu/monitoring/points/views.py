@@ -23,10 +23,10 @@ from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, User
 from jianfu.core.tasks import enqueue_on_commit
 
+from ..models import Report, SamplePoint
+from ..reports.questions import SECTIONS
 from . import queries, services, tasks
 from .forms import PointCloseForm, PointForm, ReportFilterForm
-from .models import Report, SamplePoint
-from .questions import SECTIONS
 
 PER_PAGE = 50
 RED, BLUE, GREY = "#a4161a", "#1f5f9f", "#8a8f98"  # the quota charts' colours

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jianfu.core import clock, periods, scope
 from jianfu.core.errors import DomainError
 
-from . import queries, services
-from .models import Report, ReportForm, SamplePoint
+from ..models import Report, ReportForm, SamplePoint
+from ..points import queries, services
 from .questions import OPTIONAL_TYPES, SECTIONS
 
 SUBMIT = "monitoring.report:submit"

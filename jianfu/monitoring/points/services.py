@@ -15,8 +15,8 @@ from jianfu.core import audit, clock, inputs, periods, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind, User
 
-from . import validation
-from .models import PeriodClosure, Report, ReportForm, ReportVersion, SamplePoint
+from ..models import PeriodClosure, Report, ReportForm, ReportVersion, SamplePoint
+from ..reports import validation
 
 POINT_KINDS = {UnitKind.TOWNSHIP, UnitKind.VILLAGE, UnitKind.SCHOOL, UnitKind.ENTERPRISE}
 
@@ -370,7 +370,7 @@ def period_close(*, by, form_code: str, period: str, closed: bool = True) -> Per
 
 from django.db.models import Exists, OuterRef, Q  # noqa: E402
 
-from .models import Reminder  # noqa: E402
+from ..models import Reminder  # noqa: E402
 
 audit.describe(
     {
