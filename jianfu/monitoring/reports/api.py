@@ -19,7 +19,7 @@ from jianfu.core.inputs import Line, Text
 from jianfu.core.permissions import permissions_for_roles
 
 from ..models import Report, SamplePoint
-from ..points import services
+from . import services
 from .views import (
     SUBMIT,
     my_points,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from jianfu.core import clock
 from jianfu.core.models import RoleGrant, Unit, User
 from jianfu.monitoring.models import Report, ReportVersion, SamplePoint
-from jianfu.monitoring.points import services
+from jianfu.monitoring.reports import services
 from jianfu.monitoring.tests.test_submit import answers
 
 pytestmark = pytest.mark.django_db

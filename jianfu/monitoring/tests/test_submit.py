@@ -7,7 +7,7 @@ from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, User
 from jianfu.monitoring.models import Report, ReportVersion, SamplePoint
-from jianfu.monitoring.points import services
+from jianfu.monitoring.reports import services
 
 TODAY = dt.date(2025, 4, 3)  # March's report is due on 5 April
 
