@@ -6,6 +6,7 @@ from .api import api
 urlpatterns = [
     path("api/", api.urls),
     path("", include("jianfu.core.urls")),
+    path("", include("jianfu.administration.urls")),
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
     path("rectification/", include("jianfu.rectification.urls")),
