@@ -36,7 +36,7 @@ from jianfu.registry.models import (
 )
 from jianfu.registry.rollup import WHITE_KINDS
 
-from .. import queries
+from . import reads
 from .base import (
     Finding,
     Rule,
@@ -175,7 +175,7 @@ def _finding(ctx, unit_id, subject, severity, figures, series_list) -> Finding:
 def _documents(ctx, white_pp, length_pct) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["red_header", "white_header", "counted", "pages", "characters"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.DOCUMENT, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
     )
     found = []
@@ -246,7 +246,7 @@ def _documents(ctx, white_pp, length_pct) -> list[Finding]:
 def _inspections(ctx, remote_pp) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["total", "on_site", "remote"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.INSPECTION,
         years=[year, year - 1],
         unit_ids=ctx["unit_ids"],
@@ -291,7 +291,7 @@ def _inspections(ctx, remote_pp) -> list[Finding]:
 def _meetings(ctx, video_pp) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["total", "video", "video_grassroots"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.MEETING, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
     )
     found = []
@@ -372,7 +372,7 @@ def _attach_records(findings: list[Finding], year: int, months: int) -> None:
         mine = [f for f in findings if f.subject == subject]
         if not mine:
             continue
-        ids = queries.record_ids(
+        ids = reads.record_ids(
             model,
             date_field,
             unit_ids=[f.unit_id for f in mine],
