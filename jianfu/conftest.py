@@ -74,7 +74,7 @@ def _fresh_caches():
     """Runtime settings and report forms are cached per process; a test's rows end with its
     transaction, so do the caches."""
     from jianfu.core import runtime
-    from jianfu.monitoring import services
+    from jianfu.monitoring.reports import services
 
     runtime.invalidate()
     services._forms.clear()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "jianfu.core",
+    "jianfu.administration",
     "jianfu.registry",
     "jianfu.monitoring",
     "jianfu.signals",

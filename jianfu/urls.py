@@ -6,11 +6,12 @@ from .api import api
 urlpatterns = [
     path("api/", api.urls),
     path("", include("jianfu.core.urls")),
+    path("", include("jianfu.administration.urls")),
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
     path("rectification/", include("jianfu.rectification.urls")),
-    path("report/", include("jianfu.monitoring.report_urls")),
-    path("monitoring/", include("jianfu.monitoring.urls")),
-    path("felt/", include("jianfu.monitoring.felt_urls")),
+    path("report/", include("jianfu.monitoring.reports.urls")),
+    path("monitoring/", include("jianfu.monitoring.points.urls")),
+    path("felt/", include("jianfu.monitoring.felt.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

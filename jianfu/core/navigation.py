@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from . import scope
 
@@ -30,17 +29,8 @@ class Entry:
         return any(current == n or (n.endswith("_") and current.startswith(n)) for n in names)
 
 
-ENTRIES: list[Entry] = [
-    Entry(_("首页"), "home", None, "house"),
-    Entry(pgettext_lazy("units list", "单位"), "unit_list", "core.unit:view", "diagram-3"),
-    Entry(_("账户"), "account_list", "core.account:view", "people", _("管理")),
-    Entry(_("运行参数"), "setting_list", "core.setting:view", "sliders", _("管理")),
-    Entry(
-        _("工作日历"), "calendar", "core.setting:view", "calendar3", _("管理"), ("calendar_delete",)
-    ),
-    Entry(_("接口令牌"), "token_list", "core.token:manage", "key", _("管理")),
-    Entry(_("审计日志"), "audit_list", "core.audit:view", "journal", _("管理")),
-]
+# The home page; every other app adds its pages in its AppConfig.ready(), in INSTALLED_APPS order.
+ENTRIES: list[Entry] = [Entry(_("首页"), "home", None, "house")]
 
 
 def register(*entries: Entry, before: str | None = None) -> None:

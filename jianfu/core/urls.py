@@ -2,33 +2,15 @@ from django.urls import path
 
 from . import import_views, views
 
+# The administrators' pages (units, accounts, settings, tokens, audit, calendar) are in
+# jianfu/administration/urls.py, under the same root.
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
-    path("units/", views.unit_list, name="unit_list"),
-    path("units/new/", views.unit_create, name="unit_create"),
     path("units/import/", views.unit_import, name="unit_import"),
     path("units/export.xlsx", views.unit_export, name="unit_export"),
     path("units/template.xlsx", views.unit_template, name="unit_template"),
-    path("units/<int:pk>/", views.unit_detail, name="unit_detail"),
-    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
-    path("units/<int:pk>/close/", views.unit_close, name="unit_close"),
-    path("accounts/", views.account_list, name="account_list"),
-    path("accounts/new/", views.account_create, name="account_create"),
-    path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
-    path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
-    path("accounts/<int:pk>/active/", views.account_active, name="account_active"),
-    path("accounts/<int:pk>/reset/", views.account_reset, name="account_reset"),
-    path("accounts/<int:pk>/roles/", views.account_roles, name="account_roles"),
-    path("accounts/<int:pk>/unlock/", views.account_unlock, name="account_unlock"),
-    path("settings/", views.setting_list, name="setting_list"),
-    path("tokens/", views.token_list, name="token_list"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
-    path("audit/", views.audit_list, name="audit_list"),
-    path("audit/verify/", views.audit_verify, name="audit_verify"),
-    path("calendar/", views.calendar, name="calendar"),
-    path("calendar/delete/", views.calendar_delete, name="calendar_delete"),
     *import_views.urlpatterns,
 ]

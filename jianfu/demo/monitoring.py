@@ -50,7 +50,7 @@ from django.utils import timezone
 from jianfu.core import periods as period_keys
 from jianfu.demo.generator import AccountSpec, DemoContext, register
 from jianfu.monitoring.models import Report, ReportForm, ReportVersion, SamplePoint
-from jianfu.monitoring.questions import FORM_CODE, QUESTIONS_V1
+from jianfu.monitoring.reports.questions import FORM_CODE, QUESTIONS_V1
 
 YEARS = 3
 PER_COUNTY = {"city": 4, "province": 17}
@@ -540,7 +540,7 @@ def county_trends(counties: list, keys: list[str]) -> dict[int, dict[str, np.nda
     """What each county registered as reaching the grassroots, month by month, as a multiplier of
     its first year's monthly mean (documents, meetings, inspections); none where it registered
     too little to follow."""
-    from jianfu.monitoring.felt import registered
+    from jianfu.monitoring.felt.queries import registered
 
     years = sorted({period_keys.parse(k)[1] for k in keys})
     reg = registered([c.pk for c in counties], years)
@@ -592,7 +592,7 @@ def remind(now: dt.datetime) -> int:
     next days and still missing is reminded). The last of them in tree order has been seen by its
     reporter already, so the office's pages show both states."""
     from jianfu.monitoring.models import Reminder
-    from jianfu.monitoring.services import reminders_due
+    from jianfu.monitoring.points.services import reminders_due
 
     reminders_due(timezone.localdate(now))
     seen = Reminder.objects.order_by("-point__unit__path", "-pk").first()

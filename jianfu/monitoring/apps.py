@@ -44,7 +44,7 @@ class MonitoringConfig(AppConfig):
                 Role.REPORTER: {"monitoring.report:submit", "monitoring.report:view"},
             },
         )
-        from . import queries, tasks  # noqa: F401  (the completeness and reminder settings)
+        from .points import queries, tasks  # noqa: F401  (the completeness and reminder settings)
 
         self._navigation()
         tasks.connect()

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from jianfu.core import home
 from jianfu.core.permissions import Role
 
-from . import queries
+from .points import queries
+from .reports import views as report_views
 
 
 def _completeness_url(form_code: str, **params) -> str:
@@ -76,9 +77,42 @@ def glance(user, today) -> list[home.Card]:
     ]
 
 
-def register() -> None:
-    from . import report_views
+def home_panel(request) -> dict | None:
+    """What the top of a reporter's home shows: the reminders addressed to them, and the most
+    pressing report as the one big button. Opening the report from it (or dismissing a reminder)
+    marks the reminders of that period read, in the same tap: the button posts to reminder_read,
+    which goes on to the form."""
+    user = request.user
+    points = report_views.my_points(user)
+    if not points:
+        return None
+    rows = [r for p in points for r in report_views.period_rows(p)]
+    urgent = report_views.most_urgent(rows)
+    fillable = {(r.point.pk, r.period): r for r in rows if r.can_fill and r.report is None}
+    reminders = [
+        {
+            "item": item,
+            "label": report_views.safe_label(item.period),
+            "row": fillable.get((item.point_id, item.period)),
+        }
+        for item in queries.reminders_for(user)
+    ]
+    urgent_ids = [
+        i
+        for r in reminders
+        if urgent and (r["item"].point_id, r["item"].period) == (urgent.point.pk, urgent.period)
+        for i in r["item"].ids
+    ]
+    return {
+        "urgent": urgent,
+        "urgent_ids": urgent_ids,
+        "waiting": sum(1 for r in rows if r.status in ("due", "overdue")),
+        "points": points,
+        "reminders": reminders,
+    }
 
+
+def register() -> None:
     home.register(
         "monitoring.missing",
         missing,
@@ -97,7 +131,7 @@ def register() -> None:
     home.register_panel(
         "monitoring.report",
         "monitoring/home_report_panel.html",
-        report_views.home_panel,
+        home_panel,
         perms=[report_views.SUBMIT],
         order=10,
     )

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create_form(apps, schema_editor):
-    from jianfu.monitoring.questions import FORM_CODE, QUESTIONS_V1, serialisable
+    from jianfu.monitoring.reports.questions import FORM_CODE, QUESTIONS_V1, serialisable
 
     apps.get_model("monitoring", "ReportForm").objects.get_or_create(
         code=FORM_CODE,

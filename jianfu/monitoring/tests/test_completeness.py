@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from jianfu.core import clock, periods
 from jianfu.core.models import Unit, User
-from jianfu.monitoring import queries, services
 from jianfu.monitoring.models import PeriodClosure, Report, ReportForm, SamplePoint
+from jianfu.monitoring.points import queries
+from jianfu.monitoring.reports import services
 
 PERIODS = ["2025-01", "2025-02", "2025-03"]
 TODAY = dt.date(2025, 4, 20)

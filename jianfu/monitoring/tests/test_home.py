@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import RoleGrant, Unit, User
-from jianfu.monitoring import services
 from jianfu.monitoring.models import Reminder, SamplePoint
+from jianfu.monitoring.points import services
 from jianfu.monitoring.tests.test_reminders import points, submit  # noqa: F401
 
 TODAY = dt.date(2025, 4, 3)  # March's report is due on 5 April; reminders from the 3rd

@@ -14,8 +14,9 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, RoleGrant, Unit, User
-from jianfu.monitoring import services
 from jianfu.monitoring.models import SamplePoint
+from jianfu.monitoring.points import services
+from jianfu.monitoring.reports import services as report_services
 from jianfu.monitoring.tests.test_submit import answers
 
 TODAY = dt.date(2025, 4, 3)
@@ -43,7 +44,7 @@ def account(username, code, roles=("reporter",), **extra):
 def submit(point, period="2025-03", day=TODAY, **values):
     reporter = point.reporters.first()
     with clock.frozen(day):
-        return services.report_submit(
+        return report_services.report_submit(
             by=reporter,
             point=point,
             period=period,

@@ -13,7 +13,7 @@ def test_the_tap_that_opens_the_report_marks_its_reminder_read(granian_server):
     assert unreported, "the reporter has a period still to fill today"
     period = unreported[-1]  # other tests of this server may fill the newest one
     granian_server.run_python(
-        "from jianfu.monitoring import services\n"
+        "from jianfu.monitoring.points import services\n"
         f"services.reminders_send(by=None, form_code='burden', period='{period}', kind='manual')"
     )
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from jianfu.core import clock, scheduler
 from jianfu.core.models import AuditEntry, RoleGrant, Unit, User
 from jianfu.core.services import setting_update
-from jianfu.monitoring import queries, services, tasks
 from jianfu.monitoring.models import Reminder, SamplePoint
+from jianfu.monitoring.points import queries, services, tasks
+from jianfu.monitoring.reports import services as report_services
 from jianfu.monitoring.tests.test_submit import answers
 
 DUE = dt.date(2025, 4, 5)  # March's report
@@ -48,7 +49,7 @@ def points(db):
 
 def submit(point, reporter, period, day):
     with clock.frozen(day):
-        services.report_submit(
+        report_services.report_submit(
             by=reporter,
             point=point,
             period=period,
@@ -105,7 +106,7 @@ def test_a_report_stops_the_reminders(points):
 
 
 def test_a_closed_period_is_not_reminded(points, people):
-    services.period_close(by=people["office"], form_code="burden", period="2025-03")
+    report_services.period_close(by=people["office"], form_code="burden", period="2025-03")
     services.reminders_due(dt.date(2025, 4, 8))
     assert reminders() == []
 

@@ -210,7 +210,7 @@ def test_without_a_session_the_api_answers_401(client, point):
 def test_two_first_reports_at_once_keep_both_as_versions(login, point, monkeypatch):
     """Two devices send the period's first report at the same moment with different keys: the
     later one meets the first in the database and is stored as its correction, not lost."""
-    from jianfu.monitoring import services
+    from jianfu.monitoring.reports import services
 
     client = login("reporter")
     assert submit(client, point.pk, docs_total=30).status_code == 201

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from jianfu.core import clock
 from jianfu.core.models import RoleGrant, Unit, User
-from jianfu.monitoring import services
 from jianfu.monitoring.models import Report, ReportVersion, SamplePoint
+from jianfu.monitoring.reports import services
 from jianfu.monitoring.tests.test_submit import answers
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, User
-from jianfu.monitoring import services
 from jianfu.monitoring.models import Report, ReportVersion, SamplePoint
+from jianfu.monitoring.reports import services
 
 TODAY = dt.date(2025, 4, 3)  # March's report is due on 5 April
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jianfu.core import clock
 from jianfu.demo import monitoring as demo_data
-from jianfu.monitoring import services
+from jianfu.monitoring.reports import services
 from jianfu.monitoring.tests.test_submit import answers
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
-from jianfu.monitoring import felt
+from jianfu.monitoring.felt import queries as felt
 from jianfu.monitoring.models import SamplePoint
 
 from . import truth_common as tc

@@ -30,7 +30,7 @@ from jianfu.registry import kinds
 from jianfu.registry.kinds import WHITE_KINDS
 from jianfu.registry.models import REMOTE_METHODS, Category, MeetingForm
 
-from .. import queries
+from . import reads
 from .base import (
     Finding,
     Rule,
@@ -169,7 +169,7 @@ def _finding(ctx, unit_id, subject, severity, figures, series_list) -> Finding:
 def _documents(ctx, white_pp, length_pct) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["red_header", "white_header", "counted", "pages", "characters"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.DOCUMENT, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
     )
     found = []
@@ -240,7 +240,7 @@ def _documents(ctx, white_pp, length_pct) -> list[Finding]:
 def _inspections(ctx, remote_pp) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["total", "on_site", "remote"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.INSPECTION,
         years=[year, year - 1],
         unit_ids=ctx["unit_ids"],
@@ -285,7 +285,7 @@ def _inspections(ctx, remote_pp) -> list[Finding]:
 def _meetings(ctx, video_pp) -> list[Finding]:
     year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
     fields = ["total", "video", "video_grassroots"]
-    data = queries.usage(
+    data = reads.usage(
         category=Category.MEETING, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
     )
     found = []
@@ -357,7 +357,7 @@ def _attach_records(findings: list[Finding], year: int, months: int) -> None:
         if not mine:
             continue
         label = k.model._meta.label_lower  # "registry.document"
-        ids = queries.record_ids(
+        ids = reads.record_ids(
             k.model,
             k.date_field,
             unit_ids=[f.unit_id for f in mine],

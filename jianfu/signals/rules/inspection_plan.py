@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.registry.kinds import INSPECTION
 from jianfu.registry.models import Category
 
-from .. import queries
+from . import reads
 from .base import Finding, Rule, figure, records, series, year_period
 
 HIGH_FROM = 3
@@ -23,14 +23,14 @@ HIGH_FROM = 3
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
     year, month = as_of.year, as_of.month
-    data = queries.usage(
+    data = reads.usage(
         category=Category.INSPECTION, years=[year], unit_ids=unit_ids, fields=["out_of_plan"]
     )
     counts = {u: sum(e["out_of_plan"][:month]) for (u, _y), e in data.items()}
     found = {u: n for u, n in counts.items() if n > 0}
     if not found:
         return []
-    ids = queries.record_ids(
+    ids = reads.record_ids(
         INSPECTION.model,
         INSPECTION.date_field,
         unit_ids=list(found),

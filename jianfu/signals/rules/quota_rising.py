@@ -16,7 +16,7 @@ from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
 from jianfu.registry.models import Category
 
-from .. import queries
+from . import reads
 from .base import (
     CATEGORY_LABELS,
     Finding,
@@ -66,7 +66,7 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     min_change, min_pct = settings[MIN_CHANGE], settings[MIN_PCT]
     findings = []
     for category in Category.values:
-        data = queries.usage(
+        data = reads.usage(
             category=category, years=[year, year - 1], unit_ids=unit_ids, fields=["counted"]
         )
         for unit_id in {u for u, y in data if y == year}:

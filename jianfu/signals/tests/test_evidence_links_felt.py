@@ -8,7 +8,7 @@ import pytest
 
 from jianfu.core import clock
 from jianfu.core.models import Unit, User
-from jianfu.monitoring import felt
+from jianfu.monitoring.felt import queries as felt
 from jianfu.monitoring.models import Report
 from jianfu.registry.models import Document, Inspection, Meeting
 from jianfu.signals import runner

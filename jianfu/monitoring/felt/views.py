@@ -18,8 +18,8 @@ from jianfu.core import clock, periods, runtime, scope
 from jianfu.core.models import Unit, UnitKind
 from jianfu.core.queries import count_by
 
-from . import felt
-from .models import SamplePoint
+from ..models import SamplePoint
+from . import queries as felt
 
 YEARS = 3
 RED, GREY, BLUE, AMBER = "#a4161a", "#8a8f98", "#1f5f9f", "#d08a00"

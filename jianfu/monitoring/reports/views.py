@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from jianfu.core import clock, periods, scope
 from jianfu.core.errors import DomainError
 
-from . import queries, services
-from .models import Report, ReportForm, SamplePoint
+from ..models import Report, ReportForm, SamplePoint
+from . import services
 from .questions import OPTIONAL_TYPES, SECTIONS
 
 SUBMIT = "monitoring.report:submit"
@@ -298,7 +298,7 @@ def _unavailable(request, point, period, message, *, status, report=None, form=N
         {
             "point": point,
             "period": period,
-            "period_label": _safe_label(period),
+            "period_label": safe_label(period),
             "message": message,
             "report": report,
             "sections": sections_of(form, report.values, {}) if report and form else [],
@@ -307,7 +307,7 @@ def _unavailable(request, point, period, message, *, status, report=None, form=N
     )
 
 
-def _safe_label(period: str) -> str:
+def safe_label(period: str) -> str:
     try:
         return period_label(period)
     except ValueError:
@@ -469,41 +469,3 @@ def report_history(request, point, period):
             "can_correct": services.period_state(point.form_code, period) in ("open", "late"),
         },
     )
-
-
-# --- The home page's panel ----------------------------------------------------------------------
-
-
-def home_panel(request) -> dict | None:
-    """What the top of a reporter's home shows: the reminders addressed to them, and the most
-    pressing report as the one big button. Opening the report from it (or dismissing a reminder)
-    marks the reminders of that period read, in the same tap: the button posts to reminder_read,
-    which goes on to the form."""
-    user = request.user
-    points = my_points(user)
-    if not points:
-        return None
-    rows = [r for p in points for r in period_rows(p)]
-    urgent = most_urgent(rows)
-    fillable = {(r.point.pk, r.period): r for r in rows if r.can_fill and r.report is None}
-    reminders = [
-        {
-            "item": item,
-            "label": _safe_label(item.period),
-            "row": fillable.get((item.point_id, item.period)),
-        }
-        for item in queries.reminders_for(user)
-    ]
-    urgent_ids = [
-        i
-        for r in reminders
-        if urgent and (r["item"].point_id, r["item"].period) == (urgent.point.pk, urgent.period)
-        for i in r["item"].ids
-    ]
-    return {
-        "urgent": urgent,
-        "urgent_ids": urgent_ids,
-        "waiting": sum(1 for r in rows if r.status in ("due", "overdue")),
-        "points": points,
-        "reminders": reminders,
-    }

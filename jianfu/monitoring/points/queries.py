@@ -26,7 +26,7 @@ from jianfu.core.permissions import Role
 from jianfu.core.queries import count_by
 from jianfu.core.runtime import SettingDef
 
-from .models import PeriodClosure, Reminder, Report, ReportForm, SamplePoint
+from ..models import PeriodClosure, Reminder, Report, ReportForm, SamplePoint
 
 COMPLETENESS_ALERT = "monitoring.completeness_alert_pct"
 TIMELINESS_ALERT = "monitoring.timeliness_alert_pct"

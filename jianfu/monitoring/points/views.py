@@ -23,10 +23,11 @@ from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, User
 from jianfu.core.tasks import enqueue_on_commit
 
+from ..models import Report, SamplePoint
+from ..reports import services as report_services
+from ..reports.questions import SECTIONS
 from . import queries, services, tasks
 from .forms import PointCloseForm, PointForm, ReportFilterForm
-from .models import Report, SamplePoint
-from .questions import SECTIONS
 
 PER_PAGE = 50
 RED, BLUE, GREY = "#a4161a", "#1f5f9f", "#8a8f98"  # the quota charts' colours
@@ -523,7 +524,7 @@ def period_toggle(request):
     period = request.POST.get("period", "")
     closed = request.POST.get("closed") == "1"
     try:
-        services.period_close(
+        report_services.period_close(
             by=request.user,
             form_code=request.POST.get("form", "burden"),
             period=period,

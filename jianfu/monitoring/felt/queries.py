@@ -27,8 +27,8 @@ from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from jianfu.core.models import Unit, UnitKind
 from jianfu.registry.models import Category, Meeting, MonthlyUsage
 
-from . import stats
-from .models import Report
+from .. import stats
+from ..models import Report
 
 MEASURES = {
     "documents": "docs_county",

@@ -18,9 +18,9 @@ from jianfu.core.errors import DomainError
 from jianfu.core.inputs import Line, Text
 from jianfu.core.permissions import permissions_for_roles
 
+from ..models import Report, SamplePoint
 from . import services
-from .models import Report, SamplePoint
-from .report_views import (
+from .views import (
     SUBMIT,
     my_points,
     period_label,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from jianfu.core import inputs, periods
 
-from .models import ReportForm
+from ..models import ReportForm
 from .questions import OPTIONAL_TYPES
 
 
