@@ -44,7 +44,8 @@ from django.utils import timezone  # noqa: E402
 from jianfu.core import clock  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
-from jianfu.rectification import demo_texts, ledger_io, queries  # noqa: E402
+from jianfu.demo import rectification_texts as demo_texts  # noqa: E402
+from jianfu.rectification import ledger_io, queries  # noqa: E402
 from jianfu.rectification.models import (  # noqa: E402
     Measure,
     MeasureKind,

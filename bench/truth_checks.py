@@ -5,7 +5,7 @@
 
 Builds, when absent: the province tree (about 35,000 units) and 2,000 sample points with 36
 months of reports each (72,000 reports), made by the demo's own generator
-(jianfu.monitoring.demo_data: choose_points, plant, generate, write) — clean for most, with the
+(jianfu.demo.monitoring: choose_points, plant, generate, write) — clean for most, with the
 demo's five cases planted in every one of the sixteen cities (a point copying last month, a county
 whose points copy one another, a point heaping round numbers, a point with outlying months, a
 county whose points feel no relief; there is no registry data here, so the last is a clean county
@@ -33,7 +33,7 @@ from jianfu.core import clock  # noqa: E402
 from jianfu.core import periods as period_keys  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
-from jianfu.monitoring import demo_data  # noqa: E402
+from jianfu.demo import monitoring as demo_data  # noqa: E402
 from jianfu.monitoring.models import Report, SamplePoint  # noqa: E402
 from jianfu.signals import runner  # noqa: E402
 from jianfu.signals.models import Signal  # noqa: E402

@@ -12,11 +12,12 @@ Three layers, each usable alone:
   does nothing and returns what is there, so `make demo` run twice starts fast. Deleting `var/`
   (or dropping the PostgreSQL database) starts over.
 
-Extending the demo. A later app adds its own demo data (sample points, registry records …) with an
-extension: a function that receives a `DemoContext` and returns a dict of counts. Put it in the
-app's `demo_data.py` (found on its own, like `admin.py`) and register it::
+Extending the demo. Each stage of the pipeline adds its demo data (registry records, sample points,
+signals, problems …) with an extension: a function that receives a `DemoContext` and returns a dict
+of counts. It lives in this package, one module per stage (`jianfu/demo/<stage>.py`, never inside
+the domain app: the apps do not know the demo), registers itself, and is named in `PIPELINE`::
 
-    # jianfu/monitoring/demo_data.py
+    # jianfu/demo/monitoring.py
     from jianfu.demo.generator import AccountSpec, register
 
     @register(count=lambda: {"sample_points": SamplePoint.objects.count()})
@@ -27,12 +28,13 @@ app's `demo_data.py` (found on its own, like `admin.py`) and register it::
                                       ("reporter",)) for u in ...])
         return {"sample_points": len(points)}
 
-Extensions run in the order their apps are installed (the pipeline order), inside the load's
-transaction. Each gets its own `random.Random`, seeded from the demo seed and its own name, so
-adding an extension never changes the data another one makes.
+Extensions run in the order of `PIPELINE`, inside the load's transaction. Each gets its own
+`random.Random`, seeded from the demo seed and its own name, so adding an extension never changes
+the data another one makes.
 """
 
 import datetime as dt
+import importlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -40,11 +42,9 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
-from django.utils.module_loading import autodiscover_modules
 
 from jianfu.core import audit, clock
 from jianfu.core.models import RoleGrant, Unit, UnitKind, User
@@ -383,6 +383,13 @@ def plan_counts(nodes: Iterable[dict]) -> dict[str, int]:
 # --- Extensions ---------------------------------------------------------------------------------
 
 
+# The demo's stages, modules of this package, in the pipeline's order: each builds on what the
+# earlier ones made (the signals stage runs the rules over the registry's records and the sample
+# points' reports; the rectification stage confirms some of those signals). A new stage is a
+# module here and its name in this list.
+PIPELINE: tuple[str, ...] = ("registry", "monitoring", "signals", "rectification")
+
+
 @dataclass
 class Extension:
     name: str
@@ -393,29 +400,38 @@ class Extension:
 EXTENSIONS: list[Extension] = []
 
 
-def register(build=None, *, count: Callable[[], dict[str, int]] | None = None):
+def register(build=None, *, count: Callable[[], dict[str, int]] | None = None, name: str = ""):
     """Register a demo extension (usable as `@register` or `@register(count=…)`). `count` tells
-    what the extension's data amount to when the demo is already loaded (for the summary)."""
+    what the extension's data amount to when the demo is already loaded (for the summary). `name`
+    (by default the function's dotted path) seeds the extension's random generator: the stages
+    that moved here from the apps keep the names they had there (`jianfu.<app>.demo_data.<fn>`),
+    so a seed builds the same city as before."""
 
     def _register(fn):
-        name = f"{fn.__module__}.{fn.__qualname__}"
-        if not any(e.name == name for e in EXTENSIONS):
-            EXTENSIONS.append(Extension(name, fn, count))
+        key = name or f"{fn.__module__}.{fn.__qualname__}"
+        if not any(e.name == key for e in EXTENSIONS):
+            EXTENSIONS.append(Extension(key, fn, count))
         return fn
 
     return _register(build) if build is not None else _register
 
 
+def import_stages() -> None:
+    """Import the stage modules, which register their extensions."""
+    for stage in PIPELINE:
+        importlib.import_module(f"{__package__}.{stage}")
+
+
 def extensions() -> list[Extension]:
-    """The registered extensions, after importing every installed app's `demo_data` module, in the
-    order of INSTALLED_APPS (the pipeline's order: a later stage builds on what the earlier ones
-    made), whatever order the modules happened to be imported in."""
-    autodiscover_modules("demo_data")
-    order = [a.name for a in apps.get_app_configs()]
+    """The registered extensions in the order of `PIPELINE` (a later stage builds on what the
+    earlier ones made), whatever order the modules happened to be imported in; any other
+    extension after them, in the order registered."""
+    import_stages()
+    order = [f"{__package__}.{stage}" for stage in PIPELINE]
 
     def position(e: Extension) -> int:
-        app = e.build.__module__.rsplit(".", 1)[0]  # "<app>.demo_data" → "<app>"
-        return order.index(app) if app in order else len(order)
+        module = e.build.__module__
+        return order.index(module) if module in order else len(order)
 
     return sorted(EXTENSIONS, key=position)
 

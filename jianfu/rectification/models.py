@@ -207,14 +207,11 @@ class Problem(models.Model):
     found_on = models.DateField(_("发现日期"))
     # What the problem came with: a confirmed signal's frozen evidence, a self-examination answer.
     evidence = models.JSONField(_("证据"), default=dict, blank=True)
-    signal = models.OneToOneField(
-        "signals.Signal",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="problem",
-        verbose_name=_("来源预警"),
-    )
+    # The record of another app that put the problem on the list (a confirmed signal …): its
+    # registered source kind (sources.py) and id. No foreign key, so that rectification depends
+    # on none of its sources; what the record showed is frozen in `evidence`.
+    source_kind = models.CharField(_("来源类型"), max_length=32, blank=True, default="")
+    source_id = models.BigIntegerField(_("来源记录"), null=True, blank=True)
     exam_answer = models.OneToOneField(
         ExamAnswer,
         on_delete=models.PROTECT,
@@ -244,6 +241,17 @@ class Problem(models.Model):
         ordering = ["-found_on", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(source__in=Source.values), name="problem_source"),
+            # One problem per source record; a kind names a record, and a record has a kind.
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"],
+                condition=Q(source_id__isnull=False),
+                name="problem_source_record",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_kind="", source_id__isnull=True)
+                | (~Q(source_kind="") & Q(source_id__isnull=False)),
+                name="problem_source_kind_id",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ProblemStatus.values), name="problem_status"
             ),

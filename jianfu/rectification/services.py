@@ -26,6 +26,7 @@ from jianfu.core import audit, clock, events, inputs, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, User
 
+from . import sources
 from .models import (
     Attachment,
     Measure,
@@ -159,7 +160,6 @@ def problem_create(
     found_on: dt.date | None = None,
     item=None,
     evidence: dict | None = None,
-    signal=None,
     exam_answer=None,
 ) -> Problem:
     unit = _in_scope_unit(by, unit_id, "unit", CREATE)
@@ -179,7 +179,6 @@ def problem_create(
         severity=severity,
         found_on=found_on,
         evidence=evidence or {},
-        signal=signal,
         exam_answer=exam_answer,
         created_by=by if getattr(by, "pk", None) else None,
         created_at=now,
@@ -197,31 +196,42 @@ def problem_create(
     return problem
 
 
-def problem_from_signal(*, by, signal, description: str, source: str) -> Problem:
-    """A confirmed signal becomes a problem of its unit, carrying the frozen evidence. The signals
-    app calls this inside its confirm transaction (whose audit entry covers both) and words the
-    description, since only it knows its rules."""
+def problem_from_source(
+    *,
+    by,
+    kind: str,
+    source_id: int,
+    unit_id: int,
+    category: str,
+    description: str,
+    severity: int,
+    evidence: dict,
+    note: str = "",
+) -> Problem:
+    """A record of a registered source (sources.py) becomes a problem of its unit, carrying the
+    evidence frozen as it is now: one problem per record. The source app calls this inside its own
+    transaction (whose audit entry covers both) and words the description, since only it knows
+    its records; `category` is the Source shown to people."""
+    if sources.get(kind) is None:
+        raise LookupError(f"problem source not registered: {kind!r}")
+    if category not in Source.values:
+        raise ValueError(f"unknown problem source category: {category!r}")
     now = clock.now()
     problem = Problem.objects.create(
-        unit_id=signal.unit_id,
-        source=source,
+        unit_id=unit_id,
+        source=category,
         description=description,
-        severity=min(max(signal.severity, Severity.LOW), Severity.HIGH),
+        severity=min(max(severity, Severity.LOW), Severity.HIGH),
         found_on=clock.today(),
-        evidence={
-            "signal": signal.pk,
-            "rule": signal.rule,
-            "period": signal.period,
-            "subject": signal.subject,
-            **(signal.frozen or {}),
-        },
-        signal=signal,
+        evidence=evidence,
+        source_kind=kind,
+        source_id=source_id,
         created_by=by,
         created_at=now,
         updated_by=by,
         updated_at=now,
     )
-    _step(problem, by, StepKind.CREATED, after=ProblemStatus.OPEN, note=signal.note, at=now)
+    _step(problem, by, StepKind.CREATED, after=ProblemStatus.OPEN, note=note, at=now)
     _changed()
     return problem
 

@@ -23,7 +23,7 @@ from jianfu.core import clock, files, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from . import display, evidence, queries, services
+from . import display, evidence, queries, services, sources
 from .forms import (
     ActionForm,
     AssignVerifierForm,
@@ -55,8 +55,8 @@ def _int(value) -> int | None:
 
 
 def _url(name: str, *args) -> str | None:
-    """The URL of a page another part of the app serves (the ledger's Excel pages, the signal
-    page), or None where that page is not there."""
+    """The URL of a page another part of the app serves (the ledger's Excel pages), or None where
+    that page is not there."""
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
@@ -272,9 +272,9 @@ def _detail(request, problem, *, failed=None, attach_form=None, status=200):
         "series": [x for x in sections or [] if x.get("tables")],
         "evidence": display.evidence_rows(problem.evidence) if sections is None else [],
         "files": queries.attachments_of(problem),
-        "signal_url": _url("signal_detail", problem.signal_id)
-        if own and problem.signal_id and "signals.signal:view" in s.perms
-        else None,
+        # Back to the record the problem came from (a signal's page …), as its app links it.
+        "source_link": sources.link(problem, user) if own else None,
+        "problem_source": sources.of(problem),
         "attach_form": attach_form or AttachmentForm(measures=measures),
         "can_attach": own and s.can(EDIT),
         "can_add_measure": own and s.can(EDIT) and is_open,

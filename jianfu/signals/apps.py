@@ -34,9 +34,8 @@ class SignalsConfig(AppConfig):
         from . import home
 
         home.register()
-        # The problem page words a confirmed signal's evidence through this (imports go down).
-        from jianfu.rectification import evidence
+        # A confirmed signal is a problem source: its link and the words for its evidence on the
+        # problem page (rectification imports no source).
+        from . import problems
 
-        from .display import problem_evidence
-
-        evidence.register(problem_evidence)
+        problems.register()

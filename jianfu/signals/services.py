@@ -16,9 +16,8 @@ from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, scope
 from jianfu.core.errors import DomainError
-from jianfu.rectification import services as rectification
 
-from . import ongoing
+from . import ongoing, problems
 from .models import EventKind, Signal, SignalEvent, SignalStatus
 from .rules import RULES, Finding, Rule
 
@@ -316,8 +315,8 @@ def _confirm(by, signal: Signal, note: str, **extra) -> None:
         severity=signal.severity,
         evidence=signal.evidence,
     )
-    problem = rectification.problem_from_signal(
-        by=by, signal=signal, description=_problem_description(signal), source=_source(signal)
+    problem = problems.put_on_list(
+        signal, by=by, description=_problem_description(signal), category=_source(signal)
     )
     audit.record(
         "jianfu.signals.signal.confirmed",

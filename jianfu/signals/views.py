@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jianfu.core import scope
 from jianfu.core.errors import DomainError
 
-from . import display, links, queries, services
+from . import display, links, problems, queries, services
 from .forms import BulkForm, ConfirmForm, DismissForm
 from .models import Severity, Signal, SignalStatus
 from .rules import RULES
@@ -149,12 +149,10 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
 
 def _problem(user, signal: Signal):
     """The problem a confirmed signal became, when the reader may see problems."""
-    from jianfu.rectification.models import Problem
-
     if signal.status != SignalStatus.CONFIRMED or not scope.can(user, "rectification.problem:view"):
         return None
     return scope.visible(
-        Problem.objects.filter(signal=signal), user, perm="rectification.problem:view"
+        problems.problems([signal]), user, perm="rectification.problem:view"
     ).first()
 
 

@@ -313,7 +313,7 @@ def test_load_refuses_an_unknown_size(db):
 
 def test_extensions_get_the_build_and_add_their_data(db, monkeypatch):
     monkeypatch.setattr(generator, "EXTENSIONS", [])
-    monkeypatch.setattr(generator, "autodiscover_modules", lambda *a: None)
+    monkeypatch.setattr(generator, "import_stages", lambda *a: None)
     seen = {}
 
     @generator.register(count=lambda: {"points": 0})
@@ -346,7 +346,7 @@ def test_extensions_get_the_build_and_add_their_data(db, monkeypatch):
 
 def test_a_failed_extension_leaves_nothing_behind(db, monkeypatch):
     monkeypatch.setattr(generator, "EXTENSIONS", [])
-    monkeypatch.setattr(generator, "autodiscover_modules", lambda *a: None)
+    monkeypatch.setattr(generator, "import_stages", lambda *a: None)
     before = Unit.objects.count(), User.objects.count(), AuditEntry.objects.count()
 
     @generator.register

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jianfu.core import clock
-from jianfu.monitoring import demo_data, services
+from jianfu.demo import monitoring as demo_data
+from jianfu.monitoring import services
 from jianfu.monitoring.tests.test_submit import answers
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0004_holiday_override'),
-        ('signals', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -97,7 +96,10 @@ class Migration(migrations.Migration):
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('exam_answer', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='problem', to='rectification.examanswer')),
                 ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rectification.negativelistitem', verbose_name='负面清单事项')),
-                ('signal', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='problem', to='signals.signal', verbose_name='来源预警')),
+                # Was a one-to-one link to signals.Signal; problems now name their source by kind
+                # and id (0004, 0005), so this history no longer needs the signals app. The column
+                # is the one the link made, so databases migrated before keep theirs as it is.
+                ('signal', models.BigIntegerField(blank=True, null=True, db_column='signal_id', verbose_name='来源预警')),
                 ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='单位')),
             ],
             options={

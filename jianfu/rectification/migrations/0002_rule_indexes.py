@@ -9,7 +9,6 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0004_holiday_override'),
         ('rectification', '0001_initial'),
-        ('signals', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

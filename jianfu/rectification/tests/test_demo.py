@@ -15,6 +15,7 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.core.models import AuditEntry, Unit
 from jianfu.demo import generator
+from jianfu.demo import rectification as demo_data
 from jianfu.rectification.models import (
     Measure,
     MeasureStatus,
@@ -27,6 +28,7 @@ from jianfu.rectification.models import (
     StepKind,
 )
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problem_for
 
 AS_OF = dt.date(2026, 11, 25)
 
@@ -38,11 +40,6 @@ def demo(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             counts = generator.populate("tiny", 11, AS_OF, username_prefix="demo-")
-            # Imported only now: importing a demo_data module registers its extension, and the
-            # generator runs them in the order registered (the apps' order when it discovers them
-            # itself); ours must come after the rules of the earlier stages have run.
-            from jianfu.rectification import demo_data
-
             root = Unit.objects.get(code="410900")
             units = {
                 kind: list(Unit.objects.filter(kind=kind, path__startswith=root.path))
@@ -99,7 +96,7 @@ def test_the_planted_signals_became_problems_carrying_their_evidence(demo, db):
         ("gaming", "remote_inspection"),
     }
     for s in confirmed:
-        problem = s.problem
+        problem = problem_for(s)
         assert problem.unit_id == s.unit_id and problem.source == Source.SIGNAL
         assert problem.evidence["evidence"] == s.frozen["evidence"]
         assert problem.found_on == AS_OF

@@ -504,6 +504,7 @@ def test_problem_from_a_signal_shows_its_evidence_and_links_the_signal(units, pe
     from jianfu.signals import runner
     from jianfu.signals import services as signal_services
     from jianfu.signals.models import Signal
+    from jianfu.signals.problems import problem_for
     from jianfu.signals.tests import factories as f
 
     ta = units["TA"]
@@ -513,7 +514,7 @@ def test_problem_from_a_signal_shows_its_evidence_and_links_the_signal(units, pe
         runner.run()
         signal = Signal.objects.get(rule="quota_pacing", unit=ta)
         signal_services.signal_confirm(by=people["office"], signal=signal, note="属实")
-    p = Problem.objects.get(signal=signal)
+    p = problem_for(signal)
     html = login("office").get(reverse("problem_detail", args=[p.pk])).content.decode()
     assert reverse("signal_detail", args=[signal.pk]) in html
     # In words, through the renderer the signals app registered: the rule's label, the figures'

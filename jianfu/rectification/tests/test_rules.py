@@ -16,6 +16,7 @@ from jianfu.rectification.models import Measure, Problem, Source
 from jianfu.signals import runner, tasks
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problem_for
 from jianfu.signals.rules import RULES
 from jianfu.signals.rules import rectification as rules
 
@@ -383,7 +384,7 @@ def test_a_confirmed_overdue_signal_becomes_a_problem_that_reads_well(office, co
     s = Signal.objects.get(rule="rect_overdue")
     with clock.frozen(dt.date(2026, 3, 30)):
         signals.signal_confirm(by=office, signal=s, note="督促甲县限期完成")
-    new = Problem.objects.get(signal=s)
+    new = problem_for(s)
     assert new.unit == units["TA"] and new.source == Source.SIGNAL
     assert new.description.startswith("整改逾期，2026：整改措施“清理面向乡镇的报表")
     assert "m" + str(s.evidence["measure"]) not in new.description

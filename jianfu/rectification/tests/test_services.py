@@ -20,6 +20,7 @@ from jianfu.rectification.models import Attachment, Measure, Problem, Step
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal
+from jianfu.signals.problems import problem_for
 from jianfu.signals.tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,7 @@ def test_a_confirmed_signal_becomes_a_problem_of_its_unit_with_the_frozen_eviden
     last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     signals.signal_confirm(by=people["office"], signal=pacing_signal, note="核实属实")
     pacing_signal.refresh_from_db()
-    problem = Problem.objects.get(signal=pacing_signal)
+    problem = problem_for(pacing_signal)
     assert problem.unit_id == pacing_signal.unit_id and problem.source == "signal"
     assert problem.status == "open" and problem.found_on == TODAY
     assert problem.severity == pacing_signal.severity
@@ -160,7 +161,7 @@ def test_a_confirmed_sample_point_signal_is_a_problem_from_the_sample_point(unit
         last_seen_at=now,
     )
     signals.signal_confirm(by=people["office"], signal=signal)
-    problem = Problem.objects.get(signal=signal)
+    problem = problem_for(signal)
     assert problem.unit == units["TA0101"] and problem.source == "sample_point"
     assert problem.severity == 3
     assert problem.evidence["evidence"] == {"answered": 20, "matches": 19, "chance": 1e-9}
@@ -170,7 +171,7 @@ def test_a_confirmed_sample_point_signal_is_a_problem_from_the_sample_point(unit
 def test_the_whole_path_from_a_confirmed_signal_to_a_verified_closure(pacing_signal, people):
     office, contact = people["office"], people["contact_a"]
     signals.signal_confirm(by=office, signal=pacing_signal)
-    problem = Problem.objects.get(signal=pacing_signal)
+    problem = problem_for(pacing_signal)
 
     m = new_measure(contact, problem)
     assert m.status == "draft" and m.version == 1

@@ -9,6 +9,7 @@ from jianfu.core import clock
 from jianfu.core.models import AuditEntry, Unit
 from jianfu.rectification.models import Problem
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problems
 
 from .test_pages import signals  # noqa: F401  (the fixture)
 
@@ -59,7 +60,7 @@ def test_several_signals_confirmed_each_become_one_problem(signals, login):  # n
     response = post(login("office"), [s.pk for s in chosen], "confirm", "经核实属实")
     assert response.status_code == 302
     assert statuses(*chosen) == [SignalStatus.CONFIRMED] * 2
-    assert Problem.objects.filter(signal__in=chosen).count() == 2
+    assert problems(chosen).count() == 2
 
 
 def test_a_dismissal_without_a_reason_keeps_what_was_ticked(signals, login):  # noqa: F811

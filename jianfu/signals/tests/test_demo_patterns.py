@@ -16,7 +16,7 @@ from django.db import transaction
 from jianfu.core import clock
 from jianfu.core.models import Unit
 from jianfu.demo import generator
-from jianfu.registry import demo_data
+from jianfu.demo import registry as demo_data
 from jianfu.registry.models import Document, Inspection, Quota
 from jianfu.registry.rollup import WHITE_KINDS
 from jianfu.signals import runner

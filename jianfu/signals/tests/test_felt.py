@@ -9,7 +9,8 @@ import pytest
 
 from jianfu.core import clock
 from jianfu.core.models import RoleGrant, Unit, User
-from jianfu.monitoring import demo_data, felt
+from jianfu.demo import monitoring as demo_data
+from jianfu.monitoring import felt
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
 from jianfu.signals.rules import felt_registered

@@ -11,9 +11,9 @@ from django.apps import apps
 
 from jianfu.core import clock
 from jianfu.core import periods as period_keys
-from jianfu.rectification.models import Problem
 from jianfu.signals import services
 from jianfu.signals.models import EventKind, Signal, SignalEvent, SignalStatus
+from jianfu.signals.problems import problems
 from jianfu.signals.rules import RULES, Finding
 from jianfu.signals.rules import truth_common as tc
 
@@ -104,7 +104,7 @@ def test_a_confirmed_group_is_one_problem_however_long_it_goes_on(units, people)
         months = period_keys.between("2025-03", last)
         month_run(after(last), dict.fromkeys(months, 1), ta01)
     assert Signal.objects.filter(rule=RULE.code, unit=ta01).count() == 1
-    assert Problem.objects.filter(signal__rule=RULE.code, signal__unit=ta01).count() == 1
+    assert problems(Signal.objects.filter(rule=RULE.code, unit=ta01)).count() == 1
     s.refresh_from_db()
     assert s.status == SignalStatus.CONFIRMED and s.frozen["evidence"]["reports"] == [1003, 1004]
 

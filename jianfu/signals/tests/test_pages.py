@@ -10,6 +10,7 @@ from django.utils import timezone
 from jianfu.core import clock
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
+from jianfu.signals.problems import problem_for
 
 from . import factories as f
 
@@ -169,7 +170,7 @@ def test_confirming_on_the_page_freezes_the_evidence(signals, login):
     assert "证据（确认时固定）" in body and "核实属实" in body
     assert f'action="{url}"' not in body  # no triage on a confirmed signal
     # It is now a problem in the unit's list, one click away.
-    problem = signals["pacing"].problem
+    problem = problem_for(signals["pacing"])
     assert reverse("problem_detail", args=[problem.pk]) in body
     # A leader reads it too, and may follow the link.
     other = login("leader").get(reverse("signal_detail", args=[signals["pacing"].pk]))

@@ -4,7 +4,8 @@ number is found; clean points raise nothing."""
 
 import pytest
 
-from jianfu.monitoring import demo_data, stats
+from jianfu.demo import monitoring as demo_data
+from jianfu.monitoring import stats
 from jianfu.monitoring.models import Report, SamplePoint
 from jianfu.signals.rules import truth_copies
 

@@ -8,7 +8,8 @@ import pytest
 from jianfu.core import clock
 from jianfu.core import periods as period_keys
 from jianfu.core.models import Unit
-from jianfu.monitoring import demo_data, stats
+from jianfu.demo import monitoring as demo_data
+from jianfu.monitoring import stats
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
 from jianfu.signals.rules import truth_outliers

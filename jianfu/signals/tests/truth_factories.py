@@ -1,5 +1,5 @@
 """Sample points and their reports for the truthfulness-check tests, made by the demo's own
-generator (jianfu.monitoring.demo_data) on the tiny build: two counties, about a dozen points
+generator (jianfu.demo.monitoring) on the tiny build: two counties, about a dozen points
 each, 32 months of reports (January 2023 to August 2025, the month before AS_OF).
 
 `build(point_patterns=…, county_patterns=…)` plants what a test asks for:
@@ -17,7 +17,7 @@ from django.db import transaction
 from jianfu.core import clock
 from jianfu.core.models import Unit, User
 from jianfu.demo import generator
-from jianfu.monitoring import demo_data
+from jianfu.demo import monitoring as demo_data
 from jianfu.monitoring.models import Report
 from jianfu.signals.rules import current_settings
 from jianfu.signals.rules import truth_common as tc

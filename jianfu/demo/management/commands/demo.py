@@ -1,4 +1,7 @@
-"""`manage.py demo` (and `jianfu demo`): build the demo city (or reuse it); list the accounts."""
+"""`manage.py demo` (and `jianfu demo`): build the demo city (or reuse it); list the accounts.
+
+The build writes the unit tree and the accounts, then runs the demo stages in the pipeline's
+order (`generator.PIPELINE`: registry, monitoring, signals, rectification)."""
 
 import argparse
 import datetime as dt

@@ -1,16 +1,16 @@
-"""The named cases of the rectification demo (demo_data.py): the five planted for the ledger's own
-signals and the clean ones beside them. Each is a spec for demo_data.plan_case: the problem the
-office registers (source, found, description, the negative-list item it falls under, severity),
-the unit's measure, and the steps that followed — (day, or days before as_of; action; note; extra).
-Actions are the ledger's (start, progress, submit, verify, return, review) and "create" (the
-measure).
+"""The named cases of the rectification demo (rectification.py): the five planted for the ledger's
+own signals and the clean ones beside them. Each is a spec for rectification.plan_case: the
+problem the office registers (source, found, description, the negative-list item it falls under,
+severity), the unit's measure, and the steps that followed — (day, or days before as_of; action;
+note; extra). Actions are the ledger's (start, progress, submit, verify, return, review) and
+"create" (the measure).
 
-`d` is demo_data.Demo: d.as_of, and d.days for working days around it.
+`d` is rectification.Demo: d.as_of, and d.days for working days around it.
 """
 
 import datetime as dt
 
-from .models import MeasureKind, Source
+from jianfu.rectification.models import MeasureKind, Source
 
 
 def _doc_number(unit, year: int, n: int) -> str:

@@ -1,4 +1,4 @@
-"""Rectification demo data: the province's negative list (last year's version, and this year's
+"""Rectification demo stage: the province's negative list (last year's version, and this year's
 loaded from the province's spreadsheet), one self-examination round, problems from the planted
 signals of the earlier stages and from an inspection tour, a complaint and the office, and ledgers
 in every state — with five cases planted for the ledger's own signals.
@@ -48,14 +48,28 @@ from jianfu.core import clock, workdays
 from jianfu.core.models import User
 from jianfu.demo import names
 from jianfu.demo.generator import STEPLEN, DemoContext, register
+from jianfu.rectification import exams, services
+from jianfu.rectification.models import (
+    Answer,
+    Measure,
+    MeasureKind,
+    NegativeList,
+    NegativeListItem,
+    Problem,
+)
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus
+from jianfu.signals.problems import problem_for
 
-from . import exams, services
-from .demo_cases import PLANTED, awaiting_review, review_held, submitted_case, verified_immediate
-from .demo_texts import MEASURES, NEGATIVE_LIST, NEW
-from .models import Answer, Measure, MeasureKind, NegativeList, NegativeListItem, Problem
+from .rectification_cases import (
+    PLANTED,
+    awaiting_review,
+    review_held,
+    submitted_case,
+    verified_immediate,
+)
+from .rectification_texts import MEASURES, NEGATIVE_LIST, NEW
 
 PATTERN_LABELS = {
     "overdue_holiday": "整改逾期：按工作日计算的时限跨国庆假期",
@@ -100,7 +114,7 @@ def _count() -> dict[str, int]:
     }
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.rectification.demo_data.rectification")
 def rectification(ctx: DemoContext) -> dict[str, int]:
     return build(ctx)
 
@@ -519,7 +533,7 @@ def confirm_signals(d: Demo, city) -> int:
         note = note.format(unit=s.unit.name) + "转入问题清单整改。"
         signals.signal_confirm(by=d.office, signal=s, note=note)
         confirmed += 1
-        problem = Problem.objects.get(signal=s)
+        problem = problem_for(s)
         case = SimpleNamespace(unit=s.unit, problem=problem, measure=None, person=d.person())
         contact = d.contact_for(s.unit)
         if subject == "white_header":

@@ -1,5 +1,6 @@
-"""The words of the rectification demo (demo_data.py): the province's negative list as its general
-office writes it, what units find when they check themselves against it, and what they do about it.
+"""The words of the rectification demo (rectification.py): the province's negative list as its
+general office writes it, what units find when they check themselves against it, and what they do
+about it.
 
 Kept apart from the generator so that the list reads as one document.
 """

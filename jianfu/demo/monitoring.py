@@ -1,4 +1,4 @@
-"""Monitoring demo data: sample points (诊脉点) with one reporter each and three years of monthly
+"""Monitoring demo stage: sample points (诊脉点) with one reporter each and three years of monthly
 burden reports (January of as_of.year − 2 to the last month closed before as_of), clean for most,
 with five cases planted for the truthfulness checks to find.
 
@@ -49,9 +49,8 @@ from django.utils import timezone
 
 from jianfu.core import periods as period_keys
 from jianfu.demo.generator import AccountSpec, DemoContext, register
-
-from .models import Report, ReportForm, ReportVersion, SamplePoint
-from .questions import FORM_CODE, QUESTIONS_V1
+from jianfu.monitoring.models import Report, ReportForm, ReportVersion, SamplePoint
+from jianfu.monitoring.questions import FORM_CODE, QUESTIONS_V1
 
 YEARS = 3
 PER_COUNTY = {"city": 4, "province": 17}
@@ -541,7 +540,7 @@ def county_trends(counties: list, keys: list[str]) -> dict[int, dict[str, np.nda
     """What each county registered as reaching the grassroots, month by month, as a multiplier of
     its first year's monthly mean (documents, meetings, inspections); none where it registered
     too little to follow."""
-    from .felt import registered
+    from jianfu.monitoring.felt import registered
 
     years = sorted({period_keys.parse(k)[1] for k in keys})
     reg = registered([c.pk for c in counties], years)
@@ -592,8 +591,8 @@ def remind(now: dt.datetime) -> int:
     """The daily reminders as the worker's job sends them on the demo's day (a report due in the
     next days and still missing is reminded). The last of them in tree order has been seen by its
     reporter already, so the office's pages show both states."""
-    from .models import Reminder
-    from .services import reminders_due
+    from jianfu.monitoring.models import Reminder
+    from jianfu.monitoring.services import reminders_due
 
     reminders_due(timezone.localdate(now))
     seen = Reminder.objects.order_by("-point__unit__path", "-pk").first()
@@ -603,7 +602,7 @@ def remind(now: dt.datetime) -> int:
 
 
 def _count() -> dict[str, int]:
-    from .models import Reminder
+    from jianfu.monitoring.models import Reminder
 
     return {
         "监测样本点": SamplePoint.objects.count(),
@@ -612,7 +611,7 @@ def _count() -> dict[str, int]:
     }
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.monitoring.demo_data.sample_points")
 def sample_points(ctx: DemoContext) -> dict[str, int]:
     per_county = PER_COUNTY.get(ctx.size, 0)
     return build(ctx, per_county) if per_county else {}

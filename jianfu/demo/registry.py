@@ -1,4 +1,4 @@
-"""Registry demo data: three years (as_of.year-2 … as_of, the clock's today by default) of
+"""Registry demo stage: three years (as_of.year-2 … as_of, the clock's today by default) of
 documents, meetings and inspections for every county and city department, the quotas, and the
 monthly rollup — with four patterns planted in named units for the signal rules to find.
 
@@ -34,9 +34,8 @@ from django.db.models import Max
 
 from jianfu.core import clock
 from jianfu.demo.generator import DemoContext, register
-
-from . import counting, rollup
-from .models import (
+from jianfu.registry import counting, rollup
+from jianfu.registry.models import (
     GRASSROOTS_LEVELS,
     Category,
     Document,
@@ -732,6 +731,6 @@ def _count() -> dict[str, int]:
     }
 
 
-@register(count=_count)
+@register(count=_count, name="jianfu.registry.demo_data.registry")
 def registry(ctx: DemoContext) -> dict[str, int]:
     return build(ctx)
