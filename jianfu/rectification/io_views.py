@@ -1,5 +1,5 @@
 """The ledger in Excel: a unit's ledger exported in the usual 整改台账 layout, the blank import
-template (ledger_io), and the import of a ledger a unit kept in Excel (ledger_import).
+template (ledger_export), and the import of a ledger a unit kept in Excel (ledger_import).
 
 The unit is reached through scope.get_for: 404 outside the account's units, 403 without the code.
 """
@@ -16,7 +16,7 @@ from jianfu.core import excel, import_views, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
-from . import ledger_io
+from .ledger_export import export_filename, export_ledger, template
 from .ledger_import import import_ledger
 from .models import Source
 from .services import CREATE, EDIT, VIEW
@@ -62,15 +62,15 @@ def ledger_export(request, unit_id: int):
     """?merge=0 writes every row complete (for editing and importing again)."""
     unit = scope.get_for(Unit, request.user, unit_id, perm=VIEW, unit_field=None)
     merged = request.GET.get("merge") != "0"
-    data = ledger_io.export_ledger(unit, by=request.user, merged=merged)  # audited there
-    return excel.xlsx_response(data, ledger_io.export_filename(unit))
+    data = export_ledger(unit, by=request.user, merged=merged)  # audited there
+    return excel.xlsx_response(data, export_filename(unit))
 
 
 @login_required
 def ledger_template(request):
     scope.require(request.user, EDIT)
     home = request.user.home_unit
-    data = ledger_io.template(home.name if home else "")
+    data = template(home.name if home else "")
     return excel.xlsx_response(data, _("整改台账导入模板") + ".xlsx")
 
 

@@ -2,7 +2,7 @@
 list: all or nothing, like the registry's imports.
 
 The header may sit below a title (the first of the top rows naming 问题描述 and 整改措施); columns
-are matched by name with the spellings units use (ledger_io.COLUMNS). The whole file is read and
+are matched by name with the spellings units use (ledger_export.COLUMNS). The whole file is read and
 checked first, every problem reported with its row, column and value; only a file without a single
 problem is written (services.ledger_import: one transaction, one audit entry for the batch).
 Merged cells are refused, not guessed at: a merge hides which rows a value was meant for. A row
@@ -31,7 +31,7 @@ from jianfu.core.models import ImportRecord, Unit
 from jianfu.core.parsing import Choices, ParseError
 
 from . import services
-from .ledger_io import (
+from .ledger_export import (
     BY_KEY,
     COLUMNS,
     COMPLETION,
