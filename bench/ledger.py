@@ -20,7 +20,8 @@ first page of 100, as rect_ledger's paginator reads it; then the page).
 problem_list_page_ms: the problem list, first page, filtered to overdue.
 rect_rules_s / rect_rules_repeat_s: the rule group "rectification" through the signals runner, as
 the nightly job runs it: first with no signals (raising them all), then again (updating them).
-ledger_export_rows_per_s: the busiest county's 整改台账 (ledger_io.export_ledger, merged layout).
+ledger_export_rows_per_s: the busiest county's 整改台账 (ledger_export.export_ledger, merged
+layout).
 ledger_import_rows_per_s: that ledger, one complete row per measure (each problem's 问题描述 made
 unique by its 序号, as one unit's ledger has them), imported into the office's own unit
 (ledger_import.import_ledger: read, checked, written, audited), rolled back after each run.
@@ -48,7 +49,7 @@ from jianfu.core import clock, excel  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
 from jianfu.demo import rectification_texts as demo_texts  # noqa: E402
-from jianfu.rectification import ledger_import, ledger_io, queries  # noqa: E402
+from jianfu.rectification import ledger_export, ledger_import, queries  # noqa: E402
 from jianfu.rectification.models import (  # noqa: E402
     Measure,
     MeasureKind,
@@ -372,24 +373,28 @@ with clock.frozen(AS_OF):
         )
 
     samples, exported = [], 0
-    ledger_io.export_ledger(busiest, by=office)  # warm
+    ledger_export.export_ledger(busiest, by=office)  # warm
     for _ in range(3):
         t = time.perf_counter()
-        data = ledger_io.export_ledger(busiest, by=office)
+        data = ledger_export.export_ledger(busiest, by=office)
         samples.append(time.perf_counter() - t)
-    exported = len(ledger_io.export_rows(ledger_io.ledger_problems(busiest, office))[0])
+    exported = len(ledger_export.export_rows(ledger_export.ledger_problems(busiest, office))[0])
     print(
         f"export: {exported:,} rows, {len(data) / 1e6:.1f} MB, {statistics.median(samples):.2f} s",
         flush=True,
     )
     figure("ledger_export_rows_per_s", round(exported / statistics.median(samples)))
 
-    rows = ledger_io.export_rows(ledger_io.ledger_problems(busiest, office))[0]
-    keys = [c.key for c in ledger_io.EXPORT]
-    number, description = keys.index(ledger_io.NUMBER), keys.index(ledger_io.DESCRIPTION)
+    rows = ledger_export.export_rows(ledger_export.ledger_problems(busiest, office))[0]
+    keys = [c.key for c in ledger_export.EXPORT]
+    number, description = keys.index(ledger_export.NUMBER), keys.index(ledger_export.DESCRIPTION)
+    deadline, review_on = keys.index(ledger_export.DEADLINE), keys.index(ledger_export.REVIEW_ON)
     for row in rows:
         row[description] = f"{row[number]}、{row[description]}"
-    data = excel.write_workbook([("整改台账", [c.header for c in ledger_io.EXPORT], rows)])
+        # A relapsed measure's new deadline lies past its review date: a ledger names a later one.
+        if row[review_on] and row[deadline] and row[review_on] < row[deadline]:
+            row[review_on] = row[deadline]
+    data = excel.write_workbook([("整改台账", [c.header for c in ledger_export.EXPORT], rows)])
     samples = []
     for _ in range(4):  # the first warms
         t = time.perf_counter()
