@@ -24,7 +24,6 @@ from jianfu.core.forms import UploadForm
 
 from . import exams, list_import, queries
 from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
-from .io_views import run_import
 from .models import Answer, NegativeList, Participation, Problem
 
 VIEW = queries.LIST_VIEW
@@ -271,6 +270,17 @@ def negative_list_import(request, pk):
 def negative_list_template(request):
     scope.require(request.user, MANAGE)
     return excel.xlsx_response(list_import.template(), _("负面清单导入模板") + ".xlsx")
+
+
+def run_import(importer, upload, **kwargs) -> tuple[object | None, list[excel.SheetError]]:
+    """(what `importer` returned, []) for an upload it took; (None, the errors to list on the
+    page) when the file, or a DomainError, refused it."""
+    try:
+        return importer(filename=upload.name, data=excel.read_upload(upload), **kwargs), []
+    except excel.ImportFailed as e:
+        return None, e.errors
+    except DomainError as e:
+        return None, [excel.SheetError(None, None, str(e.message))]
 
 
 # --- Rounds (the office) --------------------------------------------------------------------------

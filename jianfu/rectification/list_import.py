@@ -25,7 +25,7 @@ from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.sheet_columns import Column
 
 from . import exams
-from .ledger_export import cell_text
+from .ledger_import import cell_text
 from .models import NegativeList, NegativeListItem
 
 NUMBER, CATEGORY, TITLE, EXPLANATION = "number", "category", "title", "explanation"

@@ -489,15 +489,15 @@ def test_a_problem_repeated_away_from_its_rows_is_refused(contact_a, units, medi
 
 @pytest.mark.django_db
 def test_read_completion():
-    assert ledger_export.read_completion("已完成清理") == ("已完成清理", True)
-    assert ledger_export.read_completion("尚未完成") == ("尚未完成", False)
-    assert ledger_export.read_completion("正在推进") == ("正在推进", False)
-    assert ledger_export.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
-    assert ledger_export.read_completion("合并 5 项\n已核验销号（2026-10-12）") == (
+    assert ledger_import.read_completion("已完成清理") == ("已完成清理", True)
+    assert ledger_import.read_completion("尚未完成") == ("尚未完成", False)
+    assert ledger_import.read_completion("正在推进") == ("正在推进", False)
+    assert ledger_import.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
+    assert ledger_import.read_completion("合并 5 项\n已核验销号（2026-10-12）") == (
         "合并 5 项",
         True,
     )
-    assert ledger_export.read_completion("整改中") == ("", False)
+    assert ledger_import.read_completion("整改中") == ("", False)
 
 
 # --- The page -------------------------------------------------------------------------------------
