@@ -50,10 +50,11 @@ class RectificationConfig(AppConfig):
         self._navigation()
         from jianfu.core import imports
 
-        from . import home, ledger_import
+        from . import home, ledger_import, list_import
 
         home.register()
         imports.register(ledger_import.SPEC)
+        imports.register(list_import.SPEC)
 
     def _navigation(self):
         from jianfu.core import navigation
