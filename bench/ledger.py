@@ -20,7 +20,11 @@ first page of 100, as rect_ledger's paginator reads it; then the page).
 problem_list_page_ms: the problem list, first page, filtered to overdue.
 rect_rules_s / rect_rules_repeat_s: the rule group "rectification" through the signals runner, as
 the nightly job runs it: first with no signals (raising them all), then again (updating them).
-ledger_export_rows_per_s: the busiest county's 整改台账 (ledger_io.export_ledger, merged layout).
+ledger_export_rows_per_s: the busiest county's 整改台账 (ledger_export.export_ledger, merged
+layout).
+ledger_import_rows_per_s: that ledger, one complete row per measure (each problem's 问题描述 made
+unique by its 序号, as one unit's ledger has them), imported into the office's own unit
+(ledger_import.import_ledger: read, checked, written, audited), rolled back after each run.
 Reads are the median of several runs after one warm-up.
 """
 
@@ -41,11 +45,11 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from jianfu.core import clock  # noqa: E402
+from jianfu.core import clock, excel  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
 from jianfu.demo import rectification_texts as demo_texts  # noqa: E402
-from jianfu.rectification import ledger_io, queries  # noqa: E402
+from jianfu.rectification import ledger_export, ledger_import, queries  # noqa: E402
 from jianfu.rectification.models import (  # noqa: E402
     Measure,
     MeasureKind,
@@ -144,6 +148,8 @@ class Builder:
             status=ProblemStatus.OPEN,
             created_by=self.office,
             created_at=_at(found_on, 9),
+            updated_by=self.office,
+            updated_at=_at(found_on, 9),
         )
         i = len(self.problems)
         self.problems.append(p)
@@ -155,7 +161,7 @@ class Builder:
         self.measures.append(ms)
         if all(m.status == MeasureStatus.VERIFIED for m in ms):
             p.status = ProblemStatus.CLOSED
-            p.closed_at = max(m.verified_at for m in ms)
+            p.closed_at = p.updated_at = max(m.verified_at for m in ms)
         self.maybe_relapse(i, p, ms)
 
     def measure(self, i, p, unit, contact, content, progress, completion) -> Measure:
@@ -230,6 +236,7 @@ class Builder:
         m.verified_at = m.verified_by = None
         m.updated_at = m.reviewed_at
         p.relapses, p.status, p.closed_at = times, ProblemStatus.OPEN, None
+        p.updated_at = m.reviewed_at
         for k in range(times):
             at = m.reviewed_at + dt.timedelta(days=20 * k)
             note = "回头看发现问题反弹，要求重新整改"
@@ -366,15 +373,42 @@ with clock.frozen(AS_OF):
         )
 
     samples, exported = [], 0
-    ledger_io.export_ledger(busiest, by=office)  # warm
+    ledger_export.export_ledger(busiest, by=office)  # warm
     for _ in range(3):
         t = time.perf_counter()
-        data = ledger_io.export_ledger(busiest, by=office)
+        data = ledger_export.export_ledger(busiest, by=office)
         samples.append(time.perf_counter() - t)
-    exported = len(ledger_io.export_rows(ledger_io.ledger_problems(busiest, office))[0])
+    exported = len(ledger_export.export_rows(ledger_export.ledger_problems(busiest, office))[0])
     print(
         f"export: {exported:,} rows, {len(data) / 1e6:.1f} MB, {statistics.median(samples):.2f} s",
         flush=True,
     )
     figure("ledger_export_rows_per_s", round(exported / statistics.median(samples)))
+
+    rows = ledger_export.export_rows(ledger_export.ledger_problems(busiest, office))[0]
+    keys = [c.key for c in ledger_export.EXPORT]
+    number, description = keys.index(ledger_export.NUMBER), keys.index(ledger_export.DESCRIPTION)
+    deadline, review_on = keys.index(ledger_export.DEADLINE), keys.index(ledger_export.REVIEW_ON)
+    for row in rows:
+        row[description] = f"{row[number]}、{row[description]}"
+        # A relapsed measure's new deadline lies past its review date: a ledger names a later one.
+        if row[review_on] and row[deadline] and row[review_on] < row[deadline]:
+            row[review_on] = row[deadline]
+    data = excel.write_workbook([("整改台账", [c.header for c in ledger_export.EXPORT], rows)])
+    samples = []
+    for _ in range(4):  # the first warms
+        t = time.perf_counter()
+        with transaction.atomic():
+            record = ledger_import.import_ledger(
+                by=office, unit=office.home_unit, source=Source.OFFICE, filename="台账.xlsx",
+                data=data,
+            )  # fmt: skip
+            samples.append(time.perf_counter() - t)
+            transaction.set_rollback(True)
+    print(
+        f"import: {record.rows:,} rows, {record.created:,} problems, "
+        f"{statistics.median(samples[1:]):.2f} s",
+        flush=True,
+    )
+    figure("ledger_import_rows_per_s", round(record.rows / statistics.median(samples[1:])))
 print(f"end: {uptime()}; database {connection.vendor}", flush=True)

@@ -48,9 +48,13 @@ class RectificationConfig(AppConfig):
             token={"rectification.problem:view"},
         )
         self._navigation()
-        from . import home
+        from jianfu.core import imports
+
+        from . import home, ledger_import, list_import
 
         home.register()
+        imports.register(ledger_import.SPEC)
+        imports.register(list_import.SPEC)
 
     def _navigation(self):
         from jianfu.core import navigation

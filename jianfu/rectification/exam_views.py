@@ -18,13 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from jianfu.core import clock, excel, import_views, scope
+from jianfu.core import clock, excel, scope
 from jianfu.core.errors import DomainError
-from jianfu.core.forms import UploadForm
+from jianfu.core.imports import views as import_views
 
 from . import exams, list_import, queries
 from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
-from .io_views import run_import
 from .models import Answer, NegativeList, Participation, Problem
 
 VIEW = queries.LIST_VIEW
@@ -230,41 +229,6 @@ def negative_list_publish(request, pk):
     else:
         messages.success(request, _("清单已发布，可以对照它发起自查。发布后不能再修改。"))
     return redirect("negative_list_detail", pk=nl.pk)
-
-
-@login_required
-@import_views.upload_page
-def negative_list_import(request, pk):
-    nl = queries.negative_list_for(request.user, pk)
-    scope.require(request.user, MANAGE)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = []
-    if nl.is_published:
-        errors = [excel.SheetError(None, None, _("该清单已发布，不能再导入；请新建版本。"))]
-    elif request.method == "POST" and form.is_valid():
-        parsed, errors = run_import(
-            list_import.import_items, form.cleaned_data["file"], by=request.user, negative_list=nl
-        )
-        if parsed is not None:
-            messages.success(
-                request,
-                _("导入完成：共 %(n)s 项，%(c)s 个类别。")
-                % {"n": len(parsed.rows), "c": parsed.categories}
-                + excel.skipped_examples(list(parsed.examples)),
-            )
-            return redirect("negative_list_detail", pk=nl.pk)
-    return render(
-        request,
-        "rectification/list_import.html",
-        {
-            "nl": nl,
-            "form": form,
-            "errors": errors,
-            "item_count": nl.items.count(),
-            "columns": list_import.COLUMNS,
-        },
-        status=400 if errors and request.method == "POST" else 200,
-    )
 
 
 @login_required
@@ -512,7 +476,12 @@ urlpatterns = [
     path("lists/new/", negative_list_create, name="negative_list_create"),
     path("lists/template.xlsx", negative_list_template, name="negative_list_template"),
     path("lists/<int:pk>/", negative_list_detail, name="negative_list_detail"),
-    path("lists/<int:pk>/import/", negative_list_import, name="negative_list_import"),
+    path(
+        "lists/<int:pk>/import/",
+        import_views.upload,
+        {"kind": "rectification.negative_list"},
+        name="negative_list_import",
+    ),
     path("lists/<int:pk>/publish/", negative_list_publish, name="negative_list_publish"),
     path("lists/<int:pk>/copy/", negative_list_copy, name="negative_list_copy"),
     path("lists/<int:pk>/items/<int:item_id>/edit/", negative_item_edit, name="negative_item_edit"),

@@ -188,15 +188,23 @@ def item_delete(*, by, negative_list: NegativeList, item_id: int) -> None:
     )
 
 
-@transaction.atomic
-def items_replace(*, by, negative_list: NegativeList, rows: list[dict], import_extra: dict):
-    """An Excel import: the draft's items become the file's rows (all or nothing; the caller has
-    validated every row)."""
+def items_write(*, by, negative_list: NegativeList, rows: list[dict]) -> list[NegativeListItem]:
+    """The draft's items become `rows` (validated by the caller), inside the caller's
+    transaction, which audits it (the import runner's one entry, or items_replace)."""
     nl = _draft(by, negative_list)
     nl.items.all().delete()
-    NegativeListItem.objects.bulk_create(
+    return NegativeListItem.objects.bulk_create(
         NegativeListItem(negative_list=nl, position=i, **row) for i, row in enumerate(rows, 1)
     )
+
+
+@transaction.atomic
+def items_replace(*, by, negative_list: NegativeList, rows: list[dict], import_extra: dict):
+    """The draft's items become the given rows (all or nothing; the caller has validated every
+    row), audited as an import: what the demo does for a list it has as rows rather than a file
+    (list_import imports files)."""
+    nl = _draft(by, negative_list)
+    items_write(by=by, negative_list=nl, rows=rows)
     audit.record(
         "jianfu.rectification.list.imported",
         actor=by,

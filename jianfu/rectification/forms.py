@@ -631,3 +631,23 @@ class AttachmentForm(StyledForm):
 
     def measure_value(self) -> Measure | None:
         return self.measures.get(self.cleaned_data.get("measure") or "")
+
+
+# A signal becomes a problem by being confirmed, never by a file.
+IMPORT_SOURCES = [(v, label) for v, label in Source.choices if v != Source.SIGNAL]
+
+
+class LedgerImportForm(forms.Form):
+    """The ledger import's upload: the file, and the source its problems are recorded under."""
+
+    source = forms.ChoiceField(
+        label=_("问题来源"),
+        choices=IMPORT_SOURCES,
+        initial=Source.SELF_EXAM,
+        help_text=_("文件中所有问题都记为这一来源。"),
+    )
+    file = forms.FileField(
+        label=_("台账文件"),
+        help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK）。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+    )

@@ -1,10 +1,11 @@
 """Importing a rectification ledger a unit kept in Excel (.xlsx, .xls or CSV) into its problem
-list: all or nothing, like the registry's imports.
+list: a spec on the import runner (core.imports), which reads the file, keeps it, writes the batch
+record, the one audit entry and the event, all or nothing. The ledger's columns are here too; its
+export and blank template are in ledger_export.py.
 
 The header may sit below a title (the first of the top rows naming 问题描述 and 整改措施); columns
-are matched by name with the spellings units use (ledger_io.COLUMNS). The whole file is read and
-checked first, every problem reported with its row, column and value; only a file without a single
-problem is written (services.ledger_import: one transaction, one audit entry for the batch).
+are matched by name with the spellings units use (COLUMNS). Every problem of the file is reported
+with its row, column and value; only a file without a single problem is written.
 Merged cells are refused, not guessed at: a merge hides which rows a value was meant for. A row
 whose 问题描述 equals the previous row's, with the same or an empty 序号, is another measure of the
 same problem. The measure rules are the page's (services._check_measure): deadlines as dates or
@@ -17,45 +18,161 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from jianfu.core import clock, excel, inputs, parsing, scope, sheet_columns
+from jianfu.core import clock, excel, imports, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
-from jianfu.core.imports.units import UnitIndex
+from jianfu.core.imports import UnitIndex, Written
 from jianfu.core.models import ImportRecord, Unit
 from jianfu.core.parsing import Choices, ParseError
+from jianfu.core.sheet_columns import Column
 
 from . import services
-from .ledger_io import (
-    BY_KEY,
-    COLUMNS,
-    COMPLETION,
-    CONTENT,
-    DEADLINE,
-    DESCRIPTION,
-    FOUND_ON,
-    HEADER_KEYS,
-    KIND,
-    LEADER,
-    MEASURE_CELLS,
-    MECHANISM,
-    NOTE,
-    NUMBER,
-    PERSON,
-    PROGRESS,
-    RESP_UNIT,
-    REVIEW_ON,
-    SEVERITY,
-    cell_text,
-    header_key,
-    read_completion,
+from .forms import LedgerImportForm
+from .models import (
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+    Problem,
+    ProblemStatus,
+    Severity,
+    Source,
+    StepKind,
 )
-from .models import Measure, MeasureKind, MeasureStatus, Problem, ProblemStatus, Severity, Source
+
+# --- Columns --------------------------------------------------------------------------------------
+
+NUMBER, DESCRIPTION, CONTENT, RESP_UNIT, PERSON, LEADER = (
+    "number",
+    "description",
+    "content",
+    "responsible_unit",
+    "responsible_person",
+    "leader",
+)
+DEADLINE, PROGRESS, COMPLETION, KIND, MECHANISM, REVIEW_ON = (
+    "deadline",
+    "progress",
+    "completion",
+    "kind",
+    "mechanism",
+    "review_on",
+)
+FOUND_ON, SEVERITY, PROBLEM_UNIT, NOTE, SOURCE, STATUS = (
+    "found_on",
+    "severity",
+    "problem_unit",
+    "note",
+    "source",
+    "status",
+)
+
+# Headers are data (what files carry), the same in every language, so an export re-imports.
+# Aliases: what units' own ledgers call the column. A header is compared without spaces,
+# brackets and what is in them ("类型（立行立改/长效机制）" is 类型), full-width forms or case.
+COLUMNS = (
+    Column(NUMBER, "序号", ("编号", "序", "no", "问题序号")),
+    Column(
+        DESCRIPTION,
+        "问题描述",
+        ("问题", "存在问题", "存在的问题", "问题表现", "具体问题", "问题内容", "主要问题"),
+        required=True,
+    ),
+    Column(
+        CONTENT,
+        "整改措施",
+        ("措施", "整改举措", "具体措施", "整改任务", "整改措施及目标", "整改目标及措施"),
+        required=True,
+    ),
+    Column(
+        RESP_UNIT,
+        "责任单位",
+        ("牵头单位", "责任部门", "牵头部门", "整改责任单位", "承办单位"),
+        required=True,
+    ),
+    Column(PERSON, "责任人", ("具体责任人", "整改责任人", "责任人员"), required=True),
+    Column(LEADER, "责任领导", ("牵头领导", "分管领导"), in_template=False, in_export=False),
+    Column(
+        DEADLINE,
+        "完成时限",
+        ("完成时间", "整改时限", "整改期限", "时限", "完成期限", "办结时限", "完成日期"),
+        required=True,
+    ),
+    Column(PROGRESS, "整改进展", ("进展情况", "整改进度", "推进情况", "进展", "整改进展情况")),
+    Column(COMPLETION, "完成情况", ("整改完成情况", "整改情况", "整改结果", "完成结果")),
+    Column(KIND, "类型（立行立改/长效机制）", ("类型", "整改类型", "措施类型", "类别")),
+    Column(MECHANISM, "长效机制", ("制度机制", "建立的制度机制", "长效机制建设")),
+    Column(REVIEW_ON, "回头看日期", ("回头看时间",)),
+    Column(FOUND_ON, "发现日期", ("发现时间", "问题发现日期")),
+    Column(SEVERITY, "严重程度", (), in_template=False),
+    Column(PROBLEM_UNIT, "问题单位", ("问题所属单位", "所属单位"), in_template=False),
+    Column(NOTE, "备注", (), in_export=False),
+    # Written by the export for the reader, not read by the import: its problems all go to the
+    # unit imported for, with the source chosen on its form and the status from 完成情况.
+    Column(SOURCE, "问题来源", ("来源",), in_template=False),
+    Column(STATUS, "状态", ("整改状态",), in_template=False),
+)
+BY_KEY = {c.key: c for c in COLUMNS}
+MEASURE_CELLS = (RESP_UNIT, PERSON, LEADER, DEADLINE, PROGRESS, COMPLETION, KIND, MECHANISM)
+MEASURE_CELLS += (REVIEW_ON,)
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def header_key(text: str) -> str:
+    return sheet_columns.header_key(_BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
+
+
+HEADER_KEYS = {header_key(n): c for c in COLUMNS for n in (c.header, *c.aliases)}
+
+
+def cell_text(value) -> str:
+    return excel.unneutralise(parsing.normalise_text(value))
+
+
+# --- Status words in 完成情况 ---------------------------------------------------------------------
+
+
+def status_words() -> dict[str, str]:
+    """{status: the words the export writes under 完成情况} (a verified one adds its date)."""
+    labels = dict(MeasureStatus.choices)
+    return {
+        MeasureStatus.DRAFT: _("未开始整改"),
+        MeasureStatus.IN_PROGRESS: str(labels[MeasureStatus.IN_PROGRESS]),
+        MeasureStatus.SUBMITTED: str(labels[MeasureStatus.SUBMITTED]),
+        MeasureStatus.VERIFIED: str(labels[MeasureStatus.VERIFIED]),
+        MeasureStatus.RETURNED: _("已退回重新整改"),
+    }
+
+
+_DONE = ("已完成", "已整改", "完成", "已办结", "办结", "已落实", "已销号", "整改到位")
+_NOT_DONE = ("未完成", "没有完成", "尚未", "未整改", "未办结", "未落实", "正在", "整改中")
+_NOT_DONE += ("推进中", "进行中", "未开始")
+
+
+def read_completion(text: str) -> tuple[str, bool]:
+    """(the completion text, whether it says done). A last line in the export's status words
+    decides and is dropped; otherwise the words do ("已完成" yes, "尚未完成" no)."""
+    with translation.override("zh-hans"):
+        spellings = list(status_words().items())
+    spellings += status_words().items()  # an export made in another language
+    lines = text.rstrip().split("\n")
+    last = lines[-1].strip()
+    for status, w in spellings:
+        if last == w or (status == MeasureStatus.VERIFIED and last.startswith(w + "（")):
+            done = status in (MeasureStatus.SUBMITTED, MeasureStatus.VERIFIED)
+            return "\n".join(lines[:-1]).strip(), done
+    done = any(w in text for w in _DONE) and not any(w in text for w in _NOT_DONE)
+    return text.strip(), done
+
 
 # --- Import: reading ------------------------------------------------------------------------------
 
@@ -208,9 +325,9 @@ def parse_deadline(value) -> tuple[dt.date | None, int | None]:
 class _Reader:
     """Reads the data rows of a ledger sheet into problems and measures, collecting errors."""
 
-    def __init__(self, by, unit: Unit, columns: dict[str, int], headers: dict[str, str]):
-        self.unit, self.columns, self.headers = unit, columns, headers
-        self.units = UnitIndex(by)
+    def __init__(self, units: UnitIndex, columns: dict[str, int], headers: dict[str, str]):
+        self.columns, self.headers = columns, headers
+        self.units = units
         self.today = clock.today()
         self.earliest = inputs.date_range(self.today)[0]
         self.kinds = Choices(
@@ -222,8 +339,6 @@ class _Reader:
         self.errors: list[RowError] = []
         self.problems: list[ProblemRow] = []
         self.seen: dict[tuple[int, str], int] = {}  # (unit, description) -> line
-        self.rows = 0
-        self.examples: list[int] = []  # the template's example rows, skipped
 
     def col(self, key: str) -> str:
         return self.headers.get(key) or BY_KEY[key].header
@@ -231,19 +346,13 @@ class _Reader:
     def err(self, line: int, key: str, value, message: str) -> None:
         self.errors.append(RowError(line, self.col(key), message, value=cell_text(value)[:80]))
 
-    def read(self, rows: list[list], header_index: int) -> None:
-        for offset, raw in enumerate(rows[header_index + 1 :]):
-            if not any(cell_text(c) for c in raw):
-                continue  # empty rows are skipped
-            line = header_index + 2 + offset
-            if excel.is_example(raw):
-                self.examples.append(line)
-                continue
-            cells = {k: raw[i] if i < len(raw) else None for k, i in self.columns.items()}
-            self.rows += 1
-            self.row(line, cells)
+    def read(self, sheet) -> None:
+        """The runner's rows (blank rows and the template's examples already left out), each
+        with its cells as written: the spec's parsers keep them as they are."""
+        for r in sheet.rows:
+            self.row(r.line, r.values, r.unit_id)
 
-    def row(self, line: int, cells: dict) -> None:
+    def row(self, line: int, cells: dict, unit_id: int) -> None:
         clean = True
         for key, value in cells.items():
             if isinstance(value, str) and not value.isprintable():
@@ -282,14 +391,13 @@ class _Reader:
                 )
                 return
         else:
-            current = self.new_problem(line, number, description, cells)
+            current = self.new_problem(line, number, description, cells, unit_id)
         self.measure(current, line, cells)
 
     def measure_cells(self, cells: dict) -> list[str]:
         return [k for k in MEASURE_CELLS if cell_text(cells.get(k))]
 
-    def new_problem(self, line, number, description, cells) -> ProblemRow:
-        unit_id = self.unit.pk
+    def new_problem(self, line, number, description, cells, unit_id) -> ProblemRow:
         found_on = self.today
         try:
             found_on = parsing.parse_date(cells.get(FOUND_ON), earliest=self.earliest) or self.today
@@ -472,7 +580,223 @@ class _Reader:
                 )
 
 
-# --- Import ---------------------------------------------------------------------------------------
+# --- Merged cells ---------------------------------------------------------------------------------
+
+
+def refuse_merged(data: bytes, rows, header_index: int, columns, headers):
+    """The runner's merged-cell hook: an .xlsx with merged cells at or below the header is
+    refused, naming each merge (merged_errors)."""
+    if data[:4] == b"PK\x03\x04":
+        merged = merged_errors(data, header_index + 1, {i: headers[k] for k, i in columns.items()})
+        if merged:
+            raise ImportFailed(merged)
+    return rows
+
+
+def _as_written(value):
+    """Every cell is read as written: what a cell means depends on its row (the problem it
+    belongs to, its found date), so the rows are read in order by _Reader."""
+    return value
+
+
+# --- Check and write ------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    unit_id: int
+    problems: list[ProblemRow]
+    measure_ids: list[int] = field(default_factory=list)
+
+
+def check(sheet, units: UnitIndex) -> Plan:
+    """The rows as problems and measures, every problem of the file reported at once, the
+    problems the unit already has open among them. Runs inside the write's transaction."""
+    unit_id = sheet.rows[0].unit_id
+    if connection.in_atomic_block:
+        # Imports into one unit take turns on the unit's row (on SQLite the IMMEDIATE
+        # transaction already makes writers take turns), so the same file sent twice at once
+        # finds the first one's problems here instead of both passing.
+        Unit.objects.select_for_update().get(pk=unit_id)
+    reader = _Reader(units, sheet.columns, sheet.headers)
+    reader.read(sheet)
+    reader.refuse_errors()
+    return Plan(unit_id, reader.problems)
+
+
+def write(sheet, plan: Plan, changes, record: ImportRecord, by, now) -> Written:
+    """The checked problems, each with its measures; imported measures are in progress, or
+    submitted where the file says they are done: never verified, for a unit does not verify
+    itself."""
+    problems = plan.problems
+    wanted = {plan.unit_id} | {p.unit_id for p in problems}
+    wanted |= {m.data["responsible_unit_id"] for p in problems for m in p.measures}
+    in_scope = set(
+        Unit.objects.filter(scope.scope_of(by).units_q(), pk__in=wanted).values_list(
+            "pk", flat=True
+        )
+    )
+    if wanted - in_scope:
+        raise DomainError("unit_out_of_scope", _("请选择您范围内的单位。"), field="unit")
+    actor = by if getattr(by, "pk", None) else None
+    note = _("从整改台账导入（%(f)s）") % {"f": record.filename[:100]}
+    problem_ids = []
+    for p in problems:
+        problem = Problem.objects.create(
+            unit_id=p.unit_id,
+            source=sheet.options["source"],
+            description=p.description,
+            severity=p.severity,
+            found_on=p.found_on,
+            evidence={"import": record.pk, "row": p.line},
+            created_by=actor,
+            created_at=now,
+            updated_by=actor,
+            updated_at=now,
+        )
+        problem_ids.append(problem.pk)
+        services._step(
+            problem, actor, StepKind.CREATED, after=ProblemStatus.OPEN, note=note, at=now
+        )
+        for m in p.measures:
+            plan.measure_ids.append(_imported_measure(problem, m, actor, now).pk)
+    record.measures_created = len(plan.measure_ids)  # for the page's message
+    # The ledger's events name no units: its rules read every unfinished item.
+    return Written(problem_ids, [])
+
+
+def _imported_measure(problem: Problem, m: MeasureRow, actor, now) -> Measure:
+    submitted = m.status == MeasureStatus.SUBMITTED
+    measure = Measure.objects.create(
+        problem=problem,
+        **{f: m.data.get(f) for f in services.MEASURE_FIELDS},
+        status=m.status,
+        progress=m.progress,
+        completion=m.completion,
+        submitted_by=actor if submitted else None,
+        submitted_at=now if submitted else None,
+        created_by=actor,
+        created_at=now,
+        updated_by=actor,
+        updated_at=now,
+    )
+    step = {"measure": measure, "at": now}
+    created, progress = MeasureStatus.IN_PROGRESS, MeasureStatus.IN_PROGRESS
+    services._step(problem, actor, StepKind.CREATED, after=created, note=m.note, **step)
+    if m.progress:
+        services._step(
+            problem, actor, StepKind.PROGRESS, before=progress, after=progress, note=m.progress,
+            **step,
+        )  # fmt: skip
+    if submitted:
+        services._step(
+            problem, actor, StepKind.SUBMITTED, before=progress, after=MeasureStatus.SUBMITTED,
+            note=m.completion, **step,
+        )  # fmt: skip
+    return measure
+
+
+def _audit_extra(sheet, plan: Plan, written: Written) -> dict:
+    return {
+        "unit": plan.unit_id,
+        "source": sheet.options["source"],
+        "problem_ids": written.created_ids,
+        "measure_ids": plan.measure_ids,
+    }
+
+
+# --- The spec and its page ------------------------------------------------------------------------
+
+
+def _allowed(by, unit) -> None:
+    scope.require(by, services.EDIT)
+    services._in_scope_unit(by, unit.pk, "unit", services.CREATE)
+
+
+def ledger_url(unit: Unit) -> str:
+    try:
+        return reverse("rect_ledger", args=[unit.pk])
+    except NoReverseMatch:  # the ledger page is another module's; keep the import usable alone
+        return reverse("ledger_import", args=[unit.pk])
+
+
+def _page(request, unit_id: int) -> dict:
+    unit = scope.get_for(Unit, request.user, unit_id, perm=services.CREATE, unit_field=None)
+    scope.require(request.user, services.EDIT)
+    flat_export_url = reverse("ledger_export", args=[unit.pk]) + "?merge=0"
+    return {
+        "title": _("导入%(u)s的整改台账") % {"u": unit.name},
+        "head_title": _("导入整改台账") + " · " + unit.name,
+        "back_url": ledger_url(unit),
+        "back_title": _("%(u)s整改台账") % {"u": unit.name},
+        "template_url": reverse("ledger_template"),
+        "notes": [
+            _(
+                "必须有的列：问题描述、整改措施、责任单位、责任人、完成时限；可以有：序号、整改进展、"
+                "完成情况、类型（立行立改/长效机制）、长效机制、回头看日期、发现日期、备注。"
+                "表头上面可以有标题行，常见的列名叫法（如“完成时间”“整改时限”“责任领导”）也能识别。"
+            ),
+            _(
+                "一行一条措施。同一问题有几条措施的，写在相邻的几行，每一行都填写相同的序号和问题描述。"
+            ),
+            format_html(
+                "<strong>{}</strong>{}",
+                _("不接受合并单元格"),
+                _("：请取消合并，并在每一行把内容填写完整。"),
+            ),
+            _(
+                "完成时限写日期（2026-10-12、2026/10/12、2026年10月12日），或写“10个工作日”，"
+                "从导入当天起按工作日推算（扣除法定节假日，计入调休上班日）。完成时限不得早于问题"
+                "发现日期；没有“发现日期”列时按导入当天计。"
+            ),
+            _("问题登记到%(u)s；责任单位写单位名称或代码，须在您的管理范围内。") % {"u": unit.name},
+            _(
+                "填写了整改进展的记为“整改中”；完成情况写明已完成的记为“待核验”，"
+                "由市委办或其指定的核验人核验销号。"
+            ),
+            _("与本单位尚未销号的问题描述完全相同的行会被拒绝，以免重复导入。"),
+        ],
+        "footnote": format_html(
+            '{} <a href="{}">{}</a>。',
+            _(
+                "从本系统导出的台账默认合并了同一问题的“序号”“问题描述”等单元格，便于打印。"
+                "要修改后重新导入，请使用"
+            ),
+            flat_export_url,
+            _("不合并单元格的导出"),
+        ),
+        "error_values": True,
+        "unit": unit,
+    }
+
+
+def _done(record: ImportRecord) -> str:
+    return _("导入完成：登记问题 %(p)s 个、整改措施 %(m)s 条。") % {
+        "p": record.created,
+        "m": record.measures_created,
+    } + excel.skipped_examples(getattr(record, "examples", []))
+
+
+SPEC = imports.Spec(
+    kind="rectification.ledger",
+    columns=COLUMNS,
+    parsers=lambda units: dict.fromkeys(BY_KEY, _as_written),
+    check=check,
+    write=write,
+    permission=services.CREATE,
+    allowed=_allowed,
+    audit_action="jianfu.rectification.ledger.imported",
+    event="rectification",
+    distinct=frozenset(BY_KEY),  # kept as written, cell by cell (equal numbers stay apart)
+    required_cells=False,  # a problem may have no measures yet: its measure cells stay empty
+    read_header=read_header,
+    merged=refuse_merged,
+    audit_extra=_audit_extra,
+    form=LedgerImportForm,
+    inline=True,
+    page=_page,
+    done=_done,
+)
 
 
 def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) -> ImportRecord:
@@ -480,39 +804,9 @@ def import_ledger(*, by, unit: Unit, source: str, filename: str, data: bytes) ->
     nothing. Raises ImportFailed listing every problem (row, column, value), PermissionDenied
     without the codes, or DomainError for a unit outside the scope or an unknown source."""
     scope.require(by, services.CREATE)
-    scope.require(by, services.EDIT)
-    services._in_scope_unit(by, unit.pk, "unit", services.CREATE)
+    _allowed(by, unit)
     if source not in Source.values or source == Source.SIGNAL:
         raise DomainError("source", _("问题来源无效。"), field="source")
-    rows = excel.read_rows(filename, data)
-    h, columns, headers = read_header(rows)
-    if data[:4] == b"PK\x03\x04":
-        merged = merged_errors(data, h + 1, {i: headers[k] for k, i in columns.items()})
-        if merged:
-            raise ImportFailed(merged)
-    reader = _Reader(by, unit, columns, headers)
-    reader.read(rows, h)
-    if not reader.rows and reader.examples:
-        raise excel.only_examples(reader.examples)
-    if not reader.rows:
-        raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
-    # Checked here too, so that one report names every problem of the file...
-    reader.refuse_errors()
-    with excel.kept_upload(filename, data) as upload, transaction.atomic():
-        # ...and again where it counts: imports into one unit take turns on the unit's row (on
-        # SQLite the IMMEDIATE transaction already makes writers take turns), so the same file
-        # sent twice at once finds the first one's problems here instead of both passing above.
-        Unit.objects.select_for_update().get(pk=unit.pk)
-        reader.refuse_errors()
-        record = services.ledger_import(
-            by=by,
-            unit=unit,
-            source=source,
-            problems=reader.problems,
-            rows=reader.rows,
-            filename=filename,
-            sha256=upload.sha256,
-            stored_as=upload.store(),
-        )
-    record.examples = reader.examples
-    return record
+    return imports.run(
+        SPEC, by=by, filename=filename, data=data, unit=unit, options={"source": source}
+    )

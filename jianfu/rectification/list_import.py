@@ -1,11 +1,10 @@
-"""The negative list (负面清单) by spreadsheet: the items' import (序号, 类别, 表现形式, 说明)
-and the blank template.
+"""The negative list (负面清单) by spreadsheet: a spec on the import runner (core.imports) for
+the items (序号, 类别, 表现形式, 说明), and the blank template.
 
-Import is all or nothing, like every importer here: the whole file is read and checked first,
-each problem named by its row (as the person sees it in Excel) and column; only a clean file
-replaces the draft's items, in one transaction ending with ONE audit entry (file SHA-256, the
-stored file). A published list is frozen: the service refuses, and the message says to start a
-new version.
+The runner reads and checks the whole file first, each problem named by its row (as the person
+sees it in Excel) and column; only a clean file replaces the draft's items, in one transaction
+with ONE audit entry on the list (file SHA-256, the stored file). A published list is frozen: the
+service refuses, and the message says to start a new version.
 
 Provincial lists usually merge the 类别 cell down over the items of one category. A vertically
 merged 类别 is read as that category on every row it covers; any other merged cell whose lower
@@ -17,15 +16,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
-from jianfu.core import excel, inputs, parsing, scope, sheet_columns
-from jianfu.core.excel import ImportFailed, SheetError
+from jianfu.core import excel, imports, inputs, parsing, scope
+from jianfu.core.excel import SheetError
+from jianfu.core.imports import Written
+from jianfu.core.parsing import ParseError
 from jianfu.core.sheet_columns import Column
 
-from . import exams
-from .ledger_io import cell_text
+from . import exams, queries
 from .models import NegativeList, NegativeListItem
 
 NUMBER, CATEGORY, TITLE, EXPLANATION = "number", "category", "title", "explanation"
@@ -78,7 +79,21 @@ def _max(name: str) -> int | None:
     return NegativeListItem._meta.get_field(name).max_length
 
 
-def _merged(filename: str, data: bytes) -> dict[tuple[int, int], tuple[int, int]]:
+def cell_text(value) -> str:
+    return excel.unneutralise(parsing.normalise_text(value))
+
+
+# --- Merged cells ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """A cell a merge covers that reads empty (what the runner's merged hook leaves in it)."""
+
+    first_row: int  # the row of the merge's first cell, as the person sees it
+
+
+def _merged(data: bytes) -> dict[tuple[int, int], tuple[int, int]]:
     """(row, col) of every cell a merge covers below or right of its first cell -> that first
     cell (0-based, as read_rows counts). Empty for CSV or when the file does not say."""
     if data[:4] != b"PK\x03\x04" and data[:8] != excel.OLE_MAGIC:
@@ -99,108 +114,167 @@ def _merged(filename: str, data: bytes) -> dict[tuple[int, int], tuple[int, int]
     return covered
 
 
+def fill_merged(data: bytes, rows: list[list], header_index: int, columns, headers) -> list[list]:
+    """The runner's merged-cell hook: below the header, an empty cell a vertical merge of 类别
+    covers takes the merge's value; any other empty cell a merge covers becomes _Merged (which
+    the parsers report). Blank rows stay blank (skipped)."""
+    covered = _merged(data)
+    if not covered:
+        return rows
+    read = set(columns.values())
+    category = columns.get(CATEGORY)
+    out = list(rows)
+    for (r, c), (r0, c0) in sorted(covered.items()):
+        if r <= header_index or r >= len(out) or c not in read:
+            continue
+        row = out[r]
+        if cell_text(row[c] if c < len(row) else None) or not any(map(cell_text, row)):
+            continue
+        row = out[r] = [*row, *[None] * (c + 1 - len(row))]
+        origin = rows[r0]
+        if c == category and c0 == c:
+            row[c] = origin[c] if c < len(origin) else None
+        else:
+            row[c] = _Merged(r0 + 1)
+    return out
+
+
+# --- Cells and rows -------------------------------------------------------------------------------
+
+# The columns that must be filled, with their names in messages, and their length limits.
+_LABELS = {
+    NUMBER: gettext_lazy("序号"),
+    CATEGORY: gettext_lazy("类别"),
+    TITLE: gettext_lazy("表现形式"),
+}
+
+
+def _parser(key: str):
+    def parse(value) -> str:
+        if type(value) is _Merged:
+            raise ParseError(
+                _("该单元格与第 %(r)s 行合并，请取消合并后逐行填写。") % {"r": value.first_row}
+            )
+        text = cell_text(value)
+        problem = inputs.text_problem(text, multiline=key not in _LABELS)
+        if problem:
+            raise ParseError(problem)
+        if key == NUMBER:
+            text = parsing.half_width(text).strip()
+        if key in _LABELS and not text:
+            raise ParseError(_("%(f)s不能为空。") % {"f": _LABELS[key]})
+        return text
+
+    return parse
+
+
 @dataclass
 class Parsed:
-    rows: list[dict]  # cleaned rows, in file order, ready for exams.items_replace
+    rows: list[dict]  # cleaned rows, in file order
     categories: int
     examples: tuple[int, ...] = ()  # the template's example rows, skipped
 
 
-def parse(filename: str, data: bytes) -> Parsed:
-    """The items of a negative-list sheet; ImportFailed naming every problem by row and column."""
-    rows = excel.read_rows(filename, data)
-    if not rows or not any(cell_text(c) for r in rows[:50] for c in r):
-        raise ImportFailed([SheetError(None, None, _("文件里没有数据。"))])
-    h, found, headers = sheet_columns.read_header(
-        rows,
-        COLUMNS,
-        missing=_("缺少必填列：%(cols)s。表头应为：%(all)s（可从“下载模板”获取）。"),
-        text=cell_text,
-    )
-    merged = _merged(filename, data)
-    limits = {NUMBER: _max(NUMBER), CATEGORY: _max(CATEGORY), TITLE: _max(TITLE)}
-    labels = {NUMBER: _("序号"), CATEGORY: _("类别"), TITLE: _("表现形式")}
-    errors: list[SheetError] = []
-    out: list[dict] = []
+def check(sheet, units) -> Parsed:
+    """Lengths, and each 序号 once; every problem of the file reported at once."""
     seen: dict[str, int] = {}
-    examples: list[int] = []
-    for index in range(h + 1, len(rows)):
-        raw = rows[index]
-        if not any(cell_text(c) for c in raw):
-            continue  # empty rows are skipped
-        line = index + 1
-        if excel.is_example(raw):
-            examples.append(line)
+    for r in sheet.rows:
+        v = r.values
+        for key in (NUMBER, CATEGORY, TITLE):
+            value, limit = v.get(key), _max(key)
+            if value and limit and len(value) > limit:
+                sheet.error(
+                    r,
+                    key,
+                    _("%(f)s不能超过 %(n)s 个字，本格有 %(m)s 个字。")
+                    % {"f": _LABELS[key], "n": limit, "m": len(value)},
+                )
+        number = v.get(NUMBER)
+        if not number:
             continue
-        values: dict[str, str] = {}
-        ok = True
-        for key, col in found.items():
-            value = cell_text(raw[col] if col < len(raw) else None)
-            origin = merged.get((index, col))
-            if not value and origin is not None:
-                if key == CATEGORY and origin[1] == col:
-                    value = cell_text(rows[origin[0]][col])
-                else:
-                    errors.append(
-                        SheetError(
-                            line,
-                            headers[key],
-                            _("该单元格与第 %(r)s 行合并，请取消合并后逐行填写。")
-                            % {"r": origin[0] + 1},
-                        )
-                    )
-                    ok = False
-                    continue
-            problem = inputs.text_problem(value, multiline=key not in limits)
-            if problem:
-                errors.append(SheetError(line, headers[key], problem))
-                ok = False
-                continue
-            if key == NUMBER:
-                value = parsing.half_width(value).strip()
-            limit = limits.get(key)
-            if key in limits and not value:
-                errors.append(
-                    SheetError(line, headers[key], _("%(f)s不能为空。") % {"f": labels[key]})
-                )
-                ok = False
-            elif limit and len(value) > limit:
-                errors.append(
-                    SheetError(
-                        line,
-                        headers[key],
-                        _("%(f)s不能超过 %(n)s 个字，本格有 %(m)s 个字。")
-                        % {"f": labels[key], "n": limit, "m": len(value)},
-                    )
-                )
-                ok = False
-            values[key] = value
-        number = values.get(NUMBER, "")
-        if number:
-            if number in seen:
-                errors.append(
-                    SheetError(
-                        line,
-                        headers[NUMBER],
-                        _("序号“%(n)s”与第 %(r)s 行重复，同一清单的序号不能重复。")
-                        % {"n": number, "r": seen[number]},
-                    )
-                )
-                ok = False
-            else:
-                seen[number] = line
-        if ok:
-            values.setdefault(EXPLANATION, "")
-            out.append(values)
-    if not out and not errors and examples:
-        raise excel.only_examples(examples)
-    if not out and not errors:
-        raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
-    if errors:
-        order = {headers[k]: i for k, i in found.items()}
-        errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
-        raise ImportFailed(errors)
-    return Parsed(rows=out, categories=len({r[CATEGORY] for r in out}), examples=tuple(examples))
+        if number in seen:
+            sheet.error(
+                r,
+                NUMBER,
+                _("序号“%(n)s”与第 %(r)s 行重复，同一清单的序号不能重复。")
+                % {"n": number, "r": seen[number]},
+            )
+        else:
+            seen[number] = r.line
+    if sheet.errors:
+        sheet.fail()
+    rows = [{EXPLANATION: ""} | r.values for r in sheet.rows]
+    return Parsed(rows, len({row[CATEGORY] for row in rows}), tuple(sheet.examples))
+
+
+def write(sheet, plan: Parsed, changes, record, by, now) -> Written:
+    nl = sheet.options["negative_list"]
+    items = exams.items_write(by=by, negative_list=nl, rows=plan.rows)
+    record.parsed = plan  # what import_items returns and the page tells
+    return Written([item.pk for item in items], [])
+
+
+# --- The spec and its page ------------------------------------------------------------------------
+
+
+def _audit_object(sheet, plan, record) -> tuple[str, int]:
+    nl = sheet.options["negative_list"]
+    return nl._meta.label_lower, nl.pk  # the list's history shows its imports
+
+
+def _page(request, pk: int) -> dict:
+    nl = queries.negative_list_for(request.user, pk)
+    scope.require(request.user, exams.MANAGE)
+    detail = reverse("negative_list_detail", args=[nl.pk])
+    page = {
+        "title": _("导入负面清单事项"),
+        "head_title": _("导入负面清单事项") + " · " + nl.title,
+        "crumbs": [
+            (reverse("negative_list_list"), _("负面清单")),
+            (detail, f"{nl.year} · v{nl.version}"),
+        ],
+        "back_url": detail,
+        "template_url": reverse("negative_list_template"),
+        "columns": [(c.header, c.note) for c in COLUMNS],
+        "notes": [_("第一行为表头，列的顺序不限；表头上方可以有标题行。空行会跳过。")],
+        "options": {"negative_list": nl},
+    }
+    if nl.is_published:
+        page["refused"] = [SheetError(None, None, _("该清单已发布，不能再导入；请新建版本。"))]
+    elif n := nl.items.count():
+        page["warning"] = ngettext(
+            "本清单现有 %(n)s 项。导入成功后，这些事项将全部被文件中的事项替换。",
+            "本清单现有 %(n)s 项。导入成功后，这些事项将全部被文件中的事项替换。",
+            n,
+        ) % {"n": n}
+    return page
+
+
+def _done(record) -> str:
+    parsed = record.parsed
+    return _("导入完成：共 %(n)s 项，%(c)s 个类别。") % {
+        "n": len(parsed.rows),
+        "c": parsed.categories,
+    } + excel.skipped_examples(list(parsed.examples))
+
+
+SPEC = imports.Spec(
+    kind="rectification.negative_list",
+    columns=COLUMNS,
+    parsers=lambda units: {c.key: _parser(c.key) for c in COLUMNS},
+    check=check,
+    write=write,
+    permission=exams.MANAGE,
+    audit_action="jianfu.rectification.list.imported",
+    event="",
+    distinct=frozenset({TITLE, EXPLANATION}),
+    required_cells=False,  # an empty cell is named with its column ("类别不能为空。")
+    merged=fill_merged,
+    audit_object=_audit_object,
+    inline=True,
+    page=_page,
+    done=_done,
+)
 
 
 def import_items(*, by, negative_list: NegativeList, filename: str, data: bytes) -> Parsed:
@@ -209,20 +283,10 @@ def import_items(*, by, negative_list: NegativeList, filename: str, data: bytes)
     scope.require(by, exams.MANAGE)
     # Said before the file is read; the service checks again under the row lock.
     exams.refuse_published(negative_list)
-    parsed = parse(filename, data)
-    with excel.kept_upload(filename, data) as upload:
-        stored_as = upload.store()
-        exams.items_replace(
-            by=by,
-            negative_list=negative_list,
-            rows=parsed.rows,
-            import_extra={
-                "sha256": upload.sha256,
-                "file": stored_as,
-                "filename": filename[:255],
-            },
-        )
-    return parsed
+    record = imports.run(
+        SPEC, by=by, filename=filename, data=data, options={"negative_list": negative_list}
+    )
+    return record.parsed
 
 
 def template() -> bytes:

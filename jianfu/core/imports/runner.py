@@ -46,6 +46,7 @@ def run(
     expect: str | None = None,
     progress=None,
     confirm_changes: bool = False,
+    options: dict | None = None,
 ) -> ImportRecord:
     """Import the file (.xlsx, .xls or CSV) for the spec `kind`; all or nothing.
 
@@ -53,13 +54,14 @@ def run(
     the fingerprint of the preview the person confirmed; refused (ImportFailed) when the file
     would now do anything else. `confirm_changes`: when the file changes existing records, save
     nothing and raise preview.NeedsConfirmation with the preview to show. `progress(step,
-    label)`: told as each step starts. Raises ImportFailed with every problem found,
+    label)`: told as each step starts. `options`: what the person chose besides the file (the
+    spec reads them as sheet.options). Raises ImportFailed with every problem found,
     PermissionDenied, or DomainError when `unit` lies outside the importer's scope."""
     spec = kind if isinstance(kind, Spec) else spec_of(kind)
     _allowed(spec, by, unit)
     tell = progress or _silent
     with _gc_paused():
-        sheet, units = _read(spec, by, filename, data, unit, tell)
+        sheet, units = _read(spec, by, filename, data, unit, tell, options)
         tell(3, spec.steps[3])
         try:
             with excel.kept_upload(filename, data) as upload, transaction.atomic():
@@ -88,11 +90,16 @@ def run(
                     events.data_changed(
                         spec.event, unit_ids=sorted(out.unit_ids), import_id=record.pk
                     )
+                object_type, object_id = (
+                    spec.audit_object(sheet, plan, record)
+                    if spec.audit_object
+                    else ("core.importrecord", record.pk)
+                )
                 audit.record(
                     spec.audit_action,
                     actor=by,
-                    object_type="core.importrecord",
-                    object_id=record.pk,
+                    object_type=object_type,
+                    object_id=object_id,
                     # The values the file replaced, by record id and field: an import that
                     # overwrote something can be looked up and undone by hand.
                     changes=spec.updates.old_values(plan, changes) if spec.updates else None,
@@ -115,7 +122,7 @@ def run(
 
 
 def preview(
-    kind: str | Spec, *, by, filename: str, data: bytes, unit=None, progress=None
+    kind: str | Spec, *, by, filename: str, data: bytes, unit=None, progress=None, options=None
 ) -> previews.Preview:
     """What importing the file would do (new, changed with field: old → new, unchanged),
     without saving anything; ImportFailed, PermissionDenied or DomainError as run."""
@@ -123,7 +130,7 @@ def preview(
     _allowed(spec, by, unit)
     tell = progress or _silent
     with _gc_paused():
-        sheet, units = _read(spec, by, filename, data, unit, tell)
+        sheet, units = _read(spec, by, filename, data, unit, tell, options)
         tell(3, spec.steps[2])
         plan = spec.check(sheet, units)
         changes = spec.updates.of(sheet, plan) if spec.updates else []
@@ -136,13 +143,16 @@ def _preview(sheet: Sheet, plan, changes, units) -> previews.Preview:
     return previews.build(spec.kind.rsplit(".", 1)[-1], sheet, plan, creates, changes, units)
 
 
-def _read(spec: Spec, by, filename: str, data: bytes, unit, tell) -> tuple[Sheet, UnitIndex]:
+def _read(
+    spec: Spec, by, filename: str, data: bytes, unit, tell, options=None
+) -> tuple[Sheet, UnitIndex]:
     tell(1, spec.steps[0])
     rows = excel.read_rows(filename, data)
     units = UnitIndex(by)
     if spec.steps[1]:
         tell(2, str(spec.steps[1]) % {"n": max(len(rows) - 1, 0)})
-    sheet = read(spec, rows, units, default_unit=unit.pk if unit is not None else None)
+    default_unit = unit.pk if unit is not None else None
+    sheet = read(spec, rows, units, default_unit=default_unit, data=data, options=options)
     return sheet, units
 
 

@@ -53,6 +53,7 @@ class Sheet:
     rows: list[Row]
     errors: list[SheetError]
     examples: list[int] = field(default_factory=list)  # the template's example rows, skipped
+    options: dict = field(default_factory=dict)  # what the person chose besides the file (run)
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -104,20 +105,34 @@ def _apply(fn, value):
         return e
 
 
-def read(spec: Spec, rows: list[list], units: UnitIndex, *, default_unit: int | None) -> Sheet:
+def read(
+    spec: Spec,
+    rows: list[list],
+    units: UnitIndex,
+    *,
+    default_unit: int | None,
+    data: bytes = b"",
+    options: dict | None = None,
+) -> Sheet:
     """The sheet parsed and checked row by row for `spec`; `default_unit`: the unit of rows that
-    leave the unit column empty (or of a sheet without one)."""
+    leave the unit column empty (or of a sheet without one); `data`: the file (for a spec's
+    merged-cell policy); `options`: the import's options (sheet.options)."""
     columns = spec.columns
-    h, found, headers = read_header(
-        rows,
-        columns,
-        missing=str(spec.missing),
-        optional=frozenset({UNIT}) if default_unit else frozenset(),
-    )
+    if spec.read_header is not None:
+        h, found, headers = spec.read_header(rows)
+    else:
+        h, found, headers = read_header(
+            rows,
+            columns,
+            missing=str(spec.missing),
+            optional=frozenset({UNIT}) if default_unit else frozenset(),
+        )
+    if spec.merged is not None:
+        rows = spec.merged(data, rows, h, found, headers)
     parsers = spec.parsers(units)
     if spec.unit_column:
         parsers[UNIT] = units.resolve
-    sheet = Sheet(spec, h + 1, found, headers, [], [])
+    sheet = Sheet(spec, h + 1, found, headers, [], [], options=dict(options or {}))
     errors = sheet.errors
     kept = [(h + 2 + i, raw) for i, raw in enumerate(rows[h + 1 :]) if not _blank(raw)]
     sheet.examples = [line for line, raw in kept if excel.is_example(raw)]
@@ -163,6 +178,8 @@ def read(spec: Spec, rows: list[list], units: UnitIndex, *, default_unit: int | 
                         out[i] = None
         parsed[key] = out
     for c in columns:
+        if not spec.required_cells:
+            break
         if not c.required or c.key not in parsed or (c.key == UNIT and default_unit):
             continue
         for i, v in enumerate(parsed[c.key]):

@@ -109,6 +109,26 @@ class Spec:
     pages: Callable | None = None  # pages(job) -> {"title", "back_url", "back_title", "import_url"}
     done: Callable | None = None  # done(record) -> the message once written
     allowed: Callable | None = None  # allowed(by, unit): more than `permission` (DomainError)
+    # For sheets that are not a plain table under one header row:
+    # read_header(rows) -> (index, key -> column index, key -> header as written), raising
+    # ImportFailed: a spec that finds its header its own way (below a title, by its spellings).
+    read_header: Callable | None = None
+    # merged(data, rows, header index, key -> column index, key -> header) -> rows: the spec's
+    # policy for merged cells (the runner reads none): refuse them (ImportFailed) or fill them in.
+    merged: Callable | None = None
+    # False: a required column must be there, but its empty cells are the spec's to report
+    # (with its own words, or because an empty cell means something, as a problem without
+    # measures yet on a ledger).
+    required_cells: bool = True
+    # audit_object(sheet, plan, record) -> (object_type, object_id) the batch's one audit entry
+    # is about, when that is the object imported into rather than the batch record.
+    audit_object: Callable | None = None
+    # The upload form (default core.forms.UploadForm); fields besides `file` are the import's
+    # options (run(options=...), read by the spec as sheet.options).
+    form: type | None = None
+    # The import page imports in its own request instead of starting a background job: for
+    # imports with options (sheet.options) a job does not keep.
+    inline: bool = False
 
 
 SPECS: dict[str, Spec] = {}
@@ -121,4 +141,5 @@ def register(spec: Spec) -> None:
     from . import jobs
 
     SPECS[spec.kind] = spec
-    importjobs.register(spec.kind, pages=spec.pages, **jobs.functions(spec))
+    if not spec.inline:
+        importjobs.register(spec.kind, pages=spec.pages, **jobs.functions(spec))

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from jianfu.core import clock, excel
 from jianfu.core.models import AuditEntry, ImportRecord
-from jianfu.rectification import ledger_import, ledger_io, services
+from jianfu.rectification import ledger_export, ledger_import, services
 from jianfu.rectification.models import (
     Measure,
     MeasureKind,
@@ -202,7 +202,7 @@ def test_a_verified_measure_says_so_with_its_date(office, people, units, ledger)
         RoleGrant.objects.create(user=other, role="office")
         services.measure_act(by=other, measure_id=m2.pk, version=m2.version, action="verify")
     m2.refresh_from_db()
-    assert ledger_io.completion_text(m2) == "已合并 5 项报送\n已核验销号（2026-10-12）"
+    assert ledger_export.completion_text(m2) == "已合并 5 项报送\n已核验销号（2026-10-12）"
 
 
 @pytest.mark.django_db
@@ -217,7 +217,7 @@ def test_export_outside_the_scope_is_404(login, units, ledger):
 @pytest.mark.django_db
 def test_a_problem_without_measures_gets_one_row(office, units):
     make_problem(office, units["TB"], "检查考核过多")
-    ws = load_workbook(io.BytesIO(ledger_io.export_ledger(units["TB"], by=office))).active
+    ws = load_workbook(io.BytesIO(ledger_export.export_ledger(units["TB"], by=office))).active
     assert ws["A4"].value == "1" and ws["B4"].value == "检查考核过多"
     assert ws["C4"].value is None and ws["F4"].value is None
     assert ws.max_row == 4
@@ -315,7 +315,7 @@ def test_a_gbk_csv_with_found_dates_is_read(contact_a, units):
 
 @pytest.mark.django_db
 def test_export_then_import_into_a_fresh_unit(office, units, ledger):
-    data = ledger_io.export_ledger(units["TA"], by=office, merged=False)
+    data = ledger_export.export_ledger(units["TA"], by=office, merged=False)
     ws = load_workbook(io.BytesIO(data)).active
     assert not ws.merged_cells.ranges - {r for r in ws.merged_cells.ranges if r.max_row < 3}
     record = run(office, units["TB"], data, filename="甲县整改台账.xlsx")
@@ -344,7 +344,7 @@ def test_export_then_import_into_a_fresh_unit(office, units, ledger):
 
 @pytest.mark.django_db
 def test_the_usual_merged_export_is_refused_naming_the_merges(office, units, ledger, media):
-    data = ledger_io.export_ledger(units["TA"], by=office)
+    data = ledger_export.export_ledger(units["TA"], by=office)
     errors = fails(office, units["TB"], data, media)
     assert any("第 4–5 行“序号”列" in e.message for e in errors)
     assert any("第 4–5 行“问题描述”列" in e.message for e in errors)
@@ -489,12 +489,15 @@ def test_a_problem_repeated_away_from_its_rows_is_refused(contact_a, units, medi
 
 @pytest.mark.django_db
 def test_read_completion():
-    assert ledger_io.read_completion("已完成清理") == ("已完成清理", True)
-    assert ledger_io.read_completion("尚未完成") == ("尚未完成", False)
-    assert ledger_io.read_completion("正在推进") == ("正在推进", False)
-    assert ledger_io.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
-    assert ledger_io.read_completion("合并 5 项\n已核验销号（2026-10-12）") == ("合并 5 项", True)
-    assert ledger_io.read_completion("整改中") == ("", False)
+    assert ledger_import.read_completion("已完成清理") == ("已完成清理", True)
+    assert ledger_import.read_completion("尚未完成") == ("尚未完成", False)
+    assert ledger_import.read_completion("正在推进") == ("正在推进", False)
+    assert ledger_import.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
+    assert ledger_import.read_completion("合并 5 项\n已核验销号（2026-10-12）") == (
+        "合并 5 项",
+        True,
+    )
+    assert ledger_import.read_completion("整改中") == ("", False)
 
 
 # --- The page -------------------------------------------------------------------------------------
