@@ -45,7 +45,7 @@ from jianfu.core import clock  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
 from jianfu.demo import rectification_texts as demo_texts  # noqa: E402
-from jianfu.rectification import ledger_io, queries  # noqa: E402
+from jianfu.rectification import ledger_io  # noqa: E402
 from jianfu.rectification.models import (  # noqa: E402
     Measure,
     MeasureKind,
@@ -57,6 +57,7 @@ from jianfu.rectification.models import (  # noqa: E402
     Step,
     StepKind,
 )
+from jianfu.rectification.problems import queries  # noqa: E402
 from jianfu.signals import runner  # noqa: E402
 from jianfu.signals.models import Signal  # noqa: E402
 from jianfu.signals.rules import RULES  # noqa: E402

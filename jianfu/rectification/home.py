@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from jianfu.core import home
 from jianfu.core.permissions import Role
 
-from . import queries
 from .models import ProblemStatus
+from .problems import queries
 
 
 def _url(name: str, *args, **params) -> str:

@@ -39,7 +39,7 @@ from .models import (
     Step,
     StepKind,
 )
-from .queries import VERIFIER_ROLES
+from .problems.queries import VERIFIER_ROLES
 
 audit.describe(
     {

@@ -197,7 +197,8 @@ def test_ledger_import_refuses_an_implausible_found_date(people, units):
 
 @pytest.mark.django_db
 def test_negative_list_import_refuses_a_control_character(people):
-    from jianfu.rectification import exams, list_import
+    from jianfu.rectification import list_import
+    from jianfu.rectification.selfexam import services as exams
 
     negative_list = exams.list_create(
         by=people["office"], title="负面清单", issued_by="市委办", year=2026
@@ -214,8 +215,8 @@ def test_negative_list_import_refuses_a_control_character(people):
 
 @pytest.mark.django_db
 def test_an_exam_answer_with_a_nul_byte_is_refused_naming_the_item(login, people, units):
-    from jianfu.rectification import exams
     from jianfu.rectification.models import ExamAnswer, Participation
+    from jianfu.rectification.selfexam import services as exams
     from jianfu.rectification.tests.test_exam_pages import answers, published
 
     nl = published(people["office"])

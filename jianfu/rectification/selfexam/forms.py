@@ -8,8 +8,8 @@ from jianfu.core import clock, scope
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit, UnitKind
 
-from . import exams
-from .models import NegativeList, NegativeListItem, Round
+from ..models import NegativeList, NegativeListItem, Round
+from . import services as exams
 
 # Units a round may be opened over: the levels that have units below them to answer.
 SCOPE_KINDS = (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY, UnitKind.DEPARTMENT)

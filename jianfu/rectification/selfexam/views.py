@@ -22,10 +22,12 @@ from jianfu.core import clock, excel, import_views, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
 
-from . import exams, list_import, queries
-from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
-from .io_views import run_import
-from .models import Answer, NegativeList, Participation, Problem
+from .. import list_import
+from ..io_views import run_import
+from ..models import Answer, NegativeList, Participation, Problem
+from ..problems import queries
+from . import services as exams
+from .forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
 
 VIEW = queries.LIST_VIEW
 MANAGE = exams.MANAGE

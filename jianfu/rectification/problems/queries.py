@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404
 from jianfu.core import clock, scope
 from jianfu.core.models import Unit, User
 
-from .models import (
+from ..models import (
     UNFINISHED,
     Answer,
     Attachment,

@@ -23,7 +23,16 @@ from jianfu.core import clock, files, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from . import display, evidence, queries, services, sources
+from .. import evidence, services, sources
+from ..models import (
+    MeasureKind,
+    MeasureStatus,
+    ProblemStatus,
+    Severity,
+    Source,
+)
+from ..services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
+from . import display, queries
 from .forms import (
     ActionForm,
     AssignVerifierForm,
@@ -32,14 +41,6 @@ from .forms import (
     ProblemForm,
     deadline_preview,
 )
-from .models import (
-    MeasureKind,
-    MeasureStatus,
-    ProblemStatus,
-    Severity,
-    Source,
-)
-from .services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
 
 PER_PAGE = 50
 LEDGER_PER_PAGE = 100
