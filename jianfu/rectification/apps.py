@@ -13,6 +13,7 @@ class RectificationConfig(AppConfig):
 
         # Their audit codes, described when the module is imported.
         from . import services  # noqa: F401
+        from .problems import services as _problems  # noqa: F401
         from .selfexam import services as _selfexam  # noqa: F401
 
         read = {"rectification.list:view", "rectification.problem:view"}

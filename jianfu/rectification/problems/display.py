@@ -25,9 +25,9 @@ from ..models import (
     ProblemStatus,
     Severity,
 )
-from ..services import ACTION_LABELS, EDIT, EDITABLE, REVIEW, VERIFY
 from . import queries
 from .forms import ActionForm, AssignVerifierForm
+from .services import ACTION_LABELS, EDIT, EDITABLE, REVIEW, VERIFY
 
 SOON = dt.timedelta(days=7)
 

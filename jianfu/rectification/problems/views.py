@@ -23,7 +23,7 @@ from jianfu.core import clock, files, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from .. import evidence, services, sources
+from .. import evidence, sources
 from ..models import (
     MeasureKind,
     MeasureStatus,
@@ -31,8 +31,7 @@ from ..models import (
     Severity,
     Source,
 )
-from ..services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
-from . import display, queries
+from . import display, queries, services
 from .forms import (
     ActionForm,
     AssignVerifierForm,
@@ -41,6 +40,7 @@ from .forms import (
     ProblemForm,
     deadline_preview,
 )
+from .services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
 
 PER_PAGE = 50
 LEDGER_PER_PAGE = 100

@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 
 from jianfu.core import clock, excel
 from jianfu.core.tests.test_inputs import xlsx_with
-from jianfu.rectification import ledger_import, services
+from jianfu.rectification import ledger_import
 from jianfu.rectification.models import Measure, MeasureKind, Problem, Source
+from jianfu.rectification.problems import services
 
 TODAY = dt.date(2026, 10, 20)
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]

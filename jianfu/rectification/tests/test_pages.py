@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jianfu.core import clock
-from jianfu.rectification import services
 from jianfu.rectification.models import Attachment, Measure, MeasureStatus, Problem, Step
+from jianfu.rectification.problems import services
 
 pytestmark = pytest.mark.django_db
 

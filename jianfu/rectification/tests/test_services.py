@@ -15,8 +15,8 @@ from jianfu.core import audit, clock, files, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, RoleGrant, User
 from jianfu.core.services import setting_update
-from jianfu.rectification import services
 from jianfu.rectification.models import Attachment, Measure, Problem, Step
+from jianfu.rectification.problems import services
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal
