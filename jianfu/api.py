@@ -18,7 +18,7 @@ from .core.api import auth, refuse_form_body
 from .core.api import router as core_router
 from .core.errors import DomainError
 from .monitoring.reports.api import router as monitoring_router
-from .rectification.api import router as rectification_router
+from .rectification.problems.api import router as rectification_router
 from .registry.api import router as registry_router
 
 ERROR_SCHEMA = {

@@ -48,7 +48,6 @@ from jianfu.core import clock, workdays
 from jianfu.core.models import User
 from jianfu.demo import names
 from jianfu.demo.generator import STEPLEN, DemoContext, register
-from jianfu.rectification import exams, services
 from jianfu.rectification.models import (
     Answer,
     Measure,
@@ -57,6 +56,8 @@ from jianfu.rectification.models import (
     NegativeListItem,
     Problem,
 )
+from jianfu.rectification.problems import services
+from jianfu.rectification.selfexam import services as exams
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus

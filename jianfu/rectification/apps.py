@@ -11,7 +11,10 @@ class RectificationConfig(AppConfig):
         from jianfu.core import permissions
         from jianfu.core.permissions import Role
 
-        from . import exams, services  # noqa: F401  (audit codes)
+        # Their audit codes, described when the module is imported.
+        from . import services  # noqa: F401
+        from .problems import services as _problems  # noqa: F401
+        from .selfexam import services as _selfexam  # noqa: F401
 
         read = {"rectification.list:view", "rectification.problem:view"}
         permissions.register(

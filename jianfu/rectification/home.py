@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from jianfu.core import home
 from jianfu.core.permissions import Role
 
-from . import queries
 from .models import ProblemStatus
+from .problems import queries
+from .selfexam import queries as exam_queries
 
 
 def _url(name: str, *args, **params) -> str:
@@ -53,7 +54,7 @@ def office(user, today) -> list[home.Card]:
 
 
 def rounds(user, today) -> list[home.Card]:
-    found = queries.open_rounds(user)
+    found = exam_queries.open_rounds(user)
     pending = sum(r.total - r.submitted for r in found)
     past_deadline = any(r.deadline < today for r in found)
     if len(found) == 1:
@@ -106,7 +107,7 @@ def contact(user, today) -> list[home.Card]:
 
 
 def exams(user, today) -> list[home.Card]:
-    owed = queries.exams_owed(user)
+    owed = exam_queries.exams_owed(user)
     first = owed["first"]
     url = _url("exam_answer", owed["only"]) if owed["only"] else _url("exam_home")
     return [

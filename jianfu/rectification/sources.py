@@ -3,8 +3,8 @@
 A problem may come from a record of another app — a confirmed signal today; supervision items,
 discipline cases, inspection tours and proposals at the gate later. Imports go downward only
 (DESIGN): rectification imports none of them. Each source app registers its kind here in its
-`AppConfig.ready()`, and puts a problem on a list with `services.problem_from_source`, naming
-the kind and its record's id. The problem keeps that pair (`Problem.source_kind`,
+`AppConfig.ready()`, and puts a problem on a list with `problems.services.problem_from_source`,
+naming the kind and its record's id. The problem keeps that pair (`Problem.source_kind`,
 `Problem.source_id`; one problem per record) and the evidence frozen when it was put on the list;
 the source's renderer words that evidence on the problem's page and its link leads back to the
 record.

@@ -1,6 +1,8 @@
-"""The rectification pages: problems and ledgers (views), the negative list and self-examination
-rounds (exam_views), and the ledger's Excel export and import (io_views)."""
+"""The rectification pages: problems and ledgers (problems.views), the negative list and
+self-examination rounds (selfexam.views), and the ledger's Excel export and import (io_views)."""
 
-from . import exam_views, io_views, views
+from . import io_views
+from .problems import views as problems
+from .selfexam import views as selfexam
 
-urlpatterns = [*views.urlpatterns, *exam_views.urlpatterns, *io_views.urlpatterns]
+urlpatterns = [*problems.urlpatterns, *selfexam.urlpatterns, *io_views.urlpatterns]

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import scope
-from jianfu.rectification import services as rectification
 from jianfu.rectification import sources
 from jianfu.rectification.models import Problem
+from jianfu.rectification.problems import services as rectification
 
 from .display import problem_evidence
 

@@ -189,6 +189,9 @@ def test_imports_go_down_the_pipeline():
 PARTS = {
     # The reporter's side knows nothing of the office's; felt against registered reads both.
     "monitoring": ["reports", "points", "felt"],
+    # A self-examination puts what a unit found on its problem list; a problem cites a list item
+    # only as a model.
+    "rectification": ["problems", "selfexam"],
 }
 
 

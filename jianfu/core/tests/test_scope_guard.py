@@ -184,5 +184,5 @@ def test_the_static_check_covers_every_views_and_api_module():
         "monitoring/reports/views.py",
         "monitoring/felt/views.py",
         "jianfu/administration/views.py",
-        "jianfu/rectification/exam_views.py",
+        "rectification/selfexam/views.py",
     } <= names

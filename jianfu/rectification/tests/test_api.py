@@ -8,8 +8,8 @@ import pytest
 
 from jianfu.core import clock
 from jianfu.core import services as core_services
-from jianfu.rectification import services
 from jianfu.rectification.models import MeasureKind, MeasureStatus, Source
+from jianfu.rectification.problems import services
 
 TODAY = dt.date(2026, 10, 20)
 LIST = "/api/rectification/problems"

@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import AuditEntry
-from jianfu.rectification import exams
 from jianfu.rectification.models import (
     ExamAnswer,
     NegativeList,
@@ -19,6 +18,7 @@ from jianfu.rectification.models import (
     Round,
     Source,
 )
+from jianfu.rectification.selfexam import services as exams
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry
-from jianfu.rectification import exams
 from jianfu.rectification.models import (
     ExamAnswer,
     NegativeListItem,
@@ -19,6 +18,7 @@ from jianfu.rectification.models import (
     Problem,
     Step,
 )
+from jianfu.rectification.selfexam import services as exams
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from jianfu.core import clock
-from jianfu.rectification import exams
 from jianfu.rectification.models import MeasureKind
+from jianfu.rectification.selfexam import services as exams
 from jianfu.rectification.tests.test_exams import draft_list
 from jianfu.rectification.tests.test_pages import PDF, act, ledger, measure, problem  # noqa: F401
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jianfu.core import clock
-from jianfu.rectification import services
 from jianfu.rectification.models import Attachment, Measure, MeasureStatus, Problem, Step
+from jianfu.rectification.problems import services
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_every_page_by_role(ledger, login, role):
 
 
 def test_every_page_is_in_the_table():
-    from jianfu.rectification import views
+    from jianfu.rectification.problems import views
 
     names = {p.name for p in views.urlpatterns}
     assert names - POST_ONLY == set(TABLE), sorted(names - POST_ONLY ^ set(TABLE))
@@ -235,7 +235,7 @@ def test_overview_counts_and_puts_overdue_first(ledger, login):
 
 
 def test_overview_pages_its_units_and_totals_them_all(ledger, login, monkeypatch):
-    from jianfu.rectification import views
+    from jianfu.rectification.problems import views
 
     monkeypatch.setattr(views, "OVERVIEW_PER_PAGE", 2)
     client = login("office")
@@ -484,7 +484,7 @@ def test_problem_form_errors_land_on_the_field_with_input_kept(units, login):
 
 
 def test_problem_form_offers_published_list_items_grouped(units, people, login):
-    from jianfu.rectification import exams
+    from jianfu.rectification.selfexam import services as exams
 
     nl = exams.list_create(by=people["office"], title="省负面清单", year=2026)
     exams.item_save(
@@ -934,7 +934,7 @@ def test_a_closed_problem_is_not_edited_on_the_page(units, people, login):
 
 
 def test_a_long_verifier_list_becomes_a_box_with_suggestions(units, people, login, monkeypatch):
-    from jianfu.rectification import forms
+    from jianfu.rectification.problems import forms
 
     monkeypatch.setattr(forms, "SELECT_LIMIT", 1)
     m = _submitted_city_measure(people, units)
@@ -1028,7 +1028,7 @@ def reviews(units, people):
 
 
 def test_reviews_due_lists_verified_long_term_measures_by_review_date(reviews, people):
-    from jianfu.rectification import queries
+    from jianfu.rectification.problems import queries
 
     office = people["office"]
     assert list(queries.reviews_due(office, TODAY)) == [reviews["due"], reviews["relapsed"]]
@@ -1124,7 +1124,7 @@ def test_a_long_unit_list_becomes_a_text_box_filled_with_the_units_name(people, 
     """Above the select's limit the responsible unit is typed: the form starts with the problem
     unit's name, or its code where another unit in scope has the same name."""
     from jianfu.core.models import Unit
-    from jianfu.rectification import forms
+    from jianfu.rectification.problems import forms
 
     office = people["office"]
     monkeypatch.setattr(forms, "SELECT_LIMIT", 2)

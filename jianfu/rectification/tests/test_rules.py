@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from jianfu.core import clock, events, scheduler
 from jianfu.core.models import User
-from jianfu.rectification import services
 from jianfu.rectification.models import Measure, Problem, Source
+from jianfu.rectification.problems import services
 from jianfu.signals import runner, tasks
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus

@@ -10,8 +10,8 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import RoleGrant, Unit, User
-from jianfu.rectification import services
 from jianfu.rectification.models import Attachment, Measure, Problem, ProblemStatus
+from jianfu.rectification.problems import services
 
 from .test_pages import PDF, TODAY, act, measure, problem
 

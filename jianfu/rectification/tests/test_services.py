@@ -15,8 +15,8 @@ from jianfu.core import audit, clock, files, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, RoleGrant, User
 from jianfu.core.services import setting_update
-from jianfu.rectification import services
 from jianfu.rectification.models import Attachment, Measure, Problem, Step
+from jianfu.rectification.problems import services
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal
@@ -899,7 +899,7 @@ def test_editing_a_problem_is_recorded(units, people):
 
 
 def test_editing_a_problem_keeps_its_item_unless_given(units, people):
-    from jianfu.rectification import exams
+    from jianfu.rectification.selfexam import services as exams
 
     office = people["office"]
     nl = exams.list_create(by=office, title="省负面清单", year=2026)
@@ -1052,7 +1052,7 @@ def test_deleting_the_last_unverified_draft_closes_the_problem(units, people):
 
 
 def test_a_city_unit_problem_has_verifiers_outside_the_city_unit(units, people):
-    from jianfu.rectification import queries
+    from jianfu.rectification.problems import queries
 
     office = people["office"]
     problem = new_problem(office, units["T"], description="市委办发文过多")

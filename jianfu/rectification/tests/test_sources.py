@@ -10,8 +10,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from jianfu.core import clock
-from jianfu.rectification import services, sources
+from jianfu.rectification import sources
 from jianfu.rectification.models import Problem
+from jianfu.rectification.problems import services
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ its units; a unit's contact answers every item on one page; the office sees who 
 
 Thin: lists are the province's, not a unit's, so the code alone gates them; rounds are reached
 through their scope unit and participations through their unit (scope.get_for: 404 outside the
-account's units, 403 without the code). Writes go through exams.py.
+account's units, 403 without the code). Writes go through services.py.
 """
 
 from django.contrib import messages
@@ -22,13 +22,14 @@ from jianfu.core import clock, excel, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.imports import views as import_views
 
-from . import exams, list_import, queries
-from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
-from .models import Answer, NegativeList, Participation, Problem
+from .. import list_import
+from ..models import Answer, NegativeList, Participation, Problem
+from . import queries, services
+from .forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
 
 VIEW = queries.LIST_VIEW
-MANAGE = exams.MANAGE
-ANSWER = exams.ANSWER
+MANAGE = services.MANAGE
+ANSWER = services.ANSWER
 PER_PAGE = 100
 
 
@@ -63,7 +64,7 @@ def negative_list_create(request):
     form = NegativeListForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            nl = exams.list_create(by=request.user, **form.cleaned_data)
+            nl = services.list_create(by=request.user, **form.cleaned_data)
         except DomainError as e:
             _apply_error(form, e)
         else:
@@ -84,7 +85,7 @@ def negative_list_copy(request, pk):
     form = NegativeListCopyForm(request.POST or None, source=source)
     if request.method == "POST" and form.is_valid():
         try:
-            nl = exams.list_new_version(by=request.user, source=source, **form.cleaned_data)
+            nl = services.list_new_version(by=request.user, source=source, **form.cleaned_data)
         except DomainError as e:
             _apply_error(form, e)
         else:
@@ -138,7 +139,7 @@ def negative_list_detail(request, pk):
     form = ItemForm(request.POST, auto_id="add_%s")
     if form.is_valid():
         try:
-            item = exams.item_save(by=request.user, negative_list=nl, data=form.cleaned_data)
+            item = services.item_save(by=request.user, negative_list=nl, data=form.cleaned_data)
         except DomainError as e:
             if e.code == "published":
                 messages.error(request, str(e.message))
@@ -172,7 +173,7 @@ def negative_item_edit(request, pk, item_id):
     form = ItemForm(request.POST or None, initial=_item_data(item), auto_id=f"item{item.pk}_%s")
     if request.method == "POST" and form.is_valid():
         try:
-            item = exams.item_save(
+            item = services.item_save(
                 by=request.user, negative_list=nl, data=form.cleaned_data, item_id=item.pk
             )
         except DomainError as e:
@@ -209,7 +210,7 @@ def _categories(nl: NegativeList) -> list[str]:
 def negative_item_delete(request, pk, item_id):
     nl, item = _item(request, pk, item_id)
     try:
-        exams.item_delete(by=request.user, negative_list=nl, item_id=item.pk)
+        services.item_delete(by=request.user, negative_list=nl, item_id=item.pk)
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
@@ -223,7 +224,7 @@ def negative_list_publish(request, pk):
     nl = queries.negative_list_for(request.user, pk)
     scope.require(request.user, MANAGE)
     try:
-        exams.list_publish(by=request.user, negative_list=nl)
+        services.list_publish(by=request.user, negative_list=nl)
     except DomainError as e:
         messages.error(request, str(e.message))
     else:
@@ -268,7 +269,7 @@ def round_create(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            rnd = exams.round_open(
+            rnd = services.round_open(
                 by=request.user,
                 negative_list=d["negative_list"],
                 title=d["title"],
@@ -322,7 +323,7 @@ def round_detail(request, pk):
 @require_POST
 def round_close(request, pk):
     rnd = queries.round_for(request.user, pk, perm=MANAGE)
-    exams.round_close(by=request.user, round=rnd)
+    services.round_close(by=request.user, round=rnd)
     pending = rnd.total - rnd.submitted
     messages.success(
         request,
@@ -426,9 +427,9 @@ def exam_answer(request, pk):
     submit = request.POST.get("action") == "submit"
     try:
         if submit:
-            problems = exams.exam_submit(by=request.user, participation_id=p.pk, answers=typed)
+            problems = services.exam_submit(by=request.user, participation_id=p.pk, answers=typed)
         else:
-            exams.exam_save(by=request.user, participation_id=p.pk, answers=typed)
+            services.exam_save(by=request.user, participation_id=p.pk, answers=typed)
     except DomainError as e:
         if e.code in ("submitted", "closed"):
             messages.error(request, str(e.message))

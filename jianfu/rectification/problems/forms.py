@@ -19,8 +19,8 @@ from jianfu.core import clock, inputs, scope, workdays
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
+from ..models import Measure, MeasureKind, Problem, Severity, Source
 from . import queries
-from .models import Measure, MeasureKind, Problem, Severity, Source
 
 SELECT_LIMIT = 300  # above this many units in scope, a text box (code or name) replaces the select
 CREATE = "rectification.problem:create"

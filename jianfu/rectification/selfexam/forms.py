@@ -1,5 +1,5 @@
 """Forms of the negative-list and self-examination pages. They read what a person typed; the
-services in exams.py decide the rest, and their DomainErrors land on the fields named here."""
+services in services.py decide the rest, and their DomainErrors land on the fields named here."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,8 +8,8 @@ from jianfu.core import clock, scope
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit, UnitKind
 
-from . import exams
-from .models import NegativeList, NegativeListItem, Round
+from ..models import NegativeList, NegativeListItem, Round
+from . import services
 
 # Units a round may be opened over: the levels that have units below them to answer.
 SCOPE_KINDS = (UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY, UnitKind.DEPARTMENT)
@@ -111,5 +111,5 @@ class RoundForm(forms.Form):
             (pk, "\u3000" * max(depth - home_depth, 0) + name) for pk, name, depth in units
         ]
         self.fields["scope_unit"].initial = s.unit_id
-        self.fields["unit_kinds"].initial = [str(k) for k in exams.DEFAULT_KINDS]
+        self.fields["unit_kinds"].initial = [str(k) for k in services.DEFAULT_KINDS]
         self.fields["title"].initial = _("%(y)s年度对照负面清单自查") % {"y": clock.today().year}

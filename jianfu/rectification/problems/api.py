@@ -20,8 +20,8 @@ from jianfu.core.api import MAX_ID, Pages, id_path
 from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
+from ..models import UNFINISHED, Measure, Problem, ProblemStatus
 from . import services
-from .models import UNFINISHED, Measure, Problem, ProblemStatus
 
 router = Router(tags=["rectification"])
 

@@ -23,7 +23,15 @@ from jianfu.core import clock, files, scope, workdays
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from . import display, evidence, queries, services, sources
+from .. import evidence, sources
+from ..models import (
+    MeasureKind,
+    MeasureStatus,
+    ProblemStatus,
+    Severity,
+    Source,
+)
+from . import display, queries, services
 from .forms import (
     ActionForm,
     AssignVerifierForm,
@@ -31,13 +39,6 @@ from .forms import (
     MeasureForm,
     ProblemForm,
     deadline_preview,
-)
-from .models import (
-    MeasureKind,
-    MeasureStatus,
-    ProblemStatus,
-    Severity,
-    Source,
 )
 from .services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
 

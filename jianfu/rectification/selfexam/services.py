@@ -17,7 +17,7 @@ from jianfu.core import audit, clock, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from .models import (
+from ..models import (
     Answer,
     ExamAnswer,
     NegativeList,

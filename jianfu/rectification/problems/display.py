@@ -14,9 +14,7 @@ from django.utils.translation import gettext_lazy
 from jianfu.core import runtime, scope, workdays
 from jianfu.core.models import Unit, User
 
-from . import queries
-from .forms import ActionForm, AssignVerifierForm
-from .models import (
+from ..models import (
     UNFINISHED,
     Answer,
     Measure,
@@ -27,6 +25,8 @@ from .models import (
     ProblemStatus,
     Severity,
 )
+from . import queries
+from .forms import ActionForm, AssignVerifierForm
 from .services import ACTION_LABELS, EDIT, EDITABLE, REVIEW, VERIFY
 
 SOON = dt.timedelta(days=7)
