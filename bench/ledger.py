@@ -49,7 +49,6 @@ from jianfu.core import clock, excel  # noqa: E402
 from jianfu.core.models import Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
 from jianfu.demo import rectification_texts as demo_texts  # noqa: E402
-from jianfu.rectification import ledger_export, ledger_import  # noqa: E402
 from jianfu.rectification.models import (  # noqa: E402
     Measure,
     MeasureKind,
@@ -61,7 +60,11 @@ from jianfu.rectification.models import (  # noqa: E402
     Step,
     StepKind,
 )
-from jianfu.rectification.problems import queries  # noqa: E402
+from jianfu.rectification.problems import (  # noqa: E402
+    ledger_export,
+    ledger_import,
+    queries,  # noqa: E402
+)
 from jianfu.signals import runner  # noqa: E402
 from jianfu.signals.models import Signal  # noqa: E402
 from jianfu.signals.rules import RULES  # noqa: E402

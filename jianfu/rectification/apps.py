@@ -12,7 +12,6 @@ class RectificationConfig(AppConfig):
         from jianfu.core.permissions import Role
 
         # Their audit codes, described when the module is imported.
-        from . import services  # noqa: F401
         from .problems import services as _problems  # noqa: F401
         from .selfexam import services as _selfexam  # noqa: F401
 
@@ -53,7 +52,9 @@ class RectificationConfig(AppConfig):
         self._navigation()
         from jianfu.core import imports
 
-        from . import home, ledger_import, list_import
+        from . import home
+        from .problems import ledger_import
+        from .selfexam import list_import
 
         home.register()
         imports.register(ledger_import.SPEC)

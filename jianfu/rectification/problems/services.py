@@ -10,7 +10,7 @@ The ledger's rules live here, in one place:
 - a problem closes when its last measure is verified, and a relapse found at the review (回头看)
   reopens it.
 Negative lists and self-examination rounds are in `selfexam/services.py`; the ledger's Excel
-import writes through `rectification/services.py`.
+import (`problems/ledger_import.py`, a spec on the shared import runner) writes through these.
 """
 
 import datetime as dt
@@ -45,6 +45,8 @@ from .queries import VERIFIER_ROLES
 audit.describe(
     {
         "jianfu.rectification.problem.created": gettext_lazy("登记问题"),
+        "jianfu.rectification.ledger.imported": gettext_lazy("导入整改台账"),
+        "jianfu.rectification.ledger.exported": gettext_lazy("导出整改台账"),
         "jianfu.rectification.problem.updated": gettext_lazy("修改问题"),
         "jianfu.rectification.measure.created": gettext_lazy("制定整改措施"),
         "jianfu.rectification.measure.updated": gettext_lazy("修改整改措施"),

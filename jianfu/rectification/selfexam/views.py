@@ -22,9 +22,8 @@ from jianfu.core import clock, excel, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.imports import views as import_views
 
-from .. import list_import
 from ..models import Answer, NegativeList, Participation, Problem
-from . import queries, services
+from . import list_import, queries, services
 from .forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm
 
 VIEW = queries.LIST_VIEW

@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 
 from jianfu.core import clock, excel
 from jianfu.core.tests.test_inputs import xlsx_with
-from jianfu.rectification import ledger_import
 from jianfu.rectification.models import Measure, MeasureKind, Problem, Source
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import ledger_import, services
 
 TODAY = dt.date(2026, 10, 20)
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]
@@ -198,7 +197,7 @@ def test_ledger_import_refuses_an_implausible_found_date(people, units):
 
 @pytest.mark.django_db
 def test_negative_list_import_refuses_a_control_character(people):
-    from jianfu.rectification import list_import
+    from jianfu.rectification.selfexam import list_import
     from jianfu.rectification.selfexam import services as exams
 
     negative_list = exams.list_create(

@@ -15,8 +15,6 @@ from openpyxl import Workbook, load_workbook
 
 from jianfu.core import clock, excel
 from jianfu.core.models import AuditEntry, ImportRecord
-from jianfu.rectification import ledger_export, ledger_import
-from jianfu.rectification.problems import services
 from jianfu.rectification.models import (
     Measure,
     MeasureKind,
@@ -25,7 +23,7 @@ from jianfu.rectification.models import (
     Source,
     Step,
 )
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import ledger_export, ledger_import, services
 
 TODAY = dt.date(2026, 9, 28)  # the Monday before National Day 2026
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]

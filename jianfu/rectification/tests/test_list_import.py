@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from jianfu.core import excel
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry
-from jianfu.rectification import list_import
+from jianfu.rectification.selfexam import list_import
 from jianfu.rectification.selfexam import services as exams
 
 pytestmark = pytest.mark.django_db

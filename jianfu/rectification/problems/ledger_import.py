@@ -36,9 +36,7 @@ from jianfu.core.models import ImportRecord, Unit
 from jianfu.core.parsing import Choices, ParseError
 from jianfu.core.sheet_columns import Column
 
-from . import services
-from .forms import LedgerImportForm
-from .models import (
+from ..models import (
     Measure,
     MeasureKind,
     MeasureStatus,
@@ -48,6 +46,8 @@ from .models import (
     Source,
     StepKind,
 )
+from . import services
+from .forms import LedgerImportForm
 
 # --- Columns --------------------------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ from jianfu.core.imports import Written
 from jianfu.core.parsing import ParseError
 from jianfu.core.sheet_columns import Column
 
-from . import exams, queries
-from .models import NegativeList, NegativeListItem
+from ..models import NegativeList, NegativeListItem
+from . import queries, services
 
 NUMBER, CATEGORY, TITLE, EXPLANATION = "number", "category", "title", "explanation"
 
@@ -209,7 +209,7 @@ def check(sheet, units) -> Parsed:
 
 def write(sheet, plan: Parsed, changes, record, by, now) -> Written:
     nl = sheet.options["negative_list"]
-    items = exams.items_write(by=by, negative_list=nl, rows=plan.rows)
+    items = services.items_write(by=by, negative_list=nl, rows=plan.rows)
     record.parsed = plan  # what import_items returns and the page tells
     return Written([item.pk for item in items], [])
 
@@ -224,7 +224,7 @@ def _audit_object(sheet, plan, record) -> tuple[str, int]:
 
 def _page(request, pk: int) -> dict:
     nl = queries.negative_list_for(request.user, pk)
-    scope.require(request.user, exams.MANAGE)
+    scope.require(request.user, services.MANAGE)
     detail = reverse("negative_list_detail", args=[nl.pk])
     page = {
         "title": _("导入负面清单事项"),
@@ -264,7 +264,7 @@ SPEC = imports.Spec(
     parsers=lambda units: {c.key: _parser(c.key) for c in COLUMNS},
     check=check,
     write=write,
-    permission=exams.MANAGE,
+    permission=services.MANAGE,
     audit_action="jianfu.rectification.list.imported",
     event="",
     distinct=frozenset({TITLE, EXPLANATION}),
@@ -280,9 +280,9 @@ SPEC = imports.Spec(
 def import_items(*, by, negative_list: NegativeList, filename: str, data: bytes) -> Parsed:
     """Replace a draft list's items with the file's (all or nothing; one audit entry with the
     file's SHA-256 and where it is kept). A published list: DomainError "published"."""
-    scope.require(by, exams.MANAGE)
+    scope.require(by, services.MANAGE)
     # Said before the file is read; the service checks again under the row lock.
-    exams.refuse_published(negative_list)
+    services.refuse_published(negative_list)
     record = imports.run(
         SPEC, by=by, filename=filename, data=data, options={"negative_list": negative_list}
     )

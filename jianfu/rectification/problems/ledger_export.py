@@ -25,6 +25,7 @@ from jianfu.core import audit, clock, excel, scope
 from jianfu.core.imports.units import unit_labels
 from jianfu.core.models import Unit
 
+from ..models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
 from . import services
 from .ledger_import import (
     COLUMNS,
@@ -47,7 +48,6 @@ from .ledger_import import (
     STATUS,
 )
 from .ledger_import import status_words as _status_words
-from .models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
 
 if TYPE_CHECKING:
     from openpyxl.styles.cell_style import StyleArray
