@@ -10,6 +10,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Imported for what they register: the start-up checks, the inputs' runtime settings.
         from . import checks, inputs  # noqa: F401
-        from .importers import jobs
+        from .units_import import jobs
 
         jobs.register()

@@ -24,7 +24,6 @@ from . import (
     clock,
     excel,
     import_views,
-    importers,
     importjobs,
     inputs,
     queries,
@@ -32,6 +31,7 @@ from . import (
     scope,
     security,
     services,
+    units_import,
     workdays,
 )
 from . import home as home_cards
@@ -339,14 +339,14 @@ def unit_import(request):
 @login_required
 def unit_export(request):
     scope.require(request.user, "core.unit:view")
-    data = importers.export_units(request.user)
+    data = units_import.export_units(request.user)
     return excel.xlsx_response(data, pgettext("units list", "单位") + ".xlsx")
 
 
 @login_required
 def unit_template(request):
     scope.require(request.user, "core.unit:manage")
-    return excel.xlsx_response(importers.units_template(), _("单位导入模板") + ".xlsx")
+    return excel.xlsx_response(units_import.units_template(), _("单位导入模板") + ".xlsx")
 
 
 # --- Accounts -----------------------------------------------------------------------------------
