@@ -37,4 +37,5 @@ def functions(spec) -> dict:
             return "preview", None, e.preview.as_dict()
         return "done", record, message(record)
 
-    return {"preview": preview, "apply": apply, "first": first if spec.updates else None}
+    one_pass = spec.updates is not None and not spec.preview_first
+    return {"preview": preview, "apply": apply, "first": first if one_pass else None}

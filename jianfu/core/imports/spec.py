@@ -109,6 +109,21 @@ class Spec:
     pages: Callable | None = None  # pages(job) -> {"title", "back_url", "back_title", "import_url"}
     done: Callable | None = None  # done(record) -> the message once written
     allowed: Callable | None = None  # allowed(by, unit): more than `permission` (DomainError)
+    # header(rows, columns, *, missing, optional) -> (header index, key -> column index, key ->
+    # header as written), for a sheet whose header is found another way than sheet.read_header.
+    header: Callable | None = None
+    # screen(cell) raises ParseError for a cell no column can take (e.g. text with control
+    # characters): a row with such a cell reports those alone, and its values are left empty.
+    screen: Callable | None = None
+    # Required columns whose cells may be empty (the spec's parsers or checks say what an empty
+    # one means); the others' empty cells are "必填，不能为空。".
+    may_be_empty: frozenset[str] = frozenset()
+    # Exceptions the write may raise besides IntegrityError (`race`), each with the sentence
+    # that refuses the whole file.
+    refusals: Mapping[type[Exception], Any] = field(default_factory=dict)
+    # As a job: checked (preview) in a pass of its own, then written in a second pass, even when
+    # it changes nothing that exists; otherwise such a file is written in the first pass.
+    preview_first: bool = False
 
 
 SPECS: dict[str, Spec] = {}

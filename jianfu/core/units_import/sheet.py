@@ -1,4 +1,5 @@
-"""Reading a units sheet: the header matched to the columns, every cell read and checked.
+"""Reading a units sheet: its header, and the parser of every column (the runner reads the
+sheet with them, core.imports.sheet).
 
 Codes are read as text: an integral float (410902.0) is its digits; a code Excel has already
 turned into scientific notation, or into a number too long to keep exactly, is an error that says
@@ -10,17 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .. import excel, parsing, sheet_columns
+from .. import excel, sheet_columns
 from ..excel import ImportFailed, SheetError
+from ..imports import Row, Sheet
 from ..models import Unit
+from ..parsing import ParseError
+from .checks import MAX_CODE
 from .columns import (
     CODE,
-    COLUMNS,
-    HEADERS,
     KIND,
     NAME,
     PARENT,
@@ -95,132 +96,81 @@ def _date(value) -> tuple[dt.date | None, bool]:
     return None, False
 
 
-@dataclass
-class Row:
-    line: int  # row number as the person sees it in Excel
-    code: str = ""
-    name: str = ""
-    short_name: str | None = None  # None: the column is absent (leave existing values alone)
-    kind: str = ""
-    parent: str = ""
-    valid_until: dt.date | None = None
-    successor: str | None = None
-    ok: bool = True  # False when a cell of this row has an error
-
-
-@dataclass
-class Sheet:
-    header_line: int
-    headers: dict[str, str]  # field -> header as written
-    rows: list[Row]
-    order: dict[str, int] = field(default_factory=dict)  # header as written -> column index
-    errors: list[SheetError] = field(default_factory=list)
-    examples: list[int] = field(default_factory=list)  # the template's example rows, skipped
-
-    def has(self, name: str) -> bool:
-        return name in self.headers
-
-    def col(self, name: str) -> str:
-        return self.headers.get(name, HEADERS[name])
-
-
-def parse(rows: list[list]) -> Sheet:
-    """The header and the rows of a units sheet; cell problems collected in `errors`."""
+def read_header(rows: list[list], columns, *, missing: str, optional: frozenset[str]):
+    """The header as sheet_columns.read_header finds it, cells read as `_text` and headers
+    keyed by `_header_key` (brackets count)."""
     if not rows or not any(_text(c) for r in rows for c in r):
         raise ImportFailed([SheetError(None, None, _("文件里没有数据。"))])
-    h, columns, headers = sheet_columns.read_header(
-        rows,
-        COLUMNS,
-        missing=_("缺少必填列：%(cols)s。第一行应为表头：%(all)s（可从“下载模板”获取）。"),
-        text=_text,
-        key=_header_key,
+    return sheet_columns.read_header(
+        rows, columns, missing=missing, optional=optional, text=_text, key=_header_key
     )
-    header_line = h + 1
-    data = rows[h + 1 :]
-    sheet = Sheet(
-        header_line=header_line,
-        headers=headers,
-        rows=[],
-        order={headers[n]: i for n, i in columns.items()},
-    )
+
+
+def parsers(units) -> dict:
+    """key -> function(cell) -> value, raising ParseError with the sentence the person sees; an
+    empty cell of a column that must be filled says so in that column's own words."""
     kinds = _kind_map()
-    max_code = Unit._meta.get_field("code").max_length
     max_name = Unit._meta.get_field("name").max_length
     max_short = Unit._meta.get_field("short_name").max_length
 
-    def cell(row, name):
-        i = columns.get(name)
-        return row[i] if i is not None and i < len(row) else None
+    def code(value) -> str:
+        text = _code_of(value)
+        if not text:
+            raise ParseError(_("单位代码不能为空。"))
+        return text  # a code too long is kept for the checks across rows (checks.plan)
 
-    for offset, raw in enumerate(data):
-        if not any(_text(c) for c in raw):
-            continue  # entirely empty rows are skipped
-        if excel.is_example(raw):
-            sheet.examples.append(header_line + 1 + offset)
-            continue
-        r = Row(line=header_line + 1 + offset)
+    def name(value) -> str:
+        text = _text(value)
+        if not text:
+            raise ParseError(_("名称不能为空。"))
+        if len(text) > max_name:
+            raise ParseError(_("名称超过 %(n)s 个字符。") % {"n": max_name})
+        return text
 
-        def err(name, message, r=r):
-            sheet.errors.append(SheetError(r.line, sheet.col(name), message))
-            r.ok = False
+    def short_name(value) -> str:
+        text = _text(value)
+        if len(text) > max_short:
+            raise ParseError(_("简称超过 %(n)s 个字符。") % {"n": max_short})
+        return text
 
-        for name in columns:
-            try:
-                parsing.parse_text(cell(raw, name))
-            except parsing.ParseError as e:
-                err(name, e.message)
-        if not r.ok:
-            sheet.rows.append(r)
-            continue
+    def kind(value) -> str:
+        text = _text(value)
+        if not text:
+            raise ParseError(_("类型不能为空。") + _kinds_accepted())
+        found = kinds.get(_kind_key(text), "")
+        if not found:
+            raise ParseError(_("无法识别的单位类型“%(k)s”。") % {"k": text} + _kinds_accepted())
+        return found
 
-        r.code, problem = _code(cell(raw, CODE))
-        if problem:
-            err(CODE, problem)
-        elif not r.code:
-            err(CODE, _("单位代码不能为空。"))
-        elif len(r.code) > max_code:
-            err(CODE, _("单位代码“%(c)s”超过 %(n)s 个字符。") % {"c": r.code, "n": max_code})
+    def valid_until(value) -> dt.date | None:
+        day, ok = _date(value)
+        if not ok:
+            raise ParseError(
+                _("无法识别的日期“%(d)s”，请写成 2025-01-31 这样的格式。") % {"d": _text(value)}
+            )
+        return day
 
-        r.name = _text(cell(raw, NAME))
-        if not r.name:
-            err(NAME, _("名称不能为空。"))
-        elif len(r.name) > max_name:
-            err(NAME, _("名称超过 %(n)s 个字符。") % {"n": max_name})
+    return {
+        CODE: code,
+        NAME: name,
+        SHORT: short_name,
+        KIND: kind,
+        PARENT: _code_of,
+        UNTIL: valid_until,
+        SUCCESSOR: _code_of,
+    }
 
-        if SHORT in columns:
-            r.short_name = _text(cell(raw, SHORT))
-            if len(r.short_name) > max_short:
-                err(SHORT, _("简称超过 %(n)s 个字符。") % {"n": max_short})
 
-        kind_text = _text(cell(raw, KIND))
-        if not kind_text:
-            err(KIND, _("类型不能为空。") + _kinds_accepted())
-        else:
-            r.kind = kinds.get(_kind_key(kind_text), "")
-            if not r.kind:
-                err(KIND, _("无法识别的单位类型“%(k)s”。") % {"k": kind_text} + _kinds_accepted())
+def _code_of(value) -> str:
+    code, problem = _code(value)
+    if problem:
+        raise ParseError(problem)
+    return code
 
-        r.parent, problem = _code(cell(raw, PARENT))
-        if problem:
-            err(PARENT, problem)
 
-        if UNTIL in columns:
-            r.valid_until, ok = _date(cell(raw, UNTIL))
-            if not ok:
-                err(
-                    UNTIL,
-                    _("无法识别的日期“%(d)s”，请写成 2025-01-31 这样的格式。")
-                    % {"d": _text(cell(raw, UNTIL))},
-                )
-        if SUCCESSOR in columns:
-            r.successor, problem = _code(cell(raw, SUCCESSOR))
-            if problem:
-                err(SUCCESSOR, problem)
-            elif r.successor and UNTIL in columns and r.valid_until is None and r.ok:
-                err(SUCCESSOR, _("填写了承继单位，但没有填写撤销日期。"))
-        sheet.rows.append(r)
-    if not sheet.rows and sheet.examples:
-        raise excel.only_examples(sheet.examples)
-    if not sheet.rows:
-        raise ImportFailed([SheetError(header_line, None, _("表头下面没有任何数据行。"))])
-    return sheet
+def row_check(sheet: Sheet, r: Row) -> None:
+    """A successor needs the date the unit closed. Not said of a row whose code is too long:
+    that is its problem (checks.plan reports it), as for any other cell that cannot be used."""
+    v = r.values
+    if v.get(SUCCESSOR) and sheet.has(UNTIL) and v.get(UNTIL) is None and len(v[CODE]) <= MAX_CODE:
+        sheet.error(r, SUCCESSOR, _("填写了承继单位，但没有填写撤销日期。"))
