@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import import_views, views
+from . import views
+from .imports import job_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,5 +31,5 @@ urlpatterns = [
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/delete/", views.calendar_delete, name="calendar_delete"),
-    *import_views.urlpatterns,
+    *job_views.urlpatterns,
 ]

@@ -23,8 +23,6 @@ from . import (
     audit,
     clock,
     excel,
-    import_views,
-    importjobs,
     inputs,
     queries,
     runtime,
@@ -47,6 +45,7 @@ from .forms import (
     UnitForm,
     UploadForm,
 )
+from .imports import background, job_views
 from .inputs import TextField
 from .models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from .permissions import Role
@@ -316,7 +315,7 @@ def unit_close(request, pk):
 
 
 @login_required
-@import_views.upload_page
+@job_views.upload_page
 def unit_import(request):
     scope.require(request.user, "core.unit:manage")
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -328,11 +327,11 @@ def unit_import(request):
         except excel.ImportFailed as e:
             errors = e.errors
         else:
-            job = importjobs.start("units", by=request.user, filename=upload.name, data=data)
-            response = import_views.after_upload(request, job)
+            job = background.start("units", by=request.user, filename=upload.name, data=data)
+            response = job_views.after_upload(request, job)
             if response is not None:
                 return response
-            errors = importjobs.sheet_errors(job)
+            errors = background.sheet_errors(job)
     return render(request, "core/unit_import.html", {"form": form, "errors": errors})
 
 

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from jianfu.core import clock, excel, import_views, scope
+from jianfu.core import clock, excel, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
+from jianfu.core.imports import job_views as import_views
 
 from . import exams, list_import, queries
 from .exam_forms import ItemForm, NegativeListCopyForm, NegativeListForm, RoundForm

@@ -12,8 +12,9 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import excel, import_views, scope
+from jianfu.core import excel, scope
 from jianfu.core.errors import DomainError
+from jianfu.core.imports import job_views as import_views
 from jianfu.core.models import Unit
 
 from . import ledger_io

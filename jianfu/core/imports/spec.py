@@ -105,7 +105,7 @@ class Spec:
     race: str = gettext_lazy("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。")
     # page(request, **url kwargs) -> what the import page shows (views.upload); may raise Http404:
     page: Callable | None = None
-    # The job page's links and the outcome's sentence (core.importjobs):
+    # The job page's links and the outcome's sentence (background.py):
     pages: Callable | None = None  # pages(job) -> {"title", "back_url", "back_title", "import_url"}
     done: Callable | None = None  # done(record) -> the message once written
     allowed: Callable | None = None  # allowed(by, unit): more than `permission` (DomainError)
@@ -131,9 +131,7 @@ SPECS: dict[str, Spec] = {}
 
 def register(spec: Spec) -> None:
     """Make `spec` an importer: the runner, the job page and the import page find it by kind."""
-    from jianfu.core import importjobs
-
-    from . import jobs
+    from . import background, jobs
 
     SPECS[spec.kind] = spec
-    importjobs.register(spec.kind, pages=spec.pages, **jobs.functions(spec))
+    background.register(spec.kind, pages=spec.pages, **jobs.functions(spec))
