@@ -9,7 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Imported for what they register: the start-up checks, the inputs' runtime settings.
-        from . import checks, inputs  # noqa: F401
-        from .importers import jobs
+        from . import checks, imports, inputs, units_import  # noqa: F401
 
-        jobs.register()
+        imports.register(units_import.SPEC)

@@ -255,7 +255,7 @@ class ImportJobStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """A file on its way in, checked and written by a background task (core.importjobs): how far
+    """A file on its way in, checked and written by a background task (imports.background): how far
     the work is, then the problems found, the preview awaiting the person's confirmation, or the
     ImportRecord written. The file waits under MEDIA_ROOT until the job ends."""
 

@@ -46,14 +46,14 @@ def enqueue_on_commit(t, *args, **kwargs) -> None:
 @task()
 def sweep_import_jobs() -> int:
     """Nightly: previews nobody confirmed within a day are cancelled and their files removed."""
-    from . import importjobs
+    from .imports import background
 
-    return importjobs.sweep()
+    return background.sweep()
 
 
 @task()
 def run_import_job(job_id: int) -> str:
-    """Check an uploaded file, or write one whose preview was confirmed (core.importjobs)."""
-    from . import importjobs
+    """Check an uploaded file, or write one whose preview was confirmed (imports.background)."""
+    from .imports import background
 
-    return importjobs.run(job_id)
+    return background.run(job_id)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import import_views, views
+from . import views
+from .imports import job_views
 
 # The administrators' pages (units, accounts, settings, tokens, audit, calendar) are in
 # jianfu/administration/urls.py, under the same root.
@@ -12,5 +13,5 @@ urlpatterns = [
     path("units/import/", views.unit_import, name="unit_import"),
     path("units/export.xlsx", views.unit_export, name="unit_export"),
     path("units/template.xlsx", views.unit_template, name="unit_template"),
-    *import_views.urlpatterns,
+    *job_views.urlpatterns,
 ]

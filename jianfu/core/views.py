@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from . import excel, import_views, importers, importjobs, queries, scope, security, services
+from . import excel, queries, scope, security, services, units_import
 from . import home as home_cards
 from .errors import DomainError
 from .forms import LoginForm, PasswordChangeForm, UploadForm
+from .imports import background, job_views
 
 
 def _apply_error(form, error: DomainError, default_field=None):
@@ -102,7 +103,7 @@ def home(request):
 
 
 @login_required
-@import_views.upload_page
+@job_views.upload_page
 def unit_import(request):
     scope.require(request.user, "core.unit:manage")
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -114,22 +115,22 @@ def unit_import(request):
         except excel.ImportFailed as e:
             errors = e.errors
         else:
-            job = importjobs.start("units", by=request.user, filename=upload.name, data=data)
-            response = import_views.after_upload(request, job)
+            job = background.start("units", by=request.user, filename=upload.name, data=data)
+            response = job_views.after_upload(request, job)
             if response is not None:
                 return response
-            errors = importjobs.sheet_errors(job)
+            errors = background.sheet_errors(job)
     return render(request, "core/unit_import.html", {"form": form, "errors": errors})
 
 
 @login_required
 def unit_export(request):
     scope.require(request.user, "core.unit:view")
-    data = importers.export_units(request.user)
+    data = units_import.export_units(request.user)
     return excel.xlsx_response(data, pgettext("units list", "单位") + ".xlsx")
 
 
 @login_required
 def unit_template(request):
     scope.require(request.user, "core.unit:manage")
-    return excel.xlsx_response(importers.units_template(), _("单位导入模板") + ".xlsx")
+    return excel.xlsx_response(units_import.units_template(), _("单位导入模板") + ".xlsx")

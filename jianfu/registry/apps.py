@@ -46,7 +46,7 @@ class RegistryConfig(AppConfig):
         home.register()
         for spec in records.SPECS.values():
             imports.register(spec)
-        quotas.register_job()
+        imports.register(quotas.SPEC)
 
     def _navigation(self):
         from jianfu.core.navigation import Entry, register

@@ -8,8 +8,9 @@ monthly rollup's metrics, the form, the list's filters and columns, and the deta
 Views, services, queries, the rollup, the API and the URLs read this table; adding a kind is a
 model, a Category, an entry here, its form, its API schemas and its counting and checks.
 
-The import and export columns, the spellings people use for choices, the template's examples and
-the defaults of absent columns are still in registry/importers/columns.py and workbooks.py.
+The import and export columns of each kind, with the spellings people use for its choices and the
+defaults of absent columns, are in registry/importers/columns.py; the template's example rows in
+registry/importers/workbooks.py. The importers read everything else here.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class Kind:
     title_notes: tuple[str, ...] = ()  # lines under a list row's title ("note-<name>" partials)
     date_header: Any = _("日期")
     import_notes: tuple[Any, ...] = ()  # said on the import page beside the shared notes
+    sheet_title: Any = None  # the export's and the template's sheet (default: title)
     view_perm: str = "registry.record:view"
     edit_perm: str = "registry.record:edit"
 
@@ -367,6 +369,7 @@ INSPECTION = Kind(
         Column("co_units", _("被检查单位"), XL, f"{XL} small"),
         Column("in_plan", _("计划内"), MD),
     ),
+    sheet_title=_("督查检查考核登记"),
 )
 
 # In the order the pages, the navigation and the counting rules list them.

@@ -11,7 +11,12 @@ urlpatterns = [
     path("quotas/", views.quota_list, name="quota_settings"),
     path("quotas/cell/", views.quota_cell, name="quota_cell"),
     path("quotas/bulk/", views.quota_bulk, name="quota_bulk"),
-    path("quotas/import/", views.quota_import, name="quota_import"),
+    path(
+        "quotas/import/",
+        import_views.upload,
+        {"kind": "registry.quota"},
+        name="quota_import",
+    ),
     path("quotas/template.xlsx", views.quota_template, name="quota_template"),
     path("counting/", views.counting_rules, name="counting_rules"),
 ]

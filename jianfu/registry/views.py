@@ -20,11 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, excel, import_views, inputs, runtime, scope
+from jianfu.core import audit, clock, excel, inputs, runtime, scope
 from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
-from jianfu.core.forms import UploadForm
-from jianfu.core.imports import views as imports_views
 from jianfu.core.models import Unit, UnitKind
 
 from . import counting, queries, services
@@ -554,39 +552,6 @@ def _bulk_result(basis, n_units: int, d) -> str:
 
 def _pct(value) -> str:
     return f"{value:.1f}".removesuffix(".0")
-
-
-@login_required
-@import_views.upload_page
-def quota_import(request):
-    scope.require(request.user, "registry.quota:set")
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        response, errors = imports_views.start(request, "registry.quota", form)
-        if response is not None:
-            return response
-    return render(
-        request,
-        "core/import.html",
-        {
-            "form": form,
-            "errors": errors,
-            "title": _("导入硬性指标"),
-            "back_url": reverse("quota_settings"),
-            "back_title": _("硬性指标"),
-            "template_url": reverse("quota_template"),
-            "notes": [
-                _("请下载导入模板填写，第一行为列名，不要改动列名。"),
-                _("单位填写单位代码或名称，须在您的范围内。"),
-                _(
-                    "已有的指标将被文件中的数值替换：保存前先列出每处修改（原值 → 新值），"
-                    "确认后才保存；原值记入审计日志。"
-                ),
-            ],
-        },
-        status=400 if errors else 200,
-    )
 
 
 @login_required

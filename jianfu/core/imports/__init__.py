@@ -5,7 +5,7 @@ safely, the header, example rows, units by name or code (units.py), all or nothi
 changes to existing records, progress, and the event after the commit.
 
 Adding an importer: one module with its Spec, and `imports.register(SPEC)` in its app's
-AppConfig.ready. The import page (views.py) and the job page (core.import_views) serve them all.
+AppConfig.ready. The import page (views.py) and the job page (job_views.py) serve them all.
 """
 
 from .previews import NeedsConfirmation, Preview

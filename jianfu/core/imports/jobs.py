@@ -1,4 +1,4 @@
-"""A spec as a background job (core.importjobs): checked first; written in the same pass when it
+"""A spec as a background job (background.py): checked first; written in the same pass when it
 changes no existing record, else shown as a preview and written once confirmed."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from .previews import NeedsConfirmation
 
 
 def functions(spec) -> dict:
-    """The job functions importjobs.register takes, for `spec`."""
+    """The job functions background.register takes, for `spec`."""
 
     def message(record) -> dict:
         return {"message": spec.done(record) if spec.done else _("导入完成。")}
@@ -37,4 +37,5 @@ def functions(spec) -> dict:
             return "preview", None, e.preview.as_dict()
         return "done", record, message(record)
 
-    return {"preview": preview, "apply": apply, "first": first if spec.updates else None}
+    one_pass = spec.updates is not None and not spec.preview_first
+    return {"preview": preview, "apply": apply, "first": first if one_pass else None}

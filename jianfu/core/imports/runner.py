@@ -117,6 +117,9 @@ def run(
         except IntegrityError as e:
             # Only a change made by someone else between our reads and writes gets here.
             raise ImportFailed([SheetError(None, None, str(spec.race))]) from e
+        except tuple(spec.refusals) as e:
+            message = next(m for t, m in spec.refusals.items() if isinstance(e, t))
+            raise ImportFailed([SheetError(None, None, str(message))]) from e
     record.examples = sheet.examples
     return record
 

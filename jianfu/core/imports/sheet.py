@@ -118,15 +118,12 @@ def read(
     leave the unit column empty (or of a sheet without one); `data`: the file (for a spec's
     merged-cell policy); `options`: the import's options (sheet.options)."""
     columns = spec.columns
-    if spec.read_header is not None:
-        h, found, headers = spec.read_header(rows)
-    else:
-        h, found, headers = read_header(
-            rows,
-            columns,
-            missing=str(spec.missing),
-            optional=frozenset({UNIT}) if default_unit else frozenset(),
-        )
+    h, found, headers = (spec.header or read_header)(
+        rows,
+        columns,
+        missing=str(spec.missing),
+        optional=frozenset({UNIT}) if default_unit else frozenset(),
+    )
     if spec.merged is not None:
         rows = spec.merged(data, rows, h, found, headers)
     parsers = spec.parsers(units)
@@ -149,11 +146,16 @@ def read(
     raws = [raw if len(raw) >= width else [*raw, *[None] * (width - len(raw))] for _l, raw in kept]
     cells_of = list(zip(*raws, strict=False))
     bad: dict[int, set[str]] = {}  # row index -> keys whose cell could not be read
+    screened: set[int] = set()  # rows with a cell spec.screen refused: nothing else reported
 
     def err(i: int, key: str, message: str) -> None:
+        if i in screened:
+            return
         errors.append(SheetError(lines[i], headers[key], message))
         bad.setdefault(i, set()).add(key)
 
+    if spec.screen is not None:
+        screened = _screen(spec.screen, found, cells_of, err)
     parsed: dict[str, list] = {}
     for key, index in found.items():
         if key in spec.ignored:
@@ -177,10 +179,14 @@ def read(
                         err(i, key, v.message)
                         out[i] = None
         parsed[key] = out
+    if screened:
+        _clear(parsed, screened, bad)
     for c in columns:
         if not spec.required_cells:
             break
         if not c.required or c.key not in parsed or (c.key == UNIT and default_unit):
+            continue
+        if c.key in spec.may_be_empty:
             continue
         for i, v in enumerate(parsed[c.key]):
             if (v is None or v == "") and c.key not in bad.get(i, ()):
@@ -220,3 +226,28 @@ def read(
             check(sheet, r)
         rows_out.append(r)
     return sheet
+
+
+def _screen(screen, found: dict[str, int], cells_of: list, err) -> set[int]:
+    """The rows (indexes) with a cell `screen` refuses, each such cell reported."""
+    screened: set[int] = set()
+    for key, index in found.items():
+        refused = {value: _apply(screen, value) for value in set(cells_of[index])}
+        if not any(type(v) is ParseError for v in refused.values()):
+            continue
+        for i, value in enumerate(cells_of[index]):
+            problem = refused[value]
+            if type(problem) is ParseError:
+                err(i, key, problem.message)
+                screened.add(i)
+    return screened
+
+
+def _clear(parsed: dict[str, list], screened: set[int], bad: dict[int, set[str]]) -> None:
+    """A screened row reports its refused cells alone: its values empty, its other problems
+    dropped (every key counted as bad, so no check looks at it)."""
+    keys = set(parsed)
+    for i in screened:
+        for out in parsed.values():
+            out[i] = None
+        bad[i] = keys | bad[i]

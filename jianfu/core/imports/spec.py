@@ -105,14 +105,25 @@ class Spec:
     race: str = gettext_lazy("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。")
     # page(request, **url kwargs) -> what the import page shows (views.upload); may raise Http404:
     page: Callable | None = None
-    # The job page's links and the outcome's sentence (core.importjobs):
+    # The job page's links and the outcome's sentence (background.py):
     pages: Callable | None = None  # pages(job) -> {"title", "back_url", "back_title", "import_url"}
     done: Callable | None = None  # done(record) -> the message once written
     allowed: Callable | None = None  # allowed(by, unit): more than `permission` (DomainError)
-    # For sheets that are not a plain table under one header row:
-    # read_header(rows) -> (index, key -> column index, key -> header as written), raising
-    # ImportFailed: a spec that finds its header its own way (below a title, by its spellings).
-    read_header: Callable | None = None
+    # header(rows, columns, *, missing, optional) -> (header index, key -> column index, key ->
+    # header as written), for a sheet whose header is found another way than sheet.read_header.
+    header: Callable | None = None
+    # screen(cell) raises ParseError for a cell no column can take (e.g. text with control
+    # characters): a row with such a cell reports those alone, and its values are left empty.
+    screen: Callable | None = None
+    # Required columns whose cells may be empty (the spec's parsers or checks say what an empty
+    # one means); the others' empty cells are "必填，不能为空。".
+    may_be_empty: frozenset[str] = frozenset()
+    # Exceptions the write may raise besides IntegrityError (`race`), each with the sentence
+    # that refuses the whole file.
+    refusals: Mapping[type[Exception], Any] = field(default_factory=dict)
+    # As a job: checked (preview) in a pass of its own, then written in a second pass, even when
+    # it changes nothing that exists; otherwise such a file is written in the first pass.
+    preview_first: bool = False
     # merged(data, rows, header index, key -> column index, key -> header) -> rows: the spec's
     # policy for merged cells (the runner reads none): refuse them (ImportFailed) or fill them in.
     merged: Callable | None = None
@@ -136,10 +147,8 @@ SPECS: dict[str, Spec] = {}
 
 def register(spec: Spec) -> None:
     """Make `spec` an importer: the runner, the job page and the import page find it by kind."""
-    from jianfu.core import importjobs
-
-    from . import jobs
+    from . import background, jobs
 
     SPECS[spec.kind] = spec
     if not spec.inline:
-        importjobs.register(spec.kind, pages=spec.pages, **jobs.functions(spec))
+        background.register(spec.kind, pages=spec.pages, **jobs.functions(spec))

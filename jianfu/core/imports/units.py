@@ -29,7 +29,7 @@ class UnitIndex:
     SUGGEST_LIMIT = 50  # distinct unknown names that get suggestions (difflib is slow-ish)
 
     def __init__(self, principal):
-        s = scope.scope_of(principal)
+        s = self.scope = scope.scope_of(principal)
         self.by_code: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = defaultdict(list)
         self.by_short: dict[str, list[int]] = defaultdict(list)

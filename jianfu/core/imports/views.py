@@ -1,6 +1,6 @@
 """The one import page: every spec's upload form, with its notes and template link, answered by
-starting a background job (core.importjobs) — or, for a spec that imports inline, by importing in
-the request; the job's page (core.import_views) shows its progress, its preview awaiting
+starting a background job (background.py) — or, for a spec that imports inline, by importing in
+the request; the job's page (job_views.py) shows its progress, its preview awaiting
 confirmation, or its problems.
 
 A spec's `page(request)` says what the page shows: title, back_url, back_title, template_url,
@@ -18,11 +18,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from jianfu.core import excel, import_views, importjobs, scope
+from jianfu.core import excel, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.forms import UploadForm
 
-from . import runner
+from . import background, job_views, runner
 from .spec import SPECS
 
 
@@ -34,9 +34,9 @@ def start(request, kind: str, form, *, unit=None):
         data = excel.read_upload(upload)
     except excel.ImportFailed as e:
         return None, e.errors
-    job = importjobs.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
-    response = import_views.after_upload(request, job)
-    return response, (importjobs.sheet_errors(job) if response is None else [])
+    job = background.start(kind, by=request.user, filename=upload.name, data=data, unit=unit)
+    response = job_views.after_upload(request, job)
+    return response, (background.sheet_errors(job) if response is None else [])
 
 
 def _inline(request, spec, form, page):
@@ -59,7 +59,7 @@ def _inline(request, spec, form, page):
 
 
 @login_required
-@import_views.upload_page
+@job_views.upload_page
 def upload(request, kind: str, **kwargs):
     """The import page of spec `kind` (URL keyword arguments go to the spec's page)."""
     spec = SPECS[kind]

@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel
 
 import jianfu
-from jianfu.core import clock, excel, importers, inputs
+from jianfu.core import clock, excel, inputs
+from jianfu.core import units_import as importers
 from jianfu.core.models import Unit, User
 
 

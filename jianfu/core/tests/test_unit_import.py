@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jianfu.core import excel, importers, services
+from jianfu.core import excel, services
+from jianfu.core import units_import as importers
 from jianfu.core.models import AuditEntry, ImportRecord, RoleGrant, Unit, User
 
 HEADER = ["单位代码", "名称", "简称", "类型", "上级单位代码"]

@@ -1,6 +1,6 @@
 """The registry sheets' columns, and the spellings people use for their choices.
 
-Documents, meetings and inspections: the model of each kind, its date field and sheet title; the
+Documents, meetings and inspections (model, date field and sheet title read from kinds.py): the
 columns of each (header, other spellings, required or not, in templates and exports, the note
 the template's "说明" sheet gives); the defaults a new record gets for an absent column; and the
 choice parsers, which read the Chinese labels and the short forms people write.
@@ -13,26 +13,21 @@ from django.utils.translation import gettext_lazy
 from jianfu.core.parsing import Choices
 from jianfu.core.sheet_columns import Column as Col
 
+from ..kinds import KINDS
 from ..models import (
     Category,
-    Document,
     DocumentKind,
-    Inspection,
     InspectionKind,
     InspectionMethod,
     Level,
-    Meeting,
     MeetingForm,
     MeetingLevel,
 )
 
-MODELS = {"document": Document, "meeting": Meeting, "inspection": Inspection}
-DATE_FIELD = {"document": "issued_on", "meeting": "held_on", "inspection": "starts_on"}
-SHEET_TITLE = {
-    "document": gettext_lazy("发文登记"),
-    "meeting": gettext_lazy("会议登记"),
-    "inspection": gettext_lazy("督查检查考核登记"),
-}
+# Read from the kinds table (registry/kinds.py), by kind code.
+MODELS = {code: k.model for code, k in KINDS.items()}
+DATE_FIELD = {code: k.date_field for code, k in KINDS.items()}
+SHEET_TITLE = {code: k.sheet_title or k.title for code, k in KINDS.items()}
 
 # --- Spellings people use -----------------------------------------------------------------------
 
@@ -354,13 +349,7 @@ DEFAULTS = {
 
 def _through(kind: str):
     """(the M2M through model, its column naming the record) for co-issuers or targets."""
-    field = (
-        Document._meta.get_field("co_issuers")
-        if kind == "document"
-        else (Inspection._meta.get_field("targets"))
-    )
-    through = field.remote_field.through
-    return through, field.m2m_field_name() + "_id"
+    return KINDS[kind].co_through()
 
 
 # --- Choices ------------------------------------------------------------------------------------
@@ -377,3 +366,15 @@ class _Choices:
         self.inspection_kind = Choices(InspectionKind, INSPECTION_KIND_ALIASES)
         self.inspection_method = Choices(InspectionMethod, INSPECTION_METHOD_ALIASES)
         self.category = Choices(Category, CATEGORY_ALIASES)
+
+    def of(self, kind: str) -> dict[str, Choices]:
+        """The choice columns of `kind`: {field: its parser}."""
+        return {name: getattr(self, attr) for name, attr in CHOICE_COLUMNS[kind].items()}
+
+
+# The choice columns of each kind: field -> the _Choices attribute that reads it.
+CHOICE_COLUMNS = {
+    "document": {"kind": "document_kind"},
+    "meeting": {"level": "meeting_level", "form": "meeting_form"},
+    "inspection": {"kind": "inspection_kind", "method": "inspection_method"},
+}

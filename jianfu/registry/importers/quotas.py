@@ -1,22 +1,23 @@
-"""Quotas (硬性指标) by spreadsheet: import (单位, 年度, 类别, 指标) and the blank template."""
+"""Quotas (硬性指标) by spreadsheet: the import (单位, 年度, 类别, 指标) as a spec on the import
+runner (core.imports), and the blank template.
+
+A row sets the quota of one unit, year and category; one already set is replaced by the file's
+value, which the runner previews (old → new) and has confirmed first, its old value kept in the
+batch's audit entry.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import audit, clock, events, excel, parsing, scope
+from jianfu.core import clock, excel, imports, parsing
 from jianfu.core.bulk import BATCH, chunks
-from jianfu.core.excel import ImportFailed, SheetError
-from jianfu.core.imports.sheet import read_header
-from jianfu.core.imports.spec import MISSING
-from jianfu.core.imports.units import UnitIndex
+from jianfu.core.imports import Row, Sheet, Spec, Updates, Written
 from jianfu.core.models import ImportRecord, User
-from jianfu.core.parsing import ParseError
 
 from ..models import Category, Quota
 from .columns import UNIT, Col, _Choices
@@ -48,129 +49,130 @@ QUOTA_COLUMNS = (
 )
 
 
-def _read(by, filename: str, data: bytes):
-    """(rows as (line, values), example lines): every cell checked; ImportFailed otherwise."""
-    scope.require(by, "registry.quota:set")
-    rows = excel.read_rows(filename, data)
-    units = UnitIndex(by)
-    h, found, headers = read_header(rows, QUOTA_COLUMNS, missing=str(MISSING))
-    ch = _Choices()
-    parsers = {
-        UNIT: units.resolve,
+def _parsers(units) -> dict:
+    """key -> function(cell) -> value (the unit column is the runner's)."""
+    return {
         "year": parsing.parse_year,
-        "category": ch.category,
+        "category": _Choices().category,
         "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=1_000_000),
     }
-    errors: list[SheetError] = []
-    line0 = h + 1
-    parsed: list[tuple[int, dict]] = []
+
+
+def _key(r: Row) -> tuple:
+    return r.unit_id, r.values["year"], r.values["category"]
+
+
+def _change_key(k: tuple) -> str:
+    return f"{k[0]}:{k[1]}:{k[2]}"
+
+
+@dataclass
+class Plan:
+    rows: list[Row]  # the rows, in the file's order
+    existing: dict[tuple, Quota]  # (unit, year, category) -> the quota set before
+
+
+def _plan(sheet: Sheet, units) -> Plan:
+    """One quota per unit, year and category in the file; the quotas set before, read."""
     seen: dict[tuple, int] = {}
-    examples: list[int] = []
-    for offset, raw in enumerate(rows[h + 1 :]):
-        if not any(parsing.normalise_text(c) for c in raw):
+    for r in sheet.rows:
+        if not r.ok:
             continue
-        line = line0 + 1 + offset
-        if excel.is_example(raw):
-            examples.append(line)
-            continue
-        values, ok = {}, True
-        for key, index in found.items():
-            try:
-                values[key] = parsers[key](raw[index] if index < len(raw) else None)
-            except ParseError as e:
-                errors.append(SheetError(line, headers[key], e.message))
-                ok = False
-                continue
-            if values[key] is None:
-                errors.append(SheetError(line, headers[key], _("必填，不能为空。")))
-                ok = False
-        if ok:
-            k = (values[UNIT], values["year"], values["category"])
-            if k in seen:
-                errors.append(
-                    SheetError(
-                        line,
-                        headers[UNIT],
-                        _("第 %(a)s 行和第 %(b)s 行是同一单位、同一年度、同一类别的指标。")
-                        % {"a": seen[k], "b": line},
-                    )
-                )
-            else:
-                seen[k] = line
-                parsed.append((line, values))
-    if not parsed and not errors and examples:
-        raise excel.only_examples(examples)
-    if not parsed and not errors:
-        raise ImportFailed([SheetError(line0, None, _("表头下面没有任何数据行。"))])
-    if errors:
-        order = {headers[k]: i for k, i in found.items()}
-        errors.sort(key=lambda e: (e.row or 0, order.get(e.column or "", -1)))
-        raise ImportFailed(errors)
-    return parsed, examples, units
-
-
-def _plan(parsed, user):
-    """(creates, updates, unchanged, changes {"unit:year:category": [old, new]}, line of key)."""
+        k = _key(r)
+        if k in seen:
+            sheet.error(
+                r,
+                UNIT,
+                _("第 %(a)s 行和第 %(b)s 行是同一单位、同一年度、同一类别的指标。")
+                % {"a": seen[k], "b": r.line},
+            )
+        else:
+            seen[k] = r.line
+    if sheet.errors:
+        sheet.fail()
     existing: dict[tuple, Quota] = {}
-    unit_ids = sorted({v[UNIT] for _l, v in parsed})
-    years = sorted({v["year"] for _l, v in parsed})
+    unit_ids = sorted({r.unit_id for r in sheet.rows})
+    years = sorted({r.values["year"] for r in sheet.rows})
     for chunk in chunks(unit_ids):
         for q in Quota.objects.filter(unit_id__in=chunk, year__in=years):
             existing[(q.unit_id, q.year, q.category)] = q
-    creates, updates, changes, unchanged = [], [], {}, 0
-    for _line, v in parsed:
-        k = (v[UNIT], v["year"], v["category"])
-        q = existing.get(k)
-        if q is None:
-            creates.append(
-                Quota(unit_id=k[0], year=k[1], category=k[2], limit=v["limit"], set_by=user)
+    for r in sheet.rows:
+        q = existing.get(_key(r))
+        r.match = q.pk if q is not None else None
+    return Plan(sheet.rows, existing)
+
+
+class QuotaUpdates(Updates):
+    """A change is (row, the quota set before, its limit, the file's)."""
+
+    def of(self, sheet, p: Plan) -> list:
+        out = []
+        for r in p.rows:
+            q = p.existing.get(_key(r))
+            if q is not None:
+                out.append((r, q, q.limit, r.values["limit"]))
+        return out
+
+    def changed(self, change) -> bool:
+        return change[2] != change[3]
+
+    def describe(self, sheet, p, changes, units) -> list[dict]:
+        labels = _Choices().category.labels
+        shown = []
+        for r, q, old, new in changes:
+            name = units.info[q.unit_id][1] if q.unit_id in units.info else str(q.unit_id)
+            shown.append(
+                {
+                    "line": r.line,
+                    "pk": q.pk,
+                    "title": f"{name} {q.year} {labels.get(q.category, q.category)}",
+                    "fields": [[_("指标"), str(old), str(new)]],
+                }
             )
-            changes[f"{k[0]}:{k[1]}:{k[2]}"] = [None, v["limit"]]
-        elif q.limit != v["limit"]:
-            changes[f"{k[0]}:{k[1]}:{k[2]}"] = [q.limit, v["limit"]]
-            q.limit, q.set_by = v["limit"], user
+        return shown
+
+    def state(self, p: Plan, changes) -> dict:
+        return self.old_values(p, changes)
+
+    def old_values(self, p: Plan, changes) -> dict:
+        """{"unit:year:category": [old, new]} for every quota set or changed (old None: new)."""
+        # From `changes`, which keep the old limits: the write has replaced them by then.
+        of_row = {id(c[0]): c for c in changes}
+        out = {}
+        for r in p.rows:
+            c = of_row.get(id(r))
+            if c is None:
+                out[_change_key(_key(r))] = [None, r.values["limit"]]
+            elif c[2] != c[3]:
+                out[_change_key(_key(r))] = [c[2], c[3]]
+        return out
+
+
+def _write(sheet, p: Plan, changes, record, by, now) -> Written:
+    user = by if isinstance(by, User) else None
+    creates = [
+        Quota(unit_id=k[0], year=k[1], category=k[2], limit=r.values["limit"], set_by=user)
+        for r in p.rows
+        if (k := _key(r)) not in p.existing
+    ]
+    updates = []
+    for _r, q, old, new in changes:
+        if old != new:
+            q.limit, q.set_by = new, user
             updates.append(q)
-        else:
-            unchanged += 1
-    return creates, updates, unchanged, changes
-
-
-def _fingerprint(changes: dict) -> str:
-    return hashlib.sha256(json.dumps(changes, sort_keys=True).encode()).hexdigest()
-
-
-def preview_quotas(*, by, filename: str, data: bytes, progress=None) -> dict:
-    """What importing the file would do: new quotas, changed ones (old → new), unchanged ones;
-    nothing saved. ImportFailed as import_quotas."""
-    tell = progress or (lambda step, label: None)
-    tell(1, _("检查每一行"))
-    parsed, examples, units = _read(by, filename, data)
-    tell(3, _("与已设定的指标核对"))
-    creates, updates, unchanged, changes = _plan(parsed, None)
-    line_of = {(v[UNIT], v["year"], v["category"]): line for line, v in parsed}
-    labels = _Choices().category.labels
-    shown = []
-    for q in updates[:200]:
-        old, new = changes[f"{q.unit_id}:{q.year}:{q.category}"]
-        name = units.info[q.unit_id][1] if q.unit_id in units.info else str(q.unit_id)
-        shown.append(
-            {
-                "line": line_of[(q.unit_id, q.year, q.category)],
-                "pk": q.pk,
-                "title": f"{name} {q.year} {labels.get(q.category, q.category)}",
-                "fields": [[_("指标"), str(old), str(new)]],
-            }
-        )
-    return {
-        "kind": "quota",
-        "rows": len(parsed),
-        "created": len(creates),
-        "changed": len(updates),
-        "unchanged": unchanged,
-        "changes": shown,
-        "examples": examples,
-        "fingerprint": _fingerprint(changes),
-    }
+    Quota.objects.bulk_create(creates, batch_size=BATCH)
+    Quota.objects.bulk_update(updates, ["limit", "set_by", "updated_at"], batch_size=500)
+    if creates and creates[0].pk is None:
+        years = sorted({q.year for q in creates})
+        for q in Quota.objects.filter(unit_id__in=[q.unit_id for q in creates], year__in=years):
+            for c in creates:
+                if (c.unit_id, c.year, c.category) == (q.unit_id, q.year, q.category):
+                    c.pk = q.pk
+    return Written(
+        sorted(q.pk for q in creates),
+        sorted(q.pk for q in updates),
+        {q.unit_id for q in [*creates, *updates]},
+    )
 
 
 def import_quotas(
@@ -180,73 +182,7 @@ def import_quotas(
     year and category is replaced (its old value kept in the audit entry). `expect`: the
     fingerprint of the confirmed preview; refused when the file would now do anything else.
     Requires registry.quota:set."""
-    tell = progress or (lambda step, label: None)
-    tell(1, _("检查每一行"))
-    parsed, examples, _units = _read(by, filename, data)
-    user = by if isinstance(by, User) else None
-    tell(3, _("与已设定的指标核对并保存"))
-    try:
-        with excel.kept_upload(filename, data) as upload, transaction.atomic():
-            creates, updates, _unchanged, changes = _plan(parsed, user)
-            if expect is not None and _fingerprint(changes) != expect:
-                from .preview import stale
-
-                raise stale()
-            years = sorted({v["year"] for _l, v in parsed})
-            stored_as = upload.store()
-            Quota.objects.bulk_create(creates, batch_size=BATCH)
-            Quota.objects.bulk_update(updates, ["limit", "set_by", "updated_at"], batch_size=500)
-            if creates and creates[0].pk is None:
-                for q in Quota.objects.filter(
-                    unit_id__in=[q.unit_id for q in creates], year__in=years
-                ):
-                    for c in creates:
-                        if (c.unit_id, c.year, c.category) == (q.unit_id, q.year, q.category):
-                            c.pk = q.pk
-            record = ImportRecord.objects.create(
-                kind="registry.quota",
-                unit_id=scope.scope_of(by).unit_id,
-                filename=filename[:255],
-                stored_as=stored_as,
-                sha256=upload.sha256,
-                rows=len(parsed),
-                created=len(creates),
-                updated=len(updates),
-                by=user,
-            )
-            events.data_changed(
-                "registry",
-                unit_ids=[q.unit_id for q in [*creates, *updates]],
-                import_id=record.pk,
-            )
-            audit.record(
-                "jianfu.registry.quota.imported",
-                actor=by,
-                object_type="core.importrecord",
-                object_id=record.pk,
-                changes=changes,
-                extra={
-                    "sha256": upload.sha256,
-                    "file": stored_as,
-                    "filename": filename[:255],
-                    "rows": len(parsed),
-                    "created_ids": sorted(q.pk for q in creates),
-                    "updated_ids": sorted(q.pk for q in updates),
-                    "examples_skipped": examples,
-                },
-            )
-    except IntegrityError as e:
-        raise ImportFailed(
-            [
-                SheetError(
-                    None,
-                    None,
-                    _("导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。"),
-                )
-            ]
-        ) from e
-    record.examples = examples
-    return record
+    return imports.run(SPEC, by=by, filename=filename, data=data, expect=expect, progress=progress)
 
 
 def quota_template() -> bytes:
@@ -300,23 +236,14 @@ def quota_template() -> bytes:
     )
 
 
-# --- As a background job (core.importjobs) ------------------------------------------------------
+# --- The spec -------------------------------------------------------------------------------------
 
 
-def _job_preview(job, data, progress) -> dict:
-    return preview_quotas(by=job.by, filename=job.filename, data=data, progress=progress)
+def _done(record) -> str:
+    return _("指标导入完成。") + excel.skipped_examples(record.examples)
 
 
-def _job_apply(job, data, expect, progress):
-    record = import_quotas(
-        by=job.by, filename=job.filename, data=data, expect=expect, progress=progress
-    )
-    return record, {"message": _("指标导入完成。") + excel.skipped_examples(record.examples)}
-
-
-def _job_pages(job) -> dict:
-    from django.urls import reverse
-
+def _pages(job) -> dict:
     return {
         "title": _("导入硬性指标"),
         "back_url": reverse("quota_settings"),
@@ -325,7 +252,42 @@ def _job_pages(job) -> dict:
     }
 
 
-def register_job() -> None:
-    from jianfu.core import importjobs
+def _page(request) -> dict:
+    return {
+        "title": _("导入硬性指标"),
+        "back_url": reverse("quota_settings"),
+        "back_title": _("硬性指标"),
+        "template_url": reverse("quota_template"),
+        "notes": [
+            _("请下载导入模板填写，第一行为列名，不要改动列名。"),
+            _("单位填写单位代码或名称，须在您的范围内。"),
+            _(
+                "已有的指标将被文件中的数值替换：保存前先列出每处修改（原值 → 新值），"
+                "确认后才保存；原值记入审计日志。"
+            ),
+        ],
+    }
 
-    importjobs.register("registry.quota", preview=_job_preview, apply=_job_apply, pages=_job_pages)
+
+SPEC = Spec(
+    kind="registry.quota",
+    columns=QUOTA_COLUMNS,
+    parsers=_parsers,
+    check=_plan,
+    write=_write,
+    permission="registry.quota:set",
+    audit_action="jianfu.registry.quota.imported",
+    event="registry",
+    unit_column=True,
+    updates=QuotaUpdates(),
+    steps=(
+        gettext_lazy("检查每一行"),
+        None,
+        gettext_lazy("与已设定的指标核对"),
+        gettext_lazy("与已设定的指标核对并保存"),
+    ),
+    page=_page,
+    pages=_pages,
+    done=_done,
+    preview_first=True,
+)

@@ -30,6 +30,7 @@ from jianfu.core.bulk import chunks
 from jianfu.core.imports import PK, Row, Sheet, Spec, UnitIndex, cells
 
 from .. import services
+from ..kinds import KINDS
 from ..models import (
     MAX_ATTENDEES,
     MAX_CHARACTERS,
@@ -78,12 +79,12 @@ def _parsers(kind: str, units: UnitIndex) -> dict:
         "external_id": cells.code(80),
         "title": cells.text(300),
         CO_UNITS: cells.units_list(units),
+        **ch.of(kind),
     }
     if kind == "document":
         parsers |= {
             "number": cells.code(80),
             "issued_on": date,
-            "kind": ch.document_kind,
             "addressed_levels": levels,
             "assigns_work": parsing.parse_bool,
             "pages": cells.count(MAX_PAGES),
@@ -95,16 +96,12 @@ def _parsers(kind: str, units: UnitIndex) -> dict:
             "held_on": date,
             "starts_at": parsing.parse_time,
             "ends_at": parsing.parse_time,
-            "level": ch.meeting_level,
-            "form": ch.meeting_form,
             MERGED: cells.code(80),
             "attend_levels": levels,
             "grassroots_attendees": cells.count(MAX_ATTENDEES),
         }
     else:
         parsers |= {
-            "kind": ch.inspection_kind,
-            "method": ch.inspection_method,
             "starts_on": date,
             "ends_on": date,
             "in_plan": parsing.parse_bool,
@@ -587,4 +584,4 @@ def _spec(kind: str) -> Spec:
     )
 
 
-SPECS = {kind: _spec(kind) for kind in MODELS}
+SPECS = {kind: _spec(kind) for kind in KINDS}

@@ -14,7 +14,6 @@ from jianfu.core import audit, clock, excel, parsing
 from jianfu.core.bulk import chunks
 from jianfu.core.excel import Dropdown
 from jianfu.core.imports.units import unit_labels
-from jianfu.core.parsing import Choices
 
 from .. import counting
 from ..models import (
@@ -81,13 +80,7 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
         unit_id, ext = merged_to.get(target, (None, ""))
         return ext if ext and unit_id == r["unit_id"] else str(target)
 
-    choice_of = {
-        ("document", "kind"): ch.document_kind,
-        ("meeting", "level"): ch.meeting_level,
-        ("meeting", "form"): ch.meeting_form,
-        ("inspection", "kind"): ch.inspection_kind,
-        ("inspection", "method"): ch.inspection_method,
-    }
+    choice_of = ch.of(kind)
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
     out = []
     for r in records:
@@ -106,8 +99,8 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
                 row.append(yes if r["counted"] else no)
             elif k in ("addressed_levels", "attend_levels"):
                 row.append(parsing.join_labels(r[k] or [], ch.levels))
-            elif (kind, k) in choice_of:
-                row.append(choice_of[(kind, k)].labels.get(r[k], r[k]))
+            elif k in choice_of:
+                row.append(choice_of[k].labels.get(r[k], r[k]))
             elif isinstance(r[k], bool):
                 row.append(yes if r[k] else no)
             elif k in ("starts_at", "ends_at") and r[k] is not None:
@@ -242,14 +235,6 @@ def _examples(kind: str) -> list[dict]:
     ]
 
 
-def _choice_columns(kind: str, ch: _Choices) -> dict[str, Choices]:
-    return {
-        "document": {"kind": ch.document_kind},
-        "meeting": {"level": ch.meeting_level, "form": ch.meeting_form},
-        "inspection": {"kind": ch.inspection_kind, "method": ch.inspection_method},
-    }[kind]
-
-
 def _counting_notes() -> list[list[str]]:
     rules = counting.Rules.current()
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
@@ -275,7 +260,7 @@ def template(kind: str) -> bytes:
 
     ch = _Choices()
     cols = [c for c in COLUMNS[kind] if c.in_template]
-    choice_cols = _choice_columns(kind, ch)
+    choice_cols = ch.of(kind)
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
     level_options = [
         *ch.levels.labels.values(),

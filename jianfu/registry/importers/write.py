@@ -23,6 +23,7 @@ from jianfu.core.imports.previews import raw
 from jianfu.core.models import ImportRecord, User
 
 from .. import counting, rollup, services
+from ..kinds import KINDS
 from ..models import Meeting, MeetingForm
 from .columns import (
     CO_UNITS,
@@ -76,10 +77,10 @@ _COMPARE = {
         "forms_demanded",
     ),
 }
+# What a write derives (services._derive): whether the record counts, and its grassroots flag.
 _DERIVED = {
-    "document": ("counted", "reaches_grassroots"),
-    "meeting": ("counted", "grassroots_required"),
-    "inspection": ("counted",),
+    code: ("counted", k.grassroots_field) if k.grassroots_field else ("counted",)
+    for code, k in KINDS.items()
 }
 
 
@@ -152,7 +153,7 @@ def write(kind: str, sheet: Sheet, p, changes: list[Change], record: ImportRecor
     then refresh the rollup of the (unit, year) pairs touched."""
     out, pairs = _write(kind, sheet, p, record, by, now, changes)
     if pairs:
-        rollup.refresh(services.CATEGORY_OF[MODELS[kind]], out.unit_ids, {y for _u, y in pairs})
+        rollup.refresh(KINDS[kind].category, out.unit_ids, {y for _u, y in pairs})
     return out
 
 
@@ -349,11 +350,7 @@ class _Labels:
             if f in names:
                 self.headers[f] = str(names[f].verbose_name)
         ch = _Choices()
-        self.choices = {
-            "document": {"kind": ch.document_kind},
-            "meeting": {"level": ch.meeting_level, "form": ch.meeting_form},
-            "inspection": {"kind": ch.inspection_kind, "method": ch.inspection_method},
-        }[kind]
+        self.choices = ch.of(kind)
         self.levels = ch.levels
         self.meetings: dict[int, str] = {}  # merge targets' titles, read once each
 

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jianfu.core import clock, importjobs
+from jianfu.core import clock
+from jianfu.core.imports import background as importjobs
 from jianfu.core.models import AuditEntry, ImportJob, ImportRecord, User
 from jianfu.registry import importers, services
 from jianfu.registry.models import Document, Meeting, Quota

@@ -1,6 +1,6 @@
 """Checking a units sheet against the database and itself: codes used once, parents and
 successors found in the file or the importer's scope, and no unit placed under its own
-descendant."""
+descendant. The spec's check (spec.py): the runner has read and parsed the cells by then."""
 
 from __future__ import annotations
 
@@ -9,12 +9,43 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .. import scope
 from ..bulk import chunks
-from ..excel import ImportFailed, SheetError
+from ..imports import Row, Sheet, UnitIndex
 from ..models import Unit
-from .columns import CODE, PARENT, SUCCESSOR, UNTIL
-from .sheet import Row, Sheet
+from .columns import CODE, KIND, NAME, PARENT, SHORT, SUCCESSOR, UNTIL
+
+MAX_CODE = Unit._meta.get_field("code").max_length
+
+
+@dataclass(slots=True)
+class Entry:
+    """A row of the file as the checks and the write read it. A cell that could not be read is
+    empty here (a code too long is kept: the row still takes part in the checks across rows)."""
+
+    row: Row
+    line: int  # row number as the person sees it in Excel
+    code: str
+    name: str
+    short_name: str | None  # None: the column is absent (leave existing values alone)
+    kind: str
+    parent: str
+    valid_until: dt.date | None
+    successor: str | None  # None: the column is absent
+
+
+def _entry(r: Row, has_successor: bool) -> Entry:
+    v = r.values
+    return Entry(
+        r,
+        r.line,
+        v.get(CODE) or "",
+        v.get(NAME) or "",
+        v.get(SHORT),
+        v.get(KIND) or "",
+        v.get(PARENT) or "",
+        v.get(UNTIL),
+        (v.get(SUCCESSOR) or "") if has_successor else None,
+    )
 
 
 @dataclass
@@ -66,40 +97,43 @@ def _codes_by_pk(pks) -> dict[int, str]:
 
 @dataclass
 class Plan:
-    creates: list[Row] = field(default_factory=list)
-    moves: list[Row] = field(default_factory=list)
-    updates: list[tuple[Row, Existing]] = field(default_factory=list)  # fields changed
+    creates: list[Entry] = field(default_factory=list)
+    moves: list[Entry] = field(default_factory=list)
+    updates: list[tuple[Entry, Existing]] = field(default_factory=list)  # fields changed
     existing: dict[str, Existing] = field(default_factory=dict)
     parent_of: dict[str, str] = field(default_factory=dict)  # code -> parent code (creates, moves)
     successor_of: dict[str, str | None] = field(default_factory=dict)  # code -> successor code
     has_until: bool = False  # the file has the 撤销日期 column (empty then means "open")
+    rows: dict[str, Entry] = field(default_factory=dict)  # code -> its row, in the file's order
 
 
-def plan(sheet: Sheet, principal) -> Plan:
+def plan(sheet: Sheet, units: UnitIndex) -> Plan:
     """Check every row against the database and each other; raise ImportFailed with every
     problem found (the sheet's own cell problems included)."""
-    s = scope.scope_of(principal)
-    errors = list(sheet.errors)
-    col = sheet.col
+    s = units.scope
 
-    # Duplicate codes within the file.
-    rows: dict[str, Row] = {}
+    def err(e: Entry, key: str, message: str) -> None:
+        sheet.error(e.row, key, message)
+
+    # Duplicate codes within the file; a code too long (the parser kept it) first.
+    has_successor = sheet.has(SUCCESSOR)
+    rows: dict[str, Entry] = {}
     for r in sheet.rows:
-        if not r.code:
+        e = _entry(r, has_successor)
+        if not e.code:
             continue
-        first = rows.get(r.code)
+        if len(e.code) > MAX_CODE:
+            err(e, CODE, _("单位代码“%(c)s”超过 %(n)s 个字符。") % {"c": e.code, "n": MAX_CODE})
+        first = rows.get(e.code)
         if first is None:
-            rows[r.code] = r
+            rows[e.code] = e
         else:
-            errors.append(
-                SheetError(
-                    r.line,
-                    col(CODE),
-                    _("单位代码“%(c)s”重复：第 %(a)s 行和第 %(b)s 行都是这个代码。")
-                    % {"c": r.code, "a": first.line, "b": r.line},
-                )
+            err(
+                e,
+                CODE,
+                _("单位代码“%(c)s”重复：第 %(a)s 行和第 %(b)s 行都是这个代码。")
+                % {"c": e.code, "a": first.line, "b": e.line},
             )
-            r.ok = False
 
     referenced = set(rows)
     referenced |= {r.parent for r in rows.values() if r.parent}
@@ -115,36 +149,25 @@ def plan(sheet: Sheet, principal) -> Plan:
     successor_code = _codes_by_pk({e.successor_id for e in named if e.successor_id})
 
     result = Plan(
-        existing={c: in_scope[c] for c in rows if c in in_scope}, has_until=sheet.has(UNTIL)
+        existing={c: in_scope[c] for c in rows if c in in_scope},
+        has_until=sheet.has(UNTIL),
+        rows=rows,
     )
     moving_paths: dict[str, str] = {}  # current path -> code, for existing units that move
 
     for code, r in rows.items():
         e = db.get(code)
         if e is not None and code not in in_scope:
-            errors.append(
-                SheetError(
-                    r.line,
-                    col(CODE),
-                    _("单位代码“%(c)s”已被其他单位使用，不能用于新单位。") % {"c": code},
-                )
-            )
-            r.ok = False
+            err(r, CODE, _("单位代码“%(c)s”已被其他单位使用，不能用于新单位。") % {"c": code})
             continue
         current_parent = parent_code_at.get(e.path[: -Unit.steplen]) if e else None
         # Parent.
         if not r.parent:
             if e is None:
-                errors.append(
-                    SheetError(
-                        r.line, col(PARENT), _("上级单位代码不能为空：每个新单位都要有上级单位。")
-                    )
-                )
-                r.ok = False
+                err(r, PARENT, _("上级单位代码不能为空：每个新单位都要有上级单位。"))
             # an existing unit with no parent given stays where it is
         elif r.parent == code:
-            errors.append(SheetError(r.line, col(PARENT), _("单位不能是它自己的上级单位。")))
-            r.ok = False
+            err(r, PARENT, _("单位不能是它自己的上级单位。"))
         elif e is not None and r.parent == current_parent:
             pass  # stays where it is (its parent may even lie outside the importer's scope)
         elif r.parent in rows or r.parent in in_scope:
@@ -152,42 +175,32 @@ def plan(sheet: Sheet, principal) -> Plan:
             if e is not None:
                 moving_paths[e.path] = code
         else:
-            errors.append(
-                SheetError(r.line, col(PARENT), _missing_unit(r.parent, db, _("上级单位")))
-            )
-            r.ok = False
+            err(r, PARENT, _missing_unit(r.parent, db, _("上级单位")))
         # Successor.
         if r.successor is not None:
             current = successor_code.get(e.successor_id) if e and e.successor_id else None
             if r.successor == code:
-                errors.append(
-                    SheetError(r.line, col(SUCCESSOR), _("承继单位不能是被撤销的单位本身。"))
-                )
-                r.ok = False
+                err(r, SUCCESSOR, _("承继单位不能是被撤销的单位本身。"))
             elif (
                 r.successor
                 and r.successor != current
                 and not (r.successor in rows or r.successor in in_scope)
             ):
-                errors.append(
-                    SheetError(
-                        r.line, col(SUCCESSOR), _missing_unit(r.successor, db, _("承继单位"))
-                    )
-                )
-                r.ok = False
+                err(r, SUCCESSOR, _missing_unit(r.successor, db, _("承继单位")))
             else:
                 result.successor_of[code] = r.successor or None
 
-    errors.extend(_cycles(rows, db, result.parent_of, moving_paths, col(PARENT)))
-    if errors:
-        errors.sort(key=lambda x: (x.row or 0, sheet.order.get(x.column or "", -1)))
-        raise ImportFailed(errors)
+    for cycle in _cycles(rows, db, result.parent_of, moving_paths):
+        err(*cycle)
+    if sheet.errors:
+        sheet.fail()
 
     for code, r in rows.items():
         e = result.existing.get(code)
         if e is None:
             result.creates.append(r)
             continue
+        r.row.match = e.pk
         if code in result.parent_of:
             result.moves.append(r)
         changed = r.name != e.name or r.kind != e.kind
@@ -214,7 +227,7 @@ def _missing_unit(code: str, db: dict[str, Existing], what: str) -> str:
     }
 
 
-def _cycles(rows, db, parent_of, moving_paths, column) -> list[SheetError]:
+def _cycles(rows, db, parent_of, moving_paths) -> list[tuple[Entry, str, str]]:
     """Cycles in the tree the file would make: rows naming each other as parents (A under B,
     B under A), or an existing unit moved under its own descendant.
 
@@ -245,13 +258,14 @@ def _cycles(rows, db, parent_of, moving_paths, column) -> list[SheetError]:
             code = up(code)
         if code is not None and state[code] == 1:
             cycle = walk[walk.index(code) :]
-            errors.append(_cycle_error(cycle, rows, column))
+            errors.append(_cycle_error(cycle, rows))
         for c in walk:
             state[c] = 2
     return errors
 
 
-def _cycle_error(cycle: list[str], rows: dict[str, Row], column: str) -> SheetError:
+def _cycle_error(cycle: list[str], rows: dict[str, Entry]) -> tuple[Entry, str, str]:
+    """(the cycle's first row in the file, its column, the sentence)."""
     first = min((c for c in cycle if c in rows), key=lambda c: rows[c].line)
     i = cycle.index(first)
     ordered = [*cycle[i:], *cycle[:i], first]
@@ -268,4 +282,4 @@ def _cycle_error(cycle: list[str], rows: dict[str, Row], column: str) -> SheetEr
         message = _("上级单位代码形成循环（%(chain)s）：上级单位不能是自己的下级单位。")
     else:
         message = _("不能把单位移到它自己的下级单位之下（%(chain)s）。")
-    return SheetError(rows[first].line, column, message % {"chain": chain})
+    return rows[first], PARENT, message % {"chain": chain}

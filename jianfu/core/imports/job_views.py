@@ -1,4 +1,4 @@
-"""The page of an import job (core.importjobs): its progress while the file is checked or
+"""The page of an import job (background.py): its progress while the file is checked or
 written (polled with htmx), the preview with 确认导入 / 取消, the problems, or the outcome.
 
 A job is its uploader's alone: anyone else gets 404.
@@ -14,8 +14,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import importjobs
-from .models import ImportJob, ImportJobStatus
+from ..models import ImportJob, ImportJobStatus
+from . import background as importjobs
 
 S = ImportJobStatus
 RUNNING = (S.QUEUED, S.CHECKING, S.APPLYING)

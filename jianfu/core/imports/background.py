@@ -31,9 +31,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import excel
-from .errors import DomainError
-from .models import ImportJob, ImportJobStatus
+from .. import excel
+from ..errors import DomainError
+from ..models import ImportJob, ImportJobStatus
 
 log = logging.getLogger("jianfu.imports")
 
@@ -101,7 +101,7 @@ def start(kind: str, *, by, filename: str, data: bytes, unit=None) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    from .tasks import run_import_job
+    from ..tasks import run_import_job
 
     run_import_job.enqueue(job.pk)
 

@@ -12,8 +12,7 @@ from treebeard.exceptions import PathOverflow
 from .. import bulk
 from ..bulk import chunks
 from ..models import Unit
-from .checks import Plan
-from .sheet import Row
+from .checks import Entry, Plan
 
 
 def _levels(p: Plan) -> dict[str, int]:
@@ -56,10 +55,10 @@ def _write(p: Plan, now) -> tuple[list[int], list[int]]:
     """Create, move and update in order; return (created ids, updated ids)."""
     step = Unit.steplen
     level = _levels(p)
-    creates_by_level: dict[int, list[Row]] = defaultdict(list)
+    creates_by_level: dict[int, list[Entry]] = defaultdict(list)
     for r in p.creates:
         creates_by_level[level[r.code]].append(r)
-    moves_by_level: dict[int, list[Row]] = defaultdict(list)
+    moves_by_level: dict[int, list[Entry]] = defaultdict(list)
     for r in p.moves:
         moves_by_level[level[r.code]].append(r)
     new_children: dict[str, int] = defaultdict(int)  # parent code -> children created under it
