@@ -401,7 +401,7 @@ def generate(units: list[Issuer], rng: random.Random, as_of: dt.date) -> Batch:
     years = list(range(as_of.year - YEARS + 1, as_of.year + 1))
     batch = Batch()
     for u in units:
-        for category in Category.values:
+        for category in BASE[u.kind]:  # the kinds the demo makes records of (a new one: add it)
             _unit_category(batch, u, category, years, as_of, rng, rules)
     return batch
 

@@ -136,6 +136,12 @@ class Kind:
     view_perm: str = "registry.record:view"
     edit_perm: str = "registry.record:edit"
 
+    def __post_init__(self):
+        # The lists' and the API's grassroots filter reads one of the two: a kind with neither
+        # would answer that filter with an error, so it is refused where it is declared.
+        if not (self.grassroots_field or self.co_field):
+            raise ValueError(f"kind {self.code!r}: name grassroots_field or co_field")
+
     # --- Labels --------------------------------------------------------------------------------
 
     @property
