@@ -10,7 +10,8 @@ title, default title), crumbs ((url, title) pairs before 导入, default the bac
 sentence above the form), footnote (below the notes), error_values (the problems list what each
 cell held), options (what the import is into, added to the form's other fields:
 run(options=...)), refused (problems known before any file, e.g. a frozen target: listed instead
-of the form).
+of the form), intro (a sentence before the columns and notes), refused_status (the status of a
+page that refuses a file, default 400).
 """
 
 from __future__ import annotations
@@ -82,5 +83,5 @@ def upload(request, kind: str, **kwargs):
         request,
         "core/import.html",
         {"form": form, "errors": errors, **page},
-        status=400 if errors and request.method == "POST" else 200,
+        status=page.get("refused_status", 400) if errors and request.method == "POST" else 200,
     )
