@@ -17,6 +17,7 @@ from .core import api_errors
 from .core.api import auth, refuse_form_body
 from .core.api import router as core_router
 from .core.errors import DomainError
+from .core.imports.api import router as imports_router
 from .monitoring.reports.api import router as monitoring_router
 from .rectification.problems.api import router as rectification_router
 from .registry.api import router as registry_router
@@ -52,6 +53,8 @@ ERROR_DESCRIPTIONS = {
     415: "请求体不是 JSON（如表单或 multipart）",
     422: "参数校验未通过：detail 为第一处错误，errors 逐项列出",
 }
+# An upload's operation reads multipart/form-data instead (core.api.upload_auth).
+UPLOAD_415 = "请求体不是 multipart/form-data"
 BODY_ERRORS = (400, 415)
 
 
@@ -84,9 +87,14 @@ class JianfuAPI(NinjaAPI):
         for path_item in schema["paths"].values():
             for operation in path_item.values():
                 responses = operation.setdefault("responses", {})
+                upload = "multipart/form-data" in operation.get("requestBody", {}).get(
+                    "content", {}
+                )
                 for status, description in ERROR_DESCRIPTIONS.items():
                     if status in BODY_ERRORS and "requestBody" not in operation:
                         continue
+                    if status == 415 and upload:
+                        description = UPLOAD_415
                     if status not in responses and str(status) not in responses:
                         responses[status] = {
                             "description": description,
@@ -104,7 +112,9 @@ api = JianfuAPI(
         "登记簿的记录有两种地址：`/api/registry/{类别}/{id}` 按平台内编号，"
         "`/api/registry/{类别}/by-external-id/{外部系统编号}?unit=<单位代码>` 按推送方自己的编号"
         "（推送用，幂等）。\n\n"
-        "请求体一律为 JSON。出错时的回答一律为 JSON："
+        "请求体一律为 JSON，只有上传文件导入（`POST /api/imports/{类型}`）为 multipart/form-data："
+        "导入在后台进行，回答 202 和导入任务，用 `GET /api/imports/jobs/{id}` 查看进度和结果。"
+        "出错时的回答一律为 JSON："
         '`{"code": 错误代码, "detail": 中文说明, "field": 出错的字段}`；'
         "参数校验未通过时为 422，另有 `errors` 逐项列出。"
     ),
@@ -117,6 +127,7 @@ api.add_router("/", core_router)
 api.add_router("/registry", registry_router)
 api.add_router("/monitoring", monitoring_router)
 api.add_router("/rectification", rectification_router)
+api.add_router("/imports", imports_router)
 
 
 @api.exception_handler(DomainError)

@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
@@ -21,16 +22,38 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
-def refuse_form_body(request) -> None:
-    """The API reads JSON only. A form or multipart body is refused here, before anything parses
-    it (a malformed multipart body would otherwise fail deep inside the CSRF check)."""
-    if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
+def refuse_form_body(request, *, files: bool = False) -> None:
+    """The API reads JSON only, except an upload (`files`: an operation that takes a file), which
+    reads multipart/form-data only. A body of the other kind is refused here, before anything
+    parses it (a malformed multipart body would otherwise fail deep inside the CSRF check); an
+    upload's body is read here, so that a malformed one is refused as such."""
+    if request.method in SAFE_METHODS:
+        return
+    if files:
+        _read_upload(request)
+    elif request.content_type in FORM_TYPES:
         raise DomainError(
             "unsupported_media_type",
             _("接口只接受 JSON 请求体（Content-Type: application/json），收到的是“%(t)s”。")
             % {"t": request.content_type},
             status=415,
         )
+
+
+def _read_upload(request) -> None:
+    if request.content_type != "multipart/form-data":
+        raise DomainError(
+            "unsupported_media_type",
+            _("上传文件须用 multipart/form-data 请求体（文件放在 file 字段），收到的是“%(t)s”。")
+            % {"t": request.content_type or "—"},
+            status=415,
+        )
+    try:
+        request.FILES  # noqa: B018 - parsed now, so a malformed body is refused here
+    except MultiPartParserError as e:
+        raise DomainError(
+            "bad_body", _("上传的请求体不完整或格式不对，读不出文件。"), status=400
+        ) from e
 
 
 def id_path(description: str = "平台内编号"):
@@ -40,9 +63,14 @@ def id_path(description: str = "平台内编号"):
 class Session(APIKeyCookie):
     """The browser's session. Its writes carry the CSRF token (`X-CSRFToken`); the check runs
     only once the session is known to be signed in, so a request that is not the browser's (a
-    system with its bearer token) is never refused for a token it has no reason to send."""
+    system with its bearer token) is never refused for a token it has no reason to send.
+    `files`: the operation takes an uploaded file (multipart) instead of JSON."""
 
     param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, files: bool = False):
+        self.files = files
+        super().__init__()
 
     def _get_key(self, request):
         return request.COOKIES.get(self.param_name)
@@ -51,7 +79,7 @@ class Session(APIKeyCookie):
         if not request.user.is_authenticated:
             return None
         if request.method not in SAFE_METHODS:
-            refuse_form_body(request)
+            refuse_form_body(request, files=self.files)
             if check_csrf(request) is not None:
                 raise DomainError(
                     "csrf_failed",
@@ -63,14 +91,25 @@ class Session(APIKeyCookie):
 
 class Bearer(HttpBearer):
     """`Authorization: Bearer <token>` for systems that push data. Tried first: a request that
-    names a token is the system's, whatever cookies ride along."""
+    names a token is the system's, whatever cookies ride along. `files`: as Session's (a JSON
+    operation's body is refused by the API's parser instead)."""
+
+    def __init__(self, *, files: bool = False):
+        self.files = files
+        super().__init__()
 
     def authenticate(self, request, token):
         found = services.token_authenticate(token)
-        return TokenPrincipal(found) if found else None
+        if found is None:
+            return None
+        if self.files:
+            refuse_form_body(request, files=True)
+        return TokenPrincipal(found)
 
 
 auth = [Bearer(), Session()]
+# For an operation that takes an uploaded file (multipart/form-data) instead of JSON.
+upload_auth = [Bearer(files=True), Session(files=True)]
 
 
 class Pages(PageNumberPagination):

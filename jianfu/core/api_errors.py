@@ -37,7 +37,7 @@ def error_response(status: int, code: str | None = None, detail=None, **extra) -
 # --- Validation errors in Chinese ---------------------------------------------------------------
 
 # The head of ninja's error location says where a value came from, not which field it is.
-_SOURCES = {"body", "query", "path", "header", "cookie"}
+_SOURCES = {"body", "query", "path", "header", "cookie", "file"}
 
 
 def field_of(loc) -> str:

@@ -257,10 +257,12 @@ class ImportJobStatus(models.TextChoices):
 class ImportJob(models.Model):
     """A file on its way in, checked and written by a background task (imports.background): how far
     the work is, then the problems found, the preview awaiting the person's confirmation, or the
-    ImportRecord written. The file waits under MEDIA_ROOT until the job ends."""
+    ImportRecord written. The file waits under MEDIA_ROOT until the job ends. A job is its
+    starter's: an account (the import page, or the API in a session) or an API token."""
 
     kind = models.CharField(max_length=40)  # the importer registered under this name
-    by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(User, on_delete=models.CASCADE, null=True, related_name="+")
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, null=True, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, related_name="+")
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
@@ -277,6 +279,15 @@ class ImportJob(models.Model):
     result = models.JSONField(default=dict, blank=True)  # what the importer reports when done
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(by__isnull=False, token__isnull=True)
+                | models.Q(by__isnull=True, token__isnull=False),
+                name="import_job_one_starter",
+            )
+        ]
 
 
 class ScheduledJob(models.Model):

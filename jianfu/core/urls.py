@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .imports import job_views
+from .imports import views as import_views
 
 # The administrators' pages (units, accounts, settings, tokens, audit, calendar) are in
 # jianfu/administration/urls.py, under the same root.
@@ -10,7 +11,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
-    path("units/import/", views.unit_import, name="unit_import"),
+    path("units/import/", import_views.upload, {"kind": "units"}, name="unit_import"),
     path("units/export.xlsx", views.unit_export, name="unit_export"),
     path("units/template.xlsx", views.unit_template, name="unit_template"),
     *job_views.urlpatterns,

@@ -1,6 +1,7 @@
 """Pages of the foundation: login, logout, password, the home page (whose cards the apps register),
-and the units' spreadsheet import and export. The administrators' pages (units, accounts,
-settings, tokens, audit log, calendar) are the administration app's.
+and the units' spreadsheet export and import template (the import page is the shared one,
+core.imports.views). The administrators' pages (units, accounts, settings, tokens, audit log,
+calendar) are the administration app's.
 """
 
 from django.contrib import messages
@@ -15,8 +16,7 @@ from django.views.decorators.http import require_POST
 from . import excel, queries, scope, security, services, units_import
 from . import home as home_cards
 from .errors import DomainError
-from .forms import LoginForm, PasswordChangeForm, UploadForm
-from .imports import background, job_views
+from .forms import LoginForm, PasswordChangeForm
 
 
 def _apply_error(form, error: DomainError, default_field=None):
@@ -99,28 +99,7 @@ def home(request):
     )
 
 
-# --- Units: the spreadsheet import and export ----------------------------------------------------
-
-
-@login_required
-@job_views.upload_page
-def unit_import(request):
-    scope.require(request.user, "core.unit:manage")
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            data = excel.read_upload(upload)
-        except excel.ImportFailed as e:
-            errors = e.errors
-        else:
-            job = background.start("units", by=request.user, filename=upload.name, data=data)
-            response = job_views.after_upload(request, job)
-            if response is not None:
-                return response
-            errors = background.sheet_errors(job)
-    return render(request, "core/unit_import.html", {"form": form, "errors": errors})
+# --- Units: the spreadsheet export and the import's template --------------------------------------
 
 
 @login_required

@@ -13,6 +13,9 @@ page polls. Then:
 The file is removed when the job ends (done, failed, cancelled); the importer keeps its own copy
 of an imported file (excel.kept_upload).
 
+A job is its starter's: the account that uploaded it, or the API token (`starter`), which the
+job acts as when it checks and writes the file (`acting_for`).
+
 Apps register their importers here (core imports no app): `register(kind, preview=, apply=)`.
 """
 
@@ -31,9 +34,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import excel
+from .. import clock, excel
 from ..errors import DomainError
-from ..models import ImportJob, ImportJobStatus
+from ..models import ImportJob, ImportJobStatus, User
+from ..scope import TokenPrincipal
 
 log = logging.getLogger("jianfu.imports")
 
@@ -74,14 +78,34 @@ def _pending_path(job: ImportJob) -> Path:
     return Path(settings.MEDIA_ROOT) / job.pending_as
 
 
+def starter(by) -> dict:
+    """The job's owner fields for the principal `by`: an account, or an API token."""
+    if getattr(by, "is_token", False):
+        return {"token": by.token}
+    if not isinstance(by, User):
+        raise TypeError(f"an import job is started by an account or a token, not {by!r}")
+    return {"by": by}
+
+
+def acting_for(job: ImportJob):
+    """The principal the job checks and writes the file as: its account, or its token while the
+    token still stands (a token revoked or expired since the upload imports nothing)."""
+    if job.by_id is not None:
+        return job.by
+    token = job.token
+    if token.revoked_at is not None or (token.expires_at and token.expires_at <= clock.now()):
+        raise PermissionDenied
+    return TokenPrincipal(token)
+
+
 def start(kind: str, *, by, filename: str, data: bytes, unit=None) -> ImportJob:
     """Keep the file, write the job and enqueue its check; return the job (with the immediate
-    task backend it has run by then)."""
+    task backend it has run by then). `by`: the account or the API token (TokenPrincipal)."""
     if kind not in IMPORTERS:
         raise ValueError(f"unknown importer: {kind}")
     job = ImportJob.objects.create(
         kind=kind,
-        by=by,
+        **starter(by),
         unit=unit,
         filename=filename[:255],
         sha256=hashlib.sha256(data).hexdigest(),
@@ -177,7 +201,7 @@ def sheet_errors(job: ImportJob) -> list[excel.SheetError]:
 
 def run(job_id: int) -> str:
     """The task's work: check a queued job, or write a confirmed one. Returns the new status."""
-    job = ImportJob.objects.select_related("by", "unit").filter(pk=job_id).first()
+    job = ImportJob.objects.select_related("by", "token__unit", "unit").filter(pk=job_id).first()
     if job is None:
         return ""
     importer = IMPORTERS[job.kind]

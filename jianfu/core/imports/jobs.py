@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from . import runner
+from .background import acting_for
 from .previews import NeedsConfirmation
 
 
@@ -17,13 +18,18 @@ def functions(spec) -> dict:
 
     def preview(job, data, progress) -> dict:
         return runner.preview(
-            spec, by=job.by, filename=job.filename, data=data, unit=job.unit, progress=progress
+            spec,
+            by=acting_for(job),
+            filename=job.filename,
+            data=data,
+            unit=job.unit,
+            progress=progress,
         ).as_dict()
 
     def write(job, data, progress, **how):
         return runner.run(
-            spec, by=job.by, filename=job.filename, data=data, unit=job.unit, progress=progress,
-            **how,
+            spec, by=acting_for(job), filename=job.filename, data=data, unit=job.unit,
+            progress=progress, **how,
         )  # fmt: skip
 
     def apply(job, data, expect, progress):

@@ -138,8 +138,17 @@ class Spec:
     # options (run(options=...), read by the spec as sheet.options).
     form: type | None = None
     # The import page imports in its own request instead of starting a background job: for
-    # imports with options (sheet.options) a job does not keep.
+    # imports with options (sheet.options) a job does not keep. Such a spec has no API.
     inline: bool = False
+    # default_unit(principal) -> the unit the import is for when the page names none (and
+    # always through the API): rows without a unit are that unit's, and `allowed` checks it.
+    default_unit: Callable | None = None
+
+    def unit_for(self, principal, page: Mapping | None = None):
+        """The unit an import is for: the one its page names, else the spec's default."""
+        if page is not None and "unit" in page:
+            return page["unit"]
+        return self.default_unit(principal) if self.default_unit else None
 
 
 SPECS: dict[str, Spec] = {}

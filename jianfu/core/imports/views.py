@@ -5,11 +5,13 @@ confirmation, or its problems.
 
 A spec's `page(request)` says what the page shows: title, back_url, back_title, template_url,
 notes (sentences) or columns ((header, note) pairs), and `unit` — the unit the person imports
-for, if any. Optional: head_title (the browser's title, default title), crumbs ((url, title)
-pairs before 导入, default the back link), warning (a sentence above the form), footnote (below
-the notes), error_values (the problems list what each cell held), options (what the import is
-into, added to the form's other fields: run(options=...)), refused (problems known before any
-file, e.g. a frozen target: listed instead of the form).
+into, if the page names one (else the spec's default_unit). Optional: head_title (the browser's
+title, default title), crumbs ((url, title) pairs before 导入, default the back link), warning (a
+sentence above the form), footnote (below the notes), error_values (the problems list what each
+cell held), options (what the import is into, added to the form's other fields:
+run(options=...)), refused (problems known before any file, e.g. a frozen target: listed instead
+of the form), intro (a sentence before the columns and notes), refused_status (the status of a
+page that refuses a file, default 400).
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ def _inline(request, spec, form, page):
     try:
         data = excel.read_upload(upload)
         record = runner.run(
-            spec, by=request.user, filename=upload.name, data=data, unit=page.get("unit"),
-            options=options,
+            spec, by=request.user, filename=upload.name, data=data,
+            unit=spec.unit_for(request.user, page), options=options,
         )  # fmt: skip
     except excel.ImportFailed as e:
         return None, e.errors
@@ -74,12 +76,12 @@ def upload(request, kind: str, **kwargs):
         if spec.inline:
             response, errors = _inline(request, spec, form, page)
         else:
-            response, errors = start(request, kind, form, unit=page.get("unit"))
+            response, errors = start(request, kind, form, unit=spec.unit_for(request.user, page))
         if response is not None:
             return response
     return render(
         request,
         "core/import.html",
         {"form": form, "errors": errors, **page},
-        status=400 if errors and request.method == "POST" else 200,
+        status=page.get("refused_status", 400) if errors and request.method == "POST" else 200,
     )

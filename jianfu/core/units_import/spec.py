@@ -1,6 +1,6 @@
 """The units import as a spec on the runner (core.imports): the columns (columns.py), their
 parsers (sheet.py), the checks (checks.py), the write (write.py), and here the preview of what
-a file changes in existing units, the job's pages and the outcome's sentence.
+a file changes in existing units, the import page, the job's pages and the outcome's sentence.
 
 Unlike the registry's, a units file is previewed in a pass of its own before it is written
 (preview_first), and a move the tree refuses is the whole file refused (refusals).
@@ -128,6 +128,35 @@ def _pages(job) -> dict:
     }
 
 
+def _page(request) -> dict:
+    return {
+        "title": _("导入单位"),
+        "back_url": reverse("unit_list"),
+        "back_title": pgettext("units list", "单位"),
+        "template_url": reverse("unit_template"),
+        "intro": _("请使用导入模板填写，第一行为列名："),
+        "columns": [
+            (
+                _("单位代码"),
+                _(
+                    "必填，全平台唯一；已有的代码将更新该单位：保存前先列出每处修改"
+                    "（原值 → 新值），确认后才保存。"
+                ),
+            ),
+            (_("名称"), _("必填，单位全称。")),
+            (_("简称"), _("可不填。")),
+            (
+                _("类型"),
+                _("必填，填写类型名称，例如“乡镇（街道）”（模板中可从下拉列表选择）。"),
+            ),
+            (_("上级单位代码"), _("必填，须是您范围内已有单位或本文件中单位的代码。")),
+        ],
+        # This page has always answered a refused file with 200 (the shared page's default is
+        # 400); kept so that what scripts and tests see of it does not change.
+        "refused_status": 200,
+    }
+
+
 SPEC = Spec(
     kind="units",
     columns=COLUMNS,
@@ -152,6 +181,7 @@ SPEC = Spec(
         "请重新上传文件，核对新的预览后再确认。"
     ),
     race=RACE,
+    page=_page,
     pages=_pages,
     done=done,
     header=sheet.read_header,

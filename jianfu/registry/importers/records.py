@@ -468,6 +468,11 @@ def _write(kind: str):
     return write
 
 
+def _home_unit(by):
+    """Rows without a unit are the importer's own unit's (the account's, or the token's)."""
+    return by.home_unit
+
+
 def _allowed(by, unit) -> None:
     if unit is not None:
         services._require_unit(by, unit)
@@ -523,7 +528,6 @@ def _page(kind: str):
             "back_title": k.title,
             "template_url": reverse(k.names["template"]),
             "notes": notes,
-            "unit": home,
         }
 
     return page
@@ -568,6 +572,7 @@ def _spec(kind: str) -> Spec:
         write=_write(kind),
         permission="registry.record:edit",
         allowed=_allowed,
+        default_unit=_home_unit,
         audit_action="jianfu.registry.imported",
         event="registry",
         unit_column=True,
