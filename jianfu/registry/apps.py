@@ -41,7 +41,8 @@ class RegistryConfig(AppConfig):
         from jianfu.core import imports
 
         from . import home
-        from .importers import quotas, records
+        from .quotas import quota_import as quotas
+        from .records.importers import records
 
         home.register()
         for spec in records.SPECS.values():

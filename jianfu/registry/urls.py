@@ -2,8 +2,9 @@ from django.urls import path
 
 from jianfu.core.imports import views as import_views
 
-from . import status_views, views
 from .kinds import KINDS
+from .quotas import status_views
+from .records import views
 
 urlpatterns = [
     path("status/", status_views.overview, name="quota_overview"),

@@ -8,8 +8,8 @@ import pytest
 from jianfu.core import clock
 from jianfu.core import services as core_services
 from jianfu.core.models import AuditEntry
-from jianfu.registry import services
 from jianfu.registry.models import Document, Inspection, Meeting
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 

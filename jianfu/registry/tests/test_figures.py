@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 
 from jianfu.core import clock
-from jianfu.registry import services
-from jianfu.registry.figures import cumulative, quota_status
 from jianfu.registry.models import Document, MonthlyUsage
+from jianfu.registry.quotas.figures import cumulative, quota_status
+from jianfu.registry.records import services
 
 AS_OF = dt.date(2025, 5, 31)
 
@@ -156,7 +156,7 @@ def test_overview_and_unit_pages(login, people, units):
 
 @pytest.mark.django_db
 def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units):
-    from jianfu.registry.charts import burn_down
+    from jianfu.registry.quotas.charts import burn_down
 
     services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
@@ -173,7 +173,7 @@ def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units)
 def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
     """At the line's end (ECharts' default) the label fell outside the grid and the chart's
     edge clipped "用尽" to "用"."""
-    from jianfu.registry.charts import burn_down
+    from jianfu.registry.quotas.charts import burn_down
 
     services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
@@ -184,7 +184,7 @@ def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
 
 
 def test_each_status_has_one_state_worst_first():
-    from jianfu.registry.figures import State, Status
+    from jianfu.registry.quotas.figures import State, Status
 
     def st(limit, used, share_year=0.5, exhaustion=None):
         return Status(

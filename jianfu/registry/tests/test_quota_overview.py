@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import Unit
-from jianfu.registry import services
 from jianfu.registry.models import Document, Meeting, Quota
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from jianfu.core import clock
-from jianfu.registry import services, views
 from jianfu.registry import urls as registry_urls
 from jianfu.registry.models import Document, Inspection, Meeting
+from jianfu.registry.records import services, views
 
 ROLES = [
     "office",

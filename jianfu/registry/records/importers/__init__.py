@@ -33,7 +33,6 @@ from .columns import (
     Col,
 )
 from .columns import _Choices as _Choices  # bench/import_registry.py
-from .quotas import QUOTA_COLUMNS, import_quotas, quota_template
 from .records import SPECS, Plan, plan
 from .workbooks import export_records, export_rows, template
 
@@ -53,7 +52,6 @@ __all__ = [
     "MERGED",
     "MODELS",
     "PK",
-    "QUOTA_COLUMNS",
     "SHEET_TITLE",
     "SPECS",
     "UNIT",
@@ -66,12 +64,10 @@ __all__ = [
     "UnitIndex",
     "export_records",
     "export_rows",
-    "import_quotas",
     "import_records",
     "name_key",
     "plan",
     "preview_records",
-    "quota_template",
     "template",
     "unit_labels",
 ]

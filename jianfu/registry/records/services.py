@@ -8,9 +8,9 @@ from jianfu.core import audit, events, inputs, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
-from . import counting, kinds, rollup
-from .kinds import KINDS
-from .models import Category, Quota
+from .. import counting, kinds, rollup
+from ..kinds import KINDS
+from ..models import Category, Quota
 
 # The registry importers' way to the category of a model (they read the kinds table once they
 # become import specs).

@@ -14,8 +14,8 @@ from jianfu.core import clock, inputs, scope
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
 
-from . import kinds, queries
-from .models import (
+from .. import kinds
+from ..models import (
     MAX_ATTENDEES,
     MAX_CHARACTERS,
     MAX_FORMS,
@@ -31,6 +31,7 @@ from .models import (
     MeetingForm,
     MeetingLevel,
 )
+from . import queries
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 WITH_CODE = re.compile(r"^(?P<name>.*?)\s*[（(](?P<code>[^（()）]+)[）)]$")

@@ -14,9 +14,9 @@ from jianfu.core import clock, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import GRASSROOTS_KINDS, AuditEntry, Unit, UnitKind
 
-from . import kinds
-from .figures import Status, quota_status
-from .models import Category, Meeting, MeetingForm, MonthlyUsage, Quota
+from .. import kinds
+from ..models import Category, Meeting, MeetingForm, MonthlyUsage, Quota
+from ..quotas.figures import Status, quota_status
 
 # Units that issue documents, hold meetings and organise inspections (the datalists and selects
 # offer these; a unit of another kind in scope is still accepted when typed).
@@ -548,7 +548,7 @@ def quota_watch(principal, as_of: dt.date) -> list:
     .quota_status; the quota overview's "exceeded" and "at risk" are counted from these), with a
     `near` flag: exceeded, projected to run out within the year, or NEAR_LIMIT used. Four
     queries whatever the number of units."""
-    from .figures import quota_status
+    from ..quotas.figures import quota_status
 
     ids = list(
         quotas_for(principal, year=as_of.year)

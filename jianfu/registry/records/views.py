@@ -25,7 +25,11 @@ from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind
 
-from . import counting, queries, services
+from .. import counting
+from ..kinds import KINDS as KINDS  # the registry importers' pages read it here
+from ..kinds import Kind
+from ..models import Category, Level
+from . import queries, services
 from .forms import (
     UNIT_SELECT_LIMIT,
     QuotaBulkForm,
@@ -33,9 +37,6 @@ from .forms import (
     RecordFilterForm,
     unit_label,
 )
-from .kinds import KINDS as KINDS  # the registry importers' pages read it here
-from .kinds import Kind
-from .models import Category, Level
 
 PER_PAGE = 50
 
@@ -556,10 +557,10 @@ def _pct(value) -> str:
 
 @login_required
 def quota_template(request):
-    from . import importers
+    from ..quotas import quota_import
 
     scope.require(request.user, "registry.quota:set")
-    return excel.xlsx_response(importers.quota_template(), _("硬性指标导入模板") + ".xlsx")
+    return excel.xlsx_response(quota_import.quota_template(), _("硬性指标导入模板") + ".xlsx")
 
 
 # --- Counting rules -----------------------------------------------------------------------------
