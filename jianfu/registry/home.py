@@ -8,7 +8,7 @@ from jianfu.core import home
 from jianfu.core.permissions import Role
 
 from .models import Category
-from .records import queries
+from .quotas import queries
 
 
 def _share(st) -> str:

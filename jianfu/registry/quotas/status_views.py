@@ -12,8 +12,7 @@ from jianfu.core import clock, scope
 from jianfu.core.models import Unit
 
 from ..models import Category
-from ..records import queries
-from . import charts
+from . import charts, queries
 from .figures import State, quota_status
 
 PER_PAGE = 50

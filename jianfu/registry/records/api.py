@@ -23,7 +23,7 @@ from ninja.pagination import paginate
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from jianfu.core import clock, scope
+from jianfu.core import scope
 from jianfu.core.api import Pages, id_path
 from jianfu.core.errors import DomainError
 from jianfu.core.inputs import Line, Text
@@ -35,7 +35,6 @@ from ..models import (
     MAX_CHARACTERS,
     MAX_FORMS,
     MAX_PAGES,
-    Category,
     DocumentKind,
     InspectionKind,
     InspectionMethod,
@@ -241,22 +240,6 @@ class RecordFilters(Schema):
     sort: Line = Field("-date", description="date 日期从旧到新，-date 从新到旧")
 
 
-class QuotaOut(Schema):
-    unit: str = Field(..., description="单位代码")
-    unit_name: str = Field(..., description="单位名称")
-    year: int = Field(..., description="年度")
-    category: str = Field(
-        ..., description="类别：document 发文，meeting 会议，inspection 督查检查考核"
-    )
-    limit: int = Field(..., description="指标（全年上限）")
-    used: int = Field(..., description="本年度已计入数")
-
-
-class QuotaPage(Schema):
-    items: list[QuotaOut]
-    count: int
-
-
 class Error(Schema):
     code: str
     detail: str
@@ -266,7 +249,7 @@ class Error(Schema):
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _unit(who, code: str | None) -> Unit:
+def unit_by_code(who, code: str | None) -> Unit:
     """The unit named by code within the principal's scope (its home unit when none); 404
     outside it."""
     s = scope.scope_of(who)
@@ -298,7 +281,7 @@ def _record_by_id(who, model, record_id: int, perm: str):
 def _record_by_external_id(who, model, external_id: str, unit: str | None, perm: str):
     """By the pushing system's id within one unit (the principal's own when none is named).
     Outside the principal's units 404 first, then 403 without `perm` (as scope.get_for)."""
-    owner = _unit(who, unit)
+    owner = unit_by_code(who, unit)
     obj = model.scoped.filter(unit=owner, external_id=external_id).select_related("unit").first()
     if obj is None:
         raise Http404
@@ -337,7 +320,7 @@ def _fields(k: Kind, who, unit: Unit, payload) -> tuple[dict, list[Unit] | None]
 
 def _upsert(request, k: Kind, unit_code: str | None, external_id: str, payload):
     who, model = request.auth, k.model
-    unit = _unit(who, unit_code)  # 404 outside the principal's units, before any 403
+    unit = unit_by_code(who, unit_code)  # 404 outside the principal's units, before any 403
     scope.require(who, k.edit_perm)
     external_id = (external_id or "").strip()
     if not external_id or len(external_id) > 80:
@@ -399,7 +382,7 @@ def _register(k: Kind, fields_schema, post_schema, out_schema, detail_schema):
         who = request.auth
         f = queries.RecordFilter(**filters.dict(exclude={"unit"}))
         if filters.unit:
-            f.unit = _unit(who, filters.unit)
+            f.unit = unit_by_code(who, filters.unit)
         return queries.with_co_units(queries.records_for(who, model, f))
 
     by_id = f"/{path}/{{int:record_id}}"
@@ -482,37 +465,3 @@ def _register(k: Kind, fields_schema, post_schema, out_schema, detail_schema):
 
 for _kind in KINDS.values():
     _register(_kind, *SCHEMAS[_kind.code])
-
-
-@router.get(
-    "/quotas", response=QuotaPage, summary="硬性指标（范围内）", operation_id="registry_quotas"
-)
-def quota_list(
-    request,
-    year: int | None = Query(None, ge=1, le=9999, description="年度（1–9999），不填为今年"),
-    category: Category | None = None,
-    unit: Line | None = None,
-    page: int = Query(1, ge=1, le=1_000_000, description="页码（从 1 起）"),
-    page_size: int = Query(100, ge=1, le=1000, description="每页条数"),
-):
-    who = request.auth
-    year = year or clock.today().year
-    owner = _unit(who, unit) if unit else None
-    qs = queries.quotas_for(who, year=year, category=str(category or ""), unit=owner)
-    count = qs.count()
-    quotas = list(qs[(page - 1) * page_size : page * page_size])
-    used = queries.counted_by_category({q.unit_id for q in quotas}, year)
-    return {
-        "count": count,
-        "items": [
-            {
-                "unit": q.unit.code,
-                "unit_name": q.unit.name,
-                "year": q.year,
-                "category": q.category,
-                "limit": q.limit,
-                "used": used.get((q.unit_id, q.category), 0),
-            }
-            for q in quotas
-        ],
-    }

@@ -1,9 +1,9 @@
-"""Registry import and export (Excel or CSV): documents, meetings, inspections; quotas.
+"""Registry import and export (Excel or CSV): documents, meetings, inspections.
 
 The imports are specs on the one import runner (core.imports): records.py holds the documents',
 meetings' and inspections' (their columns are in columns.py), write.py their write and the preview
-of what a file changes, quotas.py the quotas'. workbooks.py writes the exports (which re-import
-into the same records) and the blank templates.
+of what a file changes. workbooks.py writes the exports (which re-import into the same records)
+and the blank templates. The quotas' import is the quotas part's (quotas/quota_import.py).
 """
 
 from __future__ import annotations
