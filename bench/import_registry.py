@@ -10,11 +10,11 @@ under bench/.data/ — date cells with one row in ten typed as text (2025/3/5, 2
 2025年3月5日), units by name (by code where two units share the name), joint documents with
 co-issuers, red-header numbers unique per unit, an OA key (外部编号) on every row.
 
-import_rows_per_s: jianfu.registry.importers.import_records("document", …) from the file's bytes
-to committed rows — reading, every check (units in scope, choices, dates, numbers ≥ 0, red-header
-numbers present and unique within the file and against the database, keys), `counted` derived,
-the rollup refreshed, the file stored, one audit entry. Median of three runs; the imported rows
-are deleted between runs (not timed).
+import_rows_per_s: jianfu.registry.records.importers.import_records("document", …) from the
+file's bytes to committed rows — reading, every check (units in scope, choices, dates, numbers
+≥ 0, red-header numbers present and unique within the file and against the database, keys),
+`counted` derived, the rollup refreshed, the file stored, one audit entry. Median of three runs;
+the imported rows are deleted between runs (not timed).
 
 django_import_export_rows_per_s: a ModelResource on the same Document model, configured for its
 fastest honest run: use_bulk, skip_diff, batch_size=1000, CachedInstanceLoader on 外部编号 (one
@@ -41,8 +41,9 @@ from django.db import connection, transaction  # noqa: E402
 
 from jianfu.core.models import ImportRecord, RoleGrant, Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
-from jianfu.registry import importers, rollup, services  # noqa: E402
+from jianfu.registry import rollup  # noqa: E402
 from jianfu.registry.models import Document, DocumentKind, Level  # noqa: E402
+from jianfu.registry.records import importers, services  # noqa: E402
 
 ROWS = 100_000
 SEED = 2025

@@ -26,8 +26,8 @@ from jianfu.core import clock  # noqa: E402
 from jianfu.core.models import Unit  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
 from jianfu.registry import rollup  # noqa: E402
-from jianfu.registry.figures import quota_status  # noqa: E402
 from jianfu.registry.models import Document, Inspection, Meeting, Quota  # noqa: E402
+from jianfu.registry.quotas.figures import quota_status  # noqa: E402
 
 AS_OF = dt.date(2026, 6, 15)
 YEARS = [AS_OF.year - 2, AS_OF.year - 1, AS_OF.year]
@@ -117,7 +117,7 @@ def build() -> None:
 
 
 def build_rollup_and_quotas() -> None:
-    from jianfu.registry.figures import counted_by_unit
+    from jianfu.registry.quotas.figures import counted_by_unit
 
     t = time.perf_counter()
     rollup.refresh_all()

@@ -13,6 +13,10 @@ class RegistryConfig(AppConfig):
 
         from . import counting  # noqa: F401  (defines the counting settings)
 
+        # Their audit codes, described when the module is imported.
+        from .quotas import services as _quotas  # noqa: F401
+        from .records import services as _records  # noqa: F401
+
         permissions.register(
             {
                 "registry.record:view": _("查看发文、会议、督查检查考核登记"),
@@ -41,7 +45,8 @@ class RegistryConfig(AppConfig):
         from jianfu.core import imports
 
         from . import home
-        from .importers import quotas, records
+        from .quotas import quota_import as quotas
+        from .records.importers import records
 
         home.register()
         for spec in records.SPECS.values():

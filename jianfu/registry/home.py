@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from jianfu.core import home
 from jianfu.core.permissions import Role
 
-from . import queries
 from .models import Category
+from .quotas import queries
 
 
 def _share(st) -> str:

@@ -9,8 +9,8 @@ Views, services, queries, the rollup, the API and the URLs read this table; addi
 model, a Category, an entry here, its form, its API schemas and its counting and checks.
 
 The import and export columns of each kind, with the spellings people use for its choices and the
-defaults of absent columns, are in registry/importers/columns.py; the template's example rows in
-registry/importers/workbooks.py. The importers read everything else here.
+defaults of absent columns, are in registry/records/importers/columns.py; the template's example
+rows in registry/records/importers/workbooks.py. The importers read everything else here.
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ DOCUMENT = Kind(
     ),
     counting=counting.DocumentCounting(),
     check=validation.check_document,
-    form="jianfu.registry.forms.DocumentRecordForm",
+    form="jianfu.registry.records.forms.DocumentRecordForm",
     co_field="co_issuers",
     co_excludes_unit=True,  # a joint document counts for its lead issuer, never its co-issuer
     limits=(("pages", MAX_PAGES), ("characters", MAX_CHARACTERS)),
@@ -298,7 +298,7 @@ MEETING = Kind(
     ),
     counting=counting.MeetingCounting(),
     check=validation.check_meeting,
-    form="jianfu.registry.forms.MeetingRecordForm",
+    form="jianfu.registry.records.forms.MeetingRecordForm",
     limits=(("grassroots_attendees", MAX_ATTENDEES),),
     metrics={
         "video": _n(Q(form=MeetingForm.VIDEO)),
@@ -342,7 +342,7 @@ INSPECTION = Kind(
     detail_fields=("kind", "method", "starts_on", "ends_on", "in_plan", "forms_demanded"),
     counting=counting.InspectionCounting(),
     check=validation.check_inspection,
-    form="jianfu.registry.forms.InspectionRecordForm",
+    form="jianfu.registry.records.forms.InspectionRecordForm",
     co_field="targets",
     end_field="ends_on",
     dates=("starts_on", "ends_on"),

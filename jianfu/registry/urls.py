@@ -1,42 +1,7 @@
-from django.urls import path
+"""The registry's pages: the quotas' (quotas/urls.py: status, the quota table, its import and
+template) and the records' (records/urls.py: the counting rules, then each kind's pages)."""
 
-from jianfu.core.imports import views as import_views
+from .quotas import urls as quotas
+from .records import urls as records
 
-from . import status_views, views
-from .kinds import KINDS
-
-urlpatterns = [
-    path("status/", status_views.overview, name="quota_overview"),
-    path("status/<int:pk>/", status_views.unit_status, name="quota_unit"),
-    path("quotas/", views.quota_list, name="quota_settings"),
-    path("quotas/cell/", views.quota_cell, name="quota_cell"),
-    path("quotas/bulk/", views.quota_bulk, name="quota_bulk"),
-    path(
-        "quotas/import/",
-        import_views.upload,
-        {"kind": "registry.quota"},
-        name="quota_import",
-    ),
-    path("quotas/template.xlsx", views.quota_template, name="quota_template"),
-    path("counting/", views.counting_rules, name="counting_rules"),
-]
-
-# The registries share their views; the URL names carry the kind ("document_list", …).
-for k in KINDS.values():
-    code, prefix, kind = k.code, k.slug, {"kind": k.code}
-    urlpatterns += [
-        path(f"{prefix}/", views.record_list, kind, name=f"{code}_list"),
-        path(f"{prefix}/new/", views.record_create, kind, name=f"{code}_create"),
-        path(
-            f"{prefix}/import/",
-            import_views.upload,
-            {"kind": f"registry.{code}"},
-            name=f"{code}_import",
-        ),
-        path(f"{prefix}/export.xlsx", views.record_export, kind, name=f"{code}_export"),
-        path(f"{prefix}/template.xlsx", views.record_template, kind, name=f"{code}_template"),
-        path(f"{prefix}/counting/", views.counting_preview, kind, name=f"{code}_counting"),
-        path(f"{prefix}/<int:pk>/", views.record_detail, kind, name=f"{code}_detail"),
-        path(f"{prefix}/<int:pk>/edit/", views.record_edit, kind, name=f"{code}_edit"),
-        path(f"{prefix}/<int:pk>/delete/", views.record_delete, kind, name=f"{code}_delete"),
-    ]
+urlpatterns = [*quotas.urlpatterns, *records.urlpatterns]

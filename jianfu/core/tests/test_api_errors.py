@@ -207,7 +207,7 @@ def test_validation_error_names_field_and_value_in_chinese(client, oa):
 
 @pytest.mark.django_db
 def test_server_error_under_api_is_json_with_code(office, monkeypatch):
-    from jianfu.registry import queries
+    from jianfu.registry.records import queries
 
     def broken(*args, **kwargs):
         raise RuntimeError("a fault")

@@ -192,6 +192,9 @@ PARTS = {
     # A self-examination puts what a unit found on its problem list; a problem cites a list item
     # only as a model.
     "rectification": ["problems", "selfexam"],
+    # Quotas count what the records add up to (through the monthly rollup) and borrow the records'
+    # unit check and import columns; a record knows nothing of quotas.
+    "registry": ["records", "quotas"],
 }
 
 

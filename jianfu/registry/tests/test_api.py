@@ -8,8 +8,9 @@ import pytest
 from jianfu.core import clock
 from jianfu.core import services as core_services
 from jianfu.core.models import AuditEntry
-from jianfu.registry import services
 from jianfu.registry.models import Document, Inspection, Meeting
+from jianfu.registry.quotas import services as quota_services
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -234,10 +235,10 @@ def test_list_is_scoped_filtered_and_paginated(client, oa, login, people, units)
 
 @pytest.mark.django_db
 def test_quotas_endpoint(login, people, units):
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=9
     )
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TB"], year=2025, category="document", limit=8
     )
     services.record_create(

@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 
 from jianfu.core import clock
-from jianfu.registry import services
-from jianfu.registry.figures import cumulative, quota_status
 from jianfu.registry.models import Document, MonthlyUsage
+from jianfu.registry.quotas import services as quota_services
+from jianfu.registry.quotas.figures import cumulative, quota_status
+from jianfu.registry.records import services
 
 AS_OF = dt.date(2025, 5, 31)
 
@@ -38,7 +39,7 @@ def _status(unit, year=2025, as_of=AS_OF, category="document"):
 
 @pytest.mark.django_db
 def test_used_left_and_pace(people, units):
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
     )
     _docs(people, units["TA"], dt.date(2025, 2, 10), 6)
@@ -68,7 +69,7 @@ def test_projection_follows_the_units_own_monthly_profile(people, units):
 
 @pytest.mark.django_db
 def test_projected_exhaustion_date_and_exceeded(people, units):
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=10
     )
     _docs(people, units["TA"], dt.date(2025, 1, 15), 4)
@@ -134,7 +135,7 @@ def test_cumulative_profile_share():
 
 @pytest.mark.django_db
 def test_overview_and_unit_pages(login, people, units):
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=5
     )
     _docs(people, units["TA"], dt.date(2025, 2, 1), 6)
@@ -156,9 +157,9 @@ def test_overview_and_unit_pages(login, people, units):
 
 @pytest.mark.django_db
 def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units):
-    from jianfu.registry.charts import burn_down
+    from jianfu.registry.quotas.charts import burn_down
 
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
     )
     _docs(people, units["TA"], dt.date(2025, 2, 10), 6)
@@ -173,9 +174,9 @@ def test_burn_down_chart_shows_what_is_left_against_the_pace_line(people, units)
 def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
     """At the line's end (ECharts' default) the label fell outside the grid and the chart's
     edge clipped "用尽" to "用"."""
-    from jianfu.registry.charts import burn_down
+    from jianfu.registry.quotas.charts import burn_down
 
-    services.quota_set(
+    quota_services.quota_set(
         by=people["office"], unit=units["TA"], year=2025, category="document", limit=20
     )
     mark = burn_down(_status(units["TA"]), AS_OF)["series"][0]["markLine"]
@@ -184,7 +185,7 @@ def test_the_used_up_line_is_labelled_inside_the_plot(people, units):
 
 
 def test_each_status_has_one_state_worst_first():
-    from jianfu.registry.figures import State, Status
+    from jianfu.registry.quotas.figures import State, Status
 
     def st(limit, used, share_year=0.5, exhaustion=None):
         return Status(

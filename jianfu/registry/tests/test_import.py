@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from jianfu.core import events, excel
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, ImportRecord, Unit
-from jianfu.registry import counting, importers, services
+from jianfu.registry import counting
 from jianfu.registry.models import (
     Document,
     Inspection,
@@ -23,6 +23,8 @@ from jianfu.registry.models import (
     MonthlyUsage,
     Quota,
 )
+from jianfu.registry.quotas import quota_import
+from jianfu.registry.records import importers, services
 
 DOC_HEADER = [
     "外部编号",
@@ -690,7 +692,7 @@ def test_quotas_import_sets_and_replaces(office, units):
         ["TB", 2026, "发文", "４０"],
         ["市教育局", 2026, "督查检查考核", 6],
     ]
-    record = importers.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
+    record = quota_import.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
     assert (record.kind, record.created, record.updated) == ("registry.quota", 2, 1)
     got = set(Quota.objects.values_list("unit__code", "year", "category", "limit"))
     assert got == {
@@ -702,7 +704,7 @@ def test_quotas_import_sets_and_replaces(office, units):
     assert entry.object_id == str(record.pk)
     assert entry.changes[f"{units['TB'].pk}:2026:document"] == [50, 40]
     assert len(entry.extra["created_ids"]) == 2 and entry.extra["sha256"] == record.sha256
-    again = importers.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
+    again = quota_import.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
     assert (again.created, again.updated) == (0, 0)
 
 
@@ -717,7 +719,7 @@ def test_bad_quota_files_save_nothing(office, people):
     ]
     before = state()
     with pytest.raises(excel.ImportFailed) as info:
-        importers.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
+        quota_import.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
     assert state() == before
     errors = [str(e) for e in info.value.errors]
     assert errors == [
@@ -728,17 +730,17 @@ def test_bad_quota_files_save_nothing(office, people):
     ]
     rows = [QUOTA_HEADER, ["甲县", 2026, "发文", 5], ["TA", 2026, "发文", 7]]
     with pytest.raises(excel.ImportFailed) as info:
-        importers.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
+        quota_import.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
     assert [str(e) for e in info.value.errors] == [
         "第 3 行，“单位”列：第 2 行和第 3 行是同一单位、同一年度、同一类别的指标。"
     ]
     with pytest.raises(PermissionDenied):
-        importers.import_quotas(by=people["contact_a"], filename="q.xlsx", data=xlsx(rows))
+        quota_import.import_quotas(by=people["contact_a"], filename="q.xlsx", data=xlsx(rows))
 
 
 @pytest.mark.django_db
 def test_quota_template():
-    book = load_workbook(io.BytesIO(importers.quota_template()))
+    book = load_workbook(io.BytesIO(quota_import.quota_template()))
     sheet = book.worksheets[0]
     assert [c.value for c in sheet[1]] == QUOTA_HEADER
     assert any("督查检查考核" in dv.formula1 for dv in sheet.data_validations.dataValidation)

@@ -17,8 +17,8 @@ from openpyxl import Workbook, load_workbook
 from jianfu.core import clock
 from jianfu.core.imports import background as importjobs
 from jianfu.core.models import AuditEntry, ImportJob, ImportRecord, User
-from jianfu.registry import importers, services
 from jianfu.registry.models import Document, Meeting, Quota
+from jianfu.registry.records import importers, services
 
 TODAY = dt.date(2025, 6, 15)
 DOC_HEADER = [

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from jianfu.core import clock, excel, runtime
 from jianfu.core.models import AuditEntry, RuntimeSetting
-from jianfu.registry import services
 from jianfu.registry.models import Document, Inspection, Meeting, MonthlyUsage, Quota
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -318,7 +318,7 @@ def test_list_filters(login, mixed, units):
 
 @pytest.mark.django_db
 def test_counts_from_the_rollup_match_the_records(people, mixed, units):
-    from jianfu.registry import queries
+    from jianfu.registry.records import queries
 
     cases = [
         queries.RecordFilter(year=2025),

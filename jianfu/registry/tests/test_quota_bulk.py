@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import AuditEntry, Unit
-from jianfu.registry import services
 from jianfu.registry.models import Document, Quota
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 

@@ -13,7 +13,7 @@ YEAR = BASE + 1
 SETUP = f"""
 import datetime as dt
 from jianfu.core.models import Unit, User
-from jianfu.registry import services
+from jianfu.registry.records import services
 from jianfu.registry.models import Document
 office = User.objects.get(username="office")
 unit = Unit.objects.get(code="TA")

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import Unit
-from jianfu.registry import services
 from jianfu.registry.models import Document, Meeting, Quota
+from jianfu.registry.quotas import services as quota_services
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 
@@ -53,7 +54,9 @@ def states(people, units):
     office = people["office"]
 
     def quota(code, category, limit):
-        services.quota_set(by=office, unit=units[code], year=2025, category=category, limit=limit)
+        quota_services.quota_set(
+            by=office, unit=units[code], year=2025, category=category, limit=limit
+        )
 
     quota("TA", "document", 5)  # 6 used: exceeded
     _docs(office, units["TA"], 6)

@@ -10,8 +10,8 @@ of (unit, year, category) to its severity:
   only when the projection stays over the quota after allowing for chance: one standard deviation
   of a count, √used, taken off what was used — three inspections in a quarter say little).
 
-Reads the quota figures (registry.figures), which read the monthly rollup: a few grouped reads for
-every unit at once.
+Reads the quota figures (registry.quotas.figures), which read the monthly rollup: a few grouped
+reads for every unit at once.
 """
 
 import datetime as dt
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
-from jianfu.registry import figures
+from jianfu.registry.quotas import figures
 
 from .base import CATEGORY_LABELS, Finding, Rule, figure, series, year_period
 

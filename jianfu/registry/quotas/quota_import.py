@@ -20,8 +20,8 @@ from jianfu.core.imports import Row, Sheet, Spec, Updates, Written
 from jianfu.core.models import ImportRecord, User
 
 from ..models import Category, Quota
-from .columns import UNIT, Col, _Choices
-from .workbooks import _counting_notes
+from ..records.importers.columns import UNIT, Col, _Choices
+from ..records.importers.workbooks import _counting_notes
 
 QUOTA_COLUMNS = (
     Col(

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 from jianfu.core.parsing import Choices
 from jianfu.core.sheet_columns import Column as Col
 
-from ..kinds import KINDS
-from ..models import (
+from ...kinds import KINDS
+from ...models import (
     Category,
     DocumentKind,
     InspectionKind,

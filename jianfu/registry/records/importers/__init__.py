@@ -1,9 +1,9 @@
-"""Registry import and export (Excel or CSV): documents, meetings, inspections; quotas.
+"""Registry import and export (Excel or CSV): documents, meetings, inspections.
 
 The imports are specs on the one import runner (core.imports): records.py holds the documents',
 meetings' and inspections' (their columns are in columns.py), write.py their write and the preview
-of what a file changes, quotas.py the quotas'. workbooks.py writes the exports (which re-import
-into the same records) and the blank templates.
+of what a file changes. workbooks.py writes the exports (which re-import into the same records)
+and the blank templates. The quotas' import is the quotas part's (quotas/quota_import.py).
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from .columns import (
     Col,
 )
 from .columns import _Choices as _Choices  # bench/import_registry.py
-from .quotas import QUOTA_COLUMNS, import_quotas, quota_template
 from .records import SPECS, Plan, plan
 from .workbooks import export_records, export_rows, template
 
@@ -53,7 +52,6 @@ __all__ = [
     "MERGED",
     "MODELS",
     "PK",
-    "QUOTA_COLUMNS",
     "SHEET_TITLE",
     "SPECS",
     "UNIT",
@@ -66,12 +64,10 @@ __all__ = [
     "UnitIndex",
     "export_records",
     "export_rows",
-    "import_quotas",
     "import_records",
     "name_key",
     "plan",
     "preview_records",
-    "quota_template",
     "template",
     "unit_labels",
 ]

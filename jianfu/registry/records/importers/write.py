@@ -22,9 +22,10 @@ from jianfu.core.imports import Row, Sheet, UnitIndex, Updates, Written
 from jianfu.core.imports.previews import raw
 from jianfu.core.models import ImportRecord, User
 
-from .. import counting, rollup, services
-from ..kinds import KINDS
-from ..models import Meeting, MeetingForm
+from ... import counting, rollup
+from ...kinds import KINDS
+from ...models import Meeting, MeetingForm
+from .. import services
 from .columns import (
     CO_UNITS,
     COLUMNS,

@@ -29,9 +29,8 @@ from jianfu.core import excel, parsing
 from jianfu.core.bulk import chunks
 from jianfu.core.imports import PK, Row, Sheet, Spec, UnitIndex, cells
 
-from .. import services
-from ..kinds import KINDS
-from ..models import (
+from ...kinds import KINDS
+from ...models import (
     MAX_ATTENDEES,
     MAX_CHARACTERS,
     MAX_FORMS,
@@ -40,6 +39,7 @@ from ..models import (
     Meeting,
     MeetingForm,
 )
+from .. import services
 from .columns import (
     CO_UNITS,
     COLUMNS,
@@ -452,7 +452,7 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
 def _check(kind: str):
     def check(sheet: Sheet, units: UnitIndex) -> Plan:
         # Looked up on the package when called: tests replace importers.plan to stage a race.
-        from jianfu.registry import importers
+        from jianfu.registry.records import importers
 
         return importers.plan(kind, sheet, units)
 
@@ -487,7 +487,7 @@ def _audit_extra(kind: str):
 
 def _pages(kind: str):
     def pages(job) -> dict:
-        from ..kinds import KINDS
+        from ...kinds import KINDS
 
         k = KINDS[kind]
         return {
@@ -502,7 +502,7 @@ def _pages(kind: str):
 
 def _page(kind: str):
     def page(request) -> dict:
-        from ..kinds import KINDS
+        from ...kinds import KINDS
 
         k = KINDS[kind]
         home = request.user.home_unit

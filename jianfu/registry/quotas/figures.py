@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from .models import Category, MonthlyUsage, Quota
+from ..models import Category, MonthlyUsage, Quota
 
 HISTORY_YEARS = 3
 MIN_HISTORY = 12  # counted records in earlier years below which a unit's own profile is noise

@@ -11,9 +11,9 @@ from django.shortcuts import render
 from jianfu.core import clock, scope
 from jianfu.core.models import Unit
 
+from ..models import Category
 from . import charts, queries
 from .figures import State, quota_status
-from .models import Category
 
 PER_PAGE = 50
 # Laggards first is the overview's own order (queries.quota_overview); the other sorts are

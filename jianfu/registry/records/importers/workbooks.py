@@ -15,8 +15,8 @@ from jianfu.core.bulk import chunks
 from jianfu.core.excel import Dropdown
 from jianfu.core.imports.units import unit_labels
 
-from .. import counting
-from ..models import (
+from ... import counting
+from ...models import (
     DocumentKind,
     InspectionKind,
     InspectionMethod,
