@@ -12,10 +12,6 @@ from . import counting, kinds, rollup
 from .kinds import KINDS
 from .models import Category, Quota
 
-# The registry importers' way to the category of a model (they read the kinds table once they
-# become import specs).
-CATEGORY_OF = {k.model: k.category for k in KINDS.values()}
-
 audit.describe(
     {
         **kinds.audit_sentences(),
@@ -29,7 +25,8 @@ audit.describe(
 )
 
 
-def _require_unit(by, unit: Unit) -> None:
+def require_unit(by, unit: Unit) -> None:
+    """DomainError unless `unit` lies in `by`'s units (the importers ask it too)."""
     if unit is None or not scope.scope_of(by).covers_path(unit.path):
         raise DomainError("out_of_scope", _("所选单位不在您的范围内。"), field="unit")
 
@@ -37,11 +34,6 @@ def _require_unit(by, unit: Unit) -> None:
 def _check_common(obj) -> None:
     if not (obj.title or "").strip():
         raise DomainError("required", _("标题不能为空。"), field="title")
-
-
-def _derive(obj, rules: counting.Rules) -> None:
-    """Fill the derived fields: grassroots flags and whether the record counts."""
-    kinds.by_model(obj).derive(obj, rules)
 
 
 def _check_bounds(obj, old_dates: dict) -> None:
@@ -89,10 +81,10 @@ def record_create(model, *, by, unit: Unit, co_units=(), **fields):
     """Create a record of any registry kind (co_units: its co-units, kinds.Kind.co_field)."""
     k = kinds.by_model(model)
     scope.require(by, k.edit_perm)
-    _require_unit(by, unit)
+    require_unit(by, unit)
     obj = model(unit=unit, created_by=by if not getattr(by, "is_token", False) else None, **fields)
     _validate(obj)
-    _derive(obj, counting.Rules.current())
+    k.derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():
             obj.save()
@@ -128,7 +120,7 @@ def _set_co_units(obj, co_units) -> None:
 def record_update(obj, *, by, co_units=None, **fields):
     model, k = type(obj), kinds.by_model(obj)
     scope.require(by, k.edit_perm)
-    _require_unit(by, obj.unit)
+    require_unit(by, obj.unit)
     obj = model.objects.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj, k.fields)
     old_year = _year(obj)
@@ -136,7 +128,7 @@ def record_update(obj, *, by, co_units=None, **fields):
     for name, value in fields.items():
         setattr(obj, name, value)
     _validate(obj, old_dates)
-    _derive(obj, counting.Rules.current())
+    k.derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():
             obj.save()
@@ -158,7 +150,7 @@ def record_update(obj, *, by, co_units=None, **fields):
 def record_delete(obj, *, by) -> None:
     model, k = type(obj), kinds.by_model(obj)
     scope.require(by, k.edit_perm)
-    _require_unit(by, obj.unit)
+    require_unit(by, obj.unit)
     before = audit.snapshot(obj, k.fields)
     pk, unit_id, year = obj.pk, obj.unit_id, _year(obj)
     obj.delete()
@@ -179,7 +171,7 @@ def record_delete(obj, *, by) -> None:
 @transaction.atomic
 def quota_set(*, by, unit: Unit, year: int, category: str, limit: int) -> Quota:
     scope.require(by, "registry.quota:set")
-    _require_unit(by, unit)
+    require_unit(by, unit)
     if category not in Category.values:
         raise DomainError("bad_category", _("未知的指标类别。"), field="category")
     if limit is None or limit < 0:
@@ -220,7 +212,7 @@ def quotas_from_last_year(
         if category not in Category.values:
             raise DomainError("bad_category", _("未知的指标类别。"), field="category")
     for unit in units:
-        _require_unit(by, unit)
+        require_unit(by, unit)
     basis = bulk_basis(units, year=year, categories=categories, cut_pct=cut_pct)
     refusal = basis.refusal()
     if refusal:
