@@ -33,8 +33,7 @@ from .forms import (
     RecordFilterForm,
     unit_label,
 )
-from .kinds import KINDS as KINDS  # the registry importers' pages read it here
-from .kinds import Kind
+from .kinds import KINDS, Kind
 from .models import Category, Level
 
 PER_PAGE = 50
