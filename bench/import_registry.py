@@ -10,11 +10,11 @@ under bench/.data/ — date cells with one row in ten typed as text (2025/3/5, 2
 2025年3月5日), units by name (by code where two units share the name), joint documents with
 co-issuers, red-header numbers unique per unit, an OA key (外部编号) on every row.
 
-import_rows_per_s: jianfu.registry.records.importers.import_records("document", …) from the
-file's bytes to committed rows — reading, every check (units in scope, choices, dates, numbers
-≥ 0, red-header numbers present and unique within the file and against the database, keys),
-`counted` derived, the rollup refreshed, the file stored, one audit entry. Median of three runs;
-the imported rows are deleted between runs (not timed).
+import_rows_per_s: jianfu.core.imports.run("registry.document", …) from the file's bytes
+to committed rows — reading, every check (units in scope, choices, dates, numbers ≥ 0, red-header
+numbers present and unique within the file and against the database, keys), `counted` derived,
+the rollup refreshed, the file stored, one audit entry. Median of three runs; the imported rows
+are deleted between runs (not timed).
 
 django_import_export_rows_per_s: a ModelResource on the same Document model, configured for its
 fastest honest run: use_bulk, skip_diff, batch_size=1000, CachedInstanceLoader on 外部编号 (one
@@ -39,11 +39,13 @@ vendor = start("import_registry")
 
 from django.db import connection, transaction  # noqa: E402
 
+from jianfu.core import imports  # noqa: E402
+from jianfu.core.imports.units import name_key, unit_labels  # noqa: E402
 from jianfu.core.models import ImportRecord, RoleGrant, Unit, User  # noqa: E402
 from jianfu.demo import generator  # noqa: E402
-from jianfu.registry import rollup  # noqa: E402
+from jianfu.registry import kinds, rollup  # noqa: E402
 from jianfu.registry.models import Document, DocumentKind, Level  # noqa: E402
-from jianfu.registry.records import importers, services  # noqa: E402
+from jianfu.registry.records.importers.columns import ChoiceParsers  # noqa: E402
 
 ROWS = 100_000
 SEED = 2025
@@ -69,7 +71,7 @@ issuers = list(
     .order_by("path")
     .values_list("pk", "code", "name")
 )
-label_of = importers.unit_labels([pk for pk, _c, _n in issuers])
+label_of = unit_labels([pk for pk, _c, _n in issuers])
 print(f"database: {vendor}; units: {Unit.objects.count()}; issuing units: {len(issuers)}")
 
 
@@ -78,7 +80,7 @@ print(f"database: {vendor}; units: {Unit.objects.count()}; issuing units: {len(i
 
 def build_rows(n: int) -> list[list]:
     rng = random.Random(SEED)
-    ch = importers._Choices()
+    ch = ChoiceParsers()
     kinds = [
         (DocumentKind.RED_HEADER, 35),
         (DocumentKind.WHITE_HEADER, 25),
@@ -136,7 +138,7 @@ def build_rows(n: int) -> list[list]:
                 label_of[pk],
                 co,
                 date_cell,
-                ch.document_kind.labels[kind],
+                ch.of_set[DocumentKind].labels[kind],
                 "、".join(ch.levels.labels[v] for v in rng.choice(level_sets)),
                 "是" if assigns or kind == DocumentKind.RED_HEADER else "否",
                 pages,
@@ -219,7 +221,7 @@ if "--profile" in sys.argv:  # where the time goes (not a figure)
 
     profile = cProfile.Profile()
     profile.enable()
-    importers.import_records("document", by=office, filename="发文登记.xlsx", data=data)
+    imports.run("registry.document", by=office, filename="发文登记.xlsx", data=data)
     profile.disable()
     pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
     clean()
@@ -227,7 +229,7 @@ if "--profile" in sys.argv:  # where the time goes (not a figure)
 runs = []
 for attempt in range(3):
     t = time.perf_counter()
-    record = importers.import_records("document", by=office, filename="发文登记.xlsx", data=data)
+    record = imports.run("registry.document", by=office, filename="发文登记.xlsx", data=data)
     elapsed = time.perf_counter() - t
     assert record.created == ROWS and imported() == ROWS, (record.created, imported())
     runs.append(elapsed)
@@ -250,7 +252,7 @@ from import_export.instance_loaders import CachedInstanceLoader  # noqa: E402
 
 from jianfu.registry import counting  # noqa: E402
 
-scope_units = importers.UnitIndex(office)
+scope_units = imports.UnitIndex(office)
 
 
 class UnitWidget(widgets.ForeignKeyWidget):
@@ -260,7 +262,7 @@ class UnitWidget(widgets.ForeignKeyWidget):
         super().__init__(Unit)
         self.pk_of = dict(scope_units.by_code)
         for pk, (_code, name, _path) in scope_units.info.items():
-            if len(scope_units.by_name[importers.name_key(name)]) == 1:
+            if len(scope_units.by_name[name_key(name)]) == 1:
                 self.pk_of[name] = pk
 
     def clean(self, value, row=None, **kwargs):
@@ -337,7 +339,7 @@ class TextWidget(widgets.CharWidget):
         return "" if value is None else str(value).strip()
 
 
-ch = importers._Choices()
+ch = ChoiceParsers()
 rules = counting.Rules.current()
 
 
@@ -348,7 +350,7 @@ class DocumentResource(resources.ModelResource):
     unit = fields.Field("unit", "发文单位", widget=UnitWidget())
     co_issuers = fields.Field("co_issuers", "联合发文单位", widget=UnitsWidget())
     issued_on = fields.Field("issued_on", "发文日期", widget=DateWidget())
-    kind = fields.Field("kind", "文件类型", widget=ChoiceWidget(ch.document_kind))
+    kind = fields.Field("kind", "文件类型", widget=ChoiceWidget(ch.of_set[DocumentKind]))
     addressed_levels = fields.Field("addressed_levels", "发至层级", widget=LevelsWidget(ch.levels))
     assigns_work = fields.Field("assigns_work", "是否向基层布置工作", widget=YesNoWidget())
     pages = fields.Field("pages", "页数", widget=widgets.IntegerWidget())
@@ -395,7 +397,7 @@ class DocumentResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.kind == DocumentKind.RED_HEADER and not instance.number:
             raise ValueError("红头文件须填写文号")
-        services._derive(instance, rules)
+        kinds.DOCUMENT.derive(instance, rules)
 
 
 class UncheckedDocumentResource(DocumentResource):

@@ -77,10 +77,10 @@ def _fresh_caches():
     from jianfu.monitoring.reports import services
 
     runtime.invalidate()
-    services._forms.clear()
+    services.forget_forms()
     yield
     runtime.invalidate()
-    services._forms.clear()
+    services.forget_forms()
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ monthly rollup's metrics, the form, the list's filters and columns, and the deta
 Views, services, queries, the rollup, the API and the URLs read this table; adding a kind is a
 model, a Category, an entry here, its form, its API schemas and its counting and checks.
 
-The import and export columns of each kind, with the spellings people use for its choices and the
-defaults of absent columns, are in registry/records/importers/columns.py; the template's example
-rows in registry/records/importers/workbooks.py. The importers read everything else here.
+The import and export columns of each kind (headers, the spellings people use, notes) and the
+template's example rows are in registry/records/importers/columns.py; the importers read or derive
+everything else from here (a cell's parser and an empty cell's value from the model field).
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ class Kind:
     detail_fields: tuple[str, ...]  # the detail page's rows
     counting: Any  # registry.counting: derive, verdict, rule_rows
     check: Callable  # registry.validation: the kind's own checks before a write
+    row_check: Callable  # registry.validation: the same, of an imported sheet's row
     form: str  # the form class, by dotted path (the forms read queries, which read this table)
     co_field: str | None = None  # co-issuers or targets: units beside the record's own
     co_excludes_unit: bool = False  # the record's own unit is never one of its co-units
@@ -229,6 +230,7 @@ DOCUMENT = Kind(
     ),
     counting=counting.DocumentCounting(),
     check=validation.check_document,
+    row_check=validation.check_document_row,
     form="jianfu.registry.records.forms.DocumentRecordForm",
     co_field="co_issuers",
     co_excludes_unit=True,  # a joint document counts for its lead issuer, never its co-issuer
@@ -298,6 +300,7 @@ MEETING = Kind(
     ),
     counting=counting.MeetingCounting(),
     check=validation.check_meeting,
+    row_check=validation.check_meeting_row,
     form="jianfu.registry.records.forms.MeetingRecordForm",
     limits=(("grassroots_attendees", MAX_ATTENDEES),),
     metrics={
@@ -342,6 +345,7 @@ INSPECTION = Kind(
     detail_fields=("kind", "method", "starts_on", "ends_on", "in_plan", "forms_demanded"),
     counting=counting.InspectionCounting(),
     check=validation.check_inspection,
+    row_check=validation.check_inspection_row,
     form="jianfu.registry.records.forms.InspectionRecordForm",
     co_field="targets",
     end_field="ends_on",

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from .kinds import WHITE_KINDS as WHITE_KINDS  # the signals' rules and tests read it here
 from .kinds import by_category
 from .models import Category, MonthlyUsage
 

@@ -19,8 +19,8 @@ from jianfu.core import clock
 from jianfu.core import services as core_services
 from jianfu.core.imports import background
 from jianfu.core.models import AuditEntry, ImportJob, ImportRecord, Unit
-from jianfu.registry.records import services as registry_services
 from jianfu.registry.models import Document, Quota
+from jianfu.registry.records import services as registry_services
 from jianfu.testing.openapi_check import check_answer
 
 from . import sheets

@@ -16,8 +16,7 @@ from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel
 
 import jianfu
-from jianfu.core import clock, excel, inputs
-from jianfu.core import units_import as importers
+from jianfu.core import clock, excel, inputs, units_import
 from jianfu.core.models import Unit, User
 
 
@@ -188,7 +187,7 @@ def test_units_import_refuses_a_control_character_naming_row_and_column(
     else:
         data, filename, line = rows.encode(), "units.csv", 3
     with pytest.raises(excel.ImportFailed) as info:
-        importers.import_units(
+        units_import.import_units(
             by=User.objects.get(username="sysadmin"), filename=filename, data=data
         )
     messages = [str(e) for e in info.value.errors]

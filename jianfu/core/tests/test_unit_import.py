@@ -14,9 +14,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jianfu.core import excel, services
-from jianfu.core import units_import as importers
+from jianfu.core import excel, services, units_import
 from jianfu.core.models import AuditEntry, ImportRecord, RoleGrant, Unit, User
+from jianfu.core.units_import.columns import kinds_accepted
 
 HEADER = ["单位代码", "名称", "简称", "类型", "上级单位代码"]
 
@@ -80,7 +80,9 @@ def tree_ok():
 
 def run(rows, user="sysadmin", filename="units.xlsx", data=None):
     data = xlsx(rows) if data is None else data
-    return importers.import_units(by=User.objects.get(username=user), filename=filename, data=data)
+    return units_import.import_units(
+        by=User.objects.get(username=user), filename=filename, data=data
+    )
 
 
 def fails(rows=None, *, user="sysadmin", filename="units.xlsx", data=None) -> list[str]:
@@ -444,7 +446,7 @@ def test_all_errors_across_the_file_are_reported_together():
         ]
     )
     assert messages == [
-        "第 2 行，“类型”列：无法识别的单位类型“乡政府”。" + importers._kinds_accepted(),
+        "第 2 行，“类型”列：无法识别的单位类型“乡政府”。" + kinds_accepted(),
         "第 2 行，“上级单位代码”列：找不到代码为“TZ”的上级单位："
         "它既不在本文件中，也不在您管理的单位里。",
         "第 4 行，“单位代码”列：单位代码“" + "A" * 40 + "”超过 32 个字符。",
@@ -557,7 +559,7 @@ def test_export_reimports_without_any_change(people, units):
         valid_until=__import__("datetime").date(2025, 6, 30),
         successor=units["TA01"],
     )
-    data = importers.export_units(people["sysadmin"])
+    data = units_import.export_units(people["sysadmin"])
     rows = excel.read_rows("u.xlsx", data)
     assert rows[0] == [
         "单位代码",
@@ -577,26 +579,26 @@ def test_export_reimports_without_any_change(people, units):
     )
 
     before = state()[0]
-    record = importers.import_units(by=people["sysadmin"], filename="单位.xlsx", data=data)
+    record = units_import.import_units(by=people["sysadmin"], filename="单位.xlsx", data=data)
     assert (record.created, record.updated) == (0, 0)
     assert state()[0] == before
 
 
 @pytest.mark.django_db
 def test_county_admin_export_reimports_cleanly(county_admin):
-    data = importers.export_units(county_admin)
+    data = units_import.export_units(county_admin)
     rows = excel.read_rows("u.xlsx", data)
     assert [r[0] for r in rows[1:]] == ["TA", "TA01", "TA0101"]
     assert rows[1][4] == ""  # the parent above the scope is not revealed; empty keeps TA in place
     before = state()[0]
-    record = importers.import_units(by=county_admin, filename="u.xlsx", data=data)
+    record = units_import.import_units(by=county_admin, filename="u.xlsx", data=data)
     assert (record.created, record.updated) == (0, 0) and state()[0] == before
 
 
 @pytest.mark.django_db
 def test_export_writes_one_audit_entry(people):
     before = AuditEntry.objects.count()
-    importers.export_units(people["office"])
+    units_import.export_units(people["office"])
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.latest("seq")
     assert entry.code == "jianfu.core.unit.exported" and entry.actor_name == "office"
@@ -608,26 +610,26 @@ def test_formula_injection_is_neutralised_on_export_and_round_trips(people, unit
     services.unit_update(
         by=people["sysadmin"], unit=units["TA01"], name="=1+1", short_name="@SUM(A1)"
     )
-    data = importers.export_units(people["sysadmin"])
+    data = units_import.export_units(people["sysadmin"])
     sheet = load_workbook(io.BytesIO(data)).active
     row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "TA01")
     assert row[1].value == "'=1+1" and row[1].data_type == "s"
     assert row[2].value == "'@SUM(A1)"
-    record = importers.import_units(by=people["sysadmin"], filename="u.xlsx", data=data)
+    record = units_import.import_units(by=people["sysadmin"], filename="u.xlsx", data=data)
     assert record.updated == 0
     assert Unit.objects.get(code="TA01").name == "=1+1"
 
 
 @pytest.mark.django_db
 def test_template_has_header_examples_dropdown_and_explanations():
-    book = load_workbook(io.BytesIO(importers.units_template()))
+    book = load_workbook(io.BytesIO(units_import.units_template()))
     assert book.sheetnames == ["单位", "说明"]
     sheet = book["单位"]
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert rows[0] == HEADER and len(rows) == 3
     (validation,) = sheet.data_validations.dataValidation
     assert "D2" in str(validation.sqref)
-    for label in importers.kind_labels().values():
+    for label in units_import.kind_labels().values():
         assert label in validation.formula1
     notes = [[c.value for c in r] for r in book["说明"].iter_rows()]
     assert {r[0] for r in notes} >= set(HEADER)

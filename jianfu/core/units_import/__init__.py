@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from .. import imports
 from ..models import ImportRecord
-from .columns import _kinds_accepted as _kinds_accepted  # tests read its sentence
 from .columns import kind_labels
 from .spec import SPEC
 from .workbooks import export_rows, export_units, units_template

@@ -114,7 +114,7 @@ def _kind_map() -> dict[str, str]:
     return found
 
 
-def _kinds_accepted() -> str:
+def kinds_accepted() -> str:
     labels = "、".join(kind_labels().values())
     return _("可填写：%(labels)s；也可写简称（县、区、乡镇、街道、村、社区、部门等）。") % {
         "labels": labels

@@ -31,7 +31,7 @@ from .columns import (
     _header_key,
     _kind_key,
     _kind_map,
-    _kinds_accepted,
+    kinds_accepted,
 )
 
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\xa0\u3000"
@@ -136,10 +136,10 @@ def parsers(units) -> dict:
     def kind(value) -> str:
         text = _text(value)
         if not text:
-            raise ParseError(_("类型不能为空。") + _kinds_accepted())
+            raise ParseError(_("类型不能为空。") + kinds_accepted())
         found = kinds.get(_kind_key(text), "")
         if not found:
-            raise ParseError(_("无法识别的单位类型“%(k)s”。") % {"k": text} + _kinds_accepted())
+            raise ParseError(_("无法识别的单位类型“%(k)s”。") % {"k": text} + kinds_accepted())
         return found
 
     def valid_until(value) -> dt.date | None:

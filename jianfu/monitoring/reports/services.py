@@ -8,8 +8,6 @@ import functools
 import time
 
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from jianfu.core import audit, clock, inputs, periods, scope
@@ -37,8 +35,9 @@ class ReportInvalid(DomainError):
 
 
 # Forms change a few times a year and every submission needs one: each process keeps the versions
-# of a form for a minute (a new version is a new row, seen by every process within that minute;
-# this process forgets at once, see _forget_forms).
+# of a form for a minute (a new version is a new row, seen by every process within that minute).
+# A new version comes from a data migration (see docs/architecture.md), run by another process;
+# whatever writes one in this process calls forget_forms() after the write.
 FORMS_CACHE_SECONDS = 60.0
 _forms: dict[str, tuple[float, list[ReportForm]]] = {}
 
@@ -52,8 +51,8 @@ def _versions(code: str) -> list[ReportForm]:
     return cached[1]
 
 
-@receiver([post_save, post_delete], sender=ReportForm)
-def _forget_forms(sender, **kwargs) -> None:
+def forget_forms() -> None:
+    """Read the forms afresh on the next submission."""
     _forms.clear()
 
 

@@ -14,14 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core import clock, excel, imports, parsing
+from jianfu.core import clock, excel, parsing
 from jianfu.core.bulk import BATCH, chunks
 from jianfu.core.imports import Row, Sheet, Spec, Updates, Written
-from jianfu.core.models import ImportRecord, User
+from jianfu.core.models import User
 
 from ..models import Category, Quota
-from ..records.importers.columns import UNIT, Col, _Choices
-from ..records.importers.workbooks import _counting_notes
+from ..records.importers.columns import UNIT, ChoiceParsers, Col
+from ..records.importers.workbooks import counting_notes
 
 QUOTA_COLUMNS = (
     Col(
@@ -53,7 +53,7 @@ def _parsers(units) -> dict:
     """key -> function(cell) -> value (the unit column is the runner's)."""
     return {
         "year": parsing.parse_year,
-        "category": _Choices().category,
+        "category": ChoiceParsers().category,
         "limit": lambda v: parsing.parse_int(v, minimum=0, maximum=1_000_000),
     }
 
@@ -117,7 +117,7 @@ class QuotaUpdates(Updates):
         return change[2] != change[3]
 
     def describe(self, sheet, p, changes, units) -> list[dict]:
-        labels = _Choices().category.labels
+        labels = ChoiceParsers().category.labels
         shown = []
         for r, q, old, new in changes:
             name = units.info[q.unit_id][1] if q.unit_id in units.info else str(q.unit_id)
@@ -175,18 +175,8 @@ def _write(sheet, p: Plan, changes, record, by, now) -> Written:
     )
 
 
-def import_quotas(
-    *, by, filename: str, data: bytes, expect: str | None = None, progress=None
-) -> ImportRecord:
-    """Import quotas (单位, 年度, 类别, 指标); all or nothing; an existing quota for the same unit,
-    year and category is replaced (its old value kept in the audit entry). `expect`: the
-    fingerprint of the confirmed preview; refused when the file would now do anything else.
-    Requires registry.quota:set."""
-    return imports.run(SPEC, by=by, filename=filename, data=data, expect=expect, progress=progress)
-
-
 def quota_template() -> bytes:
-    ch = _Choices()
+    ch = ChoiceParsers()
     year = clock.today().year + 1
     labels = list(ch.category.labels.values())
     rows = [
@@ -215,7 +205,7 @@ def quota_template() -> bytes:
             ),
         ],
         ["", "", ""],
-        *_counting_notes(),
+        *counting_notes(),
     ]
     return excel.write_workbook(
         [

@@ -9,7 +9,7 @@ from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
 from ..models import Category, Quota
-from ..records.services import _require_unit  # the unit must be in the writer's scope
+from ..records.services import require_unit  # the unit must be in the writer's scope
 from .queries import bulk_basis
 
 audit.describe(
@@ -24,7 +24,7 @@ audit.describe(
 @transaction.atomic
 def quota_set(*, by, unit: Unit, year: int, category: str, limit: int) -> Quota:
     scope.require(by, "registry.quota:set")
-    _require_unit(by, unit)
+    require_unit(by, unit)
     if category not in Category.values:
         raise DomainError("bad_category", _("未知的指标类别。"), field="category")
     if limit is None or limit < 0:
@@ -63,7 +63,7 @@ def quotas_from_last_year(
         if category not in Category.values:
             raise DomainError("bad_category", _("未知的指标类别。"), field="category")
     for unit in units:
-        _require_unit(by, unit)
+        require_unit(by, unit)
     basis = bulk_basis(units, year=year, categories=categories, cut_pct=cut_pct)
     refusal = basis.refusal()
     if refusal:

@@ -11,10 +11,6 @@ from jianfu.core.models import Unit
 from .. import counting, kinds, rollup
 from ..kinds import KINDS
 
-# The registry importers' way to the category of a model (they read the kinds table once they
-# become import specs).
-CATEGORY_OF = {k.model: k.category for k in KINDS.values()}
-
 audit.describe(
     {
         **kinds.audit_sentences(),
@@ -25,7 +21,8 @@ audit.describe(
 )
 
 
-def _require_unit(by, unit: Unit) -> None:
+def require_unit(by, unit: Unit) -> None:
+    """DomainError unless `unit` lies in `by`'s units (the importers ask it too)."""
     if unit is None or not scope.scope_of(by).covers_path(unit.path):
         raise DomainError("out_of_scope", _("所选单位不在您的范围内。"), field="unit")
 
@@ -33,11 +30,6 @@ def _require_unit(by, unit: Unit) -> None:
 def _check_common(obj) -> None:
     if not (obj.title or "").strip():
         raise DomainError("required", _("标题不能为空。"), field="title")
-
-
-def _derive(obj, rules: counting.Rules) -> None:
-    """Fill the derived fields: grassroots flags and whether the record counts."""
-    kinds.by_model(obj).derive(obj, rules)
 
 
 def _check_bounds(obj, old_dates: dict) -> None:
@@ -85,10 +77,10 @@ def record_create(model, *, by, unit: Unit, co_units=(), **fields):
     """Create a record of any registry kind (co_units: its co-units, kinds.Kind.co_field)."""
     k = kinds.by_model(model)
     scope.require(by, k.edit_perm)
-    _require_unit(by, unit)
+    require_unit(by, unit)
     obj = model(unit=unit, created_by=by if not getattr(by, "is_token", False) else None, **fields)
     _validate(obj)
-    _derive(obj, counting.Rules.current())
+    k.derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():
             obj.save()
@@ -124,7 +116,7 @@ def _set_co_units(obj, co_units) -> None:
 def record_update(obj, *, by, co_units=None, **fields):
     model, k = type(obj), kinds.by_model(obj)
     scope.require(by, k.edit_perm)
-    _require_unit(by, obj.unit)
+    require_unit(by, obj.unit)
     obj = model.objects.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj, k.fields)
     old_year = _year(obj)
@@ -132,7 +124,7 @@ def record_update(obj, *, by, co_units=None, **fields):
     for name, value in fields.items():
         setattr(obj, name, value)
     _validate(obj, old_dates)
-    _derive(obj, counting.Rules.current())
+    k.derive(obj, counting.Rules.current())
     try:
         with transaction.atomic():
             obj.save()
@@ -154,7 +146,7 @@ def record_update(obj, *, by, co_units=None, **fields):
 def record_delete(obj, *, by) -> None:
     model, k = type(obj), kinds.by_model(obj)
     scope.require(by, k.edit_perm)
-    _require_unit(by, obj.unit)
+    require_unit(by, obj.unit)
     before = audit.snapshot(obj, k.fields)
     pk, unit_id, year = obj.pk, obj.unit_id, _year(obj)
     obj.delete()

@@ -20,8 +20,7 @@ from jianfu.core import services as core_services
 from jianfu.core.errors import DomainError
 
 from .. import counting
-from ..kinds import KINDS as KINDS  # the registry importers' pages read it here
-from ..kinds import Kind
+from ..kinds import KINDS, Kind
 from ..models import Level
 from . import queries, services
 from .forms import UNIT_SELECT_LIMIT, RecordFilterForm, unit_label

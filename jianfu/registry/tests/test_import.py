@@ -12,10 +12,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
-from jianfu.core import events, excel
+from jianfu.core import events, excel, imports
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, ImportRecord, Unit
-from jianfu.registry import counting
+from jianfu.registry import counting, kinds
 from jianfu.registry.models import (
     Document,
     Inspection,
@@ -24,7 +24,8 @@ from jianfu.registry.models import (
     Quota,
 )
 from jianfu.registry.quotas import quota_import
-from jianfu.registry.records import importers, services
+from jianfu.registry.records import importers
+from jianfu.registry.records.importers import records
 
 DOC_HEADER = [
     "外部编号",
@@ -104,7 +105,7 @@ def state():
 
 def run(kind, rows, user, *, filename="登记.xlsx", data=None, unit=None):
     data = xlsx(rows) if data is None else data
-    return importers.import_records(kind, by=user, filename=filename, data=data, unit=unit)
+    return imports.run(f"registry.{kind}", by=user, filename=filename, data=data, unit=unit)
 
 
 def fails(kind, rows, user, *, filename="登记.xlsx", data=None, unit=None, media=None):
@@ -177,11 +178,11 @@ def test_documents_import_derives_counting_and_writes_one_audit_entry(office, un
     assert not docs["关于学习的通知"].counted  # one that assigns none does not
     assert docs["群消息"].counted and docs["群消息"].unit.code == "TA01"
     assert all(d.created_by == office for d in docs.values())
-    # Every row derived exactly as a form would (the importer memoises _derive).
+    # Every row derived exactly as a form would (the importer memoises the derivation).
     rules = counting.Rules.current()
     for d in docs.values():
         fresh = Document(**{f: getattr(d, f) for f in ("kind", "assigns_work", "addressed_levels")})
-        services._derive(fresh, rules)
+        kinds.DOCUMENT.derive(fresh, rules)
         assert (fresh.counted, fresh.reaches_grassroots) == (d.counted, d.reaches_grassroots)
 
     entry = last_audit("jianfu.registry.imported")
@@ -692,7 +693,7 @@ def test_quotas_import_sets_and_replaces(office, units):
         ["TB", 2026, "发文", "４０"],
         ["市教育局", 2026, "督查检查考核", 6],
     ]
-    record = quota_import.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
+    record = imports.run("registry.quota", by=office, filename="指标.xlsx", data=xlsx(rows))
     assert (record.kind, record.created, record.updated) == ("registry.quota", 2, 1)
     got = set(Quota.objects.values_list("unit__code", "year", "category", "limit"))
     assert got == {
@@ -704,7 +705,7 @@ def test_quotas_import_sets_and_replaces(office, units):
     assert entry.object_id == str(record.pk)
     assert entry.changes[f"{units['TB'].pk}:2026:document"] == [50, 40]
     assert len(entry.extra["created_ids"]) == 2 and entry.extra["sha256"] == record.sha256
-    again = quota_import.import_quotas(by=office, filename="指标.xlsx", data=xlsx(rows))
+    again = imports.run("registry.quota", by=office, filename="指标.xlsx", data=xlsx(rows))
     assert (again.created, again.updated) == (0, 0)
 
 
@@ -719,7 +720,7 @@ def test_bad_quota_files_save_nothing(office, people):
     ]
     before = state()
     with pytest.raises(excel.ImportFailed) as info:
-        quota_import.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
+        imports.run("registry.quota", by=office, filename="q.xlsx", data=xlsx(rows))
     assert state() == before
     errors = [str(e) for e in info.value.errors]
     assert errors == [
@@ -730,12 +731,12 @@ def test_bad_quota_files_save_nothing(office, people):
     ]
     rows = [QUOTA_HEADER, ["甲县", 2026, "发文", 5], ["TA", 2026, "发文", 7]]
     with pytest.raises(excel.ImportFailed) as info:
-        quota_import.import_quotas(by=office, filename="q.xlsx", data=xlsx(rows))
+        imports.run("registry.quota", by=office, filename="q.xlsx", data=xlsx(rows))
     assert [str(e) for e in info.value.errors] == [
         "第 3 行，“单位”列：第 2 行和第 3 行是同一单位、同一年度、同一类别的指标。"
     ]
     with pytest.raises(PermissionDenied):
-        quota_import.import_quotas(by=people["contact_a"], filename="q.xlsx", data=xlsx(rows))
+        imports.run("registry.quota", by=people["contact_a"], filename="q.xlsx", data=xlsx(rows))
 
 
 @pytest.mark.django_db
@@ -749,7 +750,7 @@ def test_quota_template():
 
 @pytest.mark.django_db
 def test_a_unit_index_suggests_nothing_far_off(office):
-    index = importers.UnitIndex(office)
+    index = imports.UnitIndex(office)
     with pytest.raises(Exception) as info:
         index.resolve("完全不同的名字")
     assert "请填写您管理范围内单位的全称或单位代码" in str(info.value)
@@ -807,7 +808,7 @@ def test_a_meeting_merged_into_another_units_meeting_exports_its_system_id(offic
 
 @pytest.mark.django_db
 def test_a_write_that_races_with_another_saves_nothing(office, monkeypatch, units):
-    original = importers.plan
+    original = records.plan
 
     def plan_then_someone_else_registers(kind, sheet, index):
         p = original(kind, sheet, index)
@@ -820,6 +821,6 @@ def test_a_write_that_races_with_another_saves_nothing(office, monkeypatch, unit
         )
         return p
 
-    monkeypatch.setattr(importers, "plan", plan_then_someone_else_registers)
+    monkeypatch.setattr(records, "plan", plan_then_someone_else_registers)
     errors = fails("document", [DOC_HEADER, doc("A", "甲发〔2025〕1号")], office)
     assert errors == ["导入时数据被他人同时修改，本次没有保存任何内容，请稍后重新导入。"]

@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from jianfu.core import clock
+from jianfu.core import clock, imports
 from jianfu.core.imports import background as importjobs
 from jianfu.core.models import AuditEntry, ImportJob, ImportRecord, User
 from jianfu.registry.models import Document, Meeting, Quota
-from jianfu.registry.records import importers, services
+from jianfu.registry.records import services
 
 TODAY = dt.date(2025, 6, 15)
 DOC_HEADER = [
@@ -346,8 +346,8 @@ def test_the_job_page_shows_progress_and_polls_while_the_file_is_checked(login, 
 @pytest.mark.django_db
 def test_the_check_reports_each_step(people, units):
     steps = []
-    importers.preview_records(
-        "document",
+    imports.preview(
+        "registry.document",
         by=people["office"],
         filename="x.xlsx",
         data=xlsx([DOC_HEADER, ["甲1号", "通知", "甲县", "", "2025-03-01", "红头", "是"]]),
@@ -356,8 +356,8 @@ def test_the_check_reports_each_step(people, units):
     assert steps == [(1, "读取文件"), (2, "检查每一行（共 1 行）"), (3, "与已登记的记录核对")]
     # A write says its last step before its transaction starts, so that a poller sees it.
     steps.clear()
-    importers.import_records(
-        "document",
+    imports.run(
+        "registry.document",
         by=people["office"],
         filename="x.xlsx",
         data=xlsx([DOC_HEADER, ["甲1号", "通知", "甲县", "", "2025-03-01", "红头", "是"]]),
@@ -381,8 +381,8 @@ def test_a_first_pass_that_finds_changes_saves_nothing_and_keeps_no_file(people,
         ["甲发〔2025〕8号", "另一份", "甲县", "", "2025-03-05", "红头", "是"],
     ]
     with pytest.raises(NeedsConfirmation) as info:
-        importers.import_records(
-            "document", by=people["contact_a"], filename="x.xlsx", data=xlsx(rows),
+        imports.run(
+            "registry.document", by=people["contact_a"], filename="x.xlsx", data=xlsx(rows),
             confirm_changes=True,
         )  # fmt: skip
     assert (info.value.preview.created, info.value.preview.changed) == (1, 1)

@@ -17,8 +17,8 @@ from jianfu.core import clock
 from jianfu.core.models import Unit
 from jianfu.demo import generator
 from jianfu.demo import registry as demo_data
+from jianfu.registry.kinds import WHITE_KINDS
 from jianfu.registry.models import Document, Inspection, Quota
-from jianfu.registry.rollup import WHITE_KINDS
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
 

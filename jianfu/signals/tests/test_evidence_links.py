@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from jianfu.core import clock
+from jianfu.registry.kinds import WHITE_KINDS
 from jianfu.registry.models import Document, Inspection, Meeting
-from jianfu.registry.rollup import WHITE_KINDS
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
 

@@ -1,12 +1,21 @@
 """The registry sheets' columns, and the spellings people use for their choices.
 
-Documents, meetings and inspections (model, date field and sheet title read from kinds.py): the
-columns of each (header, other spellings, required or not, in templates and exports, the note
-the template's "说明" sheet gives); the defaults a new record gets for an absent column; and the
-choice parsers, which read the Chinese labels and the short forms people write.
+What only a file has, written once per kind here (model, date field and sheet title are read from
+kinds.py): the columns of each (header, other spellings, required or not, in templates and
+exports, the note the template's "说明" sheet gives) and the template's example rows. Derived from
+them and the model: the value an absent column or an empty cell gives a new record, and which
+columns are choices. The choice parsers read the Chinese labels and the short forms people write,
+per set of choices (ALIASES).
+
+They stay here rather than in kinds.py: headers and their spellings are the file's words (the
+same in every language, what templates and exports write), and the export, the template and the
+import all read them together.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy
 
@@ -118,9 +127,11 @@ CATEGORY_ALIASES = {
 
 # --- Columns ------------------------------------------------------------------------------------
 
-# A column's key is a model field, or one of these pseudo-columns, which are not.
+# A column's key is a model field, or one of these pseudo-columns, which the importer reads its
+# own way (合并到 is named for Meeting.merged_with, but names a meeting by its keys; 计入指标 is
+# derived, never read).
 PK, UNIT, CO_UNITS, MERGED, COUNTED = "pk", "unit", "co_units", "merged_with", "counted"
-_PSEUDO = {PK, UNIT, CO_UNITS, MERGED, COUNTED}
+PSEUDO = {PK, UNIT, CO_UNITS, MERGED, COUNTED}
 _EXTERNAL = Col(
     "external_id",
     "外部编号",
@@ -190,7 +201,12 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
             note=gettext_lazy("必填，如 2025-03-05、2025/3/5、2025.3.5 或 2025年3月5日。"),
         ),
         Col("kind", "文件类型", ("类型", "文种", "文件种类"), True),
-        Col("addressed_levels", "发至层级", ("主送层级", "发至", "发文范围")),
+        Col(
+            "addressed_levels",
+            "发至层级",
+            ("主送层级", "发至", "发文范围"),
+            note=gettext_lazy("发至乡镇、村、学校或企业的，视为发至基层。"),
+        ),
         Col(
             "assigns_work",
             "是否向基层布置工作",
@@ -259,7 +275,12 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
                 "并入的会议不再计数，只计所并入的那一次。"
             ),
         ),
-        Col("attend_levels", "参会层级", ("要求参会层级", "参会范围")),
+        Col(
+            "attend_levels",
+            "参会层级",
+            ("要求参会层级", "参会范围"),
+            note=gettext_lazy("要求乡镇、村、学校或企业参会的，视为要求基层参会。"),
+        ),
         Col(
             "grassroots_attendees",
             "基层参会人数",
@@ -325,56 +346,163 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
     ),
 }
 
-# Fields a new record gets when its column is absent or its cell empty.
-DEFAULTS = {
-    "document": {
-        "external_id": "",
-        "number": "",
-        "addressed_levels": [],
-        "assigns_work": False,
-        "pages": 0,
-        "characters": 0,
-        "full_text": "",
-    },
-    "meeting": {
-        "external_id": "",
-        "starts_at": None,
-        "ends_at": None,
-        "attend_levels": [],
-        "grassroots_attendees": 0,
-    },
-    "inspection": {"external_id": "", "in_plan": True, "forms_demanded": 0},
+
+# --- The template's example rows (marked 【示例】; imports skip them) ---------------------------
+
+
+def _document_examples(year: int) -> list[dict]:
+    return [
+        {
+            "external_id": "OA-2025-0031",
+            "number": f"示教发〔{year}〕3号",
+            "title": "关于做好春季学期开学工作的通知",
+            UNIT: "市教育局",
+            "issued_on": dt.date(year, 3, 5),
+            "kind": DocumentKind.RED_HEADER,
+            "addressed_levels": [Level.COUNTY, Level.TOWNSHIP],
+            "assigns_work": True,
+            "pages": 4,
+            "characters": 3200,
+        },
+        {
+            "title": "关于报送春季安全检查情况的通知",
+            UNIT: "市教育局",
+            "issued_on": dt.date(year, 3, 12),
+            "kind": DocumentKind.WORKGROUP,
+            "addressed_levels": [Level.TOWNSHIP, Level.VILLAGE],
+            "assigns_work": True,
+            "pages": 1,
+            "characters": 280,
+        },
+    ]
+
+
+def _meeting_examples(year: int) -> list[dict]:
+    return [
+        {
+            "external_id": "HY-2025-012",
+            "title": "全市春季安全生产工作会议",
+            UNIT: "市应急管理局",
+            "held_on": dt.date(year, 3, 6),
+            "starts_at": dt.time(9, 0),
+            "ends_at": dt.time(11, 0),
+            "level": MeetingLevel.CITY,
+            "form": MeetingForm.VIDEO,
+            "attend_levels": [Level.COUNTY, Level.TOWNSHIP],
+            "grassroots_attendees": 120,
+        },
+        {
+            "external_id": "HY-2025-013",
+            "title": "全市防汛工作部署会",
+            UNIT: "市应急管理局",
+            "held_on": dt.date(year, 3, 6),
+            "starts_at": dt.time(11, 0),
+            "ends_at": dt.time(11, 30),
+            "level": MeetingLevel.CITY,
+            "form": MeetingForm.MERGED,
+            MERGED: "HY-2025-012",
+            "attend_levels": [Level.COUNTY, Level.TOWNSHIP],
+            "grassroots_attendees": 0,
+        },
+    ]
+
+
+def _inspection_examples(year: int) -> list[dict]:
+    return [
+        {
+            "external_id": "JC-2025-007",
+            "title": "春季校园安全专项检查",
+            UNIT: "市教育局",
+            "kind": InspectionKind.CHECK,
+            "method": InspectionMethod.ON_SITE,
+            CO_UNITS: "甲县、乙县",
+            "starts_on": dt.date(year, 4, 8),
+            "ends_on": dt.date(year, 4, 10),
+            "in_plan": True,
+            "forms_demanded": 2,
+        },
+        {
+            "title": "教育系统年度目标考核",
+            UNIT: "市教育局",
+            "kind": InspectionKind.ASSESSMENT,
+            "method": InspectionMethod.MATERIALS,
+            CO_UNITS: "甲县",
+            "starts_on": dt.date(year, 12, 1),
+            "ends_on": dt.date(year, 12, 15),
+            "in_plan": False,
+            "forms_demanded": 5,
+        },
+    ]
+
+
+EXAMPLES: dict[str, Callable[[int], list[dict]]] = {
+    "document": _document_examples,
+    "meeting": _meeting_examples,
+    "inspection": _inspection_examples,
 }
 
 
-def _through(kind: str):
-    """(the M2M through model, its column naming the record) for co-issuers or targets."""
-    return KINDS[kind].co_through()
+def typed(kind: str, field_class) -> frozenset[str]:
+    """The kind's columns whose model field is a `field_class` (a JSONField is a list of levels:
+    the only lists the registries keep)."""
+    model = KINDS[kind].model
+    return frozenset(
+        c.key
+        for c in COLUMNS[kind]
+        if c.key not in PSEUDO and isinstance(model._meta.get_field(c.key), field_class)
+    )
+
+
+def _defaults(kind: str) -> dict:
+    """What a new record gets when an optional column is absent or its cell empty: the model
+    field's default ("" for text, [] for levels, 0 for counts, as the form's), where the field
+    has one or may be left blank (an empty end date is the kind's own: its start day)."""
+    model = KINDS[kind].model
+    out = {}
+    for c in COLUMNS[kind]:
+        if c.required or c.key in PSEUDO:
+            continue
+        f = model._meta.get_field(c.key)
+        if f.has_default() or f.blank:
+            out[c.key] = f.get_default()
+    return out
+
+
+DEFAULTS = {kind: _defaults(kind) for kind in KINDS}
 
 
 # --- Choices ------------------------------------------------------------------------------------
 
+# The spellings people use, per set of choices.
+ALIASES = {
+    Level: LEVEL_ALIASES,
+    DocumentKind: DOCUMENT_KIND_ALIASES,
+    MeetingForm: MEETING_FORM_ALIASES,
+    MeetingLevel: MEETING_LEVEL_ALIASES,
+    InspectionKind: INSPECTION_KIND_ALIASES,
+    InspectionMethod: INSPECTION_METHOD_ALIASES,
+    Category: CATEGORY_ALIASES,
+}
 
-class _Choices:
+
+class ChoiceParsers:
     """The choice parsers, built once per import (labels are read in Chinese)."""
 
     def __init__(self):
-        self.levels = Choices(Level, LEVEL_ALIASES)
-        self.document_kind = Choices(DocumentKind, DOCUMENT_KIND_ALIASES)
-        self.meeting_form = Choices(MeetingForm, MEETING_FORM_ALIASES)
-        self.meeting_level = Choices(MeetingLevel, MEETING_LEVEL_ALIASES)
-        self.inspection_kind = Choices(InspectionKind, INSPECTION_KIND_ALIASES)
-        self.inspection_method = Choices(InspectionMethod, INSPECTION_METHOD_ALIASES)
-        self.category = Choices(Category, CATEGORY_ALIASES)
+        self.of_set = {choices: Choices(choices, aliases) for choices, aliases in ALIASES.items()}
+        self.levels = self.of_set[Level]
+        self.category = self.of_set[Category]
+        # A model field names its choices by their values only: found by them.
+        self._by_values = {frozenset(c.labels): c for c in self.of_set.values()}
 
     def of(self, kind: str) -> dict[str, Choices]:
-        """The choice columns of `kind`: {field: its parser}."""
-        return {name: getattr(self, attr) for name, attr in CHOICE_COLUMNS[kind].items()}
-
-
-# The choice columns of each kind: field -> the _Choices attribute that reads it.
-CHOICE_COLUMNS = {
-    "document": {"kind": "document_kind"},
-    "meeting": {"level": "meeting_level", "form": "meeting_form"},
-    "inspection": {"kind": "inspection_kind", "method": "inspection_method"},
-}
+        """The choice columns of `kind`: {field: its parser}, in the columns' order."""
+        model = KINDS[kind].model
+        out = {}
+        for c in COLUMNS[kind]:
+            if c.key in PSEUDO:
+                continue
+            f = model._meta.get_field(c.key)
+            if f.choices:
+                out[c.key] = self._by_values[frozenset(str(v) for v, _label in f.choices)]
+        return out

@@ -1,6 +1,7 @@
 """Documents, meetings and inspections as import specs: each kind's columns (columns.py), the
-cell parsers, the rules within one row, and the checks against the database; the write and the
-preview of changes are in write.py. The runner (core.imports) does the rest.
+cell parsers (from the model fields), the rules within one row (registry.validation, named by
+kinds.Kind.row_check), and the checks against the database; the write and the preview of changes
+are in write.py. The runner (core.imports) does the rest.
 
 Which existing record a row updates (so importing a file twice adds nothing):
 1. 系统编号 — the record's id, written by exports, so an exported sheet edited and re-imported
@@ -12,7 +13,7 @@ Which existing record a row updates (so importing a file twice adds nothing):
 Two rows of the file naming one record, or one 文号 or 外部编号, are an error naming both rows; so
 is a 文号 another record of the unit already holds.
 
-Whether a record counts against the quota is derived (services._derive, the counting rules in
+Whether a record counts against the quota is derived (kinds.Kind.derive, the counting rules in
 force), never read from the file: exports show it in a column that imports ignore.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,15 +32,7 @@ from jianfu.core.bulk import chunks
 from jianfu.core.imports import PK, Row, Sheet, Spec, UnitIndex, cells
 
 from ...kinds import KINDS
-from ...models import (
-    MAX_ATTENDEES,
-    MAX_CHARACTERS,
-    MAX_FORMS,
-    MAX_PAGES,
-    DocumentKind,
-    Meeting,
-    MeetingForm,
-)
+from ...models import Meeting, MeetingForm
 from .. import services
 from .columns import (
     CO_UNITS,
@@ -48,8 +42,8 @@ from .columns import (
     DEFAULTS,
     MERGED,
     MODELS,
-    _Choices,
-    _through,
+    PSEUDO,
+    ChoiceParsers,
 )
 
 
@@ -67,8 +61,10 @@ class Plan:
 
 
 def _parsers(kind: str, units: UnitIndex) -> dict:
-    """key -> function(cell) -> value, raising ParseError (the unit column is the runner's)."""
-    ch = _Choices()
+    """key -> function(cell) -> value, raising ParseError (the unit column is the runner's): the
+    pseudo-columns' own, the choices', and the rest from the model field (_cell)."""
+    k = KINDS[kind]
+    ch = ChoiceParsers()
     date = cells.date()
 
     def levels(value):
@@ -76,88 +72,45 @@ def _parsers(kind: str, units: UnitIndex) -> dict:
 
     parsers = {
         PK: cells.record_id,
-        "external_id": cells.code(80),
-        "title": cells.text(300),
         CO_UNITS: cells.units_list(units),
+        MERGED: cells.code(80),  # a meeting's 外部编号 or 系统编号
         **ch.of(kind),
     }
-    if kind == "document":
-        parsers |= {
-            "number": cells.code(80),
-            "issued_on": date,
-            "addressed_levels": levels,
-            "assigns_work": parsing.parse_bool,
-            "pages": cells.count(MAX_PAGES),
-            "characters": cells.count(MAX_CHARACTERS),
-            "full_text": cells.text(1_000_000, multiline=True),
-        }
-    elif kind == "meeting":
-        parsers |= {
-            "held_on": date,
-            "starts_at": parsing.parse_time,
-            "ends_at": parsing.parse_time,
-            MERGED: cells.code(80),
-            "attend_levels": levels,
-            "grassroots_attendees": cells.count(MAX_ATTENDEES),
-        }
-    else:
-        parsers |= {
-            "starts_on": date,
-            "ends_on": date,
-            "in_plan": parsing.parse_bool,
-            "forms_demanded": cells.count(MAX_FORMS),
-        }
+    limits = dict(k.limits)
+    for c in COLUMNS[kind]:
+        if c.key not in parsers and c.key not in PSEUDO:
+            parsers[c.key] = _cell(k.model._meta.get_field(c.key), limits, date, levels)
     return parsers
+
+
+# Text people copy from another system (外部编号, 文号): read as codes (cells.code).
+_CODES = frozenset({"external_id", "number"})
+
+
+def _cell(f, limits: dict[str, int], date, levels):
+    """The parser of a column that is the model field `f`: counts within the kind's limits
+    (kinds.Kind.limits), dates within the accepted range, times, yes or no, lists of levels
+    (the registries' only JSON fields), text within the field's length."""
+    if f.name in limits:
+        return cells.count(limits[f.name])
+    if isinstance(f, models.DateField) and not isinstance(f, models.DateTimeField):
+        return date
+    if isinstance(f, models.TimeField):
+        return parsing.parse_time
+    if isinstance(f, models.BooleanField):
+        return parsing.parse_bool
+    if isinstance(f, models.JSONField):
+        return levels
+    if isinstance(f, models.TextField):
+        return cells.text(1_000_000, multiline=True)
+    if isinstance(f, models.CharField):
+        return cells.code(f.max_length) if f.name in _CODES else cells.text(f.max_length)
+    raise TypeError(f"no cell parser for {f!r}: add its count to Kind.limits, or a parser here")
 
 
 # Columns whose values are mostly distinct: parsed cell by cell. The others repeat (units, kinds,
 # dates, levels, yes/no, counts) and are parsed once per distinct value.
 _DISTINCT = frozenset({PK, "external_id", "number", "title", "full_text"})
-
-
-# --- One row ------------------------------------------------------------------------------------
-
-
-def _check_document(sheet: Sheet, r: Row) -> None:
-    v = r.values
-    if v.get("kind") == DocumentKind.RED_HEADER and not v.get("number"):
-        sheet.error(r, "number" if sheet.has("number") else "kind", _("红头文件须填写文号。"))
-    co = r.extra.get(CO_UNITS)
-    if co and r.unit_id in co:
-        r.extra[CO_UNITS] = [u for u in co if u != r.unit_id]
-
-
-def _check_meeting(sheet: Sheet, r: Row) -> None:
-    v = r.values
-    start, end = v.get("starts_at"), v.get("ends_at")
-    if start is not None and end is not None and end <= start:
-        sheet.error(
-            r,
-            "ends_at",
-            _("结束时间 %(e)s 不晚于开始时间 %(s)s。")
-            % {"e": end.strftime("%H:%M"), "s": start.strftime("%H:%M")},
-        )
-    if r.extra.get(MERGED) and sheet.has("form") and v.get("form") != MeetingForm.MERGED:
-        sheet.error(
-            r,
-            MERGED,
-            _("填写了“合并到”，会议形式应为“%(f)s”。")
-            % {"f": parsing.Choices(MeetingForm).labels[MeetingForm.MERGED]},
-        )
-
-
-def _check_inspection(sheet: Sheet, r: Row) -> None:
-    v = r.values
-    start, end = v.get("starts_on"), v.get("ends_on")
-    if start is not None and end is not None and end < start:
-        sheet.error(
-            r,
-            "ends_on",
-            _("结束日期 %(e)s 早于开始日期 %(s)s。")
-            % {"e": end.isoformat(), "s": start.isoformat()},
-        )
-    if sheet.has("ends_on") and start is not None and end is None:
-        v["ends_on"] = start  # an empty cell: the inspection lasts one day
 
 
 # --- Against the database -----------------------------------------------------------------------
@@ -193,7 +146,7 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     involved = {r.unit_id for r in rows} | {v["unit_id"] for v in by_pk.values()}
     owners: dict[str, dict[tuple[int, str], int]] = {"external_id": {}, "number": {}}
     held: dict[int, tuple[str, str, str]] = {}  # pk -> (external id, number, title)
-    is_doc = kind == "document"
+    is_doc = any(c.key == "number" for c in COLUMNS[kind])  # 文号: a key beside 外部编号
     keyed = (~Q(external_id="") | ~Q(number="")) if is_doc else ~Q(external_id="")
     fields = ["pk", "unit_id", "external_id", "title", *(["number"] if is_doc else [])]
     for chunk in chunks(sorted(involved)):
@@ -313,7 +266,7 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
 
     merged_rows: dict[int, Row] = {}
     merged_pks: dict[int, int] = {}
-    if kind == "meeting" and sheet.has(MERGED):
+    if sheet.has(MERGED):
         _plan_merges(sheet, rows, units, owners["external_id"], merged_rows, merged_pks, err)
 
     if sheet.errors:
@@ -326,8 +279,8 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
         for values in model.objects.filter(pk__in=chunk).values():
             existing[values["id"]] = values
     existing_co: dict[int, set[int]] = defaultdict(set)
-    if sheet.has(CO_UNITS) and kind != "meeting":
-        through, src = _through(kind)
+    if sheet.has(CO_UNITS) and KINDS[kind].co_field:
+        through, src = KINDS[kind].co_through()
         for chunk in chunks([r.match for r in rows if r.match is not None]):
             for pk, unit_id in through.objects.filter(**{f"{src}__in": chunk}).values_list(
                 src, "unit_id"
@@ -451,10 +404,8 @@ def _plan_merges(sheet, rows, units, ext_owner, merged_rows, merged_pks, err) ->
 
 def _check(kind: str):
     def check(sheet: Sheet, units: UnitIndex) -> Plan:
-        # Looked up on the package when called: tests replace importers.plan to stage a race.
-        from jianfu.registry.records import importers
-
-        return importers.plan(kind, sheet, units)
+        # `plan` is looked up when called: a test replaces it to stage a race.
+        return plan(kind, sheet, units)
 
     return check
 
@@ -475,7 +426,7 @@ def _home_unit(by):
 
 def _allowed(by, unit) -> None:
     if unit is not None:
-        services._require_unit(by, unit)
+        services.require_unit(by, unit)
 
 
 def _audit_extra(kind: str):
@@ -540,23 +491,18 @@ def done_message(record) -> str:
     } + excel.skipped_examples(getattr(record, "examples", []))
 
 
-# Which rows the row check has anything to look at (most have not).
-_ROW_CHECKS = {
-    "document": (
-        lambda r: r.extra.get(CO_UNITS) or r.values.get("kind") == DocumentKind.RED_HEADER,
-        _check_document,
-    ),
-    "meeting": (lambda r: _merged(r) or r.values.get("ends_at") is not None, _check_meeting),
-    "inspection": (lambda r: True, _check_inspection),
-}
-
-
 def _row_check(kind: str):
-    wanted, check = _ROW_CHECKS[kind]
+    """The kind's own row check (kinds.Kind.row_check); where the kind says its own unit is never
+    one of its co-units, the row's co-units lose it first."""
+    k = KINDS[kind]
+    if not k.co_excludes_unit:
+        return k.row_check
 
     def row_check(sheet: Sheet, r: Row) -> None:
-        if wanted(r):
-            check(sheet, r)
+        co = r.extra.get(CO_UNITS)
+        if co and r.unit_id in co:
+            r.extra[CO_UNITS] = [u for u in co if u != r.unit_id]
+        k.row_check(sheet, r)
 
     return row_check
 

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from jianfu.core import audit, clock, excel, parsing
@@ -16,28 +16,22 @@ from jianfu.core.excel import Dropdown
 from jianfu.core.imports.units import unit_labels
 
 from ... import counting
-from ...models import (
-    DocumentKind,
-    InspectionKind,
-    InspectionMethod,
-    Level,
-    Meeting,
-    MeetingForm,
-    MeetingLevel,
-)
+from ...kinds import KINDS
+from ...models import Level, Meeting
 from .columns import (
-    _PSEUDO,
     CO_UNITS,
     COLUMNS,
     COUNTED,
     DATE_FIELD,
+    EXAMPLES,
     MERGED,
     MODELS,
     PK,
+    PSEUDO,
     SHEET_TITLE,
     UNIT,
-    _Choices,
-    _through,
+    ChoiceParsers,
+    typed,
 )
 
 # --- Export -------------------------------------------------------------------------------------
@@ -47,14 +41,14 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
     """(headers, rows) of the records in `queryset` (already scoped by the caller), in the
     template's columns plus 系统编号 and the derived 计入指标."""
     cols = [c for c in COLUMNS[kind] if c.in_export]
-    ch = _Choices()
-    fields = [c.key for c in cols if c.key not in _PSEUDO] + ["unit_id", "counted"]
+    ch = ChoiceParsers()
+    fields = [c.key for c in cols if c.key not in PSEUDO] + ["unit_id", "counted"]
     if kind == "meeting":
         fields.append("merged_with_id")
     records = list(queryset.order_by(DATE_FIELD[kind], "pk").values("pk", *fields))
     co: dict[int, list[int]] = defaultdict(list)
-    if kind != "meeting":
-        through, src = _through(kind)
+    if KINDS[kind].co_field:
+        through, src = KINDS[kind].co_through()
         for pk, unit_id in (
             through.objects.filter(**{f"{src}__in": queryset.order_by().values("pk")})
             .order_by("pk")
@@ -81,6 +75,7 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
         return ext if ext and unit_id == r["unit_id"] else str(target)
 
     choice_of = ch.of(kind)
+    levels = typed(kind, models.JSONField)
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
     out = []
     for r in records:
@@ -97,13 +92,13 @@ def export_rows(kind: str, queryset) -> tuple[list[str], list[list]]:
                 row.append(merged_ref(r))
             elif k == COUNTED:
                 row.append(yes if r["counted"] else no)
-            elif k in ("addressed_levels", "attend_levels"):
+            elif k in levels:
                 row.append(parsing.join_labels(r[k] or [], ch.levels))
             elif k in choice_of:
                 row.append(choice_of[k].labels.get(r[k], r[k]))
             elif isinstance(r[k], bool):
                 row.append(yes if r[k] else no)
-            elif k in ("starts_at", "ends_at") and r[k] is not None:
+            elif isinstance(r[k], dt.time):
                 row.append(r[k].strftime("%H:%M") if r[k].second == 0 else r[k].isoformat())
             else:
                 row.append(r[k])
@@ -153,89 +148,8 @@ _LEVEL_COMBOS = (
 )
 
 
-def _examples(kind: str) -> list[dict]:
-    year = clock.today().year
-    if kind == "document":
-        return [
-            {
-                "external_id": "OA-2025-0031",
-                "number": f"示教发〔{year}〕3号",
-                "title": "关于做好春季学期开学工作的通知",
-                UNIT: "市教育局",
-                "issued_on": dt.date(year, 3, 5),
-                "kind": DocumentKind.RED_HEADER,
-                "addressed_levels": [Level.COUNTY, Level.TOWNSHIP],
-                "assigns_work": True,
-                "pages": 4,
-                "characters": 3200,
-            },
-            {
-                "title": "关于报送春季安全检查情况的通知",
-                UNIT: "市教育局",
-                "issued_on": dt.date(year, 3, 12),
-                "kind": DocumentKind.WORKGROUP,
-                "addressed_levels": [Level.TOWNSHIP, Level.VILLAGE],
-                "assigns_work": True,
-                "pages": 1,
-                "characters": 280,
-            },
-        ]
-    if kind == "meeting":
-        return [
-            {
-                "external_id": "HY-2025-012",
-                "title": "全市春季安全生产工作会议",
-                UNIT: "市应急管理局",
-                "held_on": dt.date(year, 3, 6),
-                "starts_at": dt.time(9, 0),
-                "ends_at": dt.time(11, 0),
-                "level": MeetingLevel.CITY,
-                "form": MeetingForm.VIDEO,
-                "attend_levels": [Level.COUNTY, Level.TOWNSHIP],
-                "grassroots_attendees": 120,
-            },
-            {
-                "external_id": "HY-2025-013",
-                "title": "全市防汛工作部署会",
-                UNIT: "市应急管理局",
-                "held_on": dt.date(year, 3, 6),
-                "starts_at": dt.time(11, 0),
-                "ends_at": dt.time(11, 30),
-                "level": MeetingLevel.CITY,
-                "form": MeetingForm.MERGED,
-                MERGED: "HY-2025-012",
-                "attend_levels": [Level.COUNTY, Level.TOWNSHIP],
-                "grassroots_attendees": 0,
-            },
-        ]
-    return [
-        {
-            "external_id": "JC-2025-007",
-            "title": "春季校园安全专项检查",
-            UNIT: "市教育局",
-            "kind": InspectionKind.CHECK,
-            "method": InspectionMethod.ON_SITE,
-            CO_UNITS: "甲县、乙县",
-            "starts_on": dt.date(year, 4, 8),
-            "ends_on": dt.date(year, 4, 10),
-            "in_plan": True,
-            "forms_demanded": 2,
-        },
-        {
-            "title": "教育系统年度目标考核",
-            UNIT: "市教育局",
-            "kind": InspectionKind.ASSESSMENT,
-            "method": InspectionMethod.MATERIALS,
-            CO_UNITS: "甲县",
-            "starts_on": dt.date(year, 12, 1),
-            "ends_on": dt.date(year, 12, 15),
-            "in_plan": False,
-            "forms_demanded": 5,
-        },
-    ]
-
-
-def _counting_notes() -> list[list[str]]:
+def counting_notes() -> list[list[str]]:
+    """The counting rules in force, as the templates' "说明" sheets list them."""
     rules = counting.Rules.current()
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
     notes = [[_("计数规则"), "", _("是否计入指标由系统按下列规则判定，不需要、也不能在表中填写：")]]
@@ -258,9 +172,10 @@ def template(kind: str) -> bytes:
         raise ValueError(f"unknown registry kind: {kind}")
     from openpyxl.utils import get_column_letter
 
-    ch = _Choices()
+    ch = ChoiceParsers()
     cols = [c for c in COLUMNS[kind] if c.in_template]
     choice_cols = ch.of(kind)
+    levels, yes_no = typed(kind, models.JSONField), typed(kind, models.BooleanField)
     yes, no = parsing.yes_no(True), parsing.yes_no(False)
     level_options = [
         *ch.levels.labels.values(),
@@ -271,18 +186,18 @@ def template(kind: str) -> bytes:
         letter = get_column_letter(i)
         if c.key in choice_cols:
             dropdowns[(0, letter)] = list(choice_cols[c.key].labels.values())
-        elif c.key in ("addressed_levels", "attend_levels"):
+        elif c.key in levels:
             dropdowns[(0, letter)] = Dropdown(level_options)
-        elif c.key in ("assigns_work", "in_plan"):
+        elif c.key in yes_no:
             dropdowns[(0, letter)] = [yes, no]
     rows = []
-    for example in _examples(kind):
+    for example in EXAMPLES[kind](clock.today().year):
         row = []
         for c in cols:
             v = example.get(c.key, "")
             if c.key in choice_cols and v:
                 v = choice_cols[c.key].labels[v]
-            elif c.key in ("addressed_levels", "attend_levels"):
+            elif c.key in levels:
                 v = parsing.join_labels(v or [], ch.levels)
             elif isinstance(v, bool):
                 v = yes if v else no
@@ -294,15 +209,11 @@ def template(kind: str) -> bytes:
     for c in COLUMNS[kind]:
         if c.key in choice_cols:
             text = _("必填。从下拉列表选择：%(ok)s。") % {"ok": choice_cols[c.key].accepted()}
-        elif c.key in ("addressed_levels", "attend_levels"):
+        elif c.key in levels:
             text = _(
                 "选填。可多选，之间用顿号“、”分隔，如“乡镇（街道）、村（社区）”；也可写简称："
                 "县、部门、乡镇、街道、村、社区。可选：%(ok)s。"
-            ) % {"ok": ch.levels.accepted()}
-            if c.key == "addressed_levels":
-                text += _("发至乡镇、村、学校或企业的，视为发至基层。")
-            else:
-                text += _("要求乡镇、村、学校或企业参会的，视为要求基层参会。")
+            ) % {"ok": ch.levels.accepted()} + str(c.note)
         else:
             text = str(c.note)
         required = _("必填") if c.required else _("选填")
@@ -322,7 +233,7 @@ def template(kind: str) -> bytes:
             ),
         ],
         ["", "", ""],
-        *_counting_notes(),
+        *counting_notes(),
     ]
     widths = _widths(kind, template=True) | {(1, "A"): 20, (1, "B"): 14, (1, "C"): 110}
     return excel.write_workbook(

@@ -2,12 +2,13 @@
 where something changes, co-issuers or targets replaced, meetings merged into new ones linked
 last; and the preview of what a file changes in existing records (RecordUpdates).
 
-Whether a record counts against the quota is derived (services._derive, the counting rules in
+Whether a record counts against the quota is derived (kinds.Kind.derive, the counting rules in
 force), never read from the file.
 
 Speed (bench/import_registry.py): new rows written as plain values (multi-row INSERT on SQLite,
 COPY on PostgreSQL — bulk_create's per-value compilation was three quarters of the time:
-core.bulk); _derive once per distinct combination of what it reads; one rollup refresh.
+core.bulk); derived once per distinct combination of what the derivation reads (the counting
+class's derive_key); one rollup refresh.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from dataclasses import dataclass
+
+from django.db import models
 
 from jianfu.core import bulk, parsing
 from jianfu.core.bulk import chunks
@@ -25,78 +28,33 @@ from jianfu.core.models import ImportRecord, User
 from ... import counting, rollup
 from ...kinds import KINDS
 from ...models import Meeting, MeetingForm
-from .. import services
 from .columns import (
     CO_UNITS,
     COLUMNS,
     COUNTED,
-    DATE_FIELD,
     DEFAULTS,
     MERGED,
     MODELS,
+    PK,
     UNIT,
-    _Choices,
-    _through,
+    ChoiceParsers,
+    typed,
 )
 
-_COMPARE = {
-    "document": (
-        "unit_id",
-        "external_id",
-        "number",
-        "title",
-        "issued_on",
-        "kind",
-        "addressed_levels",
-        "assigns_work",
-        "pages",
-        "characters",
-        "full_text",
-    ),
-    "meeting": (
-        "unit_id",
-        "external_id",
-        "title",
-        "held_on",
-        "starts_at",
-        "ends_at",
-        "level",
-        "form",
-        "merged_with_id",
-        "attend_levels",
-        "grassroots_attendees",
-    ),
-    "inspection": (
-        "unit_id",
-        "external_id",
-        "title",
-        "kind",
-        "method",
-        "starts_on",
-        "ends_on",
-        "in_plan",
-        "forms_demanded",
-    ),
-}
-# What a write derives (services._derive): whether the record counts, and its grassroots flag.
+
+def _compare(kind: str) -> tuple[str, ...]:
+    """The fields a file writes, in the order a preview lists their changes: the unit first,
+    then the sheet's columns."""
+    model = MODELS[kind]
+    written = (c.key for c in COLUMNS[kind] if c.key not in (PK, UNIT, CO_UNITS, COUNTED))
+    return ("unit_id", *(model._meta.get_field(key).attname for key in written))
+
+
+_COMPARE = {code: _compare(code) for code in KINDS}
+# What a write derives (kinds.Kind.derive): whether the record counts, and its grassroots flag.
 _DERIVED = {
     code: ("counted", k.grassroots_field) if k.grassroots_field else ("counted",)
     for code, k in KINDS.items()
-}
-
-
-# What services._derive reads, per kind: rows that agree on these get the same derived fields,
-# so _derive runs once per distinct combination (a few dozen in 100,000 documents). Keep in step
-# with services._derive (test_import checks every imported row against a fresh _derive).
-_DERIVE_KEY = {
-    "document": lambda d: (d["kind"], d["assigns_work"], tuple(d["addressed_levels"])),
-    "meeting": lambda d: (
-        d["form"],
-        d["merged_with_id"] is not None,
-        tuple(d["attend_levels"]),
-        d["grassroots_attendees"],
-    ),
-    "inspection": lambda d: (d["kind"], d["method"], d["in_plan"], d["forms_demanded"]),
 }
 
 
@@ -115,8 +73,8 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
     """One Change per row matched to an existing record: the file's values over the current
     ones, derived fields derived again. Reads nothing and writes nothing (the preview and the
     write both use it)."""
-    model = MODELS[kind]
-    derive = services._derive
+    model, k = MODELS[kind], KINDS[kind]
+    derive = k.derive
     compare = _COMPARE[kind]
     derived = _DERIVED[kind]
     out = []
@@ -126,7 +84,7 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
         values.update(r.values)
         values.pop(COUNTED, None)
         values["unit_id"] = r.unit_id
-        if kind == "meeting" and sheet.has(MERGED):
+        if sheet.has(MERGED):
             if id(r) in p.merged_pks:
                 values["merged_with_id"] = p.merged_pks[id(r)]
             elif id(r) in p.merged_rows:
@@ -136,10 +94,11 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
                 values["merged_with_id"] = None  # the file says it is not a merged meeting
             # else an empty 合并到 leaves the meeting's link as it is
         obj = model(pk=r.match, **{k: v for k, v in values.items() if k not in derived})
-        if kind == "inspection" and obj.ends_on < obj.starts_on and "ends_on" not in r.values:
-            obj.ends_on = obj.starts_on  # the file moved the start past the kept end
+        end = k.end_field
+        if end and getattr(obj, end) < getattr(obj, k.date_field) and end not in r.values:
+            setattr(obj, end, getattr(obj, k.date_field))  # the file moved the start past the end
         derive(obj, rules)
-        if kind == "meeting" and obj.merged_with_id == -1:
+        if getattr(obj, "merged_with_id", None) == -1:
             obj.merged_with_id = None  # set below, after the creates
         r.obj = obj
         fields = [f for f in (*compare, *derived) if getattr(obj, f) != current[f]]
@@ -159,17 +118,17 @@ def write(kind: str, sheet: Sheet, p, changes: list[Change], record: ImportRecor
 
 
 def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: list[Change]):
-    model = MODELS[kind]
-    date_field = DATE_FIELD[kind]
+    model, k = MODELS[kind], KINDS[kind]
+    date_field, end_field = k.date_field, k.end_field
     rules = counting.Rules.current()
-    derive = services._derive
+    derive = k.derive
     user_id = by.pk if isinstance(by, User) else None
     defaults = DEFAULTS[kind]
     pairs: set[tuple[int, int]] = set()
 
     # Creates, as plain dicts of column values (no Model.__init__, no ORM compilation: they were
     # most of the time for 100,000 rows): every field at its default, then the row's values.
-    # `counted` and the grassroots flags come from services._derive, run on a model instance
+    # `counted` and the grassroots flags come from Kind.derive, run on a model instance
     # once per distinct combination of what it reads.
     base = {
         f.attname: f.get_default() if f.has_default() else None
@@ -183,7 +142,7 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
         "updated_at": now,
     }
     derived = _DERIVED[kind]
-    derive_key = _DERIVE_KEY[kind]
+    derive_key = k.counting.derive_key
     derived_memo: dict[tuple, dict] = {}
 
     def build(r: Row) -> dict:
@@ -194,8 +153,8 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
             elif id(r) in p.merged_rows:
                 # merged into a meeting of this file: its id is set below, once it has one
                 d["merged_with_id"] = p.merged_rows[id(r)].match or -1
-        elif kind == "inspection" and d["ends_on"] is None:
-            d["ends_on"] = d["starts_on"]
+        elif end_field and d[end_field] is None:
+            d[end_field] = d[date_field]  # one day
         key = derive_key(d)
         hit = derived_memo.get(key)
         if hit is None:
@@ -252,8 +211,8 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
 
     # Co-issuers or targets: a new record gets the file's list; an existing one keeps its own and
     # gains the units the file adds (a link the file does not mention is never dropped).
-    if sheet.has(CO_UNITS) and kind != "meeting":
-        through, src = _through(kind)
+    if sheet.has(CO_UNITS) and k.co_field:
+        through, src = k.co_through()
         links = [
             {src: _record_pk(r), "unit_id": u}
             for r in p.creates
@@ -347,12 +306,12 @@ class _Labels:
         self.headers |= {"unit_id": self.headers[UNIT], "merged_with_id": self.headers.get(MERGED)}
         model = MODELS[kind]
         names = {f.name: f for f in model._meta.concrete_fields}
-        for f in ("reaches_grassroots", "grassroots_required"):
-            if f in names:
-                self.headers[f] = str(names[f].verbose_name)
-        ch = _Choices()
+        grassroots = KINDS[kind].grassroots_field
+        if grassroots:
+            self.headers[grassroots] = str(names[grassroots].verbose_name)
+        ch = ChoiceParsers()
         self.choices = ch.of(kind)
-        self.levels = ch.levels
+        self.levels, self.level_fields = ch.levels, typed(kind, models.JSONField)
         self.meetings: dict[int, str] = {}  # merge targets' titles, read once each
 
     def header(self, f: str) -> str:
@@ -380,7 +339,7 @@ class _Labels:
             return f"{self.meetings[v]}（{v}）" if self.meetings[v] else str(v)
         if f in self.choices:
             return str(self.choices[f].labels.get(v, v))
-        if f in ("addressed_levels", "attend_levels"):
+        if f in self.level_fields:
             return parsing.join_labels(v, self.levels)
         if isinstance(v, bool):
             return parsing.yes_no(v)
