@@ -8,10 +8,11 @@ Adding an importer: one module with its Spec, and `imports.register(SPEC)` in it
 AppConfig.ready. The import page (views.py) and the job page (job_views.py) serve them all.
 """
 
+from .jobs import register
 from .previews import NeedsConfirmation, Preview
 from .runner import preview, run
 from .sheet import Row, Sheet
-from .spec import PK, SPECS, UNIT, Spec, Updates, Written, register
+from .spec import PK, SPECS, UNIT, Spec, Updates, Written
 from .units import UnitIndex, unit_labels
 
 __all__ = [

@@ -1,13 +1,23 @@
 """A spec as a background job (background.py): checked first; written in the same pass when it
-changes no existing record, else shown as a preview and written once confirmed."""
+changes no existing record, else shown as a preview and written once confirmed. `register`
+makes a spec an importer (here, not in spec.py, so that the spec's module imports none of the
+runner's)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from . import runner
+from . import background, runner
 from .background import acting_for
 from .previews import NeedsConfirmation
+from .spec import SPECS, Spec
+
+
+def register(spec: Spec) -> None:
+    """Make `spec` an importer: the runner, the job page and the import page find it by kind."""
+    SPECS[spec.kind] = spec
+    if not spec.inline:
+        background.register(spec.kind, pages=spec.pages, **functions(spec))
 
 
 def functions(spec) -> dict:

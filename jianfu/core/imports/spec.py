@@ -152,12 +152,3 @@ class Spec:
 
 
 SPECS: dict[str, Spec] = {}
-
-
-def register(spec: Spec) -> None:
-    """Make `spec` an importer: the runner, the job page and the import page find it by kind."""
-    from . import background, jobs
-
-    SPECS[spec.kind] = spec
-    if not spec.inline:
-        background.register(spec.kind, pages=spec.pages, **jobs.functions(spec))
