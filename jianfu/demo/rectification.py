@@ -56,7 +56,7 @@ from jianfu.rectification.models import (
     NegativeListItem,
     Problem,
 )
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import measures, services
 from jianfu.rectification.selfexam import services as exams
 from jianfu.signals import runner
 from jianfu.signals import services as signals
@@ -256,7 +256,7 @@ class Demo:
 
     def act(self, by, case, action: str, note: str = "", **kwargs) -> None:
         version = Measure.objects.values_list("version", flat=True).get(pk=case.measure.pk)
-        case.measure = services.measure_act(
+        case.measure = measures.measure_act(
             by=by, measure_id=case.measure.pk, version=version, action=action, note=note, **kwargs
         )
 
@@ -435,7 +435,7 @@ def _new_measure(d: Demo, case, by, *, content, kind=MeasureKind.IMMEDIATE, **ex
         "responsible_person": case.person,
         **extra,
     }
-    case.measure = services.measure_create(by=by, problem=case.problem, data=data)
+    case.measure = measures.measure_create(by=by, problem=case.problem, data=data)
 
 
 def plan_early(d: Demo, case, found: dt.date, state: str) -> None:

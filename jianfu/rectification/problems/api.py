@@ -21,7 +21,7 @@ from jianfu.core.inputs import Line, Text
 from jianfu.core.models import Unit
 
 from ..models import UNFINISHED, Measure, Problem, ProblemStatus
-from . import services
+from . import measures, services
 
 router = Router(tags=["rectification"])
 
@@ -246,7 +246,7 @@ def problem_detail(request, problem_id: int = id_path()):
 
 
 def _act(request, measure_id: int, action: str, version: int, note: str = "") -> Measure:
-    measure = services.measure_act(
+    measure = measures.measure_act(
         by=request.auth, measure_id=measure_id, version=version, action=action, note=note
     )
     return _measure_out(measure.pk)

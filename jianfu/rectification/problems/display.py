@@ -27,7 +27,8 @@ from ..models import (
 )
 from . import queries
 from .forms import ActionForm, AssignVerifierForm
-from .services import ACTION_LABELS, EDIT, EDITABLE, REVIEW, VERIFY
+from .measures import ACTION_LABELS, EDITABLE
+from .services import EDIT, REVIEW, VERIFY
 
 SOON = dt.timedelta(days=7)
 
@@ -88,7 +89,7 @@ def ledger_rows(measures: list[Measure], today: dt.date) -> list[Measure]:
 
 
 def may_verify(user, s: scope.Scope, problem: Problem, m: Measure) -> bool:
-    """services._verifier_allowed, read-only: hides the buttons the service would refuse."""
+    """measures._verifier_allowed, read-only: hides the buttons the service would refuse."""
     if user.home_unit_id in (problem.unit_id, m.responsible_unit_id):
         return False
     if m.submitted_by_id is not None and m.submitted_by_id == user.pk:

@@ -8,7 +8,7 @@ are matched by name with the spellings units use (COLUMNS). Every problem of the
 with its row, column and value; only a file without a single problem is written.
 Merged cells are refused, not guessed at: a merge hides which rows a value was meant for. A row
 whose 问题描述 equals the previous row's, with the same or an empty 序号, is another measure of the
-same problem. The measure rules are the page's (services._check_measure): deadlines as dates or
+same problem. The measure rules are the page's (measures._check_measure): deadlines as dates or
 "N个工作日" from the import date, never before the problem was found; a long-term item's review
 date. What the file says is done is submitted for verification, never verified.
 """
@@ -46,7 +46,7 @@ from ..models import (
     Source,
     StepKind,
 )
-from . import services
+from . import measures, services
 from .forms import LedgerImportForm
 
 # --- Columns --------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ class RowError(SheetError):
 @dataclass
 class MeasureRow:
     line: int
-    data: dict  # what services._check_measure returned
+    data: dict  # what measures._check_measure returned
     status: str  # in_progress or submitted
     progress: str = ""
     completion: str = ""
@@ -514,7 +514,7 @@ class _Reader:
         try:
             # The ledger's own rules (deadline not before the problem was found, working days,
             # a long-term item's review date), the same as on the page.
-            data = services._check_measure(data, Problem(found_on=problem.found_on))
+            data = measures._check_measure(data, Problem(found_on=problem.found_on))
         except DomainError as e:
             self.domain_error(line, cells, e)
             return
@@ -669,7 +669,7 @@ def _imported_measure(problem: Problem, m: MeasureRow, actor, now) -> Measure:
     submitted = m.status == MeasureStatus.SUBMITTED
     measure = Measure.objects.create(
         problem=problem,
-        **{f: m.data.get(f) for f in services.MEASURE_FIELDS},
+        **{f: m.data.get(f) for f in measures.MEASURE_FIELDS},
         status=m.status,
         progress=m.progress,
         completion=m.completion,

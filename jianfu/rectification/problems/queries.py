@@ -443,7 +443,7 @@ def review_pending_q(
 ) -> Q:
     """Verified long-term measures whose review date falls by today + horizon and that nobody has
     looked at again since their last verification (a relapse re-verified needs a new review),
-    less those `user` may not review (services._verifier_allowed: not of the user's own unit,
+    less those `user` may not review (measures._verifier_allowed: not of the user's own unit,
     as the problem's unit or the responsible one, nor what the user submitted).
 
     `measure` and `problem` are the paths to the measure's and its problem's fields, so the

@@ -31,7 +31,7 @@ from ..models import (
     Severity,
     Source,
 )
-from . import display, queries, services
+from . import display, evidence_files, measures, queries, services
 from .forms import (
     ActionForm,
     AssignVerifierForm,
@@ -40,7 +40,8 @@ from .forms import (
     ProblemForm,
     deadline_preview,
 )
-from .services import CREATE, EDIT, EDITABLE, REVIEW, TRANSITIONS, VIEW
+from .measures import EDITABLE, TRANSITIONS
+from .services import CREATE, EDIT, REVIEW, VIEW
 
 PER_PAGE = 50
 LEDGER_PER_PAGE = 100
@@ -342,7 +343,7 @@ def measure_act(request, pk, action):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.measure_act(
+            measures.measure_act(
                 by=user,
                 measure_id=measure.pk,
                 version=d["version"],
@@ -363,7 +364,7 @@ def measure_act(request, pk, action):
         else:
             messages.success(
                 request,
-                _("已“%(a)s”。") % {"a": services.ACTION_LABELS[action]},
+                _("已“%(a)s”。") % {"a": measures.ACTION_LABELS[action]},
             )
             return redirect(reverse("problem_detail", args=[measure.problem_id]) + f"#m{pk}")
     problem = queries.problem_for(user, measure.problem_id)
@@ -386,7 +387,7 @@ def measure_verifier(request, pk):
     status = 400
     if form.is_valid():
         try:
-            services.measure_assign_verifier(
+            measures.measure_assign_verifier(
                 by=user,
                 measure_id=measure.pk,
                 version=form.cleaned_data["version"],
@@ -414,7 +415,7 @@ def measure_delete(request, pk):
     user = request.user
     measure = queries.measure_for(user, pk, perm=EDIT)
     try:
-        services.measure_delete(
+        measures.measure_delete(
             by=user, measure_id=measure.pk, version=_int(request.POST.get("version")) or 0
         )
     except DomainError as e:
@@ -434,7 +435,7 @@ def attachment_add(request, pk):
     status = 400
     if form.is_valid():
         try:
-            saved = services.attachment_add(
+            saved = evidence_files.attachment_add(
                 by=request.user,
                 problem=problem,
                 measure=form.measure_value(),
@@ -511,7 +512,7 @@ def measure_create(request, pk):
     form = MeasureForm(request.POST or None, principal=request.user, problem=problem)
     if request.method == "POST" and not _computing(request, form) and form.is_valid():
         try:
-            measure = services.measure_create(
+            measure = measures.measure_create(
                 by=request.user, problem=problem, data=form.service_data()
             )
         except DomainError as e:
@@ -538,7 +539,7 @@ def measure_edit(request, pk):
     latest, status = None, 200
     if request.method == "POST" and not _computing(request, form) and form.is_valid():
         try:
-            services.measure_update(
+            measures.measure_update(
                 by=user,
                 measure_id=measure.pk,
                 version=form.cleaned_data["version"],

@@ -9,7 +9,7 @@ import pytest
 from jianfu.core import clock
 from jianfu.core import services as core_services
 from jianfu.rectification.models import MeasureKind, MeasureStatus, Source
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import measures, services
 
 TODAY = dt.date(2026, 10, 20)
 LIST = "/api/rectification/problems"
@@ -29,7 +29,7 @@ def problem(by, unit, description):
 
 
 def measure(by, p, content, unit, deadline, start=True):
-    m = services.measure_create(
+    m = measures.measure_create(
         by=by,
         problem=p,
         data={
@@ -41,7 +41,7 @@ def measure(by, p, content, unit, deadline, start=True):
         },
     )
     if start:
-        m = services.measure_act(by=by, measure_id=m.pk, version=m.version, action="start")
+        m = measures.measure_act(by=by, measure_id=m.pk, version=m.version, action="start")
     return m
 
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from jianfu.core import clock, excel
 from jianfu.core.tests.test_inputs import xlsx_with
 from jianfu.rectification.models import Measure, MeasureKind, Problem, Source
-from jianfu.rectification.problems import ledger_import, services
+from jianfu.rectification.problems import ledger_import, measures, services
 
 TODAY = dt.date(2026, 10, 20)
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]
@@ -42,7 +42,7 @@ def started(people, units):
         description="会议过多",
         found_on=dt.date(2026, 9, 1),
     )
-    m = services.measure_create(
+    m = measures.measure_create(
         by=office,
         problem=p,
         data={
@@ -53,7 +53,7 @@ def started(people, units):
             "deadline": dt.date(2026, 12, 31),
         },
     )
-    return services.measure_act(by=office, measure_id=m.pk, version=m.version, action="start")
+    return measures.measure_act(by=office, measure_id=m.pk, version=m.version, action="start")
 
 
 def text_of(response) -> str:

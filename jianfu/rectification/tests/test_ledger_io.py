@@ -23,7 +23,7 @@ from jianfu.rectification.models import (
     Source,
     Step,
 )
-from jianfu.rectification.problems import ledger_export, ledger_import, services
+from jianfu.rectification.problems import ledger_export, ledger_import, measures, services
 
 TODAY = dt.date(2026, 9, 28)  # the Monday before National Day 2026
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]
@@ -118,12 +118,12 @@ def make_measure(by, problem, content, unit, deadline, **extra):
         "responsible_person": "王五",
         "deadline": deadline,
     } | extra
-    return services.measure_create(by=by, problem=problem, data=data)
+    return measures.measure_create(by=by, problem=problem, data=data)
 
 
 def act(by, measure, action, note=""):
     measure.refresh_from_db()
-    return services.measure_act(
+    return measures.measure_act(
         by=by, measure_id=measure.pk, version=measure.version, action=action, note=note
     )
 
@@ -200,7 +200,7 @@ def test_a_verified_measure_says_so_with_its_date(office, people, units, ledger)
 
         other = User.objects.create(username="office2", home_unit=units["T"])
         RoleGrant.objects.create(user=other, role="office")
-        services.measure_act(by=other, measure_id=m2.pk, version=m2.version, action="verify")
+        measures.measure_act(by=other, measure_id=m2.pk, version=m2.version, action="verify")
     m2.refresh_from_db()
     assert ledger_export.completion_text(m2) == "已合并 5 项报送\n已核验销号（2026-10-12）"
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jianfu.core import clock
 from jianfu.rectification.models import Attachment, Measure, MeasureStatus, Problem, Step
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import evidence_files, measures, services
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def problem(by, unit, description, *, found_on=dt.date(2026, 8, 1), **kwargs) ->
 
 
 def measure(by, p: Problem, content: str, deadline: dt.date, **data) -> Measure:
-    return services.measure_create(
+    return measures.measure_create(
         by=by,
         problem=p,
         data={
@@ -58,7 +58,7 @@ def measure(by, p: Problem, content: str, deadline: dt.date, **data) -> Measure:
 
 def act(by, m: Measure, action: str, note: str = "", **kwargs) -> Measure:
     m.refresh_from_db()
-    return services.measure_act(
+    return measures.measure_act(
         by=by, measure_id=m.pk, version=m.version, action=action, note=note, **kwargs
     )
 
@@ -812,7 +812,7 @@ def test_pages_run_a_bounded_number_of_queries(
         assert client.get(url).status_code == 200
     _more(units, people, 12)
     for m in Measure.objects.filter(problem=ledger["p1"])[:3]:
-        services.attachment_add(
+        evidence_files.attachment_add(
             by=people["contact_a"], problem=ledger["p1"], measure=m, uploads=[("x.pdf", PDF)]
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -974,7 +974,7 @@ def _verified_long_term(people, unit, description, review_on, **data) -> Measure
     act(by, m, "submit", "已印发")
     if verifier != office:
         m.refresh_from_db()
-        services.measure_assign_verifier(
+        measures.measure_assign_verifier(
             by=office, measure_id=m.pk, version=m.version, verifier_id=verifier.pk
         )
     act(verifier, m, "verify", "属实")
@@ -1007,7 +1007,7 @@ def reviews(units, people):
     far = _verified_long_term(people, units["TA"], "督查过多", dt.date(2026, 11, 30))
     b = people["contact_b"]
     # The city's own problem, and 甲县's whose responsible unit is the city: the office may not
-    # look back at either (services._verifier_allowed); 乙县's contact verified them.
+    # look back at either (measures._verifier_allowed); 乙县's contact verified them.
     city = _verified_long_term(
         people, units["T"], "发文过多", dt.date(2026, 9, 8), by=office, verifier=b
     )

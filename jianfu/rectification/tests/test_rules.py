@@ -12,7 +12,7 @@ from django.urls import reverse
 from jianfu.core import clock, events, scheduler
 from jianfu.core.models import User
 from jianfu.rectification.models import Measure, Problem, Source
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import measures, services
 from jianfu.signals import runner, tasks
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal, SignalStatus
@@ -53,13 +53,13 @@ def measure(by, p, on=FOUND, **data) -> Measure:
     data.setdefault("responsible_unit_id", p.unit_id)
     data.setdefault("responsible_person", "李华")
     with clock.frozen(on):
-        return services.measure_create(by=by, problem=p, data=data)
+        return measures.measure_create(by=by, problem=p, data=data)
 
 
 def act(by, m, action, on, note="", **kwargs) -> Measure:
     version = Measure.objects.values_list("version", flat=True).get(pk=m.pk)
     with clock.frozen(on):
-        return services.measure_act(
+        return measures.measure_act(
             by=by, measure_id=m.pk, version=version, action=action, note=note, **kwargs
         )
 

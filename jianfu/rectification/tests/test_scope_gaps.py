@@ -11,7 +11,7 @@ from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.core.models import RoleGrant, Unit, User
 from jianfu.rectification.models import Attachment, Measure, Problem, ProblemStatus
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import measures
 
 from .test_pages import PDF, TODAY, act, measure, problem
 
@@ -26,7 +26,7 @@ def today():
 
 def _assigned(people, m: Measure, verifier) -> Measure:
     m.refresh_from_db()
-    return services.measure_assign_verifier(
+    return measures.measure_assign_verifier(
         by=people["office"], measure_id=m.pk, version=m.version, verifier_id=verifier.pk
     )
 

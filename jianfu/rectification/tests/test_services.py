@@ -16,7 +16,7 @@ from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, RoleGrant, User
 from jianfu.core.services import setting_update
 from jianfu.rectification.models import Attachment, Measure, Problem, Step
-from jianfu.rectification.problems import services
+from jianfu.rectification.problems import evidence_files, measures, services
 from jianfu.signals import runner
 from jianfu.signals import services as signals
 from jianfu.signals.models import Signal
@@ -60,13 +60,13 @@ def new_measure(by, problem, **data) -> Measure:
     data.setdefault("responsible_person", "张明")
     if "working_days" not in data:
         data.setdefault("deadline", clock.today() + dt.timedelta(days=20))
-    return services.measure_create(by=by, problem=problem, data=data)
+    return measures.measure_create(by=by, problem=problem, data=data)
 
 
 def act(by, measure, action, note="", **kwargs) -> Measure:
     """One transition at the measure's current version (what the page just showed)."""
     version = Measure.objects.values_list("version", flat=True).get(pk=measure.pk)
-    return services.measure_act(
+    return measures.measure_act(
         by=by, measure_id=measure.pk, version=version, action=action, note=note, **kwargs
     )
 
@@ -289,13 +289,13 @@ def test_an_assigned_verifier_of_another_unit_may_verify_even_outside_their_unit
     m = new_measure(office, problem)
     act(office, m, "start")
     m = act(office, m, "submit", "已精简")
-    m = services.measure_assign_verifier(
+    m = measures.measure_assign_verifier(
         by=office, measure_id=m.pk, version=m.version, verifier_id=outsider.pk
     )
     assert m.verifier == outsider
     # Reached through the assignment alone: 乙县's contact cannot edit the city's measures.
     refused(
-        services.measure_update,
+        measures.measure_update,
         "not_found",
         by=outsider,
         measure_id=m.pk,
@@ -315,7 +315,7 @@ def test_the_submitter_never_verifies(units, people):
     m = act(office, m, "submit", "代为提交")
     refused(act, "self_verification", by=office, measure=m, action="verify")
     # Assigned as verifier, the submitter still may not.
-    m = services.measure_assign_verifier(
+    m = measures.measure_assign_verifier(
         by=office, measure_id=m.pk, version=m.version, verifier_id=office.pk
     )
     refused(act, "self_verification", by=office, measure=m, action="verify")
@@ -334,12 +334,12 @@ def test_only_the_office_assigns_a_verifier_and_never_one_of_the_rectifying_unit
     refused(new_measure, "self_verification", by=office, problem=problem, verifier_id=contact.pk)
     m = new_measure(office, problem, verifier_id=people["discipline"].pk)
     # The unit edits its measure; the verifier the office assigned stays.
-    m = services.measure_update(
+    m = measures.measure_update(
         by=contact, measure_id=m.pk, version=m.version, data={"content": "改为每月汇总一次"}
     )
     assert m.verifier == people["discipline"] and m.content == "改为每月汇总一次"
     refused(
-        services.measure_update,
+        measures.measure_update,
         "verifier_assign",
         by=contact,
         measure_id=m.pk,
@@ -347,7 +347,7 @@ def test_only_the_office_assigns_a_verifier_and_never_one_of_the_rectifying_unit
         data={"verifier_id": None},
     )
     refused(
-        services.measure_assign_verifier,
+        measures.measure_assign_verifier,
         "self_verification",
         by=office,
         measure_id=m.pk,
@@ -377,7 +377,7 @@ def test_a_verified_measure_cannot_be_submitted_or_edited(units, people):
     e = refused(act, "transition", by=people["contact_a"], measure=m, action="submit", note="再交")
     assert "已核验销号" in str(e.message) and "提交核验" in str(e.message)
     e = refused(
-        services.measure_update,
+        measures.measure_update,
         "not_editable",
         by=people["contact_a"],
         measure_id=m.pk,
@@ -461,16 +461,16 @@ def test_editing_a_measure_does_not_move_its_working_day_deadline(national_day, 
     m = new_measure(contact, national_day, working_days=5)
     with clock.frozen(dt.date(2026, 10, 9)):
         same = {"working_days": 5, "deadline_from": dt.date(2026, 9, 28)}
-        m = services.measure_update(
+        m = measures.measure_update(
             by=contact, measure_id=m.pk, version=m.version, data={"content": "改写措施", **same}
         )
         assert m.deadline == dt.date(2026, 10, 10)
         # Without a start date, an edit counts from where the measure was counted, not today.
-        m = services.measure_update(
+        m = measures.measure_update(
             by=contact, measure_id=m.pk, version=m.version, data={"working_days": 6}
         )
         assert m.deadline == dt.date(2026, 10, 12) and m.deadline_from == dt.date(2026, 9, 28)
-        m = services.measure_update(
+        m = measures.measure_update(
             by=contact, measure_id=m.pk, version=m.version, data={"deadline": dt.date(2026, 11, 2)}
         )
         assert (m.deadline, m.working_days, m.deadline_from) == (dt.date(2026, 11, 2), None, None)
@@ -486,7 +486,7 @@ def test_a_later_holiday_override_does_not_move_an_agreed_deadline_on_an_unrelat
     HolidayOverride.objects.create(
         day=dt.date(2026, 10, 9), kind="holiday", name="调整", created_by=people["office"]
     )
-    m = services.measure_update(
+    m = measures.measure_update(
         by=contact,
         measure_id=m.pk,
         version=m.version,
@@ -502,12 +502,12 @@ def test_the_second_save_on_the_same_version_is_refused_and_the_first_stands(uni
     contact, office = people["contact_a"], people["office"]
     m = new_measure(contact, new_problem(office, units["TA"]), content="原措施")
     read = m.version
-    first = services.measure_update(
+    first = measures.measure_update(
         by=contact, measure_id=m.pk, version=read, data={"content": "甲改的措施"}
     )
     assert first.version == read + 1
     e = refused(
-        services.measure_update,
+        measures.measure_update,
         "conflict",
         by=office,
         measure_id=m.pk,
@@ -526,7 +526,7 @@ def test_the_second_save_on_the_same_version_is_refused_and_the_first_stands(uni
     # A transition on the stale version is refused as well.
     before = snapshot(m)
     refused(
-        services.measure_act,
+        measures.measure_act,
         "conflict",
         by=contact,
         measure_id=m.pk,
@@ -541,7 +541,7 @@ def test_the_conflict_names_the_day_when_it_was_not_today(units, people):
     m = new_measure(contact, new_problem(people["office"], units["TA"]))
     with clock.frozen(dt.date(2026, 3, 5)):
         e = refused(
-            services.measure_update,
+            measures.measure_update,
             "conflict",
             by=people["office"],
             measure_id=m.pk,
@@ -554,7 +554,7 @@ def test_the_conflict_names_the_day_when_it_was_not_today(units, people):
 def test_a_save_without_changes_keeps_the_version(units, people):
     contact = people["contact_a"]
     m = new_measure(contact, new_problem(people["office"], units["TA"]))
-    same = services.measure_update(
+    same = measures.measure_update(
         by=contact, measure_id=m.pk, version=m.version, data={"content": m.content}
     )
     assert same.version == m.version
@@ -596,7 +596,7 @@ def test_a_long_term_measure_needs_its_mechanism_before_submitting(units, people
     before = snapshot(m)
     refused(act, "mechanism_required", by=contact, measure=m, action="submit", note="已建立")
     assert snapshot(m) == before
-    m = services.measure_update(
+    m = measures.measure_update(
         by=contact,
         measure_id=m.pk,
         version=m.version,
@@ -755,15 +755,22 @@ def test_evidence_added_between_steps(units, people, media):
     contact = people["contact_a"]
     problem = new_problem(people["office"], units["TA"])
     m = new_measure(contact, problem)
-    out = services.attachment_add(
+    out = evidence_files.attachment_add(
         by=contact, problem=problem, measure=m, uploads=[("材料.pdf", PDF)], note="补充"
     )
     assert out[0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert Attachment.objects.get().step.kind == "evidence"
-    refused(services.attachment_add, "required", by=contact, problem=problem, measure=m, uploads=[])
+    refused(
+        evidence_files.attachment_add,
+        "required",
+        by=contact,
+        problem=problem,
+        measure=m,
+        uploads=[],
+    )
     assert audit_codes()[-1] == "jianfu.rectification.attachment.added"
     with pytest.raises(DomainError) as e:
-        services.attachment_add(
+        evidence_files.attachment_add(
             by=people["contact_b"], problem=problem, measure=None, uploads=[("材料.pdf", PDF)]
         )
     assert e.value.status == 404
@@ -779,7 +786,7 @@ def test_another_countys_contact_finds_nothing(units, people):
     other = people["contact_b"]
     before = snapshot(m)
     e = refused(
-        services.measure_update,
+        measures.measure_update,
         "not_found",
         by=other,
         measure_id=m.pk,
@@ -811,7 +818,7 @@ def test_the_leader_reads_but_does_not_edit(units, people):
     m = new_measure(people["contact_a"], new_problem(people["office"], units["TA"]))
     leader = people["leader"]
     with pytest.raises(PermissionDenied):
-        services.measure_update(by=leader, measure_id=m.pk, version=m.version, data={})
+        measures.measure_update(by=leader, measure_id=m.pk, version=m.version, data={})
     with pytest.raises(PermissionDenied):
         act(leader, m, "start")
     with pytest.raises(PermissionDenied):
@@ -827,7 +834,7 @@ def test_discipline_registers_problems_but_does_not_keep_the_ledger(units, peopl
         new_measure(discipline, problem)
     m = new_measure(people["contact_a"], problem)
     with pytest.raises(PermissionDenied):
-        services.measure_update(
+        measures.measure_update(
             by=discipline, measure_id=m.pk, version=m.version, data={"content": "改"}
         )
     with pytest.raises(PermissionDenied):
@@ -998,13 +1005,15 @@ def test_a_draft_measure_may_be_deleted_and_the_history_keeps_what_it_said(units
     contact = people["contact_a"]
     problem = new_problem(people["office"], units["TA"])
     m = new_measure(contact, problem, content="重复制定的措施")
-    services.attachment_add(by=contact, problem=problem, measure=m, uploads=[("方案.pdf", PDF)])
+    evidence_files.attachment_add(
+        by=contact, problem=problem, measure=m, uploads=[("方案.pdf", PDF)]
+    )
     stale = m.version
-    m = services.measure_update(
+    m = measures.measure_update(
         by=contact, measure_id=m.pk, version=m.version, data={"responsible_person": "李四"}
     )
-    refused(services.measure_delete, "conflict", by=contact, measure_id=m.pk, version=stale)
-    services.measure_delete(by=contact, measure_id=m.pk, version=m.version)
+    refused(measures.measure_delete, "conflict", by=contact, measure_id=m.pk, version=stale)
+    measures.measure_delete(by=contact, measure_id=m.pk, version=m.version)
     assert not Measure.objects.filter(pk=m.pk).exists()
     step = problem.steps.order_by("at", "pk").last()
     assert step.measure_id is None and step.note == "重复制定的措施"
@@ -1022,16 +1031,16 @@ def test_a_measure_being_worked_on_is_never_deleted(units, people):
     m = act(contact, new_measure(contact, problem), "start")
     before = snapshot(m)
     e = refused(
-        services.measure_delete, "not_deletable", by=contact, measure_id=m.pk, version=m.version
+        measures.measure_delete, "not_deletable", by=contact, measure_id=m.pk, version=m.version
     )
     assert e.status == 409 and "草稿" in str(e.message) and "整改中" in str(e.message)
     assert snapshot(m) == before
     # Nor by someone without the ledger code, nor outside their units.
     draft = new_measure(contact, problem)
     with pytest.raises(PermissionDenied):
-        services.measure_delete(by=people["leader"], measure_id=draft.pk, version=draft.version)
+        measures.measure_delete(by=people["leader"], measure_id=draft.pk, version=draft.version)
     refused(
-        services.measure_delete,
+        measures.measure_delete,
         "not_found",
         by=people["contact_b"],
         measure_id=draft.pk,
@@ -1043,7 +1052,7 @@ def test_deleting_the_last_unverified_draft_closes_the_problem(units, people):
     problem = new_problem(people["office"], units["TA"])
     draft = new_measure(people["contact_a"], problem, content="多余的草稿")
     verified(people, problem)
-    services.measure_delete(by=people["contact_a"], measure_id=draft.pk, version=draft.version)
+    measures.measure_delete(by=people["contact_a"], measure_id=draft.pk, version=draft.version)
     problem.refresh_from_db()
     assert problem.status == "closed"
 
