@@ -1,6 +1,6 @@
 """The rectification ledger (整改台账) in Excel: the export in the usual layout and the blank import
-template. The ledger's columns and the import of a ledger a unit kept in Excel are in
-ledger_import.py (a spec on the import runner).
+template. The ledger's columns are in ledger_columns.py, the import of a ledger a unit kept in
+Excel in ledger_import.py (a spec on the import runner).
 
 Export: a title row, the export date, the header 序号 问题描述 整改措施 责任单位 责任人 完成时限
 整改进展 完成情况 and, to the right, what the platform knows besides (类型, 长效机制, dates,
@@ -27,7 +27,7 @@ from jianfu.core.models import Unit
 
 from ..models import Measure, MeasureKind, MeasureStatus, Problem, Severity, Source
 from . import services
-from .ledger_import import (
+from .ledger_columns import (
     COLUMNS,
     COMPLETION,
     CONTENT,
@@ -47,12 +47,12 @@ from .ledger_import import (
     SOURCE,
     STATUS,
 )
-from .ledger_import import status_words as _status_words
+from .ledger_columns import status_words as _status_words
 
 if TYPE_CHECKING:
     from openpyxl.styles.cell_style import StyleArray
 
-# --- Columns (the import's: ledger_import.COLUMNS) -----------------------------------------------
+# --- Columns (the import's: ledger_columns.COLUMNS) ----------------------------------------------
 
 EXPORT = [c for c in COLUMNS if c.in_export]
 # 序号, 问题描述, 整改措施, 责任单位, 责任人, 完成时限, 整改进展, 完成情况: the layout units keep.

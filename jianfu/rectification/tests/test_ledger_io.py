@@ -23,7 +23,13 @@ from jianfu.rectification.models import (
     Source,
     Step,
 )
-from jianfu.rectification.problems import ledger_export, ledger_import, measures, services
+from jianfu.rectification.problems import (
+    ledger_columns,
+    ledger_export,
+    ledger_import,
+    measures,
+    services,
+)
 
 TODAY = dt.date(2026, 9, 28)  # the Monday before National Day 2026
 HEADER = ["序号", "问题描述", "整改措施", "责任单位", "责任人", "完成时限", "整改进展", "完成情况"]
@@ -489,15 +495,15 @@ def test_a_problem_repeated_away_from_its_rows_is_refused(contact_a, units, medi
 
 @pytest.mark.django_db
 def test_read_completion():
-    assert ledger_import.read_completion("已完成清理") == ("已完成清理", True)
-    assert ledger_import.read_completion("尚未完成") == ("尚未完成", False)
-    assert ledger_import.read_completion("正在推进") == ("正在推进", False)
-    assert ledger_import.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
-    assert ledger_import.read_completion("合并 5 项\n已核验销号（2026-10-12）") == (
+    assert ledger_columns.read_completion("已完成清理") == ("已完成清理", True)
+    assert ledger_columns.read_completion("尚未完成") == ("尚未完成", False)
+    assert ledger_columns.read_completion("正在推进") == ("正在推进", False)
+    assert ledger_columns.read_completion("合并 5 项\n待核验") == ("合并 5 项", True)
+    assert ledger_columns.read_completion("合并 5 项\n已核验销号（2026-10-12）") == (
         "合并 5 项",
         True,
     )
-    assert ledger_import.read_completion("整改中") == ("", False)
+    assert ledger_columns.read_completion("整改中") == ("", False)
 
 
 # --- The page -------------------------------------------------------------------------------------
