@@ -13,6 +13,8 @@ class RectificationConfig(AppConfig):
 
         # Their audit codes, described when the module is imported.
         from .problems import evidence_files as _evidence_files  # noqa: F401
+        from .problems import ledger_export as _ledger_export  # noqa: F401
+        from .problems import ledger_import as _ledger_import  # noqa: F401
         from .problems import measures as _measures  # noqa: F401
         from .problems import services as _problems  # noqa: F401
         from .selfexam import services as _selfexam  # noqa: F401

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jianfu.core import audit, clock, excel, scope
 from jianfu.core.imports.units import unit_labels
@@ -51,6 +52,8 @@ from .ledger_columns import status_words as _status_words
 
 if TYPE_CHECKING:
     from openpyxl.styles.cell_style import StyleArray
+
+audit.describe({"jianfu.rectification.ledger.exported": gettext_lazy("导出整改台账")})
 
 # --- Columns (the import's: ledger_columns.COLUMNS) ----------------------------------------------
 

@@ -25,8 +25,9 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from jianfu.core import clock, excel, imports, inputs, parsing, scope, sheet_columns
+from jianfu.core import audit, clock, excel, imports, inputs, parsing, scope, sheet_columns
 from jianfu.core.errors import DomainError
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.imports import UnitIndex, Written
@@ -69,6 +70,8 @@ from .ledger_columns import (
     header_key,
     read_completion,
 )
+
+audit.describe({"jianfu.rectification.ledger.imported": gettext_lazy("导入整改台账")})
 
 # --- Import: reading ------------------------------------------------------------------------------
 

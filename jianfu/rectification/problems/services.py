@@ -32,8 +32,6 @@ from ..models import Measure, Problem, ProblemStatus, Severity, Source, Step, St
 audit.describe(
     {
         "jianfu.rectification.problem.created": gettext_lazy("登记问题"),
-        "jianfu.rectification.ledger.imported": gettext_lazy("导入整改台账"),
-        "jianfu.rectification.ledger.exported": gettext_lazy("导出整改台账"),
         "jianfu.rectification.problem.updated": gettext_lazy("修改问题"),
     }
 )
