@@ -9,6 +9,7 @@ app.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,31 +37,33 @@ class Written:
     unit_ids: set[int] = field(default_factory=set)
 
 
-class Updates:
+class Updates(ABC):
     """How a spec previews what a file changes in existing records. The runner shows the changes
     and asks for confirmation before saving them; the confirmed write computes them again in its
-    transaction and refuses when they differ (the fingerprint of `state`)."""
+    transaction and refuses when they differ (the fingerprint of `state`). A spec's subclass
+    defines all five."""
 
+    @abstractmethod
     def of(self, sheet, plan) -> list:
         """One change per row matched to an existing record (changed or not); reads nothing
         new and writes nothing."""
-        raise NotImplementedError
 
+    @abstractmethod
     def changed(self, change) -> bool:
-        raise NotImplementedError
+        """Whether the file changes this record at all."""
 
+    @abstractmethod
     def describe(self, sheet, plan, changes: list, units) -> list[dict]:
         """Each of `changes` (changed ones) as the page lists it: {"line", "pk", "title",
         "fields": [[header, old, new], …]}."""
-        raise NotImplementedError
 
+    @abstractmethod
     def state(self, plan, changes) -> Any:
         """What the fingerprint covers (JSON-able): equal states, the same import."""
-        raise NotImplementedError
 
+    @abstractmethod
     def old_values(self, plan, changes) -> dict:
         """{"<id>.<field>": [old, new]}: the batch's audit entry keeps what a file replaced."""
-        raise NotImplementedError
 
 
 @dataclass
