@@ -80,6 +80,19 @@ def row(number, title="关于春耕的通知", unit="甲县", day="2025-03-01"):
     return [number, title, unit, "", day, "红头"]
 
 
+def existing_document(people, units, title):
+    """甲县's red-header 甲发〔2025〕7号 of 2025-03-05, registered before the file comes."""
+    return registry_services.record_create(
+        Document,
+        by=people["contact_a"],
+        unit=units["TA"],
+        title=title,
+        issued_on=dt.date(2025, 3, 5),
+        kind="red_header",
+        number="甲发〔2025〕7号",
+    )
+
+
 def test_a_token_uploads_a_workbook_and_the_job_says_what_was_written(
     client, people, units, document
 ):
@@ -125,15 +138,7 @@ def test_a_bad_file_comes_back_with_each_problem_as_row_column_message(
 
 def test_a_file_that_changes_a_record_waits_for_confirmation(client, people, units, document):
     oa = bearer(people, units)
-    registry_services.record_create(
-        Document,
-        by=people["contact_a"],
-        unit=units["TA"],
-        title="关于开展安全检查的通知",
-        issued_on=dt.date(2025, 3, 5),
-        kind="red_header",
-        number="甲发〔2025〕7号",
-    )
+    existing_document(people, units, "关于开展安全检查的通知")
     data = documents(row("甲发〔2025〕7号", "关于开展安全生产大检查的通知", day="2025-03-05"))
     job = upload(client, "registry.document", data, **oa).json()
     check_answer(document, START, "post", 202, job)
@@ -161,15 +166,7 @@ def test_a_file_that_changes_a_record_waits_for_confirmation(client, people, uni
 
 def test_a_confirmation_after_the_records_changed_saves_nothing(client, people, units):
     oa = bearer(people, units)
-    doc = registry_services.record_create(
-        Document,
-        by=people["contact_a"],
-        unit=units["TA"],
-        title="旧标题",
-        issued_on=dt.date(2025, 3, 5),
-        kind="red_header",
-        number="甲发〔2025〕7号",
-    )
+    doc = existing_document(people, units, "旧标题")
     data = documents(row("甲发〔2025〕7号", "新标题", day="2025-03-05"))
     job = upload(client, "registry.document", data, **oa).json()
     assert job["status"] == "preview"
@@ -295,15 +292,7 @@ def test_a_token_revoked_before_the_write_imports_nothing(client, people, units)
     token, secret = core_services.token_issue(
         by=people["secadmin"], name="OA", unit=units["TA"], scopes=EDIT
     )
-    registry_services.record_create(
-        Document,
-        by=people["contact_a"],
-        unit=units["TA"],
-        title="旧标题",
-        issued_on=dt.date(2025, 3, 5),
-        kind="red_header",
-        number="甲发〔2025〕7号",
-    )
+    existing_document(people, units, "旧标题")
     oa = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     data = documents(row("甲发〔2025〕7号", "新标题", day="2025-03-05"))
     job = ImportJob.objects.get(pk=upload(client, "registry.document", data, **oa).json()["id"])
@@ -318,15 +307,7 @@ def test_a_token_revoked_before_the_write_imports_nothing(client, people, units)
 
 def test_a_previewed_import_can_be_cancelled(client, people, units, document):
     oa = bearer(people, units)
-    registry_services.record_create(
-        Document,
-        by=people["contact_a"],
-        unit=units["TA"],
-        title="旧标题",
-        issued_on=dt.date(2025, 3, 5),
-        kind="red_header",
-        number="甲发〔2025〕7号",
-    )
+    existing_document(people, units, "旧标题")
     data = documents(row("甲发〔2025〕7号", "新标题", day="2025-03-05"))
     job = upload(client, "registry.document", data, **oa).json()
     cancelled = client.post(f"/api/imports/jobs/{job['id']}/cancel", **oa)
