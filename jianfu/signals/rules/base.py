@@ -216,6 +216,42 @@ def beyond_chance(part: int, whole: int, part_last: int, whole_last: int, z: flo
     return (part / whole - part_last / whole_last) / spread >= z
 
 
+def chance(
+    test: str,
+    observed: float,
+    expected: float,
+    p: float,
+    *,
+    tested: int,
+    q: float | None = None,
+    unit: str = "count",
+    support: int | None = None,
+) -> dict[str, Any]:
+    """What a statistical rule found, as the signal page shows it: the unit's figure, what chance
+    alone would give (the expected value under the rule's null), the probability of a figure at
+    least this far out by chance (p), the same after false-discovery control across the units
+    tested in the run (q, Benjamini–Hochberg), how many were tested and on how many records.
+
+    Kept in evidence["chance"]; `test` is a key of TESTS (the sentence that names the test)."""
+    out: dict[str, Any] = {
+        "test": test,
+        "observed": _number(round(float(observed), 2)),
+        "expected": _number(round(float(expected), 2)),
+        "unit": unit,
+        "p": float(p),
+        "tested": int(tested),
+    }
+    if q is not None:
+        out["q"] = float(q)
+    if support is not None:
+        out["support"] = int(support)
+    return out
+
+
+# The statistical tests a rule may name in evidence["chance"]: key → one plain sentence.
+TESTS: dict[str, str] = {}
+
+
 def graded(value: float, threshold: float, base: int = 1) -> int:
     """Severity from how far past its threshold a value is: past it, twice it, four times it."""
     if threshold <= 0:
