@@ -232,7 +232,8 @@ def chance(
     least this far out by chance (p), the same after false-discovery control across the units
     tested in the run (q, Benjamini–Hochberg), how many were tested and on how many records.
 
-    Kept in evidence["chance"]; `test` is a key of TESTS (the sentence that names the test)."""
+    Kept in evidence["against_chance"] (truth_copies already keeps a bare p in "chance"); `test`
+    is a key of TESTS (the sentence that names the test)."""
     out: dict[str, Any] = {
         "test": test,
         "observed": _number(round(float(observed), 2)),
