@@ -11,7 +11,8 @@ from jianfu.registry import kinds
 
 from .models import Signal, SignalStatus
 from .rules import RULES
-from .rules.base import CHOICES, FIGURES, SERIES, UNIT_SUFFIX
+from .rules.base import CHOICES, FIGURES, SERIES, TESTS, UNIT_SUFFIX
+from .rules.truth_common import sci
 
 RECORDS_SHOWN = 15
 THIS_YEAR_FILL = "#a4161a"
@@ -178,6 +179,35 @@ def _chart(rows: list[dict], months: int) -> dict:
         "labels": labels,
         "legend": legend,
     }
+
+
+def against_chance(evidence: dict) -> dict | None:
+    """A statistical rule's finding set against chance, in words a reader can weigh: the unit's
+    figure, what chance alone would give, how likely a figure this far out is by chance, and the
+    same after allowing for how many units were tested at once."""
+    c = evidence.get("against_chance")
+    if not c:
+        return None
+    unit = c.get("unit", "count")
+    rows = [
+        (_("本单位"), _exact(c.get("observed"), unit)),
+        (_("仅凭偶然应有"), _exact(c.get("expected"), unit)),
+        (_("偶然出现的概率"), sci(c.get("p"))),
+    ]
+    if c.get("q") is not None:
+        rows.append((_("对同时检验的全部对象校正后"), sci(c.get("q"))))
+    rows.append((_("同一次检验的对象"), format_value(c.get("tested"), "n")))
+    if c.get("support") is not None:
+        rows.append((_("依据的记录"), format_value(c.get("support"), "n")))
+    test = TESTS.get(c.get("test", ""))
+    return {"test": str(test) if test else "", "rows": rows}
+
+
+def _exact(value, unit: str) -> str:
+    """An expected count keeps its decimal (10.4 documents, not 10): it is a rate, not a tally."""
+    if isinstance(value, float) and not value.is_integer() and unit == "count":
+        return f"{value:,.1f} {UNIT_SUFFIX['count']}"
+    return format_value(value, unit)
 
 
 def thresholds(threshold: dict) -> list[dict]:

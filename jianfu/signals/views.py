@@ -11,15 +11,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jianfu.core import scope
 from jianfu.core.errors import DomainError
 
-from . import display, links, problems, queries, services
+from . import calibration, display, links, problems, queries, services
 from .forms import BulkForm, ConfirmForm, DismissForm
 from .models import Severity, Signal, SignalStatus
-from .rules import RULES
+from .rules import RULES, current_settings
 
 PER_PAGE = 50
 STATUS_TABS = [("open", SignalStatus.OPEN.label)] + [
@@ -37,6 +38,44 @@ def _int(value) -> int | None:
 @login_required
 def signal_list(request):
     return _inbox(request)
+
+
+# The rules page's sections, in the order the office reads them.
+RULE_GROUPS = {
+    "quota": _lazy("登记的发文、会议、督查检查考核"),
+    "felt": _lazy("基层感受与登记对照"),
+    "truth": _lazy("样本点填报的真实性"),
+    "rectification": _lazy("整改台账"),
+}
+
+
+@login_required
+def signal_rules(request):
+    """Every rule in one plain sentence with the thresholds in force, and what the detectors bench
+    measured of it: how often it flags a unit that did nothing wrong, how often it finds a planted
+    case."""
+    scope.require(request.user, "signals.signal:view")
+    settings = current_settings()
+    sections = {group: [] for group in RULE_GROUPS}
+    for code, rule in RULES.items():
+        sections.setdefault(rule.group, []).append(
+            {
+                "code": code,
+                "label": rule.label,
+                "sentence": rule.describe({k: settings[k] for k in rule.settings}),
+                "measured": calibration.of(code),
+            }
+        )
+    context = {
+        "sections": [
+            {"label": RULE_GROUPS.get(group, group), "rules": rules}
+            for group, rules in sections.items()
+            if rules
+        ],
+        "calibration": calibration.measured(),
+        "can_settings": scope.can(request.user, "core.setting:view"),
+    }
+    return render(request, "signals/rules.html", context)
 
 
 def _inbox(request, *, bulk_form=None, chosen=(), http_status=200):
@@ -131,6 +170,7 @@ def _detail(request, signal: Signal, *, confirm_form=None, dismiss_form=None, st
         "compared": evidence.get("compared", ""),
         "as_of": evidence.get("as_of", ""),
         "figures": display.figures(evidence),
+        "against_chance": display.against_chance(evidence),
         "tables": display.series_tables(evidence),
         "records": display.records(signal, evidence, request.user),
         "links": links.evidence_links(signal, evidence, request.user),
