@@ -155,7 +155,10 @@ def test_the_department_turning_visits_into_paper_raises_gaming_and_outside_the_
     plan = Signal.objects.get(rule="inspection_plan", unit=unit)
     outside = Inspection.objects.filter(unit=unit, in_plan=False)
     assert sorted(plan.evidence["records"]["ids"]) == sorted(outside.values_list("pk", flat=True))
-    assert figures(plan)["out_of_plan"] == 3 and plan.severity == 3
+    # Three of about twenty (15%) against a background well under 1%: beyond chance, and
+    # medium at least (a third of them outside the plan would be high).
+    assert figures(plan)["out_of_plan"] == 3 and plan.severity >= 2
+    assert plan.evidence["against_chance"]["q"] <= 0.05
 
 
 def test_clean_units_raise_no_signal(demo, db):
