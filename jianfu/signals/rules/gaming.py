@@ -229,9 +229,7 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     }
     findings = []
     for category, fields in FIELDS.items():
-        # Three years for documents: the two before this one give the dispersion of length.
-        years = [year, year - 1, year - 2] if category == Category.DOCUMENT else [year, year - 1]
-        ids, values = reads.usage_array(category=category, years=years, fields=fields)
+        ids, values = reads.usage_array(category=category, years=[year, year - 1], fields=fields)
         if not len(ids):
             continue
         data = {f: values[..., i] for i, f in enumerate(fields)}
@@ -381,7 +379,8 @@ def _pct(this: np.ndarray, last: np.ndarray) -> np.ndarray:
 
 def _length_dispersion(amount: np.ndarray, documents: np.ndarray) -> np.ndarray:
     """The dispersion of a unit's monthly pages (or characters) around what its documents that
-    month would carry at the year's length per document, in the years before this one."""
+    month would carry at the year's length per document, in last year's months (this year's
+    hold what is tested)."""
     amount = amount.astype(float)
     documents = documents.astype(float)
     per_doc = amount.sum(axis=2, keepdims=True) / np.maximum(

@@ -105,8 +105,9 @@ FIGURES["background_share"] = _("全体单位计划外的一般占比")
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
     year, month = as_of.year, as_of.month
+    # Last year too, only to share the category's one read with the other rules of the run.
     ids, values = reads.usage_array(
-        category=Category.INSPECTION, years=[year], fields=["total", "out_of_plan"]
+        category=Category.INSPECTION, years=[year, year - 1], fields=["total", "out_of_plan"]
     )
     if not len(ids):
         return []

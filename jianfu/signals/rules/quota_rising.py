@@ -8,8 +8,8 @@ baseline and is not compared. Three things must hold:
 - it is beyond chance: both years' counts are noisy, and registered counts vary more than Poisson.
   Given the two years' sum, this year's part is tested against an even split (the conditional
   test for two rates), on counts scaled by the unit's own dispersion (counts.unit_dispersion:
-  its monthly counts in the two years before, season and each year's level taken out, shrunk
-  toward the population's when its history is short). 10 → 17 inspections or 6 → 9 is ordinary
+  its twelve monthly counts last year, the season taken out, shrunk halfway toward the
+  population's). 10 → 17 inspections or 6 → 9 is ordinary
   variation;
 - the test survives false-discovery control: Benjamini–Hochberg across every unit tested for the
   category in the run (the whole population, even when the runner asks for a few units), and
@@ -116,14 +116,14 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
 
 def _category(as_of, months, category, asked, settings) -> list[Finding]:
     year = as_of.year
-    years = [year, year - 1, year - 2]
+    years = [year, year - 1]
     ids, values = reads.usage_array(category=category, years=years, fields=["counted"])
     if not len(ids):
         return []
     x = values[..., 0]
-    # The dispersion from the two years before this one: this year's months hold the rise
-    # being tested, and a rise packed into one month would pass for dispersion.
-    phi = counts.unit_dispersion(x[:, 1:], np.ones((2, 12), dtype=bool))
+    # The dispersion from last year's months: this year's hold the rise being tested, and a rise
+    # packed into one month would pass for dispersion.
+    phi = counts.unit_dispersion(x[:, 1:], np.ones((1, 12), dtype=bool))
     this, last = x[:, 0, :months].sum(axis=1), x[:, 1, :months].sum(axis=1)
     # No baseline without a record last year; too few records to tell anything from chance.
     tested = (x[:, 1].sum(axis=1) > 0) & (this + last >= settings[MIN_SUPPORT])
