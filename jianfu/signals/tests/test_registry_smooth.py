@@ -72,7 +72,7 @@ def test_the_unit_registering_four_documents_every_month_is_found(built):
     assert 0.8 <= s["reference"] <= 1.0 and s["peer_dispersion"] >= 0.8
     chance = f.evidence["against_chance"]
     assert chance["test"] == "dispersion_low" and chance["expected"] == round(s["reference"], 2)
-    assert chance["tested"] >= 20 and chance["q"] <= 0.01
+    assert chance["tested"] >= 10 and chance["q"] <= 0.01
     rows = f.evidence["series"][0]["rows"]
     assert rows[0]["year"] == 2025 and rows[0]["values"][:10] == [4] * 10
     assert "4" in registry_smooth.headline("document", f.evidence)
