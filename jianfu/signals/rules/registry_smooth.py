@@ -32,7 +32,6 @@ from jianfu.monitoring import stats
 from jianfu.registry.models import Category, MonthlyUsage
 
 from . import dispersion
-from .dispersion import exact
 from .base import (
     CATEGORY_LABELS,
     FIGURES,
@@ -45,6 +44,7 @@ from .base import (
     series,
     year_period,
 )
+from .dispersion import exact
 
 FDR = "signals.registry_smooth.fdr_pct"
 MIN_MONTHS = "signals.registry_smooth.min_months"

@@ -33,9 +33,9 @@ from jianfu.core.runtime import SettingDef
 from jianfu.monitoring import stats
 
 from . import dispersion
-from .dispersion import exact
 from . import truth_common as tc
 from .base import FIGURES, TESTS, Finding, Rule, chance, figure
+from .dispersion import exact
 
 FDR = "signals.truth.smooth_fdr_pct"
 MIN_MONTHS = "signals.truth.smooth_min_months"

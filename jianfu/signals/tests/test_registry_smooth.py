@@ -98,7 +98,7 @@ def test_the_runner_raises_it_on_the_unit_asked_for(built):
     assert Document.objects.filter(unit=planted).count() == 88
 
 
-# --- On arrays --------------------------------------------------------------------------------------
+# --- On arrays ---------------------------------------------------------------------------------
 
 
 def _flags(values, kinds) -> int:
