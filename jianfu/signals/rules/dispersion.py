@@ -28,8 +28,16 @@ written, not counted. The test:
 """
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 from scipy import special as sps_special
 from scipy import stats as sps
+
+from .base import TESTS
+
+TESTS["dispersion_low"] = _(
+    "方差与均值之比的卡方检验（下尾）：如实计数的月度数字，其方差至少与均值相当（泊松分布），"
+    "同类更平稳时与同类比较；数字波动远小于此，偶然出现的概率很小。"
+)
 
 MIN_PEERS = 8
 FLOOR = 0.01  # the smallest ratio taken into the peers' fit (an exact copy has 0)
@@ -96,7 +104,7 @@ def _fit(ratio: np.ndarray, mean: np.ndarray, bias: np.ndarray):
     x = np.log(mean)
     y = np.log(np.maximum(ratio, FLOOR))
     keep = np.ones(x.size, dtype=bool)
-    for _ in range(2):
+    for _round in range(2):
         slope, icpt = _line(x[keep], y[keep])
         r = y - (icpt + slope * x)
         spread = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))

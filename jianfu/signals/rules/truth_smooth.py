@@ -34,7 +34,7 @@ from jianfu.monitoring import stats
 
 from . import dispersion
 from . import truth_common as tc
-from .base import FIGURES, TESTS, Finding, Rule, chance, figure
+from .base import FIGURES, Finding, Rule, chance, figure
 from .dispersion import exact
 
 FDR = "signals.truth.smooth_fdr_pct"
@@ -88,10 +88,6 @@ runtime.define(
 )
 SETTINGS = (FDR, MIN_MONTHS, MIN_MEAN, MAX_RATIO)
 
-TESTS["dispersion_low"] = _(
-    "方差与均值之比的卡方检验（下尾）：如实计数的月度数字，其方差至少与均值相当（泊松分布），"
-    "同类更平稳时与同类比较；数字波动远小于此，偶然出现的概率很小。"
-)
 METRICS = {
     "mean": _("月均数"),
     "variance": _("方差（扣除年度差异）"),
