@@ -51,8 +51,8 @@ from jianfu.core import runtime
 from jianfu.core.models import Unit
 from jianfu.core.runtime import SettingDef
 
-from . import truth_common as tc
 from . import base
+from . import truth_common as tc
 from .base import FIGURES, TESTS, Finding, Rule, figure
 
 ALPHA = "signals.truth.copy_alpha_pct"
