@@ -304,7 +304,9 @@ STAR = 64
 # as before); the rest on pairs across counties (weighted Bonferroni: the family-wise rate over
 # all pairs stays the setting).
 WITHIN_SHARE = 0.5
-GROUPS_SHOWN = 8
+# How many points' worth the agreement rate of two kinds weighs against the share of points
+# giving a value (see chances()).
+PRIOR = 10
 
 
 @dataclass
@@ -313,34 +315,39 @@ class Peers:
     points, the agreement rates per pair of kinds and how many pairs a full comparison tests."""
 
     x: np.ndarray  # (P, W, K) the months judged
+    rest: np.ndarray  # (P, W, K) the same, each whole less its parts (what it holds beyond them)
     present: np.ndarray  # (P, W) a report with some numeric answer
     kind_idx: np.ndarray  # (P,)
     rates: np.ndarray  # (kinds, kinds, K)
+    shares: np.ndarray  # (kinds × P × W, K): rows by kind, point, month
+    totals: np.ndarray  # (kinds, W, K): points of the kind that answered
     county_idx: np.ndarray  # (P,)
     within: int  # pairs of the same county, over the months
     across: int  # pairs of different counties, over the months
 
 
-def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int) -> np.ndarray:
-    """(kinds, kinds, K): the rate at which two points of these kinds agree on each answer in the
-    same month, from every pair of points in every month judged (the whole scope, not a county).
-    Counted, not compared: per month and answer, the number of points of each kind giving each
-    value; agreeing pairs of kinds a and b are Σ count_a · count_b (a ≠ b) or Σ C(count_a, 2)."""
+def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
+    """Counted, not compared, over every point of the scope in every month judged (per month and
+    answer, how many points of each kind gave each value):
+    - rates (kinds, kinds, K): how often two points of these kinds agree on each answer in the
+      same month (Σ count_a · count_b over the values, or Σ C(count_a, 2));
+    - shares (P, W, K, kinds): for each answer of each report, the share of the other points of
+      each kind that gave the same value that month (the chance a point of that kind matches it
+      by chance: high for a 0 or a 1 in a quiet February, low for 87 documents)."""
     n_p, n_w, n_k = x.shape
     ok = ~np.isnan(x)
     p_idx, w_idx, k_idx = np.nonzero(ok)
     _, value = np.unique(x[ok], return_inverse=True)
     n_v = int(value.max()) + 1 if value.size else 1
     cell = (w_idx * n_k + k_idx).astype(np.int64)
-    code = cell * n_v + value
-    codes, inverse = np.unique(code, return_inverse=True)
-    counts = np.zeros((codes.size, n_kinds))
-    np.add.at(counts, (inverse, kind_idx[p_idx]), 1)
-    cell_of = codes // n_v
-    answer_of = cell_of % n_k
-    # Totals per (month, answer) cell and kind: how many points answered.
-    totals = np.zeros((n_w * n_k, n_kinds))
-    np.add.at(totals, (cell[:], kind_idx[p_idx]), 1)
+    codes, inverse = np.unique(cell * n_v + value, return_inverse=True)
+    kind = kind_idx[p_idx]
+    counts = np.bincount(inverse * n_kinds + kind, minlength=codes.size * n_kinds)
+    counts = counts.reshape(codes.size, n_kinds).astype(float)
+    # Per (month, answer): how many points of each kind answered.
+    totals = np.bincount(cell * n_kinds + kind, minlength=n_w * n_k * n_kinds)
+    totals = totals.reshape(n_w * n_k, n_kinds).astype(float)
+    answer_of = codes // n_v % n_k
     agree = np.zeros((n_kinds, n_kinds, n_k))
     pairs = np.zeros((n_kinds, n_kinds, n_k))
     cell_answer = np.arange(n_w * n_k) % n_k
@@ -354,7 +361,24 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int) -> np.ndarray
                 total = totals[:, a] * totals[:, b]
             agree[a, b] = agree[b, a] = np.bincount(answer_of, same, minlength=n_k)
             pairs[a, b] = pairs[b, a] = np.bincount(cell_answer, total, minlength=n_k)
-    return agree / np.maximum(pairs, 1)
+    own = np.zeros((p_idx.size, n_kinds))
+    own[np.arange(p_idx.size), kind] = 1  # a report is no other point's
+    shares = np.zeros((n_kinds, n_p, n_w, n_k))
+    shares[:, p_idx, w_idx, k_idx] = ((counts[inverse] - own) / np.maximum(totals[cell] - own, 1)).T
+    shares = shares.reshape(n_kinds * n_p * n_w, n_k)
+    return agree / np.maximum(pairs, 1), shares, totals.T.reshape(n_kinds, n_w, n_k)
+
+
+def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
+    """Each whole (documents, meetings, inspections) less its parts: a total is mostly the sum
+    of its parts, so when the parts agree the total agrees far more often than its own spread
+    says; what it holds beyond them is the fact it adds. Compared and counted in its place."""
+    rest = x.copy()
+    for whole, parts in dependents(data):
+        named = [k for k in parts if data.types.get(data.keys[k]) == "int"]
+        if named:
+            rest[..., whole] = x[..., whole] - np.nansum(x[..., named], axis=-1)
+    return rest
 
 
 def _peer_setup(data: tc.Data, window) -> Peers:
@@ -368,11 +392,16 @@ def _peer_setup(data: tc.Data, window) -> Peers:
     per_county = np.zeros((county_idx.max() + 1, x.shape[1]), dtype=np.int64)
     np.add.at(per_county, county_idx, present.astype(np.int64))
     within = int((per_county * (per_county - 1) // 2).sum())
+    rest = _beyond_parts(data, x)
+    rates, shares, totals = _peer_rates(rest, kind_idx, len(kinds))
     return Peers(
         x=x,
+        rest=rest,
         present=present,
         kind_idx=kind_idx,
-        rates=_peer_rates(x, kind_idx, len(kinds)),
+        rates=rates,
+        shares=shares,
+        totals=totals,
         county_idx=county_idx,
         within=within,
         across=all_pairs - within,
@@ -434,10 +463,34 @@ def candidates(peers: Peers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     fb = np.concatenate([f[1] for f in found])
     lo, hi = np.minimum(fa, fb), np.maximum(fa, fb)
     w = lo % n_w
-    code = np.unique((w * n_p + lo // n_w) * n_p + hi // n_w)
+    code = np.sort((w * n_p + lo // n_w) * n_p + hi // n_w)
+    code = code[np.r_[True, code[1:] != code[:-1]]]  # each pair once
     b = code % n_p
     a = code // n_p % n_p
     return a, b, code // n_p // n_p
+
+
+def chances(peers: Peers, a, b, w, eq) -> np.ndarray:
+    """(pairs, K): the chance each answer of b matches a's by chance, and the other way round,
+    the larger of the two. Among the other points of b's kind (neither a nor b), the share that
+    gave a's value that month — high for a 0 or a 1 in a quiet February, low for 87 documents —
+    shrunk toward the rate at which points of the two kinds agree on that answer (PRIOR points'
+    worth): a scope of a few points says little about one value, and there the copies themselves
+    would make their value look common. Never nothing: a value only the pair gave keeps the
+    chance one more point would."""
+    n_p, n_w = peers.present.shape
+    ka, kb = peers.kind_idx[a], peers.kind_idx[b]
+    same = (ka == kb)[:, None].astype(float)
+    prior = PRIOR * peers.rates[ka, kb]
+
+    def one_way(p, q, kq):
+        rows = (kq * n_p + p) * n_w + w
+        others = peers.totals[kq, w] - same  # (pairs, K): q's kind less p itself
+        count = np.take(peers.shares, rows, axis=0) * others - eq  # … and less q
+        n = np.maximum(others - 1, 0) + PRIOR
+        return np.maximum(np.maximum(count, 0) + prior, 0.5) / n
+
+    return np.maximum(one_way(a, b, kb), one_way(b, a, ka))
 
 
 def judge(peers: Peers, deps, alpha: float) -> dict:
@@ -451,8 +504,9 @@ def judge(peers: Peers, deps, alpha: float) -> dict:
         alpha * WITHIN_SHARE / max(peers.within, 1),
         alpha * (1 - WITHIN_SHARE) / max(peers.across, 1),
     )
-    eq, both = _equal(peers.x[a, w], peers.x[b, w], deps)
-    probs = peers.rates[peers.kind_idx[a], peers.kind_idx[b]]
+    _, both = _equal(peers.x[a, w], peers.x[b, w], deps)
+    eq = (peers.rest[a, w] == peers.rest[b, w]) & both
+    probs = chances(peers, a, b, w, eq)
     # The chance of at least these matches is at least the chance of these very answers
     # matching: a pair whose matched answers are that likely cannot pass, and needs no tail.
     floor = np.where(eq, np.log(np.clip(probs, 1e-300, 1)), 0).sum(axis=1)
@@ -605,7 +659,7 @@ def _peer_finding(data: tc.Data, peers: Peers, hits: dict, unit: int, t: int, gr
             "conditions": conditions,
             "as_of": data.as_of.isoformat(),
             "points": points,
-            "groups": point_groups[:GROUPS_SHOWN],
+            "groups": point_groups,
             "counties": counties,
             "pairs": pairs,
             "reports": sorted({r for x in pairs for r in x["reports"]}),
