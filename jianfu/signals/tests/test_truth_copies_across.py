@@ -1,0 +1,179 @@
+"""Copied reports across counties: three points in three counties sending one report each month
+(a different one every month) are one group, found every month and raised on the city above
+them; a pair one answer apart is found too; small points in different counties whose zeros agree
+by chance are not; the run folds the months of a group into one signal; the multiplicity
+correction counts every pair a full comparison tests, not the candidates."""
+
+import random
+
+import numpy as np
+import pytest
+
+from jianfu.core import clock
+from jianfu.core.models import Unit, User
+from jianfu.demo import monitoring as demo_data
+from jianfu.monitoring.models import SamplePoint
+from jianfu.signals import runner
+from jianfu.signals.models import Signal
+from jianfu.signals.rules import truth_copies
+
+from . import truth_factories as tf
+
+COPY_MONTHS = 12
+IDX = {k: i for i, k in enumerate(demo_data.NUMERIC)}
+
+
+def third_county(city: Unit) -> None:
+    """The tiny build has two counties; a third, with its own townships, villages, a school and
+    an enterprise, so that three points can sit in three counties."""
+
+    def add(parent, code, name, kind):
+        return Unit.objects.add_child(
+            Unit.objects.get(pk=parent.pk), {"code": code, "name": name, "kind": kind}
+        )
+
+    county = add(city, "410999", "第三县", "county")
+    for t in range(2):
+        town = add(county, f"41099901{t}", f"第三县{t + 1}镇", "township")
+        for v in range(3):
+            add(town, f"41099901{t}{v}", f"第三县{t + 1}镇{v + 1}村", "village")
+        add(town, f"41099901{t}S", f"第三县{t + 1}镇学校", "school")
+        add(town, f"41099901{t}E", f"第三县{t + 1}镇企业", "enterprise")
+
+
+def build() -> dict:
+    tf.tree(11)
+    city = Unit.objects.get(code=tf.ROOT)
+    third_county(city)
+    units = {
+        kind: list(Unit.objects.filter(kind=kind, path__startswith=city.path).order_by("path"))
+        for kind in tf.KINDS
+    }
+    rng = random.Random(11)
+    plans = demo_data.choose_points(units, 12, rng)
+    counties = units["county"]
+    assert len(counties) == 3
+
+    def of(county, kind):
+        return [i for i, p in enumerate(plans) if p.county.pk == county.pk and p.kind == kind]
+
+    # Small points: every enterprise a tenth of the usual size (zeros and ones), and in each
+    # county one that receives nothing at all, month after month (a quiet enterprise: only its
+    # apps, hours and burden score are not zero).
+    small = [i for i, p in enumerate(plans) if p.kind == "enterprise"]
+    for i in small:
+        plans[i].size = 0.1
+    quiet = [of(c, "enterprise")[0] for c in counties if of(c, "enterprise")]
+    assert len(quiet) >= 2
+    group = [of(c, "township")[0] for c in counties]
+    near = [of(counties[0], "village")[0], of(counties[2], "village")[0]]
+    plan = demo_data.Plan(plans, demo_data.report_periods(tf.AS_OF))
+    values = demo_data.generate(plan, rng)
+    last = len(plan.periods) - 1
+    kept = [IDX[k] for k in ("app_checkins", "hours_burden_week", "hours_service_week")]
+    kept.append(IDX["burden_score"])
+    for i in quiet:
+        counts = np.ones(values.shape[2], dtype=bool)
+        counts[kept] = False
+        values[i][:, counts] = 0
+    for t in range(last - COPY_MONTHS + 1, last + 1):
+        for i in group[1:]:
+            values[i, t] = values[group[0], t]
+        values[near[1], t] = values[near[0], t]
+        values[near[1], t, IDX["trace_demands"]] += 1  # one answer changed
+    for i in group + near:
+        plans[i].pattern = "copy_across"  # every month kept (no report left for later)
+    reporter = User.objects.create(username="truth-reporter-across", full_name="填报员")
+    with clock.frozen(tf.AS_OF):
+        demo_data.write(plan, values, rng, clock.now(), reporter=reporter)
+    point = dict(SamplePoint.objects.values_list("unit_id", "pk"))
+    return {
+        "city": city,
+        "group": [point[plans[i].unit.pk] for i in group],
+        "near": [point[plans[i].unit.pk] for i in near],
+        "small": [point[plans[i].unit.pk] for i in small],
+        "copied": set(plan.periods[-COPY_MONTHS:]),
+        "plans": plans,
+    }
+
+
+demo = pytest.fixture(scope="module")(tf.module_fixture(build))
+
+
+@pytest.fixture
+def built(demo, db):
+    return demo
+
+
+@pytest.fixture
+def peer(built):
+    return [f for f in tf.evaluate(truth_copies.RULE) if f.subject == "peer"]
+
+
+def test_three_points_in_three_counties_sharing_a_report_are_one_group_a_month(built, peer):
+    group = set(built["group"])
+    found = {f.period: f for f in peer if group <= set(f.evidence["points"])}
+    assert set(found) == built["copied"] & set(tf.tc.window(tf.AS_OF))
+    for f in found.values():
+        # Raised once, on the city above the three counties (no county contact sees the others'
+        # points), the three points one group, every pair of them named.
+        assert f.unit_id == built["city"].pk
+        assert group in [set(g) for g in f.evidence["groups"]]
+        assert len(f.evidence["counties"]) >= 3
+        assert "across_counties" in f.conditions and f.severity == 2
+        named = {frozenset((x["a"], x["b"])) for x in f.evidence["pairs"]}
+        assert {frozenset(p) for p in [(a, b) for a in group for b in group if a < b]} <= named
+        ac = f.evidence["against_chance"]
+        assert ac["test"] == "copy_pairs" and ac["p"] < 1e-6 and ac["expected"] < ac["observed"]
+    # The months chain: no month's copy is raised on a county.
+    assert not [
+        f for f in peer if f.unit_id != built["city"].pk and group & set(f.evidence["points"])
+    ]
+
+
+def test_a_near_copy_one_answer_apart_across_counties_is_found(built, peer):
+    near = set(built["near"])
+    found = {f.period: f for f in peer if near <= set(f.evidence["points"])}
+    assert set(found) == built["copied"] & set(tf.tc.window(tf.AS_OF))
+    for f in found.values():
+        pair = next(x for x in f.evidence["pairs"] if {x["a"], x["b"]} == near)
+        assert pair["matches"] == pair["answered"] - 1 and not pair["same_county"]
+
+
+def test_small_points_whose_zeros_agree_by_chance_are_not_taken_for_copies(built, peer):
+    named = {p for f in peer for p in f.evidence["points"]}
+    assert not named & set(built["small"])
+    assert named <= set(built["group"]) | set(built["near"])
+
+
+def test_every_pair_a_full_comparison_tests_is_counted(built, peer):
+    data = tf.tc.load(tf.AS_OF)
+    window = np.array(list(data.window_t()))
+    present = ~np.isnan(data.values[:, window]).all(axis=2)
+    n = present.sum(axis=0)
+    within = sum(
+        int((c * (c - 1) // 2).sum())
+        for c in (present[data.county_ids == county].sum(axis=0) for county in set(data.county_ids))
+    )
+    assert sum(int(k * (k - 1) // 2) for k in n) > 500
+    f = next(f for f in peer if set(built["group"]) <= set(f.evidence["points"]))
+    figures = tf.figures(f)
+    assert figures["truth.pairs_tested"] == int((n * (n - 1) // 2).sum()) - within
+    assert f.evidence["against_chance"]["tested"] == figures["truth.pairs_tested"]
+
+
+def test_the_banded_keys_find_every_copy_with_fewer_changes_than_bands():
+    rates = np.full((1, 1, 18), 0.1)
+    bands = truth_copies.bands(rates)
+    assert sorted(k for b in bands for k in b) == list(range(18))
+    assert len(bands) == truth_copies.BANDS
+
+
+def test_the_run_raises_one_signal_for_the_group_over_its_months(built):
+    with clock.frozen(tf.AS_OF):
+        runner.run(as_of=tf.AS_OF, rules=["truth_copies"])
+    signals = list(Signal.objects.filter(rule="truth_copies", subject="peer", unit=built["city"]))
+    assert len(signals) == 1
+    months = [m["period"] for m in signals[0].evidence["months"]]
+    assert set(months) == built["copied"] & set(tf.tc.window(tf.AS_OF))
+    assert set(built["group"]) | set(built["near"]) <= set(signals[0].evidence["points"])
