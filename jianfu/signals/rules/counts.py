@@ -172,7 +172,8 @@ def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     dispersion φ first (quasi-Poisson): φ = 2 halves the evidence a count carries.
 
     P(X ≥ k) for X ~ Bin(n, π) is the regularised incomplete beta I_π(k, n − k + 1), which is
-    defined for the scaled, non-integer counts too."""
+    defined for the scaled, non-integer counts too. A count not above its share of the sum gets
+    p = 1 (it is above one half)."""
     this = np.asarray(this, dtype=float)
     last = np.asarray(last, dtype=float)
     phi = np.maximum(np.asarray(phi, dtype=float), 1.0)
@@ -180,9 +181,14 @@ def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     from scipy import special
 
     k, rest = this / phi, last / phi
+    k, rest, pi = np.broadcast_arrays(k, rest, pi)
+    # Only a count above what the sum's even share would give can be beyond chance: the others
+    # get 1 (their p is above one half) and the incomplete beta, the costly part, is spared them.
+    above = k > (k + rest) * pi
+    p = np.ones(k.shape)
     with np.errstate(invalid="ignore"):
-        p = special.betainc(np.maximum(k, 1e-12), rest + 1.0, pi)
-    return np.where(k > 0, np.clip(p, 0.0, 1.0), 1.0)
+        p[above] = special.betainc(k[above], rest[above] + 1.0, pi[above])
+    return np.clip(p, 0.0, 1.0)
 
 
 def share_rise_p(x1, n1, x0, n0) -> np.ndarray:
