@@ -11,7 +11,9 @@ Why these tests:
 - A rise against last year is tested on BOTH years: last year's count is as noisy as this year's.
   Given the two years' sum, this year's share of it is binomial under "no change" (the conditional
   test for two Poisson rates, Przyborowski & Wilenski 1940); dividing both counts by the dispersion
-  makes it the quasi-Poisson version.
+  makes it the quasi-Poisson version. Units' levels also move from year to year for ordinary
+  reasons, which monthly counts cannot show: that variance is taken from the population
+  (year_to_year_variance) and added, so a big unit's ordinary 15% is not "beyond chance".
 - Shares (out of plan, white-header, remote, video) are records that either are or are not of a
   kind: binomial against a background rate, Fisher's exact test between two years.
 - Hundreds of units are tested in one run: Benjamini–Hochberg q-values per rule (and subject) and
@@ -32,6 +34,10 @@ from jianfu.monitoring.stats import benjamini_hochberg
 # How many months of history the population's dispersion is worth when a unit's own is shrunk
 # toward it: a unit with one year of months counts for about half, with three for three quarters.
 PRIOR_DF = 12
+# How many units the year-to-year variance needs before it is estimated (else taken as none).
+MIN_UNITS_FOR_YEARS = 20
+MIN_SUPPORT_FOR_YEARS = 50
+CHI2_1_MEDIAN = 0.4549364
 
 
 def seasonal_profile(monthly: np.ndarray) -> np.ndarray:
@@ -75,15 +81,24 @@ def pearson_dispersion(
 
 
 def shrunk_dispersion(phi: np.ndarray, df: np.ndarray, prior_df: float = PRIOR_DF) -> np.ndarray:
-    """Each unit's dispersion, floored at 1 and shrunk toward the population's (the median of the
-    units with a year's history or more) by how much history it has: a dozen months say little
-    about a unit's spread, and one quiet year must not make the next year's swing look unusual."""
+    """Each unit's dispersion, floored at 1 and shrunk toward the population's (the trimmed mean
+    of the units with a year's history or more) by how much history it has: a dozen months say
+    little about a unit's spread, and one quiet year must not make the next year's swing look
+    unusual."""
     phi = np.asarray(phi, dtype=float)
     df = np.asarray(df, dtype=float)
     own = np.where(np.isnan(phi), 1.0, np.maximum(phi, 1.0))
-    solid = ~np.isnan(phi) & (df >= prior_df)
-    population = max(1.0, float(np.median(own[solid]))) if solid.any() else 1.0
+    solid = ~np.isnan(phi) & (df >= prior_df - 1)
+    population = max(1.0, _trimmed_mean(own[solid])) if solid.any() else 1.0
     return np.maximum(1.0, (df * own + prior_df * population) / (df + prior_df))
+
+
+def _trimmed_mean(values: np.ndarray, cut: float = 0.05) -> float:
+    """The mean without the top and bottom 5%: Pearson's estimates are skewed (their median is
+    below the dispersion), and the few units far out must not set everyone's."""
+    v = np.sort(values)
+    k = int(len(v) * cut)
+    return float(v[k : len(v) - k].mean()) if len(v) > 2 * k else float(v.mean())
 
 
 def unit_dispersion(
@@ -103,6 +118,52 @@ def unit_dispersion(
     return shrunk_dispersion(phi, df)
 
 
+def year_to_year_variance(this, last, phi, *, min_units: int = MIN_UNITS_FOR_YEARS) -> float:
+    """τ², how much a unit's level moves from one year to the next beyond the noise of its counts,
+    from the whole population: the τ² at which the units' log ratios this year / last year,
+    around their median and each divided by its variance (the counts' noise plus 2τ²), have the
+    spread of a standard normal — by medians, so that a campaign moving everyone and the few
+    units that really rose do not count. Only units with fifty records or more in the two years
+    say; 0 when fewer than min_units do.
+
+    Why: a unit's monthly counts share its year's level, so their dispersion cannot see a level
+    that moves 10–20% from year to year for ordinary reasons (a new leader, a flood). A big unit's
+    counts are precise, and such a move would pass for "beyond chance"; with τ² its variance is
+    φ·μ + τ²·μ², as the negative binomial's (see effective_dispersion)."""
+    this = np.asarray(this, dtype=float)
+    last = np.asarray(last, dtype=float)
+    # Only units whose counts are big enough for the log ratio to be near normal: in small ones
+    # any misjudged dispersion would pass for a move between years.
+    big = this + last >= MIN_SUPPORT_FOR_YEARS
+    if big.sum() < min_units:
+        return 0.0
+    this, last, phi = this[big], last[big], np.broadcast_to(phi, big.shape)[big]
+    d = np.log((this + 0.5) / (last + 0.5))
+    d = (d - np.median(d)) ** 2
+    noise = np.asarray(phi, dtype=float) * (1 / (this + 0.5) + 1 / (last + 0.5))
+
+    def excess(tau2: float) -> float:
+        # Standardised, the squared deviations have the median of χ²(1) when τ² is right.
+        return float(np.median(d / (noise + 2 * tau2))) - CHI2_1_MEDIAN
+
+    if excess(0.0) <= 0:
+        return 0.0
+    low, high = 0.0, 1.0
+    if excess(high) > 0:
+        return high
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (mid, high) if excess(mid) > 0 else (low, mid)
+    return (low + high) / 2
+
+
+def effective_dispersion(phi, tau2: float, this, last) -> np.ndarray:
+    """The dispersion that gives the difference of two years its variance when each year's level
+    also moves by τ²: φ(μ₁ + μ₀) + τ²(μ₁² + μ₀²) = φ_eff(μ₁ + μ₀), at μ₁ = μ₀ = (this + last)/2."""
+    mean = (np.asarray(this, dtype=float) + np.asarray(last, dtype=float)) / 2
+    return np.asarray(phi, dtype=float) + tau2 * mean
+
+
 def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     """One-sided p that `this` exceeds `last` by more than chance, both noisy: given their sum,
     this year's part is binomial with probability ratio/(1 + ratio) when the rate per unit of
@@ -111,7 +172,8 @@ def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     dispersion φ first (quasi-Poisson): φ = 2 halves the evidence a count carries.
 
     P(X ≥ k) for X ~ Bin(n, π) is the regularised incomplete beta I_π(k, n − k + 1), which is
-    defined for the scaled, non-integer counts too."""
+    defined for the scaled, non-integer counts too. A count not above its share of the sum gets
+    p = 1 (it is above one half)."""
     this = np.asarray(this, dtype=float)
     last = np.asarray(last, dtype=float)
     phi = np.maximum(np.asarray(phi, dtype=float), 1.0)
@@ -119,9 +181,14 @@ def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     from scipy import special
 
     k, rest = this / phi, last / phi
+    k, rest, pi = np.broadcast_arrays(k, rest, pi)
+    # Only a count above what the sum's even share would give can be beyond chance: the others
+    # get 1 (their p is above one half) and the incomplete beta, the costly part, is spared them.
+    above = k > (k + rest) * pi
+    p = np.ones(k.shape)
     with np.errstate(invalid="ignore"):
-        p = special.betainc(np.maximum(k, 1e-12), rest + 1.0, pi)
-    return np.where(k > 0, np.clip(p, 0.0, 1.0), 1.0)
+        p[above] = special.betainc(k[above], rest[above] + 1.0, pi[above])
+    return np.clip(p, 0.0, 1.0)
 
 
 def share_rise_p(x1, n1, x0, n0) -> np.ndarray:

@@ -250,16 +250,14 @@ def _ytd(data: dict, fields, months: int) -> tuple[np.ndarray, np.ndarray]:
     return total[:, 0], total[:, 1]
 
 
-def _tested(ctx, p: np.ndarray, tested: np.ndarray, hit: np.ndarray, ids) -> list[int]:
-    """Indices of the asked units whose finding stands after BH across every unit tested;
-    p and q are written back in place for the evidence."""
+def _survivors(ctx, p: np.ndarray, tested: np.ndarray, hit: np.ndarray, ids):
+    """The q-values (BH across every unit tested) and the indices of the units asked for whose
+    finding stands: past the effect's floor and within the false-discovery rate."""
     q = np.ones(len(p))
     q[tested] = counts.q_values(p[tested])
-    p[:] = np.where(tested, p, 1.0)
-    hit &= tested & (q <= ctx["fdr"])
-    ctx["q"] = q
+    stands = hit & tested & (q <= ctx["fdr"])
     asked = ctx["asked"]
-    return [int(i) for i in np.flatnonzero(hit) if asked is None or int(ids[i]) in asked]
+    return q, [int(i) for i in np.flatnonzero(stands) if asked is None or int(ids[i]) in asked]
 
 
 def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
@@ -273,7 +271,7 @@ def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
         shift = np.where(tested, (part / whole - part_l / whole_l) * 100, 0.0)
     p = np.ones(len(ids))
     p[tested] = counts.share_rise_p(part[tested], whole[tested], part_l[tested], whole_l[tested])
-    found = _tested(ctx, p, tested, shift >= min_pp, ids)
+    q, found = _survivors(ctx, p, tested, shift >= min_pp, ids)
     kept, kept_l = _ytd(data, (spec.series[0],), months)
     out = []
     for i in found:
@@ -293,7 +291,7 @@ def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
             share(int(part[i] + part_l[i]), int(whole[i] + whole_l[i])),
             float(p[i]),
             tested=int(tested.sum()),
-            q=float(ctx["q"][i]),
+            q=float(q[i]),
             unit="pct",
             support=int(whole[i] + whole_l[i]),
         )
@@ -302,7 +300,7 @@ def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
                 ctx,
                 int(ids[i]),
                 spec.subject,
-                counts.severity(effect, float(ctx["q"][i]), ctx["fdr"]),
+                counts.severity(effect, float(q[i]), ctx["fdr"]),
                 figures,
                 [_series(key, data[key][i], year, months) for key in spec.series],
                 against,
@@ -319,28 +317,29 @@ def _length(ctx, ids, data, length_pct) -> list[Finding]:
         return []
     fall = -_pct(counted, counted_l)
     growth = {f: _pct(*_ytd(data, (f,), months)) for f in ("pages", "characters")}
-    p = np.ones(len(ids))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = counted / np.maximum(counted_l, 1)
+    ratio = counted / np.maximum(counted_l, 1)
+    by_measure = []
     for f in ("pages", "characters"):
         this, last = _ytd(data, (f,), months)
         phi = _length_dispersion(data[f][:, 1:], data["counted"][:, 1:])
-        p = np.minimum(p, counts.rise_p(this, last, phi, ratio))
-    p = np.minimum(1.0, 2 * p)  # two measures looked at
+        by_measure.append(counts.rise_p(this, last, phi, ratio))
+    # The evidence shows the measure with the stronger case; p is doubled for looking at two.
+    by_pages = by_measure[0] <= by_measure[1]
+    p = np.minimum(1.0, 2 * np.minimum(*by_measure))
     big = np.maximum(growth["pages"], growth["characters"])
-    found = _tested(ctx, p, tested, (fall >= length_pct) & (big >= length_pct), ids)
+    q, found = _survivors(ctx, p, tested, (fall >= length_pct) & (big >= length_pct), ids)
     pages, pages_l = _ytd(data, ("pages",), months)
     chars, chars_l = _ytd(data, ("characters",), months)
     out = []
     for i in found:
-        per_doc_l = pages_l[i] / counted_l[i]
+        this, last, unit = (pages, pages_l, "pages") if by_pages[i] else (chars, chars_l, "chars")
         out.append(
             _finding(
                 ctx,
                 int(ids[i]),
                 "document_length",
                 counts.severity(
-                    counts.effect_grade(float(big[i]), length_pct), float(ctx["q"][i]), ctx["fdr"]
+                    counts.effect_grade(float(big[i]), length_pct), float(q[i]), ctx["fdr"]
                 ),
                 [
                     figure("count_this", int(counted[i])),
@@ -359,12 +358,12 @@ def _length(ctx, ids, data, length_pct) -> list[Finding]:
                 ],
                 chance(
                     "length_quasi_poisson",
-                    int(pages[i]),
-                    float(per_doc_l * counted[i]),
+                    int(this[i]),
+                    float(last[i] / counted_l[i] * counted[i]),
                     float(p[i]),
                     tested=int(tested.sum()),
-                    q=float(ctx["q"][i]),
-                    unit="pages",
+                    q=float(q[i]),
+                    unit=unit,
                     support=int(counted[i] + counted_l[i]),
                 ),
             )

@@ -9,7 +9,8 @@ apart from that background by a test, per unit and year (through the as-of month
   BACKGROUND_WEIGHT inspections at BACKGROUND_PRIOR: a small city with no other out-of-plan
   inspection then still has a background of about one in a few hundred, not zero;
 - a one-sided binomial test: at least this many out of plan among the unit's inspections when
-  each is out of plan with the background probability;
+  each is out of plan with the background probability (one background for every unit: where
+  clean units differ a lot in their own rates, the ones with a high rate are what it finds);
 - Benjamini–Hochberg across every unit with at least the minimum count of inspections (the whole
   population, even when the runner asks for a few units);
 - at least a minimum number out of plan and a minimum share of the unit's inspections (settings),

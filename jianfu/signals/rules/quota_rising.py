@@ -9,8 +9,9 @@ baseline and is not compared. Three things must hold:
   Given the two years' sum, this year's part is tested against an even split (the conditional
   test for two rates), on counts scaled by the unit's own dispersion (counts.unit_dispersion:
   its twelve monthly counts last year, the season taken out, shrunk halfway toward the
-  population's). 10 → 17 inspections or 6 → 9 is ordinary
-  variation;
+  population's), widened by how much units' levels move from one year to the next in the
+  population (counts.year_to_year_variance: a big unit's counts are precise, its ordinary 15% is
+  not). 10 → 17 inspections or 6 → 9 is ordinary variation;
 - the test survives false-discovery control: Benjamini–Hochberg across every unit tested for the
   category in the run (the whole population, even when the runner asks for a few units), and
   only units whose two years together hold a minimum number of records (a setting) are tested.
@@ -97,10 +98,11 @@ runtime.define(
 SETTINGS = (MIN_CHANGE, MIN_PCT, MIN_SUPPORT, FDR)
 
 TESTS["rise_quasi_poisson"] = _(
-    "把本年与上年同期的件数都看作有随机波动（按本单位历年月度数据的离散程度），"
-    "检验本年多出的部分是否超出偶然。"
+    "把本年与上年同期的件数都看作有随机波动（按本单位上年各月数据的离散程度，"
+    "加上全体单位年度间的一般波动），检验本年多出的部分是否超出偶然。"
 )
-FIGURES["dispersion"] = _("月度波动系数（方差/均值）")
+FIGURES["dispersion"] = _("随机波动系数（方差/均值）")
+FIGURES["year_spread"] = _("各单位年度间的一般波动")
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
@@ -129,6 +131,8 @@ def _category(as_of, months, category, asked, settings) -> list[Finding]:
     tested = (x[:, 1].sum(axis=1) > 0) & (this + last >= settings[MIN_SUPPORT])
     if not tested.any():
         return []
+    tau2 = counts.year_to_year_variance(this[tested], last[tested], phi[tested])
+    phi = counts.effective_dispersion(phi, tau2, this, last)
     p = counts.rise_p(this[tested], last[tested], phi[tested])
     q = np.ones(len(ids))
     q[tested] = counts.q_values(p)
@@ -169,6 +173,7 @@ def _category(as_of, months, category, asked, settings) -> list[Finding]:
                         figure("change", ytd - ytd_last),
                         *([figure("change_pct", float(pct[i]), "pct")] if has_pct else []),
                         figure("dispersion", round(float(phi[i]), 2), "ratio"),
+                        figure("year_spread", float(np.sqrt(tau2)) * 100, "pct"),
                     ],
                     "series": [
                         series(
@@ -215,7 +220,8 @@ RULE = Rule(
     label=_("不降反升"),
     sentence=_(
         "本年累计（已结束的月份）比上年同期增加至少 %(min_change)s 件、增幅至少 %(min_pct)s%%，"
-        "且两年都按本单位的月度波动看作有随机性时增加仍超出偶然"
+        "且把两年的数都看作有随机波动（本单位各月的波动加上各单位年度间的一般波动）时"
+        "增加仍超出偶然"
         "（两年合计至少 %(min_support)s 件才检验，所有单位一起控制错误发现率 %(fdr_pct)s%%）；"
         "计入指标的发文、会议、督查检查考核分别检验。"
     ),

@@ -94,16 +94,37 @@ def test_a_units_dispersion_is_recovered_from_its_history_and_floored_at_one():
 
 
 def test_a_short_history_is_shrunk_toward_the_population():
-    phi_raw = np.array([1.0, 1.0, 1.0, 9.0, 9.0])
-    df = np.array([40.0, 40.0, 40.0, 2.0, 40.0])
+    phi_raw = np.array([1.0] * 20 + [9.0, 9.0])
+    df = np.array([40.0] * 20 + [2.0, 40.0])
     phi = counts.shrunk_dispersion(phi_raw, df)
     # The unit with two months' worth of history is pulled most of the way to the others' 1.
-    assert phi[3] < 3 < phi[4]
+    assert phi[20] < 3 < phi[21]
 
 
 def test_a_unit_without_history_takes_the_population_dispersion():
     phi = counts.shrunk_dispersion(np.array([2.0, 2.0, 2.0, np.nan]), np.array([20, 20, 20, 0]))
     assert phi[3] == pytest.approx(2.0)
+
+
+def test_the_year_to_year_variance_is_read_from_the_population():
+    """Units whose level moves 20% (CV) from one year to the next, Poisson within the year:
+    τ² near 0.04; the same units at a steady level: near 0."""
+    rng = np.random.default_rng(21)
+    level = rng.uniform(5, 40, size=(400, 1, 1))
+    for cv, low, high in ((0.2, 0.025, 0.06), (0.0, 0.0, 0.005)):
+        year = rng.gamma(1 / cv**2, cv**2, size=(400, 2, 1)) if cv else np.ones((400, 2, 1))
+        x = rng.poisson(level * year * SEASON)
+        this, last = x[:, 1, :9].sum(axis=1), x[:, 0, :9].sum(axis=1)
+        phi = counts.unit_dispersion(x[:, :1], np.ones((1, 12), dtype=bool))
+        assert low <= counts.year_to_year_variance(this, last, phi) <= high
+
+
+def test_a_big_units_ordinary_year_is_not_beyond_chance_once_years_move():
+    """1,000 → 1,150 is far beyond Poisson noise, but not beyond a population whose units move
+    by 10% or so from year to year."""
+    poisson = counts.rise_p(1150, 1000, 1.0)
+    moving = counts.rise_p(1150, 1000, counts.effective_dispersion(1.0, 0.01, 1150, 1000))
+    assert poisson < 0.001 and moving > 0.1
 
 
 # --- False alarms at the null ------------------------------------------------------------------
