@@ -5,8 +5,9 @@ the share of the numeric answers both gave that are equal (Kuriakose & Robbins) 
 answers a zero decides (no meeting: no hours, no video meeting; no documents: none from the
 county), which agree by necessity and would count one fact four times. Three checks:
 - previous: a point's report against its own report of the month before (copy-forward);
-- peer: the reports of two points of the same county for the same month (copied from one
-  another), raised on the county, naming the pairs;
+- peer: the reports of two points for the same month (copied from one another), across the
+  whole scope — three points in three counties sending one report, a different one each month,
+  are as much a copy as two in one county (see "Across the scope" below);
 - straight_line: one report giving the same non-zero number to many questions in a row (the
   longest run, in the form's order; zeros do not count, a quiet month honestly answers 0 to a
   whole block).
@@ -21,8 +22,14 @@ chance alone would match:
   copying is normal), shrunk toward the same rate over the points of its kind. Month to month, not
   any two months: slowly moving answers (the apps, the hours, the score) make consecutive honest
   reports agree more often, and a null of random months flagged clean points;
-- peer: for each question, the rate at which two points of the same kinds agree in the same month,
-  over all such pairs city- or province-wide;
+- peer: for each question, the share of the other points of the pair's kinds (the whole scope)
+  that gave the same value that month — a 0 or a 1 in a quiet February is common, 87 documents
+  are not — shrunk toward the rate at which two points of these kinds agree on that question
+  (so a scope of a few points, where the copies themselves make their value look common, falls
+  back on the kinds' rate). A total is compared by what it holds beyond its parts (documents
+  less those from the city, county and township): when the parts agree, the total agrees far
+  more often than its own spread says, and counting it whole counted one fact twice (honest
+  pairs across a province were flagged that way);
 - the number of matching answers is then a sum of independent chances (Poisson-binomial), which
   gives the probability of at least the observed matches, and so the percent-match line the pair
   had to pass. A pair is flagged when that probability is below a family-wise error rate (1%, a
@@ -30,11 +37,29 @@ chance alone would match:
   tested a month, one chance coincidence a year would already be too many.
 Measured on the clean demo points (bench/truth_checks.py prints it): see its report.
 
+Across the scope (peer). Every pair of points of the same county is judged, as before; across
+counties a full comparison would judge every pair of points in every month (2,000 points: two
+million pairs a month), so candidates are found first by banded keys (LSH): the answers are
+dealt into four bands and the reports of a month bucketed by each band's values; reports sharing
+a bucket are a candidate pair. A pair differing in fewer answers than there are bands shares a
+band (pigeonhole), so every copy with up to three answers changed is a candidate, wherever its
+points are; the candidates are then judged as above. The correction still counts every pair a
+full comparison tests, not the candidates: the error rate is split (weighted Bonferroni), half
+over the pairs within counties, half over the pairs across counties — so copying within a
+county is found as surely as before, and the family-wise rate over all pairs stays the setting.
+The points linked by flagged pairs in a month are one group (three points sending one report are
+one finding, not three pairs): a group within one county is raised on the county; a group across
+counties on the lowest unit above all their counties (the city, or the province), which is seen
+by whoever sees all its points and by no county contact of one county alone. A group copying
+month after month is one signal whose months grow (Rule.ongoing, signals/ongoing.py).
+Measured on a province of 2,000 points with planted groups (bench/copies.py prints it).
+
 Straight-lining has no such model: a run of 5 (a setting) identical answers of 3 or more is rare
 in honest reports; ones and twos are not (a point with one meeting, one video meeting, one
 inspection, one day of it honestly writes 1, 1, 1, 1), nor zeros. The evidence shows the run.
 
-One signal per point and month (previous, straight_line) or per county and month (peer).
+One signal per point and month (previous, straight_line) or per unit and month (peer: the groups
+of points raised on that unit, each named under "groups", every point under "points").
 Severity: medium for a report identical in every answer, low otherwise.
 """
 
@@ -50,6 +75,7 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.core import runtime
 from jianfu.core.models import Unit
 from jianfu.core.runtime import SettingDef
+from jianfu.monitoring.models import SamplePoint
 
 from . import base
 from . import truth_common as tc
@@ -126,7 +152,7 @@ FIGURES.update(
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
-    if tc.nothing_asked(unit_ids, counties=True):
+    if tc.nothing_asked(unit_ids, counties=True) and not _above_points(unit_ids):
         return []
     data = tc.load(as_of, settings)
     if data is None:
@@ -138,6 +164,19 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     findings += _peers(data, window, alpha, ask)
     findings += _straight(data, window, int(settings[RUN]), ask)
     return findings
+
+
+def _above_points(unit_ids: list[int] | None) -> bool:
+    """Whether a city or the province above some point was asked for (a group across counties
+    is raised there)."""
+    if unit_ids is None:
+        return True
+    paths = list(
+        Unit.objects.filter(pk__in=unit_ids[:2000], kind__in=("province", "city")).values_list(
+            "path", flat=True
+        )
+    )
+    return any(SamplePoint.objects.filter(county__path__startswith=path).exists() for path in paths)
 
 
 # --- Matching ------------------------------------------------------------------------------------
@@ -743,10 +782,19 @@ def headline(subject: str, evidence: dict) -> str:
     if subject == "peer":
         pairs = evidence.get("pairs", [])
         best = pairs[0] if pairs else {}
-        return gettext(
-            "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点），"
-            "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
-        ) % {
+        counties = len(evidence.get("counties", []))
+        if counties > 1:
+            text = gettext(
+                "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点，分属 %(c)s 个县），"
+                "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
+            )
+        else:
+            text = gettext(
+                "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点），"
+                "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
+            )
+        return text % {
+            "c": counties,
             "k": len(pairs),
             "n": len(evidence.get("points", [])),
             "a": best.get("a_name", ""),
@@ -766,7 +814,7 @@ RULE = Rule(
     code="truth_copies",
     label=_("照抄照搬"),
     sentence=_(
-        "同一样本点与上月、或同县两个样本点同月的填报相同答案过多：按各题偶然相同的概率"
+        "同一样本点与上月、或任意两个样本点（同县或跨县）同月的填报相同答案过多：按各题偶然相同的概率"
         "（由数据估计）算出的偶然概率低于 %(copy_alpha_pct)s%% 除以比较对数即预警；"
         "一份填报连续 %(straight_run)s 题填同一个非零数字也预警。"
     ),

@@ -177,3 +177,19 @@ def test_the_run_raises_one_signal_for_the_group_over_its_months(built):
     months = [m["period"] for m in signals[0].evidence["months"]]
     assert set(months) == built["copied"] & set(tf.tc.window(tf.AS_OF))
     assert set(built["group"]) | set(built["near"]) <= set(signals[0].evidence["points"])
+
+
+def test_a_run_asked_for_the_city_alone_finds_the_group_and_one_for_a_county_does_not(built):
+    group = set(built["group"])
+    asked = tf.evaluate(truth_copies.RULE, unit_ids=[built["city"].pk])
+    found = [f for f in asked if f.subject == "peer" and group <= set(f.evidence["points"])]
+    assert {f.period for f in found} == built["copied"] & set(tf.tc.window(tf.AS_OF))
+    county = SamplePoint.objects.get(pk=built["group"][0]).county_id
+    asked = tf.evaluate(truth_copies.RULE, unit_ids=[county])
+    assert not [f for f in asked if f.subject == "peer" and group & set(f.evidence["points"])]
+
+
+def test_the_headline_says_how_many_counties(built, peer):
+    f = next(f for f in peer if set(built["group"]) <= set(f.evidence["points"]))
+    text = truth_copies.RULE.headline("peer", f.evidence)
+    assert f"分属 {len(f.evidence['counties'])} 个县" in text
