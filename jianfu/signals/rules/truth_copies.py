@@ -358,7 +358,7 @@ class Peers:
     present: np.ndarray  # (P, W) a report with some numeric answer
     kind_idx: np.ndarray  # (P,)
     rates: np.ndarray  # (kinds, kinds, K)
-    shares: np.ndarray  # (kinds × P × W, K): rows by kind, point, month
+    shares: np.ndarray  # (kinds × P × W, K): other points of the kind giving the value
     totals: np.ndarray  # (kinds, W, K): points of the kind that answered
     county_idx: np.ndarray  # (P,)
     within: int  # pairs of the same county, over the months
@@ -370,9 +370,9 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
     answer, how many points of each kind gave each value):
     - rates (kinds, kinds, K): how often two points of these kinds agree on each answer in the
       same month (Σ count_a · count_b over the values, or Σ C(count_a, 2));
-    - shares (P, W, K, kinds): for each answer of each report, the share of the other points of
-      each kind that gave the same value that month (the chance a point of that kind matches it
-      by chance: high for a 0 or a 1 in a quiet February, low for 87 documents)."""
+    - shares (kinds × P × W, K): for each answer of each report, how many other points of each
+      kind gave the same value that month (out of totals (kinds, W, K), the points of the kind
+      that answered): what chances() turns into the chance a point of that kind matches it."""
     n_p, n_w, n_k = x.shape
     ok = ~np.isnan(x)
     p_idx, w_idx, k_idx = np.nonzero(ok)
@@ -402,10 +402,13 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
             pairs[a, b] = pairs[b, a] = np.bincount(cell_answer, total, minlength=n_k)
     own = np.zeros((p_idx.size, n_kinds))
     own[np.arange(p_idx.size), kind] = 1  # a report is no other point's
-    shares = np.zeros((n_kinds, n_p, n_w, n_k))
-    shares[:, p_idx, w_idx, k_idx] = ((counts[inverse] - own) / np.maximum(totals[cell] - own, 1)).T
+    # Single precision: these are counts of points, and the (pairs × answers) arithmetic on
+    # them is what the peer check spends its time on.
+    shares = np.zeros((n_kinds, n_p, n_w, n_k), dtype=np.float32)
+    shares[:, p_idx, w_idx, k_idx] = (counts[inverse] - own).T
     shares = shares.reshape(n_kinds * n_p * n_w, n_k)
-    return agree / np.maximum(pairs, 1), shares, totals.T.reshape(n_kinds, n_w, n_k)
+    totals = totals.T.reshape(n_kinds, n_w, n_k).astype(np.float32)
+    return agree / np.maximum(pairs, 1), shares, totals
 
 
 def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
@@ -519,14 +522,14 @@ def chances(peers: Peers, a, b, w, eq) -> np.ndarray:
     chance one more point would."""
     n_p, n_w = peers.present.shape
     ka, kb = peers.kind_idx[a], peers.kind_idx[b]
-    same = (ka == kb)[:, None].astype(float)
-    prior = PRIOR * peers.rates[ka, kb]
+    same = (ka == kb)[:, None].astype(np.float32)
+    prior = (PRIOR * peers.rates[ka, kb]).astype(np.float32)
+    eq = eq.astype(np.float32)
 
     def one_way(p, q, kq):
         rows = (kq * n_p + p) * n_w + w
-        others = peers.totals[kq, w] - same  # (pairs, K): q's kind less p itself
-        count = np.take(peers.shares, rows, axis=0) * others - eq  # … and less q
-        n = np.maximum(others - 1, 0) + PRIOR
+        count = np.take(peers.shares, rows, axis=0) - eq  # less q itself
+        n = np.maximum(peers.totals[kq, w] - same - 1, 0) + PRIOR  # less p and q
         return np.maximum(np.maximum(count, 0) + prior, 0.5) / n
 
     return np.maximum(one_way(a, b, kb), one_way(b, a, ka))
@@ -548,15 +551,15 @@ def judge(peers: Peers, deps, alpha: float) -> dict:
     probs = chances(peers, a, b, w, eq)
     # The chance of at least these matches is at least the chance of these very answers
     # matching: a pair whose matched answers are that likely cannot pass, and needs no tail.
-    floor = np.where(eq, np.log(np.clip(probs, 1e-300, 1)), 0).sum(axis=1)
+    floor = np.where(eq, np.log(np.minimum(probs, 1)), 0).sum(axis=1)  # probs are never 0
     answered = both.sum(axis=1)
     keep = np.flatnonzero((floor < np.log(level)) & (answered > 0))
     matches = eq[keep].sum(axis=1)
-    tails = _tails(probs[keep], both[keep])
+    tails = _tails(probs[keep].astype(float), both[keep])
     chance, line = _verdict(matches, answered[keep], tails, level[keep][:, None])
     hit = chance < level[keep]
     pick = keep[hit]
-    expected = (np.where(both[pick], probs[pick], 0)).sum(axis=1)
+    expected = np.where(both[pick], probs[pick], 0).astype(float).sum(axis=1)
     return {
         "a": a[pick],
         "b": b[pick],
