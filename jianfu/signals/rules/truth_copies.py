@@ -22,11 +22,14 @@ chance alone would match:
   copying is normal), shrunk toward the same rate over the points of its kind. Month to month, not
   any two months: slowly moving answers (the apps, the hours, the score) make consecutive honest
   reports agree more often, and a null of random months flagged clean points;
-- peer: for each question, the share of the other points of the pair's kinds (the whole scope)
-  that gave the same value that month — a 0 or a 1 in a quiet February is common, 87 documents
-  are not — shrunk toward the rate at which two points of these kinds agree on that question
-  (so a scope of a few points, where the copies themselves make their value look common, falls
-  back on the kinds' rate). A total is compared by what it holds beyond its parts (documents
+- peer: for each question, the share of the other points of the pair's class (kind, and size
+  within the kind: thirds, where a kind has enough points) across the whole scope that gave the
+  same value that month — a 0 or a 1 in a quiet February is common, 87 documents are not, and
+  two small points agree on their zeros far more often than a kind's points at large — shrunk
+  toward the rate at which two points of these classes agree on that question (so a scope of a
+  few points, where the copies themselves make their value look common, falls back on the
+  rate). Without the size classes, clean scopes with sizes spread as the demo's drew several
+  chance pairs at a family-wise rate that allows at most one in two (the tests check it). A total is compared by what it holds beyond its parts (documents
   less those from the city, county and township): when the parts agree, the total agrees far
   more often than its own spread says, and counting it whole counted one fact twice (honest
   pairs across a province were flagged that way);
@@ -343,6 +346,9 @@ STAR = 64
 # as before); the rest on pairs across counties (weighted Bonferroni: the family-wise rate over
 # all pairs stays the setting).
 WITHIN_SHARE = 0.5
+# Size classes within a kind (thirds), each of at least STRATUM points (see _peer_classes).
+SIZE_CLASSES = 3
+STRATUM = 40
 # How many points' worth the agreement rate of two kinds weighs against the share of points
 # giving a value (see chances()).
 PRIOR = 10
@@ -423,11 +429,31 @@ def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
     return rest
 
 
+def _peer_classes(kinds: list[str], x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each point's class for the chance model: its kind, and within a kind with enough points
+    its size (thirds by the sum of its answers, month by month on average). Two small points
+    match on their zeros and ones far more often than the kind's points at large do — answers
+    are not independent, a small point is small on all of them — so the shares a value is
+    judged by are counted among points of like size. A kind with fewer than STRATUM points a
+    third keeps one class (a few points say little, and copies would weigh in their own)."""
+    load = np.nanmean(np.nansum(x, axis=2), axis=1)
+    load = np.where(np.isnan(load), 0, load)
+    out = np.zeros(len(kinds), dtype=np.int64)
+    n = 0
+    names = np.array(kinds)
+    for kind in sorted(set(kinds)):
+        members = np.flatnonzero(names == kind)
+        strata = max(1, min(SIZE_CLASSES, members.size // STRATUM))
+        rank = np.argsort(np.argsort(load[members], kind="stable"), kind="stable")
+        out[members] = n + rank * strata // members.size
+        n += strata
+    return out, n
+
+
 def _peer_setup(data: tc.Data, window) -> Peers:
     x = data.values[:, window] + 0.0  # + 0.0: no negative zeros in the keys
     present = ~np.isnan(x).all(axis=2)
-    kinds = sorted(set(data.kinds))
-    kind_idx = np.array([kinds.index(k) for k in data.kinds], dtype=np.int64)
+    kind_idx, n_kinds = _peer_classes(data.kinds, x)
     _, county_idx = np.unique(data.county_ids, return_inverse=True)
     n = present.sum(axis=0).astype(np.int64)  # (W,) reports a month
     all_pairs = int((n * (n - 1) // 2).sum())
@@ -435,7 +461,7 @@ def _peer_setup(data: tc.Data, window) -> Peers:
     np.add.at(per_county, county_idx, present.astype(np.int64))
     within = int((per_county * (per_county - 1) // 2).sum())
     rest = _beyond_parts(data, x)
-    rates, shares, totals = _peer_rates(rest, kind_idx, len(kinds))
+    rates, shares, totals = _peer_rates(rest, kind_idx, n_kinds)
     return Peers(
         x=x,
         rest=rest,
