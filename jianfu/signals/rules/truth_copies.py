@@ -356,13 +356,14 @@ PRIOR = 10
 
 @dataclass
 class Peers:
-    """What a peer comparison over the whole scope needs: the reports judged, the kinds of the
-    points, the agreement rates per pair of kinds and how many pairs a full comparison tests."""
+    """What a peer comparison over the whole scope needs: the reports judged, the class of each
+    point (its kind and size, _peer_classes; "kind" below), the counts the chances come from and
+    how many pairs a full comparison tests."""
 
     x: np.ndarray  # (P, W, K) the months judged
     rest: np.ndarray  # (P, W, K) the same, each whole less its parts (what it holds beyond them)
     present: np.ndarray  # (P, W) a report with some numeric answer
-    kind_idx: np.ndarray  # (P,)
+    kind_idx: np.ndarray  # (P,) the point's class
     rates: np.ndarray  # (kinds, kinds, K)
     shares: np.ndarray  # (kinds × P × W, K): other points of the kind giving the value
     totals: np.ndarray  # (kinds, W, K): points of the kind that answered
