@@ -29,10 +29,11 @@ chance alone would match:
   toward the rate at which two points of these classes agree on that question (so a scope of a
   few points, where the copies themselves make their value look common, falls back on the
   rate). Without the size classes, clean scopes with sizes spread as the demo's drew several
-  chance pairs at a family-wise rate that allows at most one in two (the tests check it). A total is compared by what it holds beyond its parts (documents
-  less those from the city, county and township): when the parts agree, the total agrees far
-  more often than its own spread says, and counting it whole counted one fact twice (honest
-  pairs across a province were flagged that way);
+  chance pairs at a family-wise rate that allows at most one in two (the tests check it). A
+  total is compared by what it holds beyond its parts (documents less those from the city,
+  county and township): when the parts agree, the total agrees far more often than its own
+  spread says, and counting it whole counted one fact twice (honest pairs across a province
+  were flagged that way);
 - the number of matching answers is then a sum of independent chances (Poisson-binomial), which
   gives the probability of at least the observed matches, and so the percent-match line the pair
   had to pass. A pair is flagged when that probability is below a family-wise error rate (1%, a
