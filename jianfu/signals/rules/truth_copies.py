@@ -63,7 +63,9 @@ in honest reports; ones and twos are not (a point with one meeting, one video me
 inspection, one day of it honestly writes 1, 1, 1, 1), nor zeros. The evidence shows the run.
 
 One signal per point and month (previous, straight_line) or per unit and month (peer: the groups
-of points raised on that unit, each named under "groups", every point under "points").
+of points raised on that unit, each named under "groups", every point under "points", the pairs
+that link each group under "pairs" — the strongest first, one fewer than its points — and how
+many pairs were flagged in all under "pairs_flagged").
 Severity: medium for a report identical in every answer, low otherwise.
 """
 
@@ -603,9 +605,13 @@ def judge(peers: Peers, deps, alpha: float) -> dict:
     }
 
 
-def _groups(a: np.ndarray, b: np.ndarray) -> list[list[int]]:
+Group = tuple[list[int], list[int], int]
+
+
+def _groups(a: np.ndarray, b: np.ndarray, chance: np.ndarray) -> list[Group]:
     """The connected groups of points the pairs link (points copying one report are one group,
-    however many pairs they make)."""
+    however many pairs they make): (points, the pairs that link them — the strongest first, one
+    fewer than the points, as a spanning tree — and how many pairs were flagged among them)."""
     parent: dict[int, int] = {}
 
     def root(p: int) -> int:
@@ -615,12 +621,22 @@ def _groups(a: np.ndarray, b: np.ndarray) -> list[list[int]]:
             p = parent[p]
         return p
 
-    for x, y in zip(a.tolist(), b.tolist(), strict=True):
-        parent[root(x)] = root(y)
-    out: dict[int, list[int]] = {}
+    linking = []
+    for i in np.argsort(chance, kind="stable").tolist():
+        ra, rb = root(int(a[i])), root(int(b[i]))
+        if ra != rb:
+            parent[ra] = rb
+            linking.append(i)
+    members: dict[int, list[int]] = {}
     for p in parent:
-        out.setdefault(root(p), []).append(p)
-    return sorted(sorted(g) for g in out.values())
+        members.setdefault(root(p), []).append(p)
+    tree: dict[int, list[int]] = {}
+    for i in linking:
+        tree.setdefault(root(int(a[i])), []).append(i)
+    flagged = np.bincount(
+        np.searchsorted(sorted(members), [root(int(x)) for x in a]), minlength=len(members)
+    )
+    return [(sorted(members[r]), tree[r], int(flagged[n])) for n, r in enumerate(sorted(members))]
 
 
 def _common_units(county_sets: set[frozenset]) -> dict[frozenset, int]:
@@ -649,16 +665,16 @@ def _peers(data: tc.Data, window, alpha, ask) -> list[Finding]:
     by_month: dict[int, list[int]] = {}
     for i, w in enumerate(hits["w"].tolist()):
         by_month.setdefault(w, []).append(i)
-    found: dict[tuple[int, int], list[tuple[list[int], list[int]]]] = {}
+    found: dict[tuple[int, frozenset], list[tuple[list[int], np.ndarray, int]]] = {}
     county_sets = set()
     for w, rows in by_month.items():
         rows = np.array(rows)
-        for group in _groups(hits["a"][rows], hits["b"][rows]):
-            members = set(group)
-            own = [int(i) for i in rows if int(hits["a"][i]) in members]
+        for group, linking, flagged in _groups(
+            hits["a"][rows], hits["b"][rows], hits["chance"][rows]
+        ):
             counties = frozenset(int(data.county_ids[p]) for p in group)
             county_sets.add(counties)
-            found.setdefault((w, counties), []).append((group, own))
+            found.setdefault((w, counties), []).append((group, rows[linking], flagged))
     units = _common_units({s for s in county_sets if len(s) > 1})
     by_unit: dict[tuple[int, int], list] = {}
     for (w, counties), groups in found.items():
@@ -691,18 +707,19 @@ def _pair(data: tc.Data, hits: dict, i: int, t: int) -> dict:
 
 
 def _peer_finding(data: tc.Data, peers: Peers, hits: dict, unit: int, t: int, groups) -> Finding:
-    pairs = [_pair(data, hits, i, t) for _group, rows in groups for i in rows]
+    pairs = [_pair(data, hits, int(i), t) for _group, rows, _n in groups for i in rows]
     pairs.sort(key=lambda x: (x["chance"], -x["matches"]))
-    point_groups = sorted(sorted(int(data.point_ids[p]) for p in g) for g, _rows in groups)
+    flagged = sum(n for _group, _rows, n in groups)
+    point_groups = sorted(sorted(int(data.point_ids[p]) for p in g) for g, _rows, _n in groups)
     points = sorted(p for g in point_groups for p in g)
-    counties = sorted({int(data.county_ids[p]) for g, _rows in groups for p in g})
+    counties = sorted({int(data.county_ids[p]) for g, _rows, _n in groups for p in g})
     across = len(counties) > 1 or not all(x["same_county"] for x in pairs)
     tested = peers.across if across else peers.within
     level = max(x["level"] for x in pairs)
     identical = any(x["matches"] == x["answered"] for x in pairs)
     best = pairs[0]
     figures = [
-        figure("truth.peer_pairs", len(pairs), "n"),
+        figure("truth.peer_pairs", flagged, "n"),
         figure("truth.peer_points", len(points), "n"),
         figure("truth.peer_groups", len(point_groups), "n"),
         figure("truth.peer_counties", len(counties), "n"),
@@ -732,6 +749,7 @@ def _peer_finding(data: tc.Data, peers: Peers, hits: dict, unit: int, t: int, gr
             "groups": point_groups,
             "counties": counties,
             "pairs": pairs,
+            "pairs_flagged": flagged,
             "reports": sorted({r for x in pairs for r in x["reports"]}),
             "figures": figures,
             "against_chance": base.chance(
@@ -826,7 +844,7 @@ def headline(subject: str, evidence: dict) -> str:
             )
         return text % {
             "c": counties,
-            "k": len(pairs),
+            "k": evidence.get("pairs_flagged", len(pairs)),
             "n": len(evidence.get("points", [])),
             "a": best.get("a_name", ""),
             "b": best.get("b_name", ""),

@@ -121,8 +121,11 @@ def test_three_points_in_three_counties_sharing_a_report_are_one_group_a_month(b
         assert group in [set(g) for g in f.evidence["groups"]]
         assert len(f.evidence["counties"]) >= 3
         assert "across_counties" in f.conditions and f.severity == 2
-        named = {frozenset((x["a"], x["b"])) for x in f.evidence["pairs"]}
-        assert {frozenset(p) for p in [(a, b) for a in group for b in group if a < b]} <= named
+        # The pairs named link the group (the strongest, one fewer than its points); the
+        # three pairs among them were all flagged.
+        linking = [x for x in f.evidence["pairs"] if {x["a"], x["b"]} <= group]
+        assert len(linking) == 2 and {p for x in linking for p in (x["a"], x["b"])} == group
+        assert f.evidence["pairs_flagged"] >= 3 and tf.figures(f)["truth.peer_pairs"] >= 3
         ac = f.evidence["against_chance"]
         assert ac["test"] == "copy_pairs" and ac["p"] < 1e-6 and ac["expected"] < ac["observed"]
     # The months chain: no month's copy is raised on a county.
