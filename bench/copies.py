@@ -20,8 +20,11 @@ straight-lining), the reports already read (as the nightly run shares one read a
 rules); median of five runs. copies_peer_s: the peer check alone.
 figure: copies_anchor_s — reading the reports array (truth_common.load), median of three runs in
 the same process on the same data; copies_to_anchor_ratio = copies_s / copies_anchor_s.
+copies_cpu_s, copies_anchor_cpu_s: the same medians in CPU time of this process (the machine
+may be shared: wall time counts the others' work too).
 figure: copies_recall_pct — of the planted case-months (a case in a month it copied), the share
 whose points a peer finding of that month names as one group.
+Per family: copies_recall_exact_pct, copies_recall_near_pct, copies_recall_county_pct.
 figure: copies_clean_points_flagged_pct — the share of clean points named by any truth_copies
 finding (a peer group, or a point's own copy-forward or straight-lining).
 """
@@ -208,21 +211,31 @@ print(
 )
 
 
-def median_s(fn, runs: int) -> tuple[float, object]:
+CPU: dict[str, float] = {}
+
+
+def median_s(fn, runs: int, name: str = "") -> tuple[float, object]:
+    """The median wall time of `runs` calls (and, under `name`, the median CPU time of this
+    process: on a shared machine the wall time also counts the others' work)."""
     out = None
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         out = fn()
         samples.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    if name:
+        CPU[name] = statistics.median(cpu)
     return statistics.median(samples), out
 
 
 settings = current_settings()
-anchor, data = median_s(lambda: tc._read(AS_OF), 3)
+anchor, data = median_s(lambda: tc._read(AS_OF), 3, "anchor")
 tc.load(AS_OF, settings)  # the shared read the truth rules of a run reuse
 with clock.frozen(AS_OF):
-    copies_s, findings = median_s(lambda: truth_copies.RULE.evaluate(AS_OF, None, settings), 5)
+    copies_s, findings = median_s(
+        lambda: truth_copies.RULE.evaluate(AS_OF, None, settings), 5, "copies"
+    )
     window = np.array(list(data.window_t()))
     alpha = float(settings[truth_copies.ALPHA]) / 100
     peer_s, _ = median_s(lambda: truth_copies._peers(data, window, alpha, tc.wanted(None)), 5)
@@ -250,6 +263,7 @@ for family, groups in planted.items():
             f_hits += any(ids <= g for g in groups_by_month.get(month, []))
     f_total = len(groups) * len(copied)
     print(f"  recall {family}: {f_hits}/{f_total}")
+    figure(f"copies_recall_{family}_pct", round(f_hits / f_total * 100, 1))
     hits += f_hits
     total += f_total
 planted_points = {i for groups in planted.values() for g in groups for i in g}
@@ -266,5 +280,7 @@ figure("copies_s", round(copies_s, 3))
 figure("copies_peer_s", round(peer_s, 3))
 figure("copies_anchor_s", round(anchor, 3))
 figure("copies_to_anchor_ratio", round(copies_s / anchor, 3))
+figure("copies_cpu_s", round(CPU["copies"], 3))
+figure("copies_anchor_cpu_s", round(CPU["anchor"], 3))
 figure("copies_recall_pct", round(hits / total * 100, 1))
 figure("copies_clean_points_flagged_pct", round(len(flagged) / len(clean) * 100, 2))

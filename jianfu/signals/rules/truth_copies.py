@@ -5,8 +5,9 @@ the share of the numeric answers both gave that are equal (Kuriakose & Robbins) 
 answers a zero decides (no meeting: no hours, no video meeting; no documents: none from the
 county), which agree by necessity and would count one fact four times. Three checks:
 - previous: a point's report against its own report of the month before (copy-forward);
-- peer: the reports of two points of the same county for the same month (copied from one
-  another), raised on the county, naming the pairs;
+- peer: the reports of two points for the same month (copied from one another), across the
+  whole scope — three points in three counties sending one report, a different one each month,
+  are as much a copy as two in one county (see "Across the scope" below);
 - straight_line: one report giving the same non-zero number to many questions in a row (the
   longest run, in the form's order; zeros do not count, a quiet month honestly answers 0 to a
   whole block).
@@ -21,8 +22,18 @@ chance alone would match:
   copying is normal), shrunk toward the same rate over the points of its kind. Month to month, not
   any two months: slowly moving answers (the apps, the hours, the score) make consecutive honest
   reports agree more often, and a null of random months flagged clean points;
-- peer: for each question, the rate at which two points of the same kinds agree in the same month,
-  over all such pairs city- or province-wide;
+- peer: for each question, the share of the other points of the pair's class (kind, and size
+  within the kind: thirds, where a kind has enough points) across the whole scope that gave the
+  same value that month — a 0 or a 1 in a quiet February is common, 87 documents are not, and
+  two small points agree on their zeros far more often than a kind's points at large — shrunk
+  toward the rate at which two points of these classes agree on that question (so a scope of a
+  few points, where the copies themselves make their value look common, falls back on the
+  rate). Without the size classes, clean scopes with sizes spread as the demo's drew several
+  chance pairs at a family-wise rate that allows at most one in two (the tests check it). A
+  total is compared by what it holds beyond its parts (documents less those from the city,
+  county and township): when the parts agree, the total agrees far more often than its own
+  spread says, and counting it whole counted one fact twice (honest pairs across a province
+  were flagged that way);
 - the number of matching answers is then a sum of independent chances (Poisson-binomial), which
   gives the probability of at least the observed matches, and so the percent-match line the pair
   had to pass. A pair is flagged when that probability is below a family-wise error rate (1%, a
@@ -30,11 +41,31 @@ chance alone would match:
   tested a month, one chance coincidence a year would already be too many.
 Measured on the clean demo points (bench/truth_checks.py prints it): see its report.
 
+Across the scope (peer). Every pair of points of the same county is judged, as before; across
+counties a full comparison would judge every pair of points in every month (2,000 points: two
+million pairs a month), so candidates are found first by banded keys (LSH): the answers are
+dealt into four bands and the reports of a month bucketed by each band's values; reports sharing
+a bucket are a candidate pair. A pair differing in fewer answers than there are bands shares a
+band (pigeonhole), so every copy with up to three answers changed is a candidate, wherever its
+points are; the candidates are then judged as above. The correction still counts every pair a
+full comparison tests, not the candidates: the error rate is split (weighted Bonferroni), half
+over the pairs within counties, half over the pairs across counties — so copying within a
+county is found as surely as before, and the family-wise rate over all pairs stays the setting.
+The points linked by flagged pairs in a month are one group (three points sending one report are
+one finding, not three pairs): a group within one county is raised on the county; a group across
+counties on the lowest unit above all their counties (the city, or the province), which is seen
+by whoever sees all its points and by no county contact of one county alone. A group copying
+month after month is one signal whose months grow (Rule.ongoing, signals/ongoing.py).
+Measured on a province of 2,000 points with planted groups (bench/copies.py prints it).
+
 Straight-lining has no such model: a run of 5 (a setting) identical answers of 3 or more is rare
 in honest reports; ones and twos are not (a point with one meeting, one video meeting, one
 inspection, one day of it honestly writes 1, 1, 1, 1), nor zeros. The evidence shows the run.
 
-One signal per point and month (previous, straight_line) or per county and month (peer).
+One signal per point and month (previous, straight_line) or per unit and month (peer: the groups
+of points raised on that unit, each named under "groups", every point under "points", the pairs
+that link each group under "pairs" — the strongest first, one fewer than its points — and how
+many pairs were flagged in all under "pairs_flagged").
 Severity: medium for a report identical in every answer, low otherwise.
 """
 
@@ -50,6 +81,7 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.core import runtime
 from jianfu.core.models import Unit
 from jianfu.core.runtime import SettingDef
+from jianfu.monitoring.models import SamplePoint
 
 from . import base
 from . import truth_common as tc
@@ -126,7 +158,7 @@ FIGURES.update(
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
-    if tc.nothing_asked(unit_ids, counties=True):
+    if tc.nothing_asked(unit_ids, counties=True) and not _above_points(unit_ids):
         return []
     data = tc.load(as_of, settings)
     if data is None:
@@ -138,6 +170,19 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     findings += _peers(data, window, alpha, ask)
     findings += _straight(data, window, int(settings[RUN]), ask)
     return findings
+
+
+def _above_points(unit_ids: list[int] | None) -> bool:
+    """Whether a city or the province above some point was asked for (a group across counties
+    is raised there)."""
+    if unit_ids is None:
+        return True
+    paths = list(
+        Unit.objects.filter(pk__in=unit_ids[:2000], kind__in=("province", "city")).values_list(
+            "path", flat=True
+        )
+    )
+    return any(SamplePoint.objects.filter(county__path__startswith=path).exists() for path in paths)
 
 
 # --- Matching ------------------------------------------------------------------------------------
@@ -304,6 +349,9 @@ STAR = 64
 # as before); the rest on pairs across counties (weighted Bonferroni: the family-wise rate over
 # all pairs stays the setting).
 WITHIN_SHARE = 0.5
+# Size classes within a kind (thirds), each of at least STRATUM points (see _peer_classes).
+SIZE_CLASSES = 3
+STRATUM = 40
 # How many points' worth the agreement rate of two kinds weighs against the share of points
 # giving a value (see chances()).
 PRIOR = 10
@@ -311,15 +359,16 @@ PRIOR = 10
 
 @dataclass
 class Peers:
-    """What a peer comparison over the whole scope needs: the reports judged, the kinds of the
-    points, the agreement rates per pair of kinds and how many pairs a full comparison tests."""
+    """What a peer comparison over the whole scope needs: the reports judged, the class of each
+    point (its kind and size, _peer_classes; "kind" below), the counts the chances come from and
+    how many pairs a full comparison tests."""
 
     x: np.ndarray  # (P, W, K) the months judged
     rest: np.ndarray  # (P, W, K) the same, each whole less its parts (what it holds beyond them)
     present: np.ndarray  # (P, W) a report with some numeric answer
-    kind_idx: np.ndarray  # (P,)
+    kind_idx: np.ndarray  # (P,) the point's class
     rates: np.ndarray  # (kinds, kinds, K)
-    shares: np.ndarray  # (kinds × P × W, K): rows by kind, point, month
+    shares: np.ndarray  # (kinds × P × W, K): other points of the kind giving the value
     totals: np.ndarray  # (kinds, W, K): points of the kind that answered
     county_idx: np.ndarray  # (P,)
     within: int  # pairs of the same county, over the months
@@ -331,9 +380,9 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
     answer, how many points of each kind gave each value):
     - rates (kinds, kinds, K): how often two points of these kinds agree on each answer in the
       same month (Σ count_a · count_b over the values, or Σ C(count_a, 2));
-    - shares (P, W, K, kinds): for each answer of each report, the share of the other points of
-      each kind that gave the same value that month (the chance a point of that kind matches it
-      by chance: high for a 0 or a 1 in a quiet February, low for 87 documents)."""
+    - shares (kinds × P × W, K): for each answer of each report, how many other points of each
+      kind gave the same value that month (out of totals (kinds, W, K), the points of the kind
+      that answered): what chances() turns into the chance a point of that kind matches it."""
     n_p, n_w, n_k = x.shape
     ok = ~np.isnan(x)
     p_idx, w_idx, k_idx = np.nonzero(ok)
@@ -363,10 +412,13 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
             pairs[a, b] = pairs[b, a] = np.bincount(cell_answer, total, minlength=n_k)
     own = np.zeros((p_idx.size, n_kinds))
     own[np.arange(p_idx.size), kind] = 1  # a report is no other point's
-    shares = np.zeros((n_kinds, n_p, n_w, n_k))
-    shares[:, p_idx, w_idx, k_idx] = ((counts[inverse] - own) / np.maximum(totals[cell] - own, 1)).T
+    # Single precision: these are counts of points, and the (pairs × answers) arithmetic on
+    # them is what the peer check spends its time on.
+    shares = np.zeros((n_kinds, n_p, n_w, n_k), dtype=np.float32)
+    shares[:, p_idx, w_idx, k_idx] = (counts[inverse] - own).T
     shares = shares.reshape(n_kinds * n_p * n_w, n_k)
-    return agree / np.maximum(pairs, 1), shares, totals.T.reshape(n_kinds, n_w, n_k)
+    totals = totals.T.reshape(n_kinds, n_w, n_k).astype(np.float32)
+    return agree / np.maximum(pairs, 1), shares, totals
 
 
 def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
@@ -381,11 +433,31 @@ def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
     return rest
 
 
+def _peer_classes(kinds: list[str], x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each point's class for the chance model: its kind, and within a kind with enough points
+    its size (thirds by the sum of its answers, month by month on average). Two small points
+    match on their zeros and ones far more often than the kind's points at large do — answers
+    are not independent, a small point is small on all of them — so the shares a value is
+    judged by are counted among points of like size. A kind with fewer than STRATUM points a
+    third keeps one class (a few points say little, and copies would weigh in their own)."""
+    load = np.nanmean(np.nansum(x, axis=2), axis=1)
+    load = np.where(np.isnan(load), 0, load)
+    out = np.zeros(len(kinds), dtype=np.int64)
+    n = 0
+    names = np.array(kinds)
+    for kind in sorted(set(kinds)):
+        members = np.flatnonzero(names == kind)
+        strata = max(1, min(SIZE_CLASSES, members.size // STRATUM))
+        rank = np.argsort(np.argsort(load[members], kind="stable"), kind="stable")
+        out[members] = n + rank * strata // members.size
+        n += strata
+    return out, n
+
+
 def _peer_setup(data: tc.Data, window) -> Peers:
     x = data.values[:, window] + 0.0  # + 0.0: no negative zeros in the keys
     present = ~np.isnan(x).all(axis=2)
-    kinds = sorted(set(data.kinds))
-    kind_idx = np.array([kinds.index(k) for k in data.kinds], dtype=np.int64)
+    kind_idx, n_kinds = _peer_classes(data.kinds, x)
     _, county_idx = np.unique(data.county_ids, return_inverse=True)
     n = present.sum(axis=0).astype(np.int64)  # (W,) reports a month
     all_pairs = int((n * (n - 1) // 2).sum())
@@ -393,7 +465,7 @@ def _peer_setup(data: tc.Data, window) -> Peers:
     np.add.at(per_county, county_idx, present.astype(np.int64))
     within = int((per_county * (per_county - 1) // 2).sum())
     rest = _beyond_parts(data, x)
-    rates, shares, totals = _peer_rates(rest, kind_idx, len(kinds))
+    rates, shares, totals = _peer_rates(rest, kind_idx, n_kinds)
     return Peers(
         x=x,
         rest=rest,
@@ -480,14 +552,14 @@ def chances(peers: Peers, a, b, w, eq) -> np.ndarray:
     chance one more point would."""
     n_p, n_w = peers.present.shape
     ka, kb = peers.kind_idx[a], peers.kind_idx[b]
-    same = (ka == kb)[:, None].astype(float)
-    prior = PRIOR * peers.rates[ka, kb]
+    same = (ka == kb)[:, None].astype(np.float32)
+    prior = (PRIOR * peers.rates[ka, kb]).astype(np.float32)
+    eq = eq.astype(np.float32)
 
     def one_way(p, q, kq):
         rows = (kq * n_p + p) * n_w + w
-        others = peers.totals[kq, w] - same  # (pairs, K): q's kind less p itself
-        count = np.take(peers.shares, rows, axis=0) * others - eq  # … and less q
-        n = np.maximum(others - 1, 0) + PRIOR
+        count = np.take(peers.shares, rows, axis=0) - eq  # less q itself
+        n = np.maximum(peers.totals[kq, w] - same - 1, 0) + PRIOR  # less p and q
         return np.maximum(np.maximum(count, 0) + prior, 0.5) / n
 
     return np.maximum(one_way(a, b, kb), one_way(b, a, ka))
@@ -509,15 +581,15 @@ def judge(peers: Peers, deps, alpha: float) -> dict:
     probs = chances(peers, a, b, w, eq)
     # The chance of at least these matches is at least the chance of these very answers
     # matching: a pair whose matched answers are that likely cannot pass, and needs no tail.
-    floor = np.where(eq, np.log(np.clip(probs, 1e-300, 1)), 0).sum(axis=1)
+    floor = np.where(eq, np.log(np.minimum(probs, 1)), 0).sum(axis=1)  # probs are never 0
     answered = both.sum(axis=1)
     keep = np.flatnonzero((floor < np.log(level)) & (answered > 0))
     matches = eq[keep].sum(axis=1)
-    tails = _tails(probs[keep], both[keep])
+    tails = _tails(probs[keep].astype(float), both[keep])
     chance, line = _verdict(matches, answered[keep], tails, level[keep][:, None])
     hit = chance < level[keep]
     pick = keep[hit]
-    expected = (np.where(both[pick], probs[pick], 0)).sum(axis=1)
+    expected = np.where(both[pick], probs[pick], 0).astype(float).sum(axis=1)
     return {
         "a": a[pick],
         "b": b[pick],
@@ -533,9 +605,13 @@ def judge(peers: Peers, deps, alpha: float) -> dict:
     }
 
 
-def _groups(a: np.ndarray, b: np.ndarray) -> list[list[int]]:
+Group = tuple[list[int], list[int], int]
+
+
+def _groups(a: np.ndarray, b: np.ndarray, chance: np.ndarray) -> list[Group]:
     """The connected groups of points the pairs link (points copying one report are one group,
-    however many pairs they make)."""
+    however many pairs they make): (points, the pairs that link them — the strongest first, one
+    fewer than the points, as a spanning tree — and how many pairs were flagged among them)."""
     parent: dict[int, int] = {}
 
     def root(p: int) -> int:
@@ -545,12 +621,22 @@ def _groups(a: np.ndarray, b: np.ndarray) -> list[list[int]]:
             p = parent[p]
         return p
 
-    for x, y in zip(a.tolist(), b.tolist(), strict=True):
-        parent[root(x)] = root(y)
-    out: dict[int, list[int]] = {}
+    linking = []
+    for i in np.argsort(chance, kind="stable").tolist():
+        ra, rb = root(int(a[i])), root(int(b[i]))
+        if ra != rb:
+            parent[ra] = rb
+            linking.append(i)
+    members: dict[int, list[int]] = {}
     for p in parent:
-        out.setdefault(root(p), []).append(p)
-    return sorted(sorted(g) for g in out.values())
+        members.setdefault(root(p), []).append(p)
+    tree: dict[int, list[int]] = {}
+    for i in linking:
+        tree.setdefault(root(int(a[i])), []).append(i)
+    flagged = np.bincount(
+        np.searchsorted(sorted(members), [root(int(x)) for x in a]), minlength=len(members)
+    )
+    return [(sorted(members[r]), tree[r], int(flagged[n])) for n, r in enumerate(sorted(members))]
 
 
 def _common_units(county_sets: set[frozenset]) -> dict[frozenset, int]:
@@ -579,16 +665,16 @@ def _peers(data: tc.Data, window, alpha, ask) -> list[Finding]:
     by_month: dict[int, list[int]] = {}
     for i, w in enumerate(hits["w"].tolist()):
         by_month.setdefault(w, []).append(i)
-    found: dict[tuple[int, int], list[tuple[list[int], list[int]]]] = {}
+    found: dict[tuple[int, frozenset], list[tuple[list[int], np.ndarray, int]]] = {}
     county_sets = set()
     for w, rows in by_month.items():
         rows = np.array(rows)
-        for group in _groups(hits["a"][rows], hits["b"][rows]):
-            members = set(group)
-            own = [int(i) for i in rows if int(hits["a"][i]) in members]
+        for group, linking, flagged in _groups(
+            hits["a"][rows], hits["b"][rows], hits["chance"][rows]
+        ):
             counties = frozenset(int(data.county_ids[p]) for p in group)
             county_sets.add(counties)
-            found.setdefault((w, counties), []).append((group, own))
+            found.setdefault((w, counties), []).append((group, rows[linking], flagged))
     units = _common_units({s for s in county_sets if len(s) > 1})
     by_unit: dict[tuple[int, int], list] = {}
     for (w, counties), groups in found.items():
@@ -621,18 +707,19 @@ def _pair(data: tc.Data, hits: dict, i: int, t: int) -> dict:
 
 
 def _peer_finding(data: tc.Data, peers: Peers, hits: dict, unit: int, t: int, groups) -> Finding:
-    pairs = [_pair(data, hits, i, t) for _group, rows in groups for i in rows]
+    pairs = [_pair(data, hits, int(i), t) for _group, rows, _n in groups for i in rows]
     pairs.sort(key=lambda x: (x["chance"], -x["matches"]))
-    point_groups = sorted(sorted(int(data.point_ids[p]) for p in g) for g, _rows in groups)
+    flagged = sum(n for _group, _rows, n in groups)
+    point_groups = sorted(sorted(int(data.point_ids[p]) for p in g) for g, _rows, _n in groups)
     points = sorted(p for g in point_groups for p in g)
-    counties = sorted({int(data.county_ids[p]) for g, _rows in groups for p in g})
+    counties = sorted({int(data.county_ids[p]) for g, _rows, _n in groups for p in g})
     across = len(counties) > 1 or not all(x["same_county"] for x in pairs)
     tested = peers.across if across else peers.within
     level = max(x["level"] for x in pairs)
     identical = any(x["matches"] == x["answered"] for x in pairs)
     best = pairs[0]
     figures = [
-        figure("truth.peer_pairs", len(pairs), "n"),
+        figure("truth.peer_pairs", flagged, "n"),
         figure("truth.peer_points", len(points), "n"),
         figure("truth.peer_groups", len(point_groups), "n"),
         figure("truth.peer_counties", len(counties), "n"),
@@ -662,6 +749,7 @@ def _peer_finding(data: tc.Data, peers: Peers, hits: dict, unit: int, t: int, gr
             "groups": point_groups,
             "counties": counties,
             "pairs": pairs,
+            "pairs_flagged": flagged,
             "reports": sorted({r for x in pairs for r in x["reports"]}),
             "figures": figures,
             "against_chance": base.chance(
@@ -743,11 +831,20 @@ def headline(subject: str, evidence: dict) -> str:
     if subject == "peer":
         pairs = evidence.get("pairs", [])
         best = pairs[0] if pairs else {}
-        return gettext(
-            "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点），"
-            "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
-        ) % {
-            "k": len(pairs),
+        counties = len(evidence.get("counties", []))
+        if counties > 1:
+            text = gettext(
+                "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点，分属 %(c)s 个县），"
+                "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
+            )
+        else:
+            text = gettext(
+                "%(k)s 对样本点当月填报相同或几乎相同（%(n)s 个样本点），"
+                "如 %(a)s 与 %(b)s：%(m)s / %(t)s"
+            )
+        return text % {
+            "c": counties,
+            "k": evidence.get("pairs_flagged", len(pairs)),
             "n": len(evidence.get("points", [])),
             "a": best.get("a_name", ""),
             "b": best.get("b_name", ""),
@@ -766,7 +863,7 @@ RULE = Rule(
     code="truth_copies",
     label=_("照抄照搬"),
     sentence=_(
-        "同一样本点与上月、或同县两个样本点同月的填报相同答案过多：按各题偶然相同的概率"
+        "同一样本点与上月、或任意两个样本点（同县或跨县）同月的填报相同答案过多：按各题偶然相同的概率"
         "（由数据估计）算出的偶然概率低于 %(copy_alpha_pct)s%% 除以比较对数即预警；"
         "一份填报连续 %(straight_run)s 题填同一个非零数字也预警。"
     ),

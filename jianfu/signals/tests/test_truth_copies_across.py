@@ -121,8 +121,11 @@ def test_three_points_in_three_counties_sharing_a_report_are_one_group_a_month(b
         assert group in [set(g) for g in f.evidence["groups"]]
         assert len(f.evidence["counties"]) >= 3
         assert "across_counties" in f.conditions and f.severity == 2
-        named = {frozenset((x["a"], x["b"])) for x in f.evidence["pairs"]}
-        assert {frozenset(p) for p in [(a, b) for a in group for b in group if a < b]} <= named
+        # The pairs named link the group (the strongest, one fewer than its points); the
+        # three pairs among them were all flagged.
+        linking = [x for x in f.evidence["pairs"] if {x["a"], x["b"]} <= group]
+        assert len(linking) == 2 and {p for x in linking for p in (x["a"], x["b"])} == group
+        assert f.evidence["pairs_flagged"] >= 3 and tf.figures(f)["truth.peer_pairs"] >= 3
         ac = f.evidence["against_chance"]
         assert ac["test"] == "copy_pairs" and ac["p"] < 1e-6 and ac["expected"] < ac["observed"]
     # The months chain: no month's copy is raised on a county.
@@ -177,3 +180,59 @@ def test_the_run_raises_one_signal_for_the_group_over_its_months(built):
     months = [m["period"] for m in signals[0].evidence["months"]]
     assert set(months) == built["copied"] & set(tf.tc.window(tf.AS_OF))
     assert set(built["group"]) | set(built["near"]) <= set(signals[0].evidence["points"])
+
+
+def test_a_run_asked_for_the_city_alone_finds_the_group_and_one_for_a_county_does_not(built):
+    group = set(built["group"])
+    asked = tf.evaluate(truth_copies.RULE, unit_ids=[built["city"].pk])
+    found = [f for f in asked if f.subject == "peer" and group <= set(f.evidence["points"])]
+    assert {f.period for f in found} == built["copied"] & set(tf.tc.window(tf.AS_OF))
+    county = SamplePoint.objects.get(pk=built["group"][0]).county_id
+    asked = tf.evaluate(truth_copies.RULE, unit_ids=[county])
+    assert not [f for f in asked if f.subject == "peer" and group & set(f.evidence["points"])]
+
+
+def test_the_headline_says_how_many_counties(built, peer):
+    f = next(f for f in peer if set(built["group"]) <= set(f.evidence["points"]))
+    text = truth_copies.RULE.headline("peer", f.evidence)
+    assert f"分属 {len(f.evidence['counties'])} 个县" in text
+
+
+def clean_scope(seed: int, points: int = 400, months: int = 12) -> tf.tc.Data:
+    """Honest reports with nothing copied: twelve counts per report, Poisson around each point's
+    level (sizes spread as the demo's, log-normal σ 0.6: small points are small on every answer,
+    which is what makes honest small reports agree), a season shared by all."""
+    rng = np.random.default_rng(seed)
+    size = np.exp(rng.normal(0, 0.6, points))[:, None, None]
+    level = np.array([0.5, 1, 2, 3, 5, 8, 12, 20, 1.5, 4, 30, 60])
+    season = (0.6 + 0.8 * rng.random(months))[None, :, None]
+    keys = [f"q{k}" for k in range(level.size)]
+    ids = np.arange(points) + 1
+    return tf.tc.Data(
+        as_of=tf.AS_OF,
+        months=[f"2024-{m:02d}" for m in range(1, months + 1)],
+        keys=keys,
+        types=dict.fromkeys(keys, "int"),
+        point_ids=ids,
+        unit_ids=ids,
+        county_ids=ids % 20,
+        region_ids=np.zeros(points),
+        kinds=["township" if i % 3 == 0 else "village" for i in range(points)],
+        names=[str(i) for i in ids],
+        values=rng.poisson(size * level * season).astype(float),
+        report_ids=np.ones((points, months), dtype=np.int64),
+        form_ids=np.ones((points, months), dtype=np.int64),
+    )
+
+
+def test_clean_scopes_raise_no_more_than_the_family_wise_rate_allows():
+    """Ten clean scopes of 400 points (about 950,000 pairs each) judged at a family-wise error
+    rate of 50%: at most half of them may show any pair by chance; the correction holds it to
+    fewer, sizes spread or not."""
+    with_flags = 0
+    for seed in range(10):
+        data = clean_scope(seed)
+        peers = truth_copies._peer_setup(data, np.arange(12))
+        assert peers.within + peers.across == 12 * 400 * 399 // 2
+        with_flags += len(truth_copies.judge(peers, [], 0.5)["a"]) > 0
+    assert with_flags <= 5
