@@ -125,24 +125,29 @@ def settings_of(settings: dict) -> dict:
 
 def read(as_of: dt.date) -> dict | None:
     """Every unit's monthly totals per category over the complete months of this year and last:
-    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}, in
-    one query."""
+    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}, one
+    query per category, straight into arrays (a province has thousands of issuing units)."""
     year, done = as_of.year, compared_months(as_of)
-    rows = list(
-        MonthlyUsage.objects.filter(year__in=[year - 1, year])
-        .exclude(year=year, month__gt=done)
-        .values_list("unit_id", "category", "year", "month", "total")
-        .order_by()
-    )
-    if not rows:
-        return None
-    units = np.array(sorted({r[0] for r in rows}))
-    u_of = {u: i for i, u in enumerate(units)}
     n_t = 12 + done
-    values = {c: np.zeros((units.size, n_t)) for c in CATEGORIES}
-    for unit_id, category, y, m, total in rows:
-        if category in values:
-            values[category][u_of[unit_id], (y - year + 1) * 12 + m - 1] += total
+    rows = {}
+    for category in CATEGORIES:
+        qs = (
+            MonthlyUsage.objects.filter(category=category, year__in=[year - 1, year])
+            .exclude(year=year, month__gt=done)
+            .values_list("unit_id", "year", "month", "total")
+            .order_by()
+        )
+        rows[category] = np.array(list(qs), dtype=np.int64).reshape(-1, 4)
+    every = np.concatenate([r[:, 0] for r in rows.values()])
+    if not every.size:
+        return None
+    units = np.unique(every)
+    values = {}
+    for category, r in rows.items():
+        v = np.zeros((units.size, n_t))
+        t = (r[:, 1] - year + 1) * 12 + r[:, 2] - 1
+        np.add.at(v, (np.searchsorted(units, r[:, 0]), t), r[:, 3])
+        values[category] = v
     kinds: dict[int, str] = {}
     ids = units.tolist()
     for i in range(0, len(ids), 2000):
