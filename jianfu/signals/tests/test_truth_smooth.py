@@ -7,9 +7,14 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
+from jianfu.core import clock
+from jianfu.core.models import User
 from jianfu.monitoring import stats
 from jianfu.monitoring.models import Report
+from jianfu.signals import runner
+from jianfu.signals.models import Signal
 from jianfu.signals.rules import current_settings, dispersion, truth_smooth
 from jianfu.signals.rules import truth_common as tc
 
@@ -165,3 +170,20 @@ def test_a_change_between_years_is_no_spread():
 def test_simes():
     p = np.array([[0.01, 0.04, np.nan], [np.nan, np.nan, np.nan], [0.5, 0.02, 0.03]])
     assert dispersion.simes(p) == pytest.approx([0.02, 1.0, 0.045])
+
+
+def test_the_signal_page_names_the_question_and_the_peers(built, client):
+    with clock.frozen(tf.AS_OF):
+        tc.clear_cache()
+        runner.run(as_of=tf.AS_OF, rules=["truth_smooth"])
+    s = Signal.objects.get(rule="truth_smooth", unit=built.unit("smooth"))
+    user = User.objects.get(username="truth-office")
+    User.objects.filter(pk=user.pk).update(
+        must_change_password=False, password_changed_at=clock.now()
+    )
+    client.force_login(user)
+    with clock.frozen(tf.AS_OF):
+        body = client.get(reverse("signal_detail", args=[s.pk])).content.decode()
+    assert "数据过于平稳" in body
+    assert "收到上级文件：方差与均值之比" in body
+    assert "同类样本点的方差与均值之比" in body
