@@ -170,8 +170,8 @@ def test(values: np.ndarray, years: np.ndarray, kinds, lines: dict) -> dict:
     peer = dispersion.peer_ratio(w, ok, kinds)
     ok &= np.isfinite(peer)
     reference = np.minimum(1.0, peer)
-    p = dispersion.lower_tail(w["d"], w["df"], reference)
-    p = np.where(w["ratio"] <= lines["max_ratio"] * reference, p, 1.0)
+    far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
+    p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
     return {**w, "peer": peer, "reference": reference, "p": p, "tested": ok}
 
 

@@ -187,3 +187,17 @@ def test_the_signal_page_names_the_question_and_the_peers(built, client):
     assert "数据过于平稳" in body
     assert "收到上级文件：方差与均值之比" in body
     assert "同类样本点的方差与均值之比" in body
+
+
+@pytest.mark.django_db
+def test_a_point_that_began_to_write_its_numbers_this_year_is_found():
+    """Two honest years, then twelve months of 20, 21, 20, 19 …: over 36 months the honest
+    years would hide it; the last twelve on their own do not."""
+    rng = np.random.default_rng(7)
+    values = rng.poisson(rng.uniform(3, 60, (100, 1)), (100, 36)).astype(float)
+    values[3, 24:] = SMOOTH
+    lines = truth_smooth.settings_of(current_settings())
+    t = truth_smooth.test(_data(values), ["docs_total"], lines)
+    q = stats.benjamini_hochberg(t["p_point"])
+    assert list(np.flatnonzero(q <= lines["fdr"])) == [3]
+    assert t["months"][3, 0] == 12  # the span that said it
