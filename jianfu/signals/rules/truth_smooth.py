@@ -114,6 +114,7 @@ FIGURES.update(
 
 SKIP = {"app_checkins"}  # a stock (apps to check into), the same month after month by nature
 SHOWN = 3  # questions shown in the evidence
+COPY_MIN = 3  # answers a repeated month must have to be taken for a copy
 
 
 def tested_keys(data: tc.Data) -> list[str]:
@@ -155,11 +156,13 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
 
 def independent_months(data: tc.Data, cols: list[int]) -> np.ndarray:
     """(points, months, the questions `cols`) with a month left out (NaN) whose every answer
-    repeats the month before: a copied report is one report, and truth_copies' to find."""
+    repeats the month before: a copied report is one report, and truth_copies' to find. (At
+    least three answers: one or two numbers repeated are no copy.)"""
     v = data.values[:, :, cols]  # a copy (fancy indexing)
     a, b = data.values[:, 1:], data.values[:, :-1]
     same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=2)
     copied = same & data.present[:, 1:] & data.present[:, :-1]
+    copied &= np.isfinite(a).sum(axis=2) >= COPY_MIN
     v[:, 1:][copied] = np.nan
     return v
 
