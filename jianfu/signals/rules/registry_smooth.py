@@ -22,6 +22,7 @@ under half the floor; up one more when the corrected p-value is a hundred times 
 import datetime as dt
 
 import numpy as np
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -125,28 +126,34 @@ def settings_of(settings: dict) -> dict:
 
 def read(as_of: dt.date) -> dict | None:
     """Every unit's monthly totals per category over the complete months of this year and last:
-    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}, one
-    query per category, straight into arrays (a province has thousands of issuing units)."""
+    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}: one
+    query (the category as a number, so the rows go straight into an array: a province has
+    thousands of issuing units) and one for the units' kinds."""
     year, done = as_of.year, compared_months(as_of)
     n_t = 12 + done
-    rows = {}
-    for category in CATEGORIES:
-        qs = (
-            MonthlyUsage.objects.filter(category=category, year__in=[year - 1, year])
-            .exclude(year=year, month__gt=done)
-            .values_list("unit_id", "year", "month", "total")
-            .order_by()
-        )
-        rows[category] = np.array(list(qs), dtype=np.int64).reshape(-1, 4)
-    every = np.concatenate([r[:, 0] for r in rows.values()])
-    if not every.size:
+    code = Case(
+        *[When(category=c, then=Value(i)) for i, c in enumerate(CATEGORIES)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    qs = (
+        MonthlyUsage.objects.filter(year__in=[year - 1, year])
+        .exclude(year=year, month__gt=done)
+        .annotate(code=code)
+        .values_list("unit_id", "code", "year", "month", "total")
+        .order_by()
+    )
+    rows = np.array(list(qs), dtype=np.int64).reshape(-1, 5)
+    rows = rows[rows[:, 1] >= 0]
+    if not rows.size:
         return None
-    units = np.unique(every)
+    units, index = np.unique(rows[:, 0], return_inverse=True)
+    t = (rows[:, 2] - year + 1) * 12 + rows[:, 3] - 1
     values = {}
-    for category, r in rows.items():
+    for i, category in enumerate(CATEGORIES):
+        mine = rows[:, 1] == i
         v = np.zeros((units.size, n_t))
-        t = (r[:, 1] - year + 1) * 12 + r[:, 2] - 1
-        np.add.at(v, (np.searchsorted(units, r[:, 0]), t), r[:, 3])
+        np.add.at(v, (index[mine], t[mine]), rows[mine, 4])
         values[category] = v
     kinds: dict[int, str] = {}
     ids = units.tolist()

@@ -201,19 +201,3 @@ def test_a_point_that_began_to_write_its_numbers_this_year_is_found():
     q = stats.benjamini_hochberg(t["p_point"])
     assert list(np.flatnonzero(q <= lines["fdr"])) == [3]
     assert t["months"][3, 0] == 12  # the span that said it
-
-
-PLANTED = {
-    (0, "township", 0): "copy_forward",
-    (0, "village", 0): "outliers",
-    (0, "village", 1): "heaping",
-}
-with_demo_cases = pytest.fixture(scope="module")(
-    tf.module_fixture(lambda: tf.build(point_patterns=PLANTED, county_patterns={1: "copy_peer"}))
-)
-
-
-def test_the_demos_clean_points_and_its_other_cases_are_not_too_smooth(with_demo_cases, db):
-    """The demo's own cases are other rules' (a copied month, round numbers, outliers, copies
-    between points): none of them, and no clean point, reads as too smooth."""
-    assert not tf.evaluate(truth_smooth.RULE)
