@@ -304,7 +304,8 @@ RULE = Rule(
     code="truth_smooth",
     label=_("数据过于平稳"),
     sentence=_(
-        "样本点至少 %(smooth_min_months)s 个月填报、月均至少 %(smooth_min_mean)s 的计数题，"
+        "样本点近 36 个月（另单看近 12 个月）至少 %(smooth_min_months)s 个月填报、"
+        "月均至少 %(smooth_min_mean)s 的计数题，"
         "月度数字的方差与均值之比不超过参照（泊松分布的 1，同类样本点更平稳时取其典型值）的 "
         "%(smooth_max_ratio_pct)s%%，且卡方检验显示偶然难以这么平稳，经多个样本点同时检验的校正"
         "（错误发现率 %(smooth_fdr_pct)s%%）后仍显著，即预警。"
