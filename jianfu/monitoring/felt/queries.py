@@ -164,13 +164,12 @@ def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: di
 
     Tested (`tested`) with at least min_count registered last year and min_points points
     reporting in both years. Then two chances, each series with its own noise:
-    - `p_registered`: that the registered figure fell this much by chance (the two years'
-      counts split evenly, given their sum; the counts shrunk by their month-to-month
-      dispersion, so a county whose monthly counts swing more than Poisson proves less);
+    - `p_registered`: that the registered figure fell this much by chance (the log of the two
+      years' ratio against its Poisson variance times the series' dispersion, so a county whose
+      monthly counts swing more than Poisson proves less);
     - `p_gap`: that the felt figure stayed this far above a fall as large as the registered one
-      by chance (the ratio of the two years' felt rates against the ratio of the registered
-      counts, on the log scale, the variance summing both series' noise, each with its
-      dispersion; one-sided);
+      by chance (the log of the felt rates' ratio less the registered one's, against the sum of
+      both series' variances, each with its dispersion; one-sided);
     `p` the larger (both must hold). `effect`: the registered figure fell by min_fall % and the
     felt one by at least `gap` points less. `diverging` (the county page's flag): the effect
     with p below alpha; the nightly rule corrects p across the counties tested

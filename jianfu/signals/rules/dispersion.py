@@ -30,7 +30,6 @@ written, not counted. The test:
 import numpy as np
 from django.utils.translation import gettext_lazy as _
 from scipy import special as sps_special
-from scipy import stats as sps
 
 from .base import TESTS
 
@@ -44,22 +43,21 @@ FLOOR = 0.01  # the smallest ratio taken into the peers' fit (an exact copy has 
 
 
 def within_years(values: np.ndarray, years: np.ndarray) -> dict[str, np.ndarray]:
-    """Per row of `values` (rows × months, NaN where missing): the dispersion index D about each
-    calendar year's mean, its degrees of freedom, the months and the mean of the years used (a
-    year needs two months and a mean above zero), and the variance about the years' means."""
-    rows = values.shape[0]
-    d = np.zeros(rows)
-    df = np.zeros(rows)
-    total = np.zeros(rows)
-    n = np.zeros(rows)
-    ss = np.zeros(rows)
+    """Per row of `values` (rows × months, or rows × months × questions; NaN where missing): the
+    dispersion index D about each calendar year's mean, its degrees of freedom, the months and
+    the mean of the years used (a year needs two months and a mean above zero), and the
+    variance about the years' means."""
+    shape = values.shape[:1] + values.shape[2:]
+    d, df, total, n, ss = (np.zeros(shape) for _ in range(5))
+    ok = np.isfinite(values)
+    filled = np.where(ok, values, 0.0)
     for y in np.unique(years):
-        v = values[:, years == y]
-        ok = np.isfinite(v)
-        n_y = ok.sum(axis=1)
-        s_y = np.where(ok, v, 0).sum(axis=1)
+        at = years == y
+        n_y = ok[:, at].sum(axis=1)
+        s_y = filled[:, at].sum(axis=1)
         m_y = s_y / np.maximum(n_y, 1)
-        dev2 = (np.where(ok, v - m_y[:, None], 0) ** 2).sum(axis=1)
+        # Σ (x − mean)² = Σ x² − n·mean² (whole counts: no loss of precision worth the name)
+        dev2 = np.maximum((filled[:, at] ** 2).sum(axis=1) - n_y * m_y * m_y, 0.0)
         use = (n_y >= 2) & (m_y > 0)
         d += np.where(use, dev2 / np.where(use, m_y, 1), 0)
         df += np.where(use, n_y - 1, 0)
@@ -75,53 +73,66 @@ def within_years(values: np.ndarray, years: np.ndarray) -> dict[str, np.ndarray]
 
 def peer_ratio(w: dict, ok: np.ndarray, groups) -> np.ndarray:
     """The peers' typical variance-to-mean ratio at each row's mean (`w` from within_years): a
-    robust fit of log ratio on log mean within the row's group (its kind), over the rows `ok`
-    (enough support); all groups together where a group has fewer than MIN_PEERS; NaN where
-    even that is too few. The log of an estimated ratio is biased low (E log χ²_df/df < 0, by
-    about 1/df): the fit is put back on the ratio's own scale."""
+    robust fit of log ratio on log mean within the row's group (its kind, or an integer code
+    for it), over the rows `ok` (enough support); all groups together where a group has fewer
+    than MIN_PEERS; NaN where even that is too few. The log of an estimated ratio is biased low
+    (E log χ²_df/df < 0, by about 1/df): the fit is put back on the ratio's own scale."""
     ratio, mean = w["ratio"], w["mean"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = np.maximum(w["df"], 1) / 2
-        bias = np.log(half) - sps_special.digamma(half)
     groups = np.asarray(groups)
+    codes = groups if groups.dtype.kind in "iu" else np.unique(groups, return_inverse=True)[1]
+    codes = codes.ravel()
     out = np.full(ratio.shape, np.nan)
+    if not ok.any():
+        return out
+    x = np.log(mean[ok])
+    y = np.log(np.maximum(ratio[ok], FLOOR))
+    bias = _bias(w["df"][ok])
+    peer_codes = codes[ok]
     pooled: list = []
-    for g in np.unique(groups):
-        rows = groups == g
-        fit = _fit(ratio[rows & ok], mean[rows & ok], bias[rows & ok])
+    for g in np.unique(codes):
+        mine = peer_codes == g
+        fit = _fit(x[mine], y[mine], bias[mine])
         if fit is None:
             if not pooled:
-                pooled.append(_fit(ratio[ok], mean[ok], bias[ok]))
+                pooled.append(_fit(x, y, bias))
             fit = pooled[0]
         if fit is not None:
+            rows = codes == g
             out[rows] = _at(fit, mean[rows])
     return out
 
 
-def _fit(ratio: np.ndarray, mean: np.ndarray, bias: np.ndarray):
-    if ratio.size < MIN_PEERS:
+_BIAS = np.log(np.arange(1, 200) / 2) - sps_special.digamma(np.arange(1, 200) / 2)
+
+
+def _bias(df: np.ndarray) -> np.ndarray:
+    """−E log(χ²_df / df) = log(df/2) − ψ(df/2), for whole df (looked up: df ≤ 199)."""
+    return _BIAS[np.clip(df.astype(int), 1, 199) - 1]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, bias: np.ndarray):
+    """The line of log ratio (y) on log mean (x), refitted once without the peers more than
+    three spreads (MAD) off it; its ends (never extrapolated past the peers' sizes)."""
+    if x.size < MIN_PEERS:
         return None
-    x = np.log(mean)
-    y = np.log(np.maximum(ratio, FLOOR))
-    keep = np.ones(x.size, dtype=bool)
-    for _round in range(2):
-        slope, icpt = _line(x[keep], y[keep])
-        r = y - (icpt + slope * x)
-        spread = 1.4826 * np.median(np.abs(r[keep] - np.median(r[keep])))
-        new = np.abs(r - np.median(r[keep])) <= 3 * max(spread, 0.05)
-        if new.sum() < MIN_PEERS // 2 or (new == keep).all():
-            break
-        keep = new
-    slope, icpt = _line(x[keep], y[keep])
-    return slope, icpt + float(np.median(bias[keep])), float(x[keep].min()), float(x[keep].max())
+    slope, icpt = _line(x, y)
+    r = y - (icpt + slope * x)
+    centre = np.median(r)
+    spread = 1.4826 * np.median(np.abs(r - centre))
+    keep = np.abs(r - centre) <= 3 * max(spread, 0.05)
+    if keep.sum() >= MIN_PEERS // 2 and not keep.all():
+        x, y, bias = x[keep], y[keep], bias[keep]
+        slope, icpt = _line(x, y)
+    return slope, icpt + float(np.median(bias)), float(x.min()), float(x.max())
 
 
 def _line(x, y) -> tuple[float, float]:
-    if x.size < 3 or np.ptp(x) < 0.2:  # one size only: the median, flat
+    if x.size < 3 or x.max() - x.min() < 0.2:  # one size only: the median, flat
         return 0.0, float(np.median(y))
-    xc = x - x.mean()
-    slope = float((xc * (y - y.mean())).sum() / (xc * xc).sum())
-    return slope, float(y.mean() - slope * x.mean())
+    mx, my = x.sum() / x.size, y.sum() / y.size
+    xc = x - mx
+    slope = float((xc * (y - my)).sum() / (xc * xc).sum())
+    return slope, my - slope * mx
 
 
 def _at(fit, mean: np.ndarray) -> np.ndarray:
@@ -131,11 +142,15 @@ def _at(fit, mean: np.ndarray) -> np.ndarray:
     return np.exp(icpt + slope * x)
 
 
-def lower_tail(d: np.ndarray, df: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """P(χ²_df ≤ D / reference): how seldom chance alone gives a series this smooth."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = sps.chi2.cdf(d / reference, np.maximum(df, 1))
-    return np.where(df > 0, p, 1.0)
+def lower_tail(d: np.ndarray, df: np.ndarray, reference: np.ndarray, where=None) -> np.ndarray:
+    """P(χ²_df ≤ D / reference): how seldom chance alone gives a series this smooth; 1 outside
+    `where` (rows not worth the computation)."""
+    out = np.ones(d.shape)
+    rows = (df > 0) if where is None else (df > 0) & where
+    if rows.any():
+        # The χ² cdf, as the regularised lower incomplete gamma (scipy.stats' own, less overhead).
+        out[rows] = sps_special.gammainc(df[rows] / 2, d[rows] / reference[rows] / 2)
+    return out
 
 
 def simes(p: np.ndarray) -> np.ndarray:

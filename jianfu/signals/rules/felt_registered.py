@@ -16,11 +16,14 @@ reached the points; −40% against 0% is relief on paper.
 Both series are counts, and both swing by chance: a county registers a handful of inspections a
 year (10 one year, 4 the next, by chance alone), its points answer with small numbers. So the
 noise of both is tested (monitoring.felt.compare), each series with its own month-to-month
-dispersion (how much more than Poisson its monthly counts vary):
-- the registered fall must itself be beyond chance (the two years' counts split evenly, given
-  their sum, shrunk by the dispersion);
-- the gap must be beyond chance: the ratio of the felt rates (per point and month) against the
-  ratio of the registered counts, on the log scale, with a variance that sums both series';
+dispersion (how much more than Poisson its monthly counts vary, estimated from this year's
+months against last year's and last year's against the year before, season and level apart):
+- the registered fall must itself be beyond chance (the log of the two years' ratio against
+  its Poisson variance times the dispersion);
+- the gap must be beyond chance: the log of the felt rates' ratio (per point and month) less the
+  log of the registered one, against a variance that sums both series', each times its
+  dispersion (Student's t on the months the dispersions were estimated from: an estimate from
+  eight months is not a certainty);
 the county's p is the larger of the two. Across the counties tested for the measure in the run
 (supported: at least 10 registered last year and 2 points reporting in both years, settings),
 Benjamini–Hochberg at a rate (1%, a setting); a county short of the effect lines counts as

@@ -22,6 +22,7 @@ under half the floor; up one more when the corrected p-value is a hundred times 
 import datetime as dt
 
 import numpy as np
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -125,24 +126,35 @@ def settings_of(settings: dict) -> dict:
 
 def read(as_of: dt.date) -> dict | None:
     """Every unit's monthly totals per category over the complete months of this year and last:
-    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}, in
-    one query."""
+    {"units": (U,), "kinds": (U,), "values": {category: (U, months)}, "years": (months,)}: one
+    query (the category as a number, so the rows go straight into an array: a province has
+    thousands of issuing units) and one for the units' kinds."""
     year, done = as_of.year, compared_months(as_of)
-    rows = list(
+    n_t = 12 + done
+    code = Case(
+        *[When(category=c, then=Value(i)) for i, c in enumerate(CATEGORIES)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    qs = (
         MonthlyUsage.objects.filter(year__in=[year - 1, year])
         .exclude(year=year, month__gt=done)
-        .values_list("unit_id", "category", "year", "month", "total")
+        .annotate(code=code)
+        .values_list("unit_id", "code", "year", "month", "total")
         .order_by()
     )
-    if not rows:
+    rows = np.array(list(qs), dtype=np.int64).reshape(-1, 5)
+    rows = rows[rows[:, 1] >= 0]
+    if not rows.size:
         return None
-    units = np.array(sorted({r[0] for r in rows}))
-    u_of = {u: i for i, u in enumerate(units)}
-    n_t = 12 + done
-    values = {c: np.zeros((units.size, n_t)) for c in CATEGORIES}
-    for unit_id, category, y, m, total in rows:
-        if category in values:
-            values[category][u_of[unit_id], (y - year + 1) * 12 + m - 1] += total
+    units, index = np.unique(rows[:, 0], return_inverse=True)
+    t = (rows[:, 2] - year + 1) * 12 + rows[:, 3] - 1
+    values = {}
+    for i, category in enumerate(CATEGORIES):
+        mine = rows[:, 1] == i
+        v = np.zeros((units.size, n_t))
+        np.add.at(v, (index[mine], t[mine]), rows[mine, 4])
+        values[category] = v
     kinds: dict[int, str] = {}
     ids = units.tolist()
     for i in range(0, len(ids), 2000):
@@ -165,8 +177,8 @@ def test(values: np.ndarray, years: np.ndarray, kinds, lines: dict) -> dict:
     peer = dispersion.peer_ratio(w, ok, kinds)
     ok &= np.isfinite(peer)
     reference = np.minimum(1.0, peer)
-    p = dispersion.lower_tail(w["d"], w["df"], reference)
-    p = np.where(w["ratio"] <= lines["max_ratio"] * reference, p, 1.0)
+    far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
+    p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
     return {**w, "peer": peer, "reference": reference, "p": p, "tested": ok}
 
 

@@ -7,7 +7,9 @@ report again, another point's report) are truth_copies' business: a month whose 
 equals the month before is left out here, so a copied month is not counted twice.
 
 Per point and count question (not hours, the score, or the number of apps, which is a stock
-that changes seldom by nature), over the months read (up to 36, rules/truth_common.py):
+that changes seldom by nature), over two spans — the months read (up to 36,
+rules/truth_common.py) and the last twelve (a point that began to write its numbers this year;
+the smaller p of the two, doubled):
 - support: at least 12 months reported (a setting) and a mean of at least 3 a month (a setting;
   counts of 0–1 are low-variance by nature);
 - the dispersion index about each calendar year's mean, its lower χ² tail against the smaller
@@ -112,6 +114,7 @@ FIGURES.update(
 
 SKIP = {"app_checkins"}  # a stock (apps to check into), the same month after month by nature
 SHOWN = 3  # questions shown in the evidence
+COPY_MIN = 3  # answers a repeated month must have to be taken for a copy
 
 
 def tested_keys(data: tc.Data) -> list[str]:
@@ -151,39 +154,62 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     return findings
 
 
-def independent_months(data: tc.Data) -> np.ndarray:
-    """(points, months, questions) with a month left out (NaN) whose every answer repeats the
-    month before: a copied report is one report, and truth_copies' to find."""
-    v = data.values.copy()
-    same = np.all(
-        (data.values[:, 1:] == data.values[:, :-1])
-        | (np.isnan(data.values[:, 1:]) & np.isnan(data.values[:, :-1])),
-        axis=2,
-    )
+def independent_months(data: tc.Data, cols: list[int]) -> np.ndarray:
+    """(points, months, the questions `cols`) with a month left out (NaN) whose every answer
+    repeats the month before: a copied report is one report, and truth_copies' to find. (At
+    least three answers: one or two numbers repeated are no copy.)"""
+    v = data.values[:, :, cols]  # a copy (fancy indexing)
+    a, b = data.values[:, 1:], data.values[:, :-1]
+    same = np.all((a == b) | (np.isnan(a) & np.isnan(b)), axis=2)
     copied = same & data.present[:, 1:] & data.present[:, :-1]
+    copied &= np.isfinite(a).sum(axis=2) >= COPY_MIN
     v[:, 1:][copied] = np.nan
     return v
 
 
+NAMES = ("mean", "variance", "ratio", "peer", "reference", "p", "months")
+
+
 def test(data: tc.Data, keys: list[str], lines: dict) -> dict:
-    """Per point and question: the dispersion figures, the peers' reference, the p-value; per
-    point: the combined p-value and whether it was tested."""
-    values = independent_months(data)[:, :, [data.col(k) for k in keys]]
+    """Per point and question: the dispersion figures, the peers' reference, the p-value, over
+    the span that says most (Bonferroni over the two); per point: the combined p-value and
+    whether it was tested."""
+    values = independent_months(data, [data.col(k) for k in keys])
     years = np.array([period_keys.parse(m)[1] for m in data.months])
-    n_p, n_k = values.shape[0], len(keys)
-    shape = (n_p, n_k)
+    kinds = np.unique(np.asarray(data.kinds), return_inverse=True)[1].ravel()
+    recent = np.zeros(len(data.months), dtype=bool)
+    recent[list(data.window_t())] = True
+    spans = [
+        _span(values, years, kinds, lines, lines["min_months"]),
+        _span(values[:, recent], years[recent], kinds, lines, min(lines["min_months"], 12)),
+    ]
+    p = np.stack([s["p"] for s in spans])  # (spans, P, K)
+    m = np.isfinite(p).sum(axis=0)
+    best = np.argmin(np.where(np.isfinite(p), p, np.inf), axis=0)
     out = {
-        name: np.full(shape, np.nan)
-        for name in ("mean", "variance", "ratio", "peer", "reference", "p", "months")
+        name: np.take_along_axis(np.stack([s[name] for s in spans]), best[None], 0)[0]
+        for name in NAMES
     }
+    out["p"] = np.where(m > 0, np.minimum(1.0, out["p"] * np.maximum(m, 1)), np.nan)
+    out["tested"] = np.isfinite(out["p"]).any(axis=1)
+    out["p_point"] = dispersion.simes(out["p"])
+    return out
+
+
+def _span(values, years, kinds, lines, min_months) -> dict:
+    """The test over one span of months: the whole history read (up to 36 months), or the last
+    twelve (a point that began to write its numbers this year)."""
+    n_k = values.shape[2]
+    every = dispersion.within_years(values, years)  # (P, K) each
+    out = {name: np.full(every["d"].shape, np.nan) for name in NAMES}
     for j in range(n_k):
-        w = dispersion.within_years(values[:, :, j], years)
-        ok = (w["months"] >= lines["min_months"]) & (w["mean"] >= lines["min_mean"])
-        peer = dispersion.peer_ratio(w, ok, data.kinds)
+        w = {k: v[:, j] for k, v in every.items()}
+        ok = (w["months"] >= min_months) & (w["mean"] >= lines["min_mean"])
+        peer = dispersion.peer_ratio(w, ok, kinds)
         ok &= np.isfinite(peer)
         reference = np.minimum(1.0, peer)
-        p = dispersion.lower_tail(w["d"], w["df"], reference)
-        p = np.where(w["ratio"] <= lines["max_ratio"] * reference, p, 1.0)  # far less, or not
+        far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
+        p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
         out["mean"][:, j] = w["mean"]
         out["variance"][:, j] = w["variance"]
         out["ratio"][:, j] = w["ratio"]
@@ -191,8 +217,6 @@ def test(data: tc.Data, keys: list[str], lines: dict) -> dict:
         out["reference"][:, j] = reference
         out["months"][:, j] = w["months"]
         out["p"][:, j] = np.where(ok, p, np.nan)
-    out["tested"] = np.isfinite(out["p"]).any(axis=1)
-    out["p_point"] = dispersion.simes(out["p"])
     return out
 
 
@@ -280,7 +304,8 @@ RULE = Rule(
     code="truth_smooth",
     label=_("数据过于平稳"),
     sentence=_(
-        "样本点至少 %(smooth_min_months)s 个月填报、月均至少 %(smooth_min_mean)s 的计数题，"
+        "样本点近 36 个月（另单看近 12 个月）至少 %(smooth_min_months)s 个月填报、"
+        "月均至少 %(smooth_min_mean)s 的计数题，"
         "月度数字的方差与均值之比不超过参照（泊松分布的 1，同类样本点更平稳时取其典型值）的 "
         "%(smooth_max_ratio_pct)s%%，且卡方检验显示偶然难以这么平稳，经多个样本点同时检验的校正"
         "（错误发现率 %(smooth_fdr_pct)s%%）后仍显著，即预警。"

@@ -7,8 +7,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
 from jianfu.core import clock
+from jianfu.core.models import User
 from jianfu.registry.models import Category, Document, MonthlyUsage
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
@@ -134,3 +136,19 @@ def test_a_seasonal_profile_spread_exactly_is_judged_against_peers_like_it():
     assert _flags(values, ["department"] * 60) == 0
     values[5] = 6
     assert _flags(values, ["department"] * 60) == 1
+
+
+def test_the_signal_page_shows_the_dispersion_and_the_peers(built, client):
+    planted = built["planted"]
+    with clock.frozen(AS_OF):
+        runner.run(as_of=AS_OF, rules=["registry_smooth"])
+    s = Signal.objects.get(rule="registry_smooth", unit=planted)
+    user = User.objects.get(username="truth-office")
+    User.objects.filter(pk=user.pk).update(
+        must_change_password=False, password_changed_at=clock.now()
+    )
+    client.force_login(user)
+    with clock.frozen(AS_OF):
+        body = client.get(reverse("signal_detail", args=[s.pk])).content.decode()
+    assert "登记数量过于平稳" in body
+    assert "同类单位的方差与均值之比" in body and "每月登记的数量（全部）" in body

@@ -7,9 +7,14 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
+from jianfu.core import clock
+from jianfu.core.models import User
 from jianfu.monitoring import stats
 from jianfu.monitoring.models import Report
+from jianfu.signals import runner
+from jianfu.signals.models import Signal
 from jianfu.signals.rules import current_settings, dispersion, truth_smooth
 from jianfu.signals.rules import truth_common as tc
 
@@ -165,3 +170,34 @@ def test_a_change_between_years_is_no_spread():
 def test_simes():
     p = np.array([[0.01, 0.04, np.nan], [np.nan, np.nan, np.nan], [0.5, 0.02, 0.03]])
     assert dispersion.simes(p) == pytest.approx([0.02, 1.0, 0.045])
+
+
+def test_the_signal_page_names_the_question_and_the_peers(built, client):
+    with clock.frozen(tf.AS_OF):
+        tc.clear_cache()
+        runner.run(as_of=tf.AS_OF, rules=["truth_smooth"])
+    s = Signal.objects.get(rule="truth_smooth", unit=built.unit("smooth"))
+    user = User.objects.get(username="truth-office")
+    User.objects.filter(pk=user.pk).update(
+        must_change_password=False, password_changed_at=clock.now()
+    )
+    client.force_login(user)
+    with clock.frozen(tf.AS_OF):
+        body = client.get(reverse("signal_detail", args=[s.pk])).content.decode()
+    assert "数据过于平稳" in body
+    assert "收到上级文件：方差与均值之比" in body
+    assert "同类样本点的方差与均值之比" in body
+
+
+@pytest.mark.django_db
+def test_a_point_that_began_to_write_its_numbers_this_year_is_found():
+    """Two honest years, then twelve months of 20, 21, 20, 19 …: over 36 months the honest
+    years would hide it; the last twelve on their own do not."""
+    rng = np.random.default_rng(7)
+    values = rng.poisson(rng.uniform(3, 60, (100, 1)), (100, 36)).astype(float)
+    values[3, 24:] = SMOOTH
+    lines = truth_smooth.settings_of(current_settings())
+    t = truth_smooth.test(_data(values), ["docs_total"], lines)
+    q = stats.benjamini_hochberg(t["p_point"])
+    assert list(np.flatnonzero(q <= lines["fdr"])) == [3]
+    assert t["months"][3, 0] == 12  # the span that said it
