@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/detectors.py                          # 8 city seeds and 2 province seeds
     .venv/bin/python bench/detectors.py --sizes city --seeds 3   # quicker
-    .venv/bin/python bench/detectors.py --write                  # and store the measured rates
-                                                                 # in jianfu/signals/calibration.json
+    .venv/bin/python bench/detectors.py --write     # and store the rates measured
+                                                    # in jianfu/signals/calibration.json
 
 For each size and seed, a planted city or province drawn by bench/planted_city.py — an
 independent generator, not the demo's (see its docstring for the null, the planted cases and
@@ -101,10 +101,14 @@ def parent(args) -> int:
     started = time.perf_counter()
     for size, seed in runs:
         var = _var_dir(size, seed, pc.VERSION)
-        if not (var / "truth.json").exists() and var.exists() and not os.environ.get("DATABASE_URL"):
+        if (
+            not (var / "truth.json").exists()
+            and var.exists()
+            and not os.environ.get("DATABASE_URL")
+        ):
             shutil.rmtree(var)  # an unfinished build: start again
         print(f"{size} seed {seed}:", flush=True)
-        out = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, __file__, "--one", size, str(seed)],
             env=_child_env(size, seed, pc.VERSION),
             cwd=ROOT,
@@ -112,14 +116,14 @@ def parent(args) -> int:
             text=True,
         )
         result = None
-        for line in out.stdout.splitlines():
+        for line in child.stdout:
             if line.startswith("RESULT "):
                 result = json.loads(line[7:])
             else:
-                print(line, flush=True)
-        if out.returncode or result is None:
-            print(f"  failed ({out.returncode})", flush=True)
-            return out.returncode or 1
+                print(line, end="", flush=True)
+        if child.wait() or result is None:
+            print(f"  failed ({child.returncode})", flush=True)
+            return child.returncode or 1
         results.append(result)
     report(results, time.perf_counter() - started, args)
     return 0
@@ -296,7 +300,9 @@ def score(truth: dict, pc) -> dict:
                 named.setdefault(p, set()).add(rule)
 
     def raised(unit: int, rule: str, subject) -> bool:
-        return any(r == rule and (subject is None or s == subject) for r, s in by_unit.get(unit, []))
+        return any(
+            r == rule and (subject is None or s == subject) for r, s in by_unit.get(unit, [])
+        )
 
     families: dict[str, dict] = {}
     for entry in truth["registry"] + truth["felt"]:
@@ -310,9 +316,7 @@ def score(truth: dict, pc) -> dict:
         if subject == "peer":
             pids = {point_of_unit[u] for u in units}
             hit = any(
-                r == rule
-                and s == "peer"
-                and len(pids & set(ev.get("points", []))) >= 2
+                r == rule and s == "peer" and len(pids & set(ev.get("points", []))) >= 2
                 for r, _u, s, ev in signals
             )
         else:
@@ -338,7 +342,9 @@ def score(truth: dict, pc) -> dict:
         )
         rules[code] = {"flagged": flagged, "clean": len(members), "population": population}
     units_flagged = sum(
-        1 for u in clean_units if any(group.get(r) in REGISTRY_GROUPS for r, _s in by_unit.get(u, []))
+        1
+        for u in clean_units
+        if any(group.get(r) in REGISTRY_GROUPS for r, _s in by_unit.get(u, []))
     )
     points_flagged = sum(
         1

@@ -36,7 +36,8 @@ registry ones in the third year against the second:
 - pacing: 65 % (55 %) of the year's document quota used in January–May;
 - rising: a category's rate × 1.6 (× 1.35);
 - white_header: red-header share × 0.45 (× 0.65), the rest issued white and not counted;
-- remote_inspection: remote share + 35 (+ 20) points, inspections × 1.15 (× 1.1) in total;
+- remote_inspection: remote share + 30 points with on-site inspections as they were, so the
+  total rises (+ 20 points, inspections × 1.1 in total);
 - video_grassroots: in-person meetings turned into video meetings requiring the grassroots,
   + 35 (+ 20) points of share;
 - document_length: counted documents × 0.7 (× 0.8), pages per document × 1.8 (× 1.45);
@@ -45,7 +46,8 @@ registry ones in the third year against the second:
 - felt: a county and its departments stop registering 45 % (30 %) of the documents that reach the
   grassroots, while the points keep receiving them;
 and in the sample points' reports, in the twelve months judged:
-- outliers: one month with township documents × 5 (statistical forms × 3);
+- outliers: one month with township documents at ten times the point's median, a digit too many
+  (statistical forms at three times it);
 - inconsistent: meeting hours with no meeting in 3 months (levels adding up to more than the
   total in 2);
 - heaping: every count of 8 or more rounded to 5 over 36 months (half of them);
@@ -70,7 +72,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-VERSION = 2  # bump when the model changes: the cached databases are per version
+VERSION = 4  # bump when the model changes: the cached databases are per version
 YEARS = (2024, 2025, 2026)
 AS_OF = dt.date(2026, 12, 31)  # the nightly run after the third year's last day
 # Internal months: 2023-12 (t = 0) .. 2026-12 (t = 36). Registries cover 2024-01..2026-12; the
@@ -184,7 +186,16 @@ class City:
 # --- The tree ------------------------------------------------------------------------------------
 
 SURNAMES = "江河湖海山川林原泉石松柏梅兰竹菊桂荷杨柳青白云霞"
-TOPICS = ("安全生产", "防汛抗旱", "乡村振兴", "基层治理", "营商环境", "文明创建", "森林防火", "环境整治")
+TOPICS = (
+    "安全生产",
+    "防汛抗旱",
+    "乡村振兴",
+    "基层治理",
+    "营商环境",
+    "文明创建",
+    "森林防火",
+    "环境整治",
+)
 
 
 def _tree(size: Size, rng) -> tuple[UnitRow, list[UnitRow], list[tuple], list[tuple]]:
@@ -294,7 +305,10 @@ def _counts(iss: Issuer, c: int, rng) -> np.ndarray:
         early = list(range(25, 30))  # 2026-01..05
         mu[early] *= share * quota / _counted_share(iss) / mu[early].sum()
     if c == 2 and "remote" in plant:
-        mu[25:] *= plant["remote"][1]
+        share, total = plant["remote"]
+        if total is None:  # on-site inspections stay as they were: remote ones come on top
+            total = (1 - iss.p_remote - 0.04) / (1 - iss.p_remote - 0.04 - share)
+        mu[25:] *= total
     return _nb(rng, mu, iss.k)
 
 
@@ -440,8 +454,19 @@ KEYS = [
     "burden_score",
 ]
 K = {k: i for i, k in enumerate(KEYS)}
-COUNT_KEYS = [k for k in KEYS if k not in ("meetings_hours", "inspection_days", "hours_burden_week",
-                                           "hours_service_week", "burden_score", "app_checkins")]
+COUNT_KEYS = [
+    k
+    for k in KEYS
+    if k
+    not in (
+        "meetings_hours",
+        "inspection_days",
+        "hours_burden_week",
+        "hours_service_week",
+        "burden_score",
+        "app_checkins",
+    )
+]
 KIND_SCALE = {"village": 1.0, "school": 0.7, "enterprise": 0.5}
 
 
@@ -525,15 +550,16 @@ def _months(rng, n: int, consecutive: bool = False) -> list[int]:
 
 
 def plant_outliers(V, ps, strong, rng):
+    """One month far above the point's own usual level: township documents with a digit too
+    many, ten times it (statistical forms at three times it)."""
     (p,) = ps
     t = _months(rng, 1)[0]
     row = V[p, t]
-    if strong:
-        old = row[K["docs_township"]]
-        row[K["docs_township"]] = max(8, old * 5)
-        row[K["docs_total"]] += row[K["docs_township"]] - old
-    else:
-        row[K["forms_filled"]] = max(10, row[K["forms_filled"]] * 3)
+    key, times = ("docs_township", 10) if strong else ("forms_filled", 3)
+    old = row[K[key]]
+    row[K[key]] = max(8, round(times * float(np.median(V[p, :, K[key]]))))
+    if key == "docs_township":
+        row[K["docs_total"]] += row[K[key]] - old
     _fix_wholes(row)
 
 
@@ -605,8 +631,10 @@ def plant_smooth(V, ps, strong, rng):
     for t in months:
         row = V[p, t]
         # the parts must add up within the whole: derive the totals from the parts
-        row[K["docs_total"]] = max(row[K["docs_total"]], row[K["docs_city"]]
-                                   + row[K["docs_county"]] + row[K["docs_township"]])
+        row[K["docs_total"]] = max(
+            row[K["docs_total"]],
+            row[K["docs_city"]] + row[K["docs_county"]] + row[K["docs_township"]],
+        )
         _fix_wholes(row)
         row[K["meetings_hours"]] = 1.5 * row[K["meetings_total"]]
 
@@ -667,7 +695,7 @@ def _plant_issuer(iss: Issuer, family: str, strong: bool, rng) -> dict:
         iss.plant["white"] = 0.45 if strong else 0.65
         entry["subject"] = "white_header"
     elif family == "remote_inspection":
-        iss.plant["remote"] = (0.35, 1.15) if strong else (0.2, 1.1)
+        iss.plant["remote"] = (0.3, None) if strong else (0.2, 1.1)
         entry["subject"] = "remote_inspection"
     elif family == "video_grassroots":
         iss.plant["video"] = 0.35 if strong else 0.2
@@ -733,8 +761,9 @@ def build(size: str, seed: int, params: Params | None = None) -> City:
     docs: dict[int, list] = {}
     meets: dict[int, list] = {}
     insps: dict[int, list] = {}
-    felt = {c: {m: np.zeros(N_T) for m in ("documents", "meetings", "inspections")}
-            for c in counties}
+    felt = {
+        c: {m: np.zeros(N_T) for m in ("documents", "meetings", "inspections")} for c in counties
+    }
     seq: dict = {}
     used: dict[tuple[str, int, int], int] = {}
     sink = {m: np.zeros(N_T) for m in ("documents", "meetings", "inspections")}
@@ -831,4 +860,6 @@ def build(size: str, seed: int, params: Params | None = None) -> City:
     truth["clean_points"] = sorted(pt.code for i, pt in enumerate(points) if i not in taken)
     truth["size"], truth["seed"], truth["version"] = size, seed, VERSION
     del idx, by_code
-    return City(size, seed, root, units, issuers, points, docs, meets, insps, quotas, V, KEYS, truth)
+    return City(
+        size, seed, root, units, issuers, points, docs, meets, insps, quotas, V, KEYS, truth
+    )

@@ -16,6 +16,7 @@ import io
 import time
 import uuid
 
+import planted_city as pc
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import translation
@@ -34,8 +35,6 @@ from jianfu.registry.models import (
     MeetingForm,
     MeetingLevel,
 )
-
-import planted_city as pc
 
 
 def _xlsx(title: str, headers: list[str], rows: list[list]) -> bytes:
@@ -109,10 +108,18 @@ def load(city: pc.City, log=print) -> dict[str, float]:
     n = 0
     for year in pc.YEARS:
         closed = dt.date(year + 1, 1, 6)  # each year's registers uploaded once the year is over
-        n += _import("registry.document", office, f"{year}年发文.xlsx", _documents(city, year), closed)
-        n += _import("registry.meeting", office, f"{year}年会议.xlsx", _meetings(city, year), closed)
         n += _import(
-            "registry.inspection", office, f"{year}年督查检查.xlsx", _inspections(city, year), closed
+            "registry.document", office, f"{year}年发文.xlsx", _documents(city, year), closed
+        )
+        n += _import(
+            "registry.meeting", office, f"{year}年会议.xlsx", _meetings(city, year), closed
+        )
+        n += _import(
+            "registry.inspection",
+            office,
+            f"{year}年督查检查.xlsx",
+            _inspections(city, year),
+            closed,
         )
     seconds["registry"] = time.perf_counter() - t
     log(f"    registry: {n:,} records in {seconds['registry']:.1f} s", flush=True)
@@ -196,7 +203,9 @@ def _inspections(city: pc.City, year: int) -> bytes:
 
 def _points(city: pc.City, office) -> dict[str, tuple[int, User]]:
     """Designate the points, each with one reporter of its own unit: {code: (point id, user)}."""
-    units = dict(Unit.objects.filter(code__in=[p.code for p in city.points]).values_list("code", "pk"))
+    units = dict(
+        Unit.objects.filter(code__in=[p.code for p in city.points]).values_list("code", "pk")
+    )
     hashed = make_password(None)
     with transaction.atomic():
         users = User.objects.bulk_create(
@@ -218,8 +227,14 @@ def _points(city: pc.City, office) -> dict[str, tuple[int, User]]:
 
 
 def _reports(city: pc.City, reporters: dict[str, tuple[int, User]]) -> int:
-    types = {k: ("hours" if k in ("meetings_hours", "inspection_days", "hours_burden_week",
-                                  "hours_service_week") else "int") for k in city.keys}
+    types = {
+        k: (
+            "hours"
+            if k in ("meetings_hours", "inspection_days", "hours_burden_week", "hours_service_week")
+            else "int"
+        )
+        for k in city.keys
+    }
     n = 0
     for t in pc.REPORT_T:
         period = pc.period(t)
