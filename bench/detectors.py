@@ -21,8 +21,8 @@ Printed:
 - per family, recall: the planted cases whose right rule raised a signal on the right subject for
   the right unit or point (strong and moderate instances apart);
 - per rule, its clean-flag rate: clean issuing units (registry rules: quota, gaming, inspection
-  plan, registry smoothness, felt against registered) or clean points (truth rules) with a signal
-  of that rule;
+  plan, registry smoothness), clean counties (felt against registered) or clean points (truth
+  rules) with a signal of that rule;
 - `figure: recall_pct`, `figure: clean_units_flagged_pct` (clean issuing units with any signal of
   the registry-side rules in the year), `figure: clean_points_flagged_pct` (clean points with any
   truth signal on them or naming them), `figure: detectors_s` (every rule, province size, mean
@@ -216,6 +216,9 @@ def write_calibration(fam: dict, rules: dict, seeds: dict) -> None:
         "measured_by": "bench/detectors.py",
         "measured_on": dt.date.today().isoformat(),
         "generator_version": pc.VERSION,
+        "code": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
         "sizes": {s: v for s, v in seeds.items() if v},
         "rules": {},
     }
@@ -327,8 +330,11 @@ def score(truth: dict, pc) -> dict:
     clean_units = [unit_id[c] for c in truth["clean_units"]]
     clean_points = [unit_id[c] for c in truth["clean_points"]]
     rules: dict[str, dict] = {}
+    clean_counties = [unit_id[c] for c in truth["clean_counties"]]
     for code in RULES:
-        if group[code] in REGISTRY_GROUPS:
+        if code == "felt_registered":  # a county's rule: its rate among clean counties
+            population, members = "counties", clean_counties
+        elif group[code] in REGISTRY_GROUPS:
             population, members = "units", clean_units
         elif group[code] == "truth":
             population, members = "points", clean_points
