@@ -63,8 +63,9 @@ such cities with 10 counties each — 1,184 issuing units and 2,000 sample point
 Why: the province is the size the nightly budget is stated for (about 2,000 points × 36 months),
 and submission through report_submit is fast enough for it (about 2 ms a report: 72,000 reports
 in under three minutes; the province's 190,000 registry records import in about a minute), so a
-province builds in about four minutes and a city in about half a minute; 8 city seeds and 2
-province seeds build cold in about a quarter of an hour and rerun warm in about a minute. The
+province builds in about four minutes and a city in about half a minute on an idle machine; 8
+city seeds and 2 province seeds build cold in about 12 minutes (27 measured on this 2-core machine
+shared with three other jobs) and rerun warm in about a minute. The
 province has the points of a real province but only the issuing units (not the 30,000 villages
 without a role here): the rules read records and reports, not the bare tree.
 """
