@@ -23,8 +23,8 @@ Printed:
 - per family, recall: the planted cases whose right rule raised a signal on the right subject for
   the right unit or point (strong and moderate instances apart);
 - per rule, its clean-flag rate: clean issuing units (registry rules: quota, gaming, inspection
-  plan, registry smoothness), clean counties (felt against registered) or clean points (truth
-  rules) with a signal of that rule;
+  plan, registry smoothness), clean counties (felt against registered; for Benford, counties with
+  no planted point) or clean points (the other truth rules) with a signal of that rule;
 - `figure: recall_pct`, `figure: clean_units_flagged_pct` (clean issuing units with any signal of
   the registry-side rules in the year), `figure: clean_points_flagged_pct` (clean points with any
   truth signal on them or naming them), `figure: detectors_s` (every rule, province size, mean
@@ -349,9 +349,18 @@ def score(truth: dict, pc) -> dict:
     clean_points = [unit_id[c] for c in truth["clean_points"]]
     rules: dict[str, dict] = {}
     clean_counties = [unit_id[c] for c in truth["clean_counties"]]
+    # Benford judges a county's pooled reports: its clean counties are those with no planted point.
+    planted_at = {c[:-3] for e in truth["points"] for c in e["points"]}
+    quiet_counties = [
+        pk
+        for code, pk in Unit.objects.filter(kind="county").values_list("code", "pk")
+        if code not in planted_at
+    ]
     for code in RULES:
         if code == "felt_registered":  # a county's rule: its rate among clean counties
             population, members = "counties", clean_counties
+        elif code == "truth_benford":
+            population, members = "counties", quiet_counties
         elif group[code] in REGISTRY_GROUPS:
             population, members = "units", clean_units
         elif group[code] == "truth":
