@@ -25,14 +25,14 @@ class NotifyConfig(AppConfig):
                 Role.CONTACT: {"notify.channel:manage"},
             },
         )
-        register(Kind("notify.test", _("测试消息")))
+        register(Kind("notify.test", _("测试消息"), switchable=False))
         tasks.connect()
         if any(e.url_name == "inbox" for e in navigation.ENTRIES):
             return
         from .queries import unread_count
 
         navigation.register(
-            Entry(_("消息"), "inbox", None, "bell", also=("message_",), badge=unread_count),
+            Entry(_("消息"), "inbox", None, "envelope", also=("message_",), badge=unread_count),
             before=navigation.ENTRIES[1].url_name,
         )
         navigation.register(

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class Kind:
     code: str  # "<app>.<what>", e.g. "monitoring.reminder"
     label: str
+    # Listed on the preferences page (a unit may switch its channels off for it).
+    switchable: bool = True
 
 
 KINDS: dict[str, Kind] = {}

@@ -51,6 +51,10 @@ def manageable_units(user) -> QuerySet:
     return qs.filter(valid_until__isnull=True).order_by("path")
 
 
+def switchable_kinds() -> list:
+    return sorted((k for k in kinds.KINDS.values() if k.switchable), key=lambda k: k.code)
+
+
 def unit_channels(unit: Unit) -> dict:
     """What the settings page shows for a unit: its robots (whether a URL and a secret are set,
     never their values) and, per kind, which channels are on."""
@@ -63,7 +67,7 @@ def unit_channels(unit: Unit) -> dict:
                 (c.value, c.label, prefs.get((k.code, c.value), True)) for c in SWITCHABLE
             ],
         }
-        for k in sorted(kinds.KINDS.values(), key=lambda k: k.code)
+        for k in switchable_kinds()
     ]
     return {
         "robots": [

@@ -60,6 +60,8 @@ class Item:
     subject: str = ""
     body: str = ""
     link: str = ""
+    # Units whose group robots get it without their accounts (the settings page's test message).
+    robots: list = field(default_factory=list)
 
 
 def send(
@@ -94,8 +96,8 @@ def send_many(kind: str, items: list[Item], *, by=None) -> list[Notice]:
     notices = _create_notices(kind, fresh, now)
     if not notices:
         return []
-    users, units = _recipients([item for item, _n in notices])
-    messages, deliveries = _plan(kind, notices, users, units, now)
+    readers = _readers([item for item, _n in notices])
+    messages, deliveries = _plan(kind, notices, readers, now)
     Message.objects.bulk_create(messages, ignore_conflicts=True)
     created = Delivery.objects.bulk_create(deliveries)
     audit.record(
@@ -148,10 +150,9 @@ def _create_notices(kind: str, items: list[Item], now) -> list[tuple[Item, Notic
     return done
 
 
-def _recipients(items: list[Item]) -> tuple[dict[int, list[User]], dict[int, Unit]]:
-    """Per unit named as a recipient, its accounts that read its messages; and every unit."""
+def _readers(items: list[Item]) -> dict[int, list[User]]:
+    """Per unit named as a recipient, its accounts that read its messages."""
     unit_ids = {r.pk for i in items for r in i.recipients if isinstance(r, Unit)}
-    units = {u.pk: u for i in items for r in i.recipients for u in [r] if isinstance(r, Unit)}
     readers: dict[int, list[User]] = defaultdict(list)
     if unit_ids:
         for user in (
@@ -163,10 +164,10 @@ def _recipients(items: list[Item]) -> tuple[dict[int, list[User]], dict[int, Uni
             .order_by("pk")
         ):
             readers[user.home_unit_id].append(user)
-    return readers, units
+    return readers
 
 
-def _plan(kind, notices, readers, units, now) -> tuple[list[Message], list[Delivery]]:
+def _plan(kind, notices, readers, now) -> tuple[list[Message], list[Delivery]]:
     smtp_on = config.smtp() is not None
     # Every unit a message reaches: the units named, and the units of the accounts named.
     reach: dict[int, tuple[set[int], set[int]]] = {}
@@ -184,8 +185,11 @@ def _plan(kind, notices, readers, units, now) -> tuple[list[Message], list[Deliv
                 accounts[r.pk] = r
             else:
                 raise TypeError(f"a recipient is an account or a unit, not {r!r}")
+        robot_units |= {u.pk for u in item.robots}
         reach[notice.pk] = (users, robot_units)
-    unit_ids = set(units) | {u.home_unit_id for u in accounts.values() if u.home_unit_id}
+    unit_ids = {pk for _u, units_of in reach.values() for pk in units_of} | {
+        u.home_unit_id for u in accounts.values() if u.home_unit_id
+    }
     prefs = {
         (p.unit_id, p.channel): p.enabled
         for p in Preference.objects.filter(unit_id__in=unit_ids, kind=kind)
@@ -344,6 +348,24 @@ def delivery_retry(*, by, delivery: Delivery) -> Delivery:
     transaction.on_commit(lambda: deliver_task.enqueue(delivery.pk))
     delivery.refresh_from_db()
     return delivery
+
+
+def test_send(*, by, unit: Unit) -> Notice:
+    """A test message from the settings page: to the person (inbox and email) and to the unit's
+    group robots, through the same background delivery; the outcome shows in the log."""
+    _require_unit(by, unit)
+    now = clock.now()
+    item = Item(
+        key=f"notify.test:{unit.pk}:{by.pk}:{now.timestamp():.0f}",
+        recipients=[by],
+        subject=_("测试消息：%(u)s的通知渠道") % {"u": unit.name},
+        body=_("这是一条测试消息。收到即说明该渠道设置正确。"),
+        robots=[unit],
+    )
+    sent = send_many("notify.test", [item], by=by)
+    if not sent:
+        raise DomainError("too_often", _("刚刚已发送过测试消息，请稍后再试。"))
+    return sent[0]
 
 
 # --- Reading one's messages ---------------------------------------------------------------------

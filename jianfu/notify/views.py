@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jianfu.core import scope
@@ -18,6 +19,13 @@ from jianfu.core.models import Unit
 
 from . import kinds, queries, services
 from .models import ROBOTS, SWITCHABLE, Channel, Delivery, DeliveryStatus
+
+# Column headings narrow enough for a phone.
+SHORT = {
+    Channel.EMAIL: _lazy("邮件"),
+    Channel.DINGTALK: _lazy("钉钉"),
+    Channel.WECOM: _lazy("企业微信"),
+}
 
 
 @login_required
@@ -120,7 +128,7 @@ def notify_settings(request):
             "unit": unit,
             "units": units if units.count() <= 500 else None,
             "errors": errors,
-            "switchable": [(c.value, c.label) for c in SWITCHABLE],
+            "switchable": [SHORT[c] for c in SWITCHABLE],
             **data,
         },
         status=400 if errors else 200,
@@ -146,14 +154,26 @@ def _save_settings(request, unit: Unit) -> dict[str, str]:
                 errors[f"{channel}_url"] = str(e.message)
     elif post.get("part") == "preferences":
         choices = {
-            (code, c): f"{code}:{c}" in post.getlist("on")
-            for code in kinds.KINDS
+            (k.code, c): f"{k.code}:{c}" in post.getlist("on")
+            for k in queries.switchable_kinds()
             for c in SWITCHABLE
         }
         try:
             services.preferences_set(by=request.user, unit=unit, choices=choices)
         except DomainError as e:
             errors["preferences"] = str(e.message)
+    elif post.get("part") == "test":
+        try:
+            services.test_send(by=request.user, unit=unit)
+        except DomainError as e:
+            errors["test"] = str(e.message)
+        else:
+            messages.info(
+                request,
+                _("测试消息已发出：站内消息即时送达，邮件和群机器人的结果见发送记录。")
+                if scope.can(request.user, "notify.delivery:view")
+                else _("测试消息已发出，请查看站内消息、邮箱和群聊。"),
+            )
     else:
         raise Http404
     return errors

@@ -184,14 +184,14 @@ def test_the_office_turns_a_kind_off_by_email_for_a_county(login):
         f"{kind}:{channel}"
         for kind in notify.kinds.KINDS
         for channel in ("email", "dingtalk", "wecom")
-        if (kind, channel) != ("notify.test", "email")
+        if (kind, channel) != ("monitoring.reminder", "email")
     ]
     response = login("office").post(
         reverse("notify_settings"), {"unit": ta.pk, "part": "preferences", "on": on}
     )
     assert response.status_code == 302
     assert list(Preference.objects.values_list("unit__code", "kind", "channel", "enabled")) == [
-        ("TA", "notify.test", "email", False)
+        ("TA", "monitoring.reminder", "email", False)
     ]
     assert AuditEntry.objects.filter(code="jianfu.notify.preference.changed").count() == 1
 
@@ -238,3 +238,26 @@ def test_the_office_may_not_set_the_mail_server(login):
     response = setting(login("office"), "notify.smtp_host", "mail.example.cn")
     assert response.status_code == 403
     assert not RuntimeSetting.objects.filter(key="notify.smtp_host").exists()
+
+
+def test_a_test_message_goes_to_oneself_and_the_units_robot(
+    login, robot, django_capture_on_commit_callbacks
+):
+    Robot.objects.create(
+        unit=Unit.objects.get(code="TA"),
+        channel="wecom",
+        url=robot.url,
+        updated_at="2026-01-01T00:00Z",
+    )
+    client = login("contact_a")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("notify_settings"), {"part": "test"})
+    assert response.status_code == 302
+    [message] = Message.objects.select_related("notice", "recipient")
+    assert message.recipient.username == "contact_a"
+    assert message.notice.subject == "测试消息：甲县的通知渠道"
+    [(_path, payload)] = robot.requests
+    assert payload["markdown"]["content"].startswith("### 测试消息：甲县的通知渠道")
+    # Sent twice within the same second: the second is refused with a sentence, not a 5xx.
+    response = client.post(reverse("notify_settings"), {"part": "test"})
+    assert response.status_code in (302, 400)
