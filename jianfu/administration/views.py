@@ -429,6 +429,7 @@ def setting_list(request):
             "editable": s.can(f"core.setting:{d.group}"),
             "is_bool": d.kind is bool,
             "is_text": d.kind is str,
+            "default_label": dict(d.choices).get(d.default, d.default),
         }
         for d in runtime.DEFINITIONS.values()
         if s.can(f"core.setting:{d.group}") or s.can("core.setting:view")
