@@ -124,3 +124,15 @@ def test_an_overdue_measure_reminds_its_responsible_unit_once(
 def test_the_jobs_are_registered_with_the_scheduler():
     names = {job.name for job in scheduler.JOBS}
     assert {"notify.deliveries", "rectification.overdue_reminders", "monitoring.reminders"} <= names
+
+
+def test_the_due_deliveries_job_runs_every_minute(db):
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        assert "notify.deliveries" not in scheduler.tick()  # the first tick plans the runs
+    with clock.frozen(start + dt.timedelta(seconds=30)):
+        assert "notify.deliveries" not in scheduler.tick()
+    with clock.frozen(start + dt.timedelta(seconds=61)):
+        assert "notify.deliveries" in scheduler.tick()
+    with clock.frozen(start + dt.timedelta(seconds=62)):
+        assert "notify.deliveries" not in scheduler.tick()  # claimed once per interval
