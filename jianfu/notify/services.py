@@ -80,8 +80,8 @@ def send_many(kind: str, items: list[Item], *, by=None) -> list[Notice]:
     notices created (the items whose key was new)."""
     kinds.check(kind)
     for item in items:
-        if not item.key or not item.subject:
-            raise ValueError("a notification needs a key and a subject")
+        if not item.key or not item.subject or len(item.key) > 200:
+            raise ValueError("a notification needs a key (at most 200 characters) and a subject")
     seen: set[str] = set(
         Notice.objects.filter(key__in=[i.key for i in items]).values_list("key", flat=True)
     )
@@ -123,7 +123,7 @@ def send_many(kind: str, items: list[Item], *, by=None) -> list[Notice]:
 def _create_notices(kind: str, items: list[Item], now) -> list[tuple[Item, Notice]]:
     rows = [
         Notice(
-            key=i.key[:200],
+            key=i.key,
             kind=kind,
             subject=str(i.subject)[:200],
             body=str(i.body),
