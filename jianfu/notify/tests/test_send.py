@@ -220,3 +220,12 @@ def test_a_delivery_is_sent_once_even_when_two_workers_try(
 def test_an_unknown_kind_is_refused(db):
     with pytest.raises(KeyError):
         notify.send("nope", key="k", recipients=[], subject="s")
+
+
+def test_starttls_against_a_server_without_it_says_so(smtp, django_capture_on_commit_callbacks):
+    configure(smtp_security="starttls")
+    send(django_capture_on_commit_callbacks, recipients=[user("reporter", "r@example.cn")])
+    d = Delivery.objects.get()
+    assert d.status == "pending"
+    assert "不支持所选的加密方式或登录" in d.last_error
+    assert smtp.mails == []
