@@ -61,6 +61,12 @@ class RectificationConfig(AppConfig):
         from .selfexam import list_import
 
         home.register()
+        from jianfu import notify
+
+        from . import tasks
+
+        notify.register(notify.Kind("rectification.measure_overdue", _("整改措施逾期提醒")))
+        tasks.connect()
         imports.register(ledger_import.SPEC)
         imports.register(list_import.SPEC)
 
