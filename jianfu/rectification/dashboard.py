@@ -53,7 +53,7 @@ def panel(user, unit, today) -> dashboard.Figures:
                 "type": "pie",
                 "radius": ["40%", "68%"],
                 "center": ["50%", "58%"],
-                "label": {"formatter": "{b}\n{c}"},
+                "label": {"formatter": "{c}"},
                 "data": [
                     {"name": labels[k], "value": values[k], "itemStyle": {"color": COLOURS[k]}}
                     for k in ("on_time", "overdue", "closed")

@@ -55,15 +55,20 @@ def _pace_chart(labels: list[str], statuses_by_label: list[dict], share_year: fl
         "symbol": "none",
         "data": [{"xAxis": _pct(share_year)}],
         "lineStyle": {"color": GREY, "type": "dashed"},
-        "label": {"formatter": _("时间进度"), "position": "end"},
+        "label": {"formatter": _("时间进度"), "position": "start"},
     }
     return {
         "animation": False,
-        "grid": {"left": 8, "right": 24, "top": 32, "bottom": 8, "containLabel": True},
+        "grid": {"left": 8, "right": 24, "top": 48, "bottom": 8, "containLabel": True},
         "legend": {"top": 0},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "xAxis": {"type": "value", "name": "%", "axisLabel": {"formatter": "{value}%"}},
-        "yAxis": {"type": "category", "inverse": True, "data": labels},
+        "xAxis": {"type": "value", "splitNumber": 4, "axisLabel": {"formatter": "{value}%"}},
+        "yAxis": {
+            "type": "category",
+            "inverse": True,
+            "data": labels,
+            "axisLabel": {"width": 84, "overflow": "truncate"},
+        },
         "series": series,
     }
 

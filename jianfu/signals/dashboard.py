@@ -69,7 +69,12 @@ def panel(user, unit, today) -> dashboard.Figures:
         "legend": {"top": 0},
         "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
         "xAxis": {"type": "value", "minInterval": 1},
-        "yAxis": {"type": "category", "inverse": True, "data": labels},
+        "yAxis": {
+            "type": "category",
+            "inverse": True,
+            "data": labels,
+            "axisLabel": {"width": 96, "overflow": "break"},
+        },
         "series": [
             {
                 "name": str(SignalStatus(s).label),
