@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Category, MonthlyUsage, Quota
@@ -177,39 +177,25 @@ def quota_status(
     last: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
     history: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
     peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
-    # The years are summed in the database, per unit, category and month: a third of the rows
-    # the years would be one by one.
-    rows = (
-        usage.values_list("unit_id", "category", "month")
-        .annotate(
-            now=Sum("counted", filter=Q(year=year)),
-            before=Sum("counted", filter=Q(year__lt=year)),
-            last_year=Sum("counted", filter=Q(year=year - 1)),
-        )
-        .order_by()
-        .iterator(chunk_size=20000)
+    rows = usage.values_list("unit_id", "category", "year", "month", "counted").iterator(
+        chunk_size=20000
     )
-    for unit_id, category, m, now, before, last_year in rows:
+    for unit_id, category, y, m, n in rows:
         key = (unit_id, category)
-        if now is not None:
-            this[key][m - 1] += now
-        if before is not None:
-            history[key][m - 1] += before
-            peers[category][m - 1] += before
-            last[key][m - 1] += last_year or 0
+        if y == year:
+            this[key][m - 1] += n
+        else:
+            history[key][m - 1] += n
+            peers[category][m - 1] += n
+            if y == year - 1:
+                last[key][m - 1] += n
 
     linear = _linear(year)
-    fallback: dict[str, list[float]] = {}
-
-    def peer_profiles() -> dict[str, list[float]]:
+    if unit_ids is not None:
         # The fallback profile is the same for every unit whatever the page or job asks for:
-        # it pools all units, not just the ones requested. Read only when a unit needs it (a
-        # grouped scan of every unit's history: the dashboard's counties rarely do).
-        if not fallback:
-            pooled = _peer_history(year, categories) if unit_ids is not None else peers
-            fallback.update({c: _normalise(v) or linear for c, v in pooled.items()})
-            fallback.setdefault("", linear)  # read once, even when nothing is pooled
-        return fallback
+        # it pools all units, not just the ones requested.
+        peers = _peer_history(year, categories)
+    peer_profiles = {c: _normalise(v) or linear for c, v in peers.items()}
     share_year = year_share(as_of) if as_of.year == year else (1.0 if as_of.year > year else 0)
     keys = set(limits) | ({k for k, v in this.items() if any(v)} if not with_quota_only else set())
     result = []
@@ -220,8 +206,8 @@ def quota_status(
         own = history.get(key)
         if own and sum(own) >= MIN_HISTORY:
             profile, source = _normalise(own), "own"
-        elif category in peer_profiles():
-            profile, source = peer_profiles()[category], "peers"
+        elif category in peer_profiles:
+            profile, source = peer_profiles[category], "peers"
         else:
             profile, source = linear, "linear"
         reached = cumulative(profile, as_of) if as_of.year == year else 1.0
