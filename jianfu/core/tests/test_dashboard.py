@@ -154,7 +154,12 @@ def test_signal_figures_equal_the_signal_list(leader, demo):
     panel = panels(get(leader, reverse("dashboard")))["signals-families"]
     for figure in panel.figures:
         assert _signal_count(leader, figure.url)[0] == figure.value
-    assert panel.rows, "the demo's planted cases raise signals"
+    # The demo's planted cases: gaming units, a rising unit, a county over pace.
+    from jianfu.signals.rules import RULES
+
+    shown = {row[0].value for row in panel.rows}
+    for code in ("gaming", "quota_rising", "quota_pacing"):
+        assert str(RULES[code].label) in shown, code
     for row in panel.rows:
         for cell in row[1:]:
             assert _signal_count(leader, cell.url)[0] == cell.value, cell.url
