@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "jianfu.monitoring",
     "jianfu.signals",
     "jianfu.rectification",
+    # After the apps whose pages it places its navigation entries among.
+    "jianfu.notify",
     "jianfu.demo",
 ]
 

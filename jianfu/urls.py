@@ -13,5 +13,6 @@ urlpatterns = [
     path("report/", include("jianfu.monitoring.reports.urls")),
     path("monitoring/", include("jianfu.monitoring.points.urls")),
     path("felt/", include("jianfu.monitoring.felt.urls")),
+    path("messages/", include("jianfu.notify.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -395,8 +395,19 @@ def setting_list(request):
     errors = {}
     if request.method == "POST":
         key = request.POST.get("key", "")
+        value = request.POST.get("value")
+        d = runtime.DEFINITIONS.get(key)
+        # A secret's field is always shown empty: empty means "unchanged" unless asked to clear.
+        if (
+            d is not None
+            and d.secret
+            and not (value or "").strip()
+            and not request.POST.get("clear")
+        ):
+            messages.info(request, _("“%(l)s”未修改。") % {"l": d.label})
+            return redirect("setting_list")
         try:
-            services.setting_update(by=request.user, key=key, value=request.POST.get("value"))
+            services.setting_update(by=request.user, key=key, value=value)
         except DomainError as e:
             errors[key] = str(e.message)
         else:
@@ -407,10 +418,18 @@ def setting_list(request):
     rows = [
         {
             "def": d,
-            "value": request.POST.get("value") if d.key in errors else values[d.key],
+            "value": (
+                bool(values[d.key])
+                if d.secret
+                else request.POST.get("value")
+                if d.key in errors
+                else values[d.key]
+            ),
             "error": errors.get(d.key),
             "editable": s.can(f"core.setting:{d.group}"),
             "is_bool": d.kind is bool,
+            "is_text": d.kind is str,
+            "default_label": dict(d.choices).get(d.default, d.default),
         }
         for d in runtime.DEFINITIONS.values()
         if s.can(f"core.setting:{d.group}") or s.can("core.setting:view")

@@ -1,7 +1,9 @@
 """The navigation shows only pages that work for the account: each entry names the permission
 code that opens it."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,8 @@ class Entry:
     # Other pages under this entry: URL names, or prefixes ending in "_". A "<x>_list" entry
     # covers every "<x>_…" page by default.
     also: tuple[str, ...] = ()
+    # A count shown beside the entry (unread messages): a function of the account, one query.
+    badge: Callable[[Any], int] | None = None
 
     def covers(self, current: str | None) -> bool:
         if not current:
@@ -59,6 +63,8 @@ def context(request):
             "icon": e.icon,
             "section": e.section,
             "active": e.covers(current),
+            "badge": e.badge(user) if e.badge else 0,
+            "key": e.url_name,
         }
         for e in ENTRIES
         if e.perm is None or e.perm in s.perms

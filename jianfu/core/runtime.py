@@ -5,6 +5,7 @@ Each definition names its group: "security" settings belong to the security admi
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,12 @@ class SettingDef:
     group: str  # "security" | "business"
     minimum: float | None = None
     maximum: float | None = None
+    # A text setting may name its allowed values ((value, label), …) or a check that raises
+    # ValueError with the sentence the person sees; a secret (a password) is never shown back
+    # and never written to the audit log in clear.
+    choices: tuple = ()
+    check: Callable[[Any], None] | None = None
+    secret: bool = False
 
     @property
     def kind(self) -> type:
@@ -36,6 +43,8 @@ class SettingDef:
             if text in {"0", "false", "off", "no", "否", ""}:
                 return False
             raise ValueError(value)
+        if self.kind is str:
+            return "" if value is None else str(value).strip()
         return self.kind(value)
 
 

@@ -22,7 +22,8 @@ log = logging.getLogger("jianfu.scheduler")
 class Job:
     name: str
     task: Any  # a django-tasks Task
-    at: dt.time  # local time of day
+    at: dt.time | None = None  # local time of day, for a daily job
+    every: dt.timedelta | None = None  # or an interval (the notifications' due deliveries)
 
 
 JOBS: list[Job] = []
@@ -33,6 +34,8 @@ def register(job: Job) -> None:
 
 
 def _next_at(job: Job, after: dt.datetime) -> dt.datetime:
+    if job.every is not None:
+        return after + job.every
     local = timezone.localtime(after)
     candidate = timezone.make_aware(dt.datetime.combine(local.date(), job.at))
     if candidate <= after:

@@ -345,18 +345,29 @@ def setting_update(*, by, key: str, value) -> RuntimeSetting:
             % {"l": d.label, "lo": d.minimum, "hi": d.maximum},
             field=key,
         )
+    if d.choices and value not in {c for c, _label in d.choices}:
+        raise DomainError(
+            "bad_value", _("“%(l)s”的值“%(v)s”无效。") % {"l": d.label, "v": value}, field=key
+        )
+    if d.check is not None and value not in ("", None):
+        try:
+            d.check(value)
+        except ValueError as e:
+            raise DomainError("bad_value", str(e), field=key) from e
     before = runtime.get(key)
     row, _created = RuntimeSetting.objects.update_or_create(
         key=key, defaults={"value": value, "updated_by": by}
     )
     runtime.invalidate()
     if before != value:
+        # A secret's change is recorded as set or cleared, never its value.
+        shown = (lambda v: "******" if v else "") if d.secret else (lambda v: v)
         audit.record(
             "jianfu.core.setting.changed",
             actor=by,
             object_type="core.runtimesetting",
             object_id=key,
-            changes={key: [before, value]},
+            changes={key: [shown(before), shown(value)]},
         )
     return row
 

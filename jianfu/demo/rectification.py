@@ -57,6 +57,7 @@ from jianfu.rectification.models import (
     Problem,
 )
 from jianfu.rectification.problems import measures, services
+from jianfu.rectification.problems.reminders import overdue_reminders
 from jianfu.rectification.selfexam import services as exams
 from jianfu.signals import runner
 from jianfu.signals import services as signals
@@ -589,6 +590,8 @@ def build(ctx: DemoContext) -> dict[str, int]:
     with clock.frozen(ctx.now):
         confirmed = confirm_signals(d, city)
         raised = runner.run_rules(as_of=ctx.as_of, group="rectification").summary()["raised"]
+        # The morning job: the responsible units of overdue measures find a reminder in their inbox.
+        reminded = overdue_reminders(ctx.as_of)
     under = {"unit__path__startswith": ctx.root.path}
     counts = {
         "负面清单事项": d.lists.current.items.count(),
@@ -597,6 +600,7 @@ def build(ctx: DemoContext) -> dict[str, int]:
         "整改措施": Measure.objects.filter(problem__in=Problem.objects.filter(**under)).count(),
         # Added to the signals extension's count, so the summary says what the inbox holds.
         "预警（待研判）": raised - confirmed,
+        "整改逾期提醒": reminded,
     }
     for pattern, unit in planted.items():
         counts[f"埋设整改预警样例：{unit.name}（{PATTERN_LABELS[pattern]}）"] = 1

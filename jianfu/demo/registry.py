@@ -14,7 +14,7 @@ Planted (in the first city of the build; units by position, or by name where the
 - 2nd county — swaps red-header for white-header documents: documents roughly flat (95% of last
   year), the red-header share halved, the extra white-header ones marked as not assigning work (so
   they do not count) → gaming, white_header.
-- 市教育局 (else the 3rd department) — meetings up 50% on last year → rising (and pacing for
+- 市教育局 (else the 3rd department) — meetings doubled on last year → rising (and pacing for
   meetings: its quota is last year's minus 30%).
 - 市生态环境局 (else the 2nd department) — on-site inspections turned into written-material
   ones (on site 62% → 22%) and three inspections outside the annual plan → gaming,
@@ -467,7 +467,7 @@ def _planted(u: Issuer, category, total, last, quota, mix, profile, rng, rules):
     elif "swap" in u.patterns and category == Category.DOCUMENT:
         return round(last * 0.95), _jitter(rng, SWAP_MIX), profile
     elif "rising" in u.patterns and category == Category.MEETING:
-        total = round(last * 1.5)
+        total = round(last * 2.0)  # clearly beyond chance at a department's size
     elif "paper" in u.patterns and category == Category.INSPECTION:
         mix = PAPER_MIX
     return total, mix, profile

@@ -44,7 +44,11 @@ class MonitoringConfig(AppConfig):
                 Role.REPORTER: {"monitoring.report:submit", "monitoring.report:view"},
             },
         )
+        from jianfu import notify
+
         from .points import queries, tasks  # noqa: F401  (the completeness and reminder settings)
+
+        notify.register(notify.Kind("monitoring.reminder", _("样本点填报提醒")))
 
         self._navigation()
         tasks.connect()

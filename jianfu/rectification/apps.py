@@ -62,6 +62,12 @@ class RectificationConfig(AppConfig):
 
         home.register()
         dashboard.register()
+        from jianfu import notify
+
+        from . import tasks
+
+        notify.register(notify.Kind("rectification.measure_overdue", _("整改措施逾期提醒")))
+        tasks.connect()
         imports.register(ledger_import.SPEC)
         imports.register(list_import.SPEC)
 

@@ -20,6 +20,15 @@ def measured() -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def about() -> dict | None:
+    """When it was measured and on how many planted cities (seeds over every size)."""
+    data = measured()
+    sizes = data.get("sizes")
+    if not data.get("measured_on") or not isinstance(sizes, dict):
+        return None
+    return {"date": data["measured_on"], "runs": sum(len(s) for s in sizes.values())}
+
+
 def of(code: str) -> dict | None:
     rules = measured().get("rules")
     entry = rules.get(code) if isinstance(rules, dict) else None

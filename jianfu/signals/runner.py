@@ -16,7 +16,7 @@ from django.db import IntegrityError
 from jianfu.core import clock
 
 from . import services
-from .rules import RULES, current_settings
+from .rules import RULES, current_settings, reads
 
 log = logging.getLogger("jianfu.signals")
 
@@ -56,26 +56,30 @@ def run(
         if not unit_ids:
             return report
     settings = current_settings()
-    for code in rules or list(RULES):
-        rule = RULES[code]
-        started = time.perf_counter()
-        findings = rule.evaluate(as_of, unit_ids, settings)
-        kwargs = {
-            "rule": rule,
-            "findings": findings,
-            "threshold": {k: settings[k] for k in rule.settings},
-            "periods": rule.periods(as_of),
-            "unit_ids": unit_ids,
-        }
-        try:
-            result = services.signals_upsert(**kwargs)
-        except IntegrityError:
-            # Another run raised the same new signal between our read and our insert: read again.
-            result = services.signals_upsert(**kwargs)
-        report.results[code] = result
-        report.seconds[code] = time.perf_counter() - started
+    with reads.one_read_per_run():
+        for code in rules or list(RULES):
+            _run_one(RULES[code], as_of, unit_ids, settings, report)
     log.info("rules run %s", report.summary())
     return report
+
+
+def _run_one(rule, as_of: dt.date, unit_ids, settings: dict, report: RunReport) -> None:
+    started = time.perf_counter()
+    findings = rule.evaluate(as_of, unit_ids, settings)
+    kwargs = {
+        "rule": rule,
+        "findings": findings,
+        "threshold": {k: settings[k] for k in rule.settings},
+        "periods": rule.periods(as_of),
+        "unit_ids": unit_ids,
+    }
+    try:
+        result = services.signals_upsert(**kwargs)
+    except IntegrityError:
+        # Another run raised the same new signal between our read and our insert: read again.
+        result = services.signals_upsert(**kwargs)
+    report.results[rule.code] = result
+    report.seconds[rule.code] = time.perf_counter() - started
 
 
 def run_rules(

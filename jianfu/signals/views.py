@@ -72,7 +72,7 @@ def signal_rules(request):
             for group, rules in sections.items()
             if rules
         ],
-        "calibration": calibration.measured(),
+        "calibration": calibration.about(),
         "can_settings": scope.can(request.user, "core.setting:view"),
     }
     return render(request, "signals/rules.html", context)

@@ -13,6 +13,7 @@ The rule, in layers (an app may use the layers below its own, never one above, n
 it unless BESIDE says so):
 
     core
+    notify
     registry, monitoring, administration
     rectification
     signals
@@ -35,18 +36,20 @@ import jianfu
 
 ROOT = Path(jianfu.__file__).resolve().parent
 
-TOP = 6
+TOP = 7
 LAYERS = {
     "core": 0,
-    "registry": 1,
-    "monitoring": 1,
-    "administration": 1,
-    "rectification": 2,
-    "signals": 3,
-    "supervision": 4,
-    "gate": 4,
-    "accountability": 4,
-    "bulletins": 5,
+    # Notifications sit directly above core: every app below the bulletin sends through them.
+    "notify": 1,
+    "registry": 2,
+    "monitoring": 2,
+    "administration": 2,
+    "rectification": 3,
+    "signals": 4,
+    "supervision": 5,
+    "gate": 5,
+    "accountability": 5,
+    "bulletins": 6,
     "demo": TOP,
 }
 # The project's own modules at the top of the package: they wire the apps together.

@@ -18,16 +18,17 @@ The two are on different scales (a county's whole output against one point's sha
 comparison is of their direction, year on year, never of their levels.
 """
 
+import math
 from collections import defaultdict
 
 from django.db.models import Avg, Count, FloatField, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear
+from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
 from jianfu.registry.models import Category, Meeting, MonthlyUsage
 
-from .. import stats
 from ..models import Report
 
 MEASURES = {
@@ -159,11 +160,20 @@ DEFAULT_LINES = {"min_fall": 15.0, "gap": 20.0, "min_count": 10, "min_points": 2
 
 def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: dict) -> dict:
     """One county's measure, this year's first `months` months against the same months last
-    year: registered and felt, their changes, the gap, and whether relief stayed on paper —
-    the registered figure fell by min_fall % and the felt one by at least `gap` points less,
-    beyond chance (the felt counts tested against a fall as large as the registered one: two
-    Poisson rates, conditionally binomial, one-sided at `alpha`), with at least min_count
-    registered last year and min_points points reporting in both years."""
+    year: registered and felt, their changes, the gap, and whether relief stayed on paper.
+
+    Tested (`tested`) with at least min_count registered last year and min_points points
+    reporting in both years. Then two chances, each series with its own noise:
+    - `p_registered`: that the registered figure fell this much by chance (the log of the two
+      years' ratio against its Poisson variance times the series' dispersion, so a county whose
+      monthly counts swing more than Poisson proves less);
+    - `p_gap`: that the felt figure stayed this far above a fall as large as the registered one
+      by chance (the log of the felt rates' ratio less the registered one's, against the sum of
+      both series' variances, each with its dispersion; one-sided);
+    `p` the larger (both must hold). `effect`: the registered figure fell by min_fall % and the
+    felt one by at least `gap` points less. `diverging` (the county page's flag): the effect
+    with p below alpha; the nightly rule corrects p across the counties tested
+    (Benjamini–Hochberg) before it raises a signal."""
     points = fe.get("points", {})
     n_this = max([n or 0 for n in points.get(year, [])[:months]] or [0])
     n_last = max([n or 0 for n in points.get(year - 1, [])[:months]] or [0])
@@ -181,6 +191,11 @@ def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: di
         "points": n_this,
         "gap": None,
         "chance": None,
+        "p_registered": None,
+        "p_gap": None,
+        "p": None,
+        "tested": False,
+        "effect": False,
         "diverging": False,
     }
     if (
@@ -188,24 +203,114 @@ def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: di
         or reg_last < lines["min_count"]
         or out["reg_change"] is None
         or out["felt_change"] is None
-        or out["reg_change"] > -lines["min_fall"]
     ):
         return out
-    out["gap"] = out["felt_change"] - out["reg_change"]
-    if out["gap"] < lines["gap"]:
+    means = fe.get(measure, {})
+    f_this, e_this = total_of(means, points, year, months)
+    f_last, e_last = total_of(means, points, year - 1, months)
+    if not e_this or not e_last:
         return out
-    out["chance"] = no_relief_chance(fe.get(measure, {}), points, year, months, reg_this / reg_last)
-    out["diverging"] = out["chance"] is not None and out["chance"] < lines["alpha"]
+    reg_series = reg.get(measure, {})
+    # The dispersion from this year's months against last year's, and from last year's twelve
+    # against the year before's where it was read: more months, a surer estimate.
+    phi_reg = dispersion_of(
+        [
+            (reg_series.get(y, [None] * 12)[:n], reg_series.get(y - 1, [None] * 12)[:n])
+            for y, n in ((year, months), (year - 1, 12))
+            if y - 1 in reg_series
+        ]
+    )
+    phi_felt = dispersion_of(
+        [
+            (_totals(means, points, y, n), _totals(means, points, y - 1, n))
+            for y, n in ((year, months), (year - 1, 12))
+            if y - 1 in means
+        ]
+    )
+    out["gap"] = out["felt_change"] - out["reg_change"]
+    out["p_registered"] = fall_chance(reg_this, reg_last, *phi_reg)
+    out["p_gap"] = gap_chance(f_this, e_this, f_last, e_last, reg_this, reg_last, phi_felt, phi_reg)
+    out["p"] = out["chance"] = max(out["p_registered"], out["p_gap"])
+    out["expected_felt"] = felt_last * reg_this / reg_last if felt_last is not None else None
+    out["dispersion"] = {"registered": round(phi_reg[0], 2), "felt": round(phi_felt[0], 2)}
+    out["support"] = int(reg_this + reg_last)
+    out["tested"] = True
+    out["effect"] = out["reg_change"] <= -lines["min_fall"] and out["gap"] >= lines["gap"]
+    out["diverging"] = out["effect"] and out["p"] < lines["alpha"]
     return out
 
 
-def no_relief_chance(means, points, year, months, ratio) -> float | None:
-    """If what the points received had fallen as much as the registered figure (rate ratio
-    `ratio`), the chance of receiving at least what they said this year: the counts of the two
-    years, given their sum, split binomially by the rates times the point-months."""
-    this, e_this = total_of(means, points, year, months)
-    last, e_last = total_of(means, points, year - 1, months)
-    if not e_this or not e_last or this + last == 0:
-        return None
-    share = ratio * e_this / (ratio * e_this + e_last)
-    return stats.binomial_sf(this, this + last, share)
+def _totals(means, points, year, months) -> list[float | None]:
+    return [
+        None if m is None or not n else m * n
+        for m, n in zip(
+            means.get(year, [None] * 12)[:months],
+            points.get(year, [None] * 12)[:months],
+            strict=True,
+        )
+    ]
+
+
+def dispersion_of(tables: list[tuple[list, list]]) -> tuple[float, int]:
+    """How much more than Poisson a series' monthly counts vary, and on how many degrees of
+    freedom that is known. Each table is a pair of years, month by month; Pearson's χ² against
+    months and years acting apart (each month its season, each year its level), summed over
+    the tables, over their months − 1; at least 1. Neither the season nor the year's change is
+    taken for noise; what is left is how far the months stray from them. (1, 0) without two
+    months to compare: Poisson is assumed."""
+    chi2, df = 0.0, 0
+    for this, last in tables:
+        pairs = [
+            (a, b) for a, b in zip(this, last, strict=False) if a is not None and b is not None
+        ]
+        total = sum(a + b for a, b in pairs)
+        if len(pairs) < 2 or total <= 0:
+            continue
+        share = sum(a for a, _ in pairs) / total
+        for a, b in pairs:
+            e_a, e_b = (a + b) * share, (a + b) * (1 - share)
+            chi2 += (a - e_a) ** 2 / e_a if e_a else 0.0
+            chi2 += (b - e_b) ** 2 / e_b if e_b else 0.0
+        df += len(pairs) - 1
+    return (max(1.0, chi2 / df), df) if df else (1.0, 0)
+
+
+def _log_ratio(this: float, last: float) -> tuple[float, float]:
+    """log(this / last) and its Poisson variance, half a record added to each count (so that a
+    zero has a logarithm and a small count does not look like a certain fall)."""
+    return math.log((this + 0.5) / (last + 0.5)), 1 / (this + 0.5) + 1 / (last + 0.5)
+
+
+def _df(parts: list[tuple[float, int]]) -> float:
+    """Welch–Satterthwaite: the degrees of freedom of a sum of variances each known on its own
+    df (0: not estimated, Poisson, known exactly)."""
+    total = sum(v for v, _ in parts)
+    rest = sum(v * v / df for v, df in parts if df)
+    return total * total / rest if rest else math.inf
+
+
+def _t_sf(z: float, df: float) -> float:
+    return float(special.ndtr(-z)) if math.isinf(df) else float(special.stdtr(df, -z))
+
+
+def fall_chance(this: float, last: float, phi: float = 1.0, df: int = 0) -> float:
+    """The chance of a fall at least this large from last year to this if the rate stayed: the
+    log of the ratio of the two counts against its Poisson variance times the dispersion phi,
+    Student's t on the df the dispersion was estimated with (normal when it was not)."""
+    ratio, variance = _log_ratio(this, last)
+    return _t_sf(-ratio / math.sqrt(phi * variance), df if df else math.inf)
+
+
+def gap_chance(
+    f_this, e_this, f_last, e_last, r_this, r_last, felt_noise=(1.0, 0), reg_noise=(1.0, 0)
+):
+    """The chance that the felt figure held up at least this much against the registered fall
+    if the two had fallen alike: the log of the felt ratio (per point-month) minus the log of the
+    registered one, against the sum of both variances, each times its dispersion (`*_noise`:
+    dispersion and its df); Student's t on the Welch–Satterthwaite df; one-sided."""
+    felt_ratio, felt_var = _log_ratio(f_this, f_last)
+    felt_ratio -= math.log(e_this / e_last)
+    reg_ratio, reg_var = _log_ratio(r_this, r_last)
+    parts = [(felt_noise[0] * felt_var, felt_noise[1]), (reg_noise[0] * reg_var, reg_noise[1])]
+    z = (felt_ratio - reg_ratio) / math.sqrt(sum(v for v, _ in parts))
+    return _t_sf(z, _df(parts))

@@ -5,7 +5,9 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from jianfu.core import audit, clock, inputs, periods, scope
 from jianfu.core.errors import DomainError
@@ -269,6 +271,7 @@ def reminders_send(
                 period=period, kind=kind, point_id__in=existing
             ).update(sent_at=now, read_at=None)
         if new or renewed:
+            _notify(form_code, period, kind, new + sorted(existing if renewed else []), now)
             audit.record(
                 "jianfu.monitoring.reminder.sent",
                 actor=by,
@@ -281,6 +284,45 @@ def reminders_send(
                 },
             )
     return {"created": len(new), "renewed": renewed}
+
+
+REMINDER_SUBJECTS = {
+    "before_due": _lazy("请按时填报%(point)s%(period)s的监测情况"),
+    "overdue": _lazy("%(point)s%(period)s的监测情况已逾期未报"),
+    "manual": _lazy("市委办提醒：请填报%(point)s%(period)s的监测情况"),
+}
+
+
+def _notify(form_code: str, period: str, kind: str, point_ids: list[int], now) -> None:
+    """The reminders reach the reporters through the notifications too: their inbox, and email or
+    the unit's group robot where those are set. Once per point, period and kind (the office's
+    manual reminder once a day)."""
+    from django.urls import reverse
+
+    from jianfu import notify
+
+    from ..reports.views import period_label
+
+    due = due_date(form_for(form_code, periods.bounds(period)[0]), period)
+    suffix = f":{timezone.localdate(now).isoformat()}" if kind == "manual" else ""
+    items = []
+    for point in (
+        SamplePoint.objects.filter(pk__in=point_ids)
+        .select_related("unit")
+        .prefetch_related("reporters__home_unit")
+    ):
+        names = {"point": point.unit.name, "period": period_label(period)}
+        items.append(
+            notify.item(
+                key=f"monitoring.reminder:{point.pk}:{period}:{kind}{suffix}",
+                recipients=list(point.reporters.all()),
+                subject=REMINDER_SUBJECTS[kind] % names,
+                body=_("填报截止日期：%(due)s。请登录平台填报本期监测情况。")
+                % {"due": due.isoformat()},
+                link=reverse("report_fill", args=[point.pk, period]),
+            )
+        )
+    notify.send_many("monitoring.reminder", items)
 
 
 def reminders_due(today: dt.date | None = None) -> list[dict]:

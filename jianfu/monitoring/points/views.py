@@ -507,11 +507,18 @@ def completeness_remind(request):
     point_ids = [i for i in (_int(v) for v in request.POST.getlist("point")) if i] or None
     enqueue_on_commit(tasks.send_reminders, form_code, period, request.user.pk, point_ids)
     if point_ids:
-        messages.success(request, _("已安排提醒该样本点的填报员（站内提醒，不发短信）。"))
+        messages.success(
+            request,
+            _("已安排提醒该样本点的填报员（站内消息，以及已设置的邮件和群机器人；不发短信）。"),
+        )
     else:
         messages.success(
             request,
-            _("已安排提醒 %(p)s 尚未填报的样本点的填报员（站内提醒，不发短信）。") % {"p": period},
+            _(
+                "已安排提醒 %(p)s 尚未填报的样本点的填报员"
+                "（站内消息，以及已设置的邮件和群机器人；不发短信）。"
+            )
+            % {"p": period},
         )
     return redirect(_next_url(request, reverse("completeness")))
 

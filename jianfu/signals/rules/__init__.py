@@ -15,18 +15,27 @@ from . import (
     quota_pacing,
     quota_rising,
     rectification,
+    registry_smooth,
     truth_benford,
     truth_consistency,
     truth_copies,
     truth_digits,
     truth_outliers,
+    truth_smooth,
 )
 from .base import Finding, Rule
 
 __all__ = ["RULES", "Finding", "Rule", "get", "setting_keys"]
 
 RULES: dict[str, Rule] = {
-    r.code: r for r in (quota_pacing.RULE, quota_rising.RULE, gaming.RULE, inspection_plan.RULE)
+    r.code: r
+    for r in (
+        quota_pacing.RULE,
+        quota_rising.RULE,
+        gaming.RULE,
+        inspection_plan.RULE,
+        registry_smooth.RULE,
+    )
 }
 # The truthfulness checks of sample-point reports (group "truth") and felt against registered
 # (group "felt").
@@ -38,6 +47,7 @@ RULES.update(
         truth_digits.RULE,
         truth_copies.RULE,
         truth_benford.RULE,
+        truth_smooth.RULE,
         felt_registered.RULE,
     )
 )

@@ -11,16 +11,29 @@ before as_of) against the same months last year:
   and month (a missing report is not relief), from at least 2 points in both years (a setting).
 A signal when the registered figure fell by at least 15% (a setting) and the felt one fell by
 at least 20 percentage points less (a setting): −40% registered against −38% felt is relief that
-reached the points; −40% against 0% is relief on paper. And the gap must be beyond chance: a few
-points' small counts (half an inspection a month) swing by a quarter from one year to the next,
-so the counts the points gave are tested against what they would be had they fallen as much as
-the registered figure (two Poisson rates compared, conditionally binomial, one-sided, 1%, a
-setting). The burden score (1–5) is shown beside;
-when it did not fall either, the evidence says so. Levels are never compared (a county's output
-against one point's share of it), only the direction of each.
+reached the points; −40% against 0% is relief on paper.
 
-Severity: low past the gap, medium at twice it, high at four times (base.graded). The evidence
-carries both monthly series for this year and last, and the burden score's.
+Both series are counts, and both swing by chance: a county registers a handful of inspections a
+year (10 one year, 4 the next, by chance alone), its points answer with small numbers. So the
+noise of both is tested (monitoring.felt.compare), each series with its own month-to-month
+dispersion (how much more than Poisson its monthly counts vary, estimated from this year's
+months against last year's and last year's against the year before, season and level apart):
+- the registered fall must itself be beyond chance (the log of the two years' ratio against
+  its Poisson variance times the dispersion);
+- the gap must be beyond chance: the log of the felt rates' ratio (per point and month) less the
+  log of the registered one, against a variance that sums both series', each times its
+  dispersion (Student's t on the months the dispersions were estimated from: an estimate from
+  eight months is not a certainty);
+the county's p is the larger of the two. Across the counties tested for the measure in the run
+(supported: at least 10 registered last year and 2 points reporting in both years, settings),
+Benjamini–Hochberg at a rate (1%, a setting); a county short of the effect lines counts as
+tested with nothing found. The burden score (1–5) is shown beside; when it did not fall either,
+the evidence says so. Levels are never compared (a county's output against one point's share of
+it), only the direction of each.
+
+Severity from effect and evidence: low; one step up when the gap is twice its line; one more
+when the corrected p-value is ten times below the rate. The evidence carries both monthly series
+for this year and last, the burden score's, and the chance figures (base.chance).
 """
 
 import datetime as dt
@@ -30,11 +43,17 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
+from jianfu.monitoring import stats
 from jianfu.monitoring.felt import queries as felt
 from jianfu.monitoring.models import SamplePoint
 
 from . import truth_common as tc
-from .base import FIGURES, SERIES, Finding, Rule, figure, graded, month_range, series
+from .base import FIGURES, SERIES, TESTS, Finding, Rule, chance, figure, month_range, series
+
+TESTS["felt_both"] = _(
+    "登记数的同比减少（按登记数自身的逐月波动）和样本点感受与登记降幅之差（方差计入两边的波动）"
+    "都须超出偶然；取两者中较大的概率。"
+)
 
 MIN_FALL = "signals.felt.min_fall_pct"
 GAP = "signals.felt.gap_pp"
@@ -84,10 +103,10 @@ runtime.define(
     SettingDef(
         ALPHA,
         1.0,
-        _("登记与感受：显著性水平（%）"),
+        _("登记与感受：错误发现率（%）"),
         _(
-            "样本点收到的数量若与登记同比例减少，偶然出现本年这么多的概率低于此比例，"
-            "才认为感受没有跟着减轻（少数样本点的小数字起伏很大）。"
+            "登记的减少和样本点感受未随之减少，两者都须超出偶然（县里的小数字和样本点的小数字"
+            "都会起伏）；按此错误发现率（Benjamini–Hochberg）校正多个县同时检验后仍显著，才预警。"
         ),
         "business",
         0.01,
@@ -113,7 +132,13 @@ FIGURES.update(
         "felt.score_this": _("负担感受评分（本年平均）"),
         "felt.score_last": _("负担感受评分（上年同期平均）"),
         "felt.points": _("填报的样本点"),
-        "felt.chance": _("若感受与登记同比例减少，偶然出现本年数量的概率"),
+        "felt.chance": _("登记减少、感受未随之减少，两者偶然出现的概率"),
+        "felt.p_registered": _("登记减少出于偶然的概率"),
+        "felt.p_gap": _("若感受与登记同比例减少，偶然出现本年数量的概率"),
+        "felt.q": _("多重检验校正后的 p 值"),
+        "felt.tested": _("同时检验的县数"),
+        "felt.dispersion_registered": _("登记数逐月波动（与泊松之比）"),
+        "felt.dispersion_felt": _("样本点数字逐月波动（与泊松之比）"),
     }
 )
 SERIES.update(
@@ -158,66 +183,104 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     counties = counties_with_points(unit_ids)
     if not counties:
         return []
-    years = [year, year - 1]
-    reg, fe = felt.registered(counties, years), felt.felt(counties, years)
+    years = [year, year - 1, year - 2]  # the year before last: for the counts' dispersion
+    # Every county with points is tested, whatever the run asked for: the false-discovery
+    # correction counts them all; findings are kept for the counties asked.
+    everyone = counties_with_points(None)
+    reg, fe = felt.registered(everyone, years), felt.felt(everyone, years)
     lines = lines_of(settings)
+    asked = set(counties)
     findings = []
-    for county in counties:
-        r, f = reg.get(county, {}), fe.get(county, {})
-        for measure in felt.MEASURES:
-            c = felt.compare(r, f, measure, year, months, lines)
-            if not c["diverging"]:
+    for measure in felt.MEASURES:
+        compared_ = {}
+        for county in everyone:
+            c = felt.compare(reg.get(county, {}), fe.get(county, {}), measure, year, months, lines)
+            if c["tested"]:
+                compared_[county] = c
+        if not compared_:
+            continue
+        ps = [c["p"] if c["effect"] else 1.0 for c in compared_.values()]
+        qs = dict(zip(compared_, stats.benjamini_hochberg(ps), strict=True))
+        for county, c in compared_.items():
+            if county not in asked or not c["effect"] or qs[county] > lines["alpha"]:
                 continue
-            reg_this, reg_last, reg_change = c["reg_this"], c["reg_last"], c["reg_change"]
-            felt_this, felt_last, felt_change = c["felt_this"], c["felt_last"], c["felt_change"]
-            gap, chance, n_this = c["gap"], c["chance"], c["points"]
-            score_this = felt.mean_of(f.get("burden_score", {}), year, months)
-            score_last = felt.mean_of(f.get("burden_score", {}), year - 1, months)
-            conditions = ["registered_fell", "felt_did_not"]
-            if score_this is not None and score_last is not None and score_this >= score_last:
-                conditions.append("score_did_not")
-            figures = [
-                figure("months", months, "months"),
-                figure("felt.registered_this", reg_this),
-                figure("felt.registered_last", reg_last),
-                figure("felt.registered_change", reg_change, "pct"),
-                figure("felt.felt_this", round(felt_this, 1), "n"),
-                figure("felt.felt_last", round(felt_last, 1), "n"),
-                figure("felt.felt_change", felt_change, "pct"),
-                figure("felt.gap", gap, "pp"),
-                figure("felt.chance", tc.sci(chance), "sci"),
-                figure("felt.points", n_this, "n"),
-            ]
-            if score_this is not None and score_last is not None:
-                figures += [
-                    figure("felt.score_this", round(score_this, 2), "ratio"),
-                    figure("felt.score_last", round(score_last, 2), "ratio"),
-                ]
-
-            def rows(source, key):
-                return [(y, source.get(key, {}).get(y, [None] * 12)) for y in years]
-
             findings.append(
-                Finding(
-                    unit_id=county,
-                    period=str(year),
-                    subject=measure,
-                    severity=graded(gap, lines["gap"], base=1),
-                    conditions=tuple(conditions),
-                    evidence={
-                        "conditions": conditions,
-                        "as_of": as_of.isoformat(),
-                        "compared": month_range(year, months),
-                        "figures": figures,
-                        "series": [
-                            series(f"felt.registered.{measure}", rows(r, measure), months),
-                            series(f"felt.felt.{measure}", rows(f, measure), months),
-                            series("felt.felt.burden_score", rows(f, "burden_score"), months),
-                        ],
-                    },
+                _finding(
+                    as_of, county, measure, c, float(qs[county]), len(compared_), reg, fe, lines
                 )
             )
     return findings
+
+
+def _finding(as_of, county, measure, c, qv, tested, reg, fe, lines) -> Finding:
+    year, months = compared(as_of)
+    years = [year, year - 1]
+    r, f = reg.get(county, {}), fe.get(county, {})
+    reg_this, reg_last, reg_change = c["reg_this"], c["reg_last"], c["reg_change"]
+    felt_this, felt_last, felt_change = c["felt_this"], c["felt_last"], c["felt_change"]
+    gap, n_this = c["gap"], c["points"]
+    score_this = felt.mean_of(f.get("burden_score", {}), year, months)
+    score_last = felt.mean_of(f.get("burden_score", {}), year - 1, months)
+    conditions = ["registered_fell", "felt_did_not"]
+    if score_this is not None and score_last is not None and score_this >= score_last:
+        conditions.append("score_did_not")
+    figures = [
+        figure("months", months, "months"),
+        figure("felt.registered_this", reg_this),
+        figure("felt.registered_last", reg_last),
+        figure("felt.registered_change", reg_change, "pct"),
+        figure("felt.felt_this", round(felt_this, 1), "n"),
+        figure("felt.felt_last", round(felt_last, 1), "n"),
+        figure("felt.felt_change", felt_change, "pct"),
+        figure("felt.gap", gap, "pp"),
+        figure("felt.p_registered", tc.sci(c["p_registered"]), "sci"),
+        figure("felt.p_gap", tc.sci(c["p_gap"]), "sci"),
+        figure("felt.chance", tc.sci(c["p"]), "sci"),
+        figure("felt.q", tc.sci(qv), "sci"),
+        figure("felt.tested", tested, "n"),
+        figure("felt.dispersion_registered", c["dispersion"]["registered"], "ratio"),
+        figure("felt.dispersion_felt", c["dispersion"]["felt"], "ratio"),
+        figure("felt.points", n_this, "n"),
+    ]
+    if score_this is not None and score_last is not None:
+        figures += [
+            figure("felt.score_this", round(score_this, 2), "ratio"),
+            figure("felt.score_last", round(score_last, 2), "ratio"),
+        ]
+
+    def rows(source, key):
+        return [(y, source.get(key, {}).get(y, [None] * 12)) for y in years]
+
+    strong_effect = gap >= 2 * lines["gap"]
+    strong_evidence = qv <= lines["alpha"] / 10
+    return Finding(
+        unit_id=county,
+        period=str(year),
+        subject=measure,
+        severity=1 + int(strong_effect) + int(strong_evidence),
+        conditions=tuple(conditions),
+        evidence={
+            "conditions": conditions,
+            "as_of": as_of.isoformat(),
+            "compared": month_range(year, months),
+            "figures": figures,
+            "against_chance": chance(
+                "felt_both",
+                felt_this,
+                c["expected_felt"],
+                c["p"],
+                tested=tested,
+                q=qv,
+                unit="n",
+                support=c["support"],
+            ),
+            "series": [
+                series(f"felt.registered.{measure}", rows(r, measure), months),
+                series(f"felt.felt.{measure}", rows(f, measure), months),
+                series("felt.felt.burden_score", rows(f, "burden_score"), months),
+            ],
+        },
+    )
 
 
 def lines_of(settings: dict) -> dict:
@@ -258,7 +321,8 @@ RULE = Rule(
         "与上年同期（已报的月份）相比：县级登记的发至基层的文件、要求基层参加的会议或督查检查考核"
         "减少至少 %(min_fall_pct)s%%（上年同期至少 %(min_count)s 件），而该县样本点平均每月"
         "收到的县级文件、会议或督查检查的降幅少至少 %(gap_pp)s 个百分点"
-        "（两年都至少 %(min_points)s 个样本点填报），即预警。"
+        "（两年都至少 %(min_points)s 个样本点填报），且登记的减少和两者之差都超出偶然"
+        "（各按自身的逐月波动；经多个县同时检验的校正，错误发现率 %(alpha_pct)s%%），即预警。"
     ),
     evaluate=evaluate,
     settings=SETTINGS,

@@ -2,24 +2,39 @@
 
 Year to date (the complete months) against the same months last year, per unit:
 - white_header: the white-header share (white-header documents, office notices, work-group
-  messages) of all documents rises by a number of percentage points while red-header documents
-  fall — the quota dodged by dropping the masthead;
-- remote_inspection: the share of inspections done by phone or by written materials rises while
-  on-site inspections fall — the visit turned into paperwork for the grassroots;
-- video_grassroots: the share of video meetings that still require the grassroots to attend rises
-  while meetings in person fall — the meeting moved, the burden kept;
+  messages) of all documents rises — the quota dodged by dropping the masthead;
+- remote_inspection: the share of inspections done by phone or by written materials rises — the
+  visit turned into paperwork for the grassroots;
+- video_grassroots: the share of meetings that are video meetings still requiring the grassroots
+  to attend rises — the meeting moved, the burden kept;
 - document_length: documents counted fall by a percentage (a setting) while their pages or
   characters rise by as much — documents merged into longer ones to keep the count down.
 
-Shares are compared only when both periods have a minimum number of records (a setting), and a
-rise counts only when it is beyond chance as well (a two-proportion test, base.beyond_chance):
-with forty documents a year a white-header share moves by ten points from one year to the next
-by itself. Severity: medium past the threshold, high at twice it.
+The three substitutions are tested as a change in share, whatever the total does. The share IS
+the substitution: a unit whose remote inspections rose while on-site ones stayed flat (the total
+rising) moved its new inspections onto paper as surely as one whose on-site inspections fell;
+whether the counted kind falls in numbers depends on the unit's volume, which moves for reasons
+of its own (a flood year, a new task). The old condition (the counted kind must fall) missed the
+first unit and added nothing a statistician would test.
+
+Each share rise must pass: a minimum number of records in both periods (a setting); the
+percentage points of the setting; Fisher's exact one-sided test between the two years
+(counts.share_rise_p), with Benjamini–Hochberg across every unit tested for that subject in the
+run (the whole population, even when the runner asks for a few units; with a hundred units a
+plain 97.5% test flags two or three by chance alone). document_length has its chance test too:
+given the documents counted each year, are the pages (or characters) this year more than the
+same length per document would give, beyond the unit's own month-to-month dispersion of pages
+per document (counts.rise_p with the documents as exposure; the smaller p of pages and
+characters, doubled for having looked at two)?
+Severity combines the effect (past its setting low, twice it medium, four times it high) with
+the evidence (counts.severity).
 """
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -30,16 +45,15 @@ from jianfu.registry import kinds
 from jianfu.registry.kinds import WHITE_KINDS
 from jianfu.registry.models import REMOTE_METHODS, Category, MeetingForm
 
-from . import reads
+from . import counts, reads
 from .base import (
+    TESTS,
     Finding,
     Rule,
-    beyond_chance,
+    chance,
     compared_months,
     figure,
-    graded,
     month_range,
-    pct_change,
     records,
     series,
     share,
@@ -52,6 +66,7 @@ WHITE_PP = "signals.gaming.white_share_pp"
 REMOTE_PP = "signals.gaming.remote_share_pp"
 VIDEO_PP = "signals.gaming.video_share_pp"
 LENGTH_PCT = "signals.gaming.length_pct"
+FDR = "signals.gaming.fdr_pct"
 
 runtime.define(
     SettingDef(
@@ -68,7 +83,8 @@ runtime.define(
         10,
         _("变通应对：白头文件占比上升（百分点）"),
         _(
-            "白头文件（含办公室通知、工作群通知）占全部发文的比例比上年同期上升达到此数，同时红头文件减少，即预警。"
+            "白头文件（含办公室通知、工作群通知）占全部发文的比例比上年同期上升达到此数，"
+            "且上升超出偶然，即预警（不论发文总数增减）。"
         ),
         "business",
         1,
@@ -79,7 +95,8 @@ runtime.define(
         10,
         _("变通应对：电话、书面督查占比上升（百分点）"),
         _(
-            "以电话、书面材料方式开展的督查检查考核占比比上年同期上升达到此数，同时实地督查检查减少，即预警。"
+            "以电话、书面材料方式开展的督查检查考核占比比上年同期上升达到此数，"
+            "且上升超出偶然，即预警（不论督查检查考核总数增减）。"
         ),
         "business",
         1,
@@ -90,7 +107,8 @@ runtime.define(
         10,
         _("变通应对：要求基层参加的视频会议占比上升（百分点）"),
         _(
-            "要求基层参加的视频会议占全部会议的比例比上年同期上升达到此数，同时非视频会议减少，即预警。"
+            "要求基层参加的视频会议占全部会议的比例比上年同期上升达到此数，"
+            "且上升超出偶然，即预警（不论会议总数增减）。"
         ),
         "business",
         1,
@@ -100,14 +118,29 @@ runtime.define(
         LENGTH_PCT,
         10,
         _("变通应对：发文数量降幅与篇幅增幅（%）"),
-        _("计入指标的发文数量比上年同期减少达到此比例，而总页数或总字数增幅也达到此比例，即预警。"),
+        _(
+            "计入指标的发文数量比上年同期减少达到此比例，而总页数或总字数增幅也达到此比例、"
+            "且篇幅增加超出偶然，即预警。"
+        ),
         "business",
         1,
         1000,
     ),
+    SettingDef(
+        FDR,
+        5.0,
+        _("变通应对：错误发现率（%）"),
+        _(
+            "同一次运行中对所有单位逐一检验（每类变通分别计算），预警中纯属偶然的比例预计"
+            "不超过此数（Benjamini–Hochberg 方法）。数值越小，预警越少、越可靠。"
+        ),
+        "business",
+        0.1,
+        20,
+    ),
 )
 
-SETTINGS = (MIN_COUNT, WHITE_PP, REMOTE_PP, VIDEO_PP, LENGTH_PCT)
+SETTINGS = (MIN_COUNT, WHITE_PP, REMOTE_PP, VIDEO_PP, LENGTH_PCT, FDR)
 
 SUBJECTS = {
     "white_header": _("白头文件代替红头文件"),
@@ -116,40 +149,253 @@ SUBJECTS = {
     "document_length": _("发文数量减少而篇幅增加"),
 }
 
+TESTS["share_fisher"] = _(
+    "把本年与上年同期的记录按是否属于这一类列成四格表，用 Fisher 精确检验判断占比上升是否超出偶然。"
+)
+TESTS["length_quasi_poisson"] = _(
+    "按两年计入指标的发文数，检验本年的总页数（或总字数）是否多于篇幅不变时应有的数，"
+    "并考虑本单位各月篇幅的波动。"
+)
 
-def _sums(entry: dict | None, months: int, *fields: str) -> list[int]:
-    if entry is None:
-        return [0] * len(fields)
-    return [sum(entry[f][:months]) for f in fields]
+
+@dataclass(frozen=True)
+class Share:
+    """One substitution tested as a rising share: the part (field or fields summed) of the whole
+    in one category's rollup, and the figure keys its evidence uses."""
+
+    subject: str
+    category: str
+    setting: str
+    part: tuple[str, ...]
+    whole: tuple[str, ...]
+    kept: str  # the figure keys of the kind the part replaces: "<kept>_this", "<kept>_last"
+    share_key: str  # "<share_key>_this", "<share_key>_last"
+    series: tuple[str, str]  # the series shown: the kept kind, the part
 
 
-def _pair(data, unit_id, year, field):
-    this = data[(unit_id, year)][field]
-    last = data.get((unit_id, year - 1), {}).get(field, [0] * 12)
-    return [(year, this), (year - 1, last)]
+SHARES = (
+    Share(
+        "white_header",
+        Category.DOCUMENT,
+        WHITE_PP,
+        ("white_header",),
+        ("red_header", "white_header"),
+        "red",
+        "white_share",
+        ("red_header", "white_header"),
+    ),
+    Share(
+        "remote_inspection",
+        Category.INSPECTION,
+        REMOTE_PP,
+        ("remote",),
+        ("total",),
+        "on_site",
+        "remote_share",
+        ("on_site", "remote"),
+    ),
+    Share(
+        "video_grassroots",
+        Category.MEETING,
+        VIDEO_PP,
+        ("video_grassroots",),
+        ("total",),
+        "in_person",
+        "video_share",
+        ("in_person", "video_grassroots"),
+    ),
+)
+
+# The rollup's fields read per category, for every subject of that category.
+FIELDS = {
+    Category.DOCUMENT: ["red_header", "white_header", "counted", "pages", "characters"],
+    Category.INSPECTION: ["total", "on_site", "remote"],
+    Category.MEETING: ["total", "video", "video_grassroots"],
+}
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
     months = compared_months(as_of)
     if not months:
         return []
+    year = as_of.year
     ctx = {
         "as_of": as_of,
-        "year": as_of.year,
+        "year": year,
         "months": months,
-        "unit_ids": unit_ids,
+        "asked": None if unit_ids is None else set(unit_ids),
         "min_count": settings[MIN_COUNT],
+        "fdr": settings[FDR] / 100,
     }
-    findings = (
-        _documents(ctx, settings[WHITE_PP], settings[LENGTH_PCT])
-        + _inspections(ctx, settings[REMOTE_PP])
-        + _meetings(ctx, settings[VIDEO_PP])
-    )
-    _attach_records(findings, as_of.year, months)
+    findings = []
+    for category, fields in FIELDS.items():
+        ids, values = reads.usage_array(category=category, years=[year, year - 1], fields=fields)
+        if not len(ids):
+            continue
+        data = {f: values[..., i] for i, f in enumerate(fields)}
+        if category == Category.MEETING:
+            data["in_person"] = data["total"] - data["video"]
+        for spec in SHARES:
+            if spec.category == category:
+                findings += _share(ctx, spec, ids, data, settings[spec.setting])
+        if category == Category.DOCUMENT:
+            findings += _length(ctx, ids, data, settings[LENGTH_PCT])
+    _attach_records(findings, year, months)
     return findings
 
 
-def _finding(ctx, unit_id, subject, severity, figures, series_list) -> Finding:
+def _ytd(data: dict, fields, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """This year's and last year's sums over the compared months of the fields given."""
+    total = sum(data[f][:, :2, :months] for f in fields).sum(axis=2)
+    return total[:, 0], total[:, 1]
+
+
+def _survivors(ctx, p: np.ndarray, tested: np.ndarray, hit: np.ndarray, ids):
+    """The q-values (BH across every unit tested) and the indices of the units asked for whose
+    finding stands: past the effect's floor and within the false-discovery rate."""
+    q = np.ones(len(p))
+    q[tested] = counts.q_values(p[tested])
+    stands = hit & tested & (q <= ctx["fdr"])
+    asked = ctx["asked"]
+    return q, [int(i) for i in np.flatnonzero(stands) if asked is None or int(ids[i]) in asked]
+
+
+def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
+    months, year = ctx["months"], ctx["year"]
+    part, part_l = _ytd(data, spec.part, months)
+    whole, whole_l = _ytd(data, spec.whole, months)
+    tested = (whole >= ctx["min_count"]) & (whole_l >= ctx["min_count"])
+    if not tested.any():
+        return []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(tested, (part / whole - part_l / whole_l) * 100, 0.0)
+    p = np.ones(len(ids))
+    p[tested] = counts.share_rise_p(part[tested], whole[tested], part_l[tested], whole_l[tested])
+    q, found = _survivors(ctx, p, tested, shift >= min_pp, ids)
+    kept, kept_l = _ytd(data, (spec.series[0],), months)
+    out = []
+    for i in found:
+        effect = counts.effect_grade(float(shift[i]), min_pp)
+        figures = [
+            figure(f"{spec.kept}_this", int(kept[i])),
+            figure(f"{spec.kept}_last", int(kept_l[i])),
+            figure("total_this", int(whole[i])),
+            figure("total_last", int(whole_l[i])),
+            figure(f"{spec.share_key}_this", share(int(part[i]), int(whole[i])), "pct"),
+            figure(f"{spec.share_key}_last", share(int(part_l[i]), int(whole_l[i])), "pct"),
+            figure("share_change", float(shift[i]), "pp"),
+        ]
+        against = chance(
+            "share_fisher",
+            share(int(part[i]), int(whole[i])),
+            share(int(part[i] + part_l[i]), int(whole[i] + whole_l[i])),
+            float(p[i]),
+            tested=int(tested.sum()),
+            q=float(q[i]),
+            unit="pct",
+            support=int(whole[i] + whole_l[i]),
+        )
+        out.append(
+            _finding(
+                ctx,
+                int(ids[i]),
+                spec.subject,
+                counts.severity(effect, float(q[i]), ctx["fdr"]),
+                figures,
+                [_series(key, data[key][i], year, months) for key in spec.series],
+                against,
+            )
+        )
+    return out
+
+
+def _length(ctx, ids, data, length_pct) -> list[Finding]:
+    months, year = ctx["months"], ctx["year"]
+    counted, counted_l = _ytd(data, ("counted",), months)
+    tested = (counted >= ctx["min_count"]) & (counted_l >= ctx["min_count"])
+    if not tested.any():
+        return []
+    fall = -_pct(counted, counted_l)
+    growth = {f: _pct(*_ytd(data, (f,), months)) for f in ("pages", "characters")}
+    ratio = counted / np.maximum(counted_l, 1)
+    by_measure = []
+    for f in ("pages", "characters"):
+        this, last = _ytd(data, (f,), months)
+        phi = _length_dispersion(data[f][:, 1:], data["counted"][:, 1:])
+        by_measure.append(counts.rise_p(this, last, phi, ratio))
+    # The evidence shows the measure with the stronger case; p is doubled for looking at two.
+    by_pages = by_measure[0] <= by_measure[1]
+    p = np.minimum(1.0, 2 * np.minimum(*by_measure))
+    big = np.maximum(growth["pages"], growth["characters"])
+    q, found = _survivors(ctx, p, tested, (fall >= length_pct) & (big >= length_pct), ids)
+    pages, pages_l = _ytd(data, ("pages",), months)
+    chars, chars_l = _ytd(data, ("characters",), months)
+    out = []
+    for i in found:
+        this, last, unit = (pages, pages_l, "pages") if by_pages[i] else (chars, chars_l, "chars")
+        out.append(
+            _finding(
+                ctx,
+                int(ids[i]),
+                "document_length",
+                counts.severity(
+                    counts.effect_grade(float(big[i]), length_pct), float(q[i]), ctx["fdr"]
+                ),
+                [
+                    figure("count_this", int(counted[i])),
+                    figure("count_last", int(counted_l[i])),
+                    figure("pages_this", int(pages[i]), "pages"),
+                    figure("pages_last", int(pages_l[i]), "pages"),
+                    figure("pages_change_pct", float(growth["pages"][i]), "pct"),
+                    figure("characters_this", int(chars[i]), "chars"),
+                    figure("characters_last", int(chars_l[i]), "chars"),
+                    figure("characters_change_pct", float(growth["characters"][i]), "pct"),
+                ],
+                [
+                    _series("documents", data["counted"][i], year, months),
+                    _series("pages", data["pages"][i], year, months),
+                    _series("characters", data["characters"][i], year, months),
+                ],
+                chance(
+                    "length_quasi_poisson",
+                    int(this[i]),
+                    float(last[i] / counted_l[i] * counted[i]),
+                    float(p[i]),
+                    tested=int(tested.sum()),
+                    q=float(q[i]),
+                    unit=unit,
+                    support=int(counted[i] + counted_l[i]),
+                ),
+            )
+        )
+    return out
+
+
+def _pct(this: np.ndarray, last: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(last > 0, (this - last) / np.maximum(last, 1) * 100, 0.0)
+
+
+def _length_dispersion(amount: np.ndarray, documents: np.ndarray) -> np.ndarray:
+    """The dispersion of a unit's monthly pages (or characters) around what its documents that
+    month would carry at the year's length per document, in last year's months (this year's
+    hold what is tested)."""
+    amount = amount.astype(float)
+    documents = documents.astype(float)
+    per_doc = amount.sum(axis=2, keepdims=True) / np.maximum(
+        documents.sum(axis=2, keepdims=True), 1
+    )
+    expected = documents * per_doc
+    levels = (documents.sum(axis=2) > 0).sum(axis=1)
+    phi, df = counts.pearson_dispersion(amount, expected, levels)
+    return counts.shrunk_dispersion(phi, df)
+
+
+def _series(key: str, rows: np.ndarray, year: int, months: int) -> dict:
+    return series(key, [(year, rows[0].tolist()), (year - 1, rows[1].tolist())], months)
+
+
+def _finding(ctx, unit_id, subject, severity, figures, series_list, against) -> Finding:
     return Finding(
         unit_id=unit_id,
         period=year_period(ctx["year"]),
@@ -162,183 +408,9 @@ def _finding(ctx, unit_id, subject, severity, figures, series_list) -> Finding:
             "compared": month_range(ctx["year"], ctx["months"]),
             "figures": [figure("months", ctx["months"], "months"), *figures],
             "series": series_list,
+            "against_chance": against,
         },
     )
-
-
-def _documents(ctx, white_pp, length_pct) -> list[Finding]:
-    year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
-    fields = ["red_header", "white_header", "counted", "pages", "characters"]
-    data = reads.usage(
-        category=Category.DOCUMENT, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
-    )
-    found = []
-    for unit_id in sorted(u for u, y in data if y == year):
-        red, white, counted, pages, chars = _sums(data[(unit_id, year)], months, *fields)
-        red_l, white_l, counted_l, pages_l, chars_l = _sums(
-            data.get((unit_id, year - 1)), months, *fields
-        )
-        total, total_l = red + white, red_l + white_l
-        if total >= min_count and total_l >= min_count:
-            shift = share(white, total) - share(white_l, total_l)
-            if shift >= white_pp and red < red_l and beyond_chance(white, total, white_l, total_l):
-                found.append(
-                    _finding(
-                        ctx,
-                        unit_id,
-                        "white_header",
-                        graded(shift, white_pp, base=2),
-                        [
-                            figure("red_this", red),
-                            figure("red_last", red_l),
-                            figure("total_this", total),
-                            figure("total_last", total_l),
-                            figure("white_share_this", share(white, total), "pct"),
-                            figure("white_share_last", share(white_l, total_l), "pct"),
-                            figure("share_change", shift, "pp"),
-                        ],
-                        [
-                            series("red_header", _pair(data, unit_id, year, "red_header"), months),
-                            series(
-                                "white_header",
-                                _pair(data, unit_id, year, "white_header"),
-                                months,
-                            ),
-                        ],
-                    )
-                )
-        fall = -(pct_change(counted, counted_l) or 0)
-        if counted >= min_count and counted_l >= min_count and fall >= length_pct:
-            growth = max(pct_change(pages, pages_l) or 0, pct_change(chars, chars_l) or 0)
-            if growth >= length_pct:
-                found.append(
-                    _finding(
-                        ctx,
-                        unit_id,
-                        "document_length",
-                        graded(growth, length_pct, base=2),
-                        [
-                            figure("count_this", counted),
-                            figure("count_last", counted_l),
-                            figure("pages_this", pages, "pages"),
-                            figure("pages_last", pages_l, "pages"),
-                            figure("pages_change_pct", pct_change(pages, pages_l) or 0, "pct"),
-                            figure("characters_this", chars, "chars"),
-                            figure("characters_last", chars_l, "chars"),
-                            figure("characters_change_pct", pct_change(chars, chars_l) or 0, "pct"),
-                        ],
-                        [
-                            series("documents", _pair(data, unit_id, year, "counted"), months),
-                            series("pages", _pair(data, unit_id, year, "pages"), months),
-                            series("characters", _pair(data, unit_id, year, "characters"), months),
-                        ],
-                    )
-                )
-    return found
-
-
-def _inspections(ctx, remote_pp) -> list[Finding]:
-    year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
-    fields = ["total", "on_site", "remote"]
-    data = reads.usage(
-        category=Category.INSPECTION,
-        years=[year, year - 1],
-        unit_ids=ctx["unit_ids"],
-        fields=fields,
-    )
-    found = []
-    for unit_id in sorted(u for u, y in data if y == year):
-        total, on_site, remote = _sums(data[(unit_id, year)], months, *fields)
-        total_l, on_site_l, remote_l = _sums(data.get((unit_id, year - 1)), months, *fields)
-        if total < min_count or total_l < min_count:
-            continue
-        shift = share(remote, total) - share(remote_l, total_l)
-        if (
-            shift >= remote_pp
-            and on_site < on_site_l
-            and beyond_chance(remote, total, remote_l, total_l)
-        ):
-            found.append(
-                _finding(
-                    ctx,
-                    unit_id,
-                    "remote_inspection",
-                    graded(shift, remote_pp, base=2),
-                    [
-                        figure("on_site_this", on_site),
-                        figure("on_site_last", on_site_l),
-                        figure("total_this", total),
-                        figure("total_last", total_l),
-                        figure("remote_share_this", share(remote, total), "pct"),
-                        figure("remote_share_last", share(remote_l, total_l), "pct"),
-                        figure("share_change", shift, "pp"),
-                    ],
-                    [
-                        series("on_site", _pair(data, unit_id, year, "on_site"), months),
-                        series("remote", _pair(data, unit_id, year, "remote"), months),
-                    ],
-                )
-            )
-    return found
-
-
-def _meetings(ctx, video_pp) -> list[Finding]:
-    year, months, min_count = ctx["year"], ctx["months"], ctx["min_count"]
-    fields = ["total", "video", "video_grassroots"]
-    data = reads.usage(
-        category=Category.MEETING, years=[year, year - 1], unit_ids=ctx["unit_ids"], fields=fields
-    )
-    found = []
-    for unit_id in sorted(u for u, y in data if y == year):
-        total, video, video_g = _sums(data[(unit_id, year)], months, *fields)
-        total_l, video_l, video_g_l = _sums(data.get((unit_id, year - 1)), months, *fields)
-        if total < min_count or total_l < min_count:
-            continue
-        in_person, in_person_l = total - video, total_l - video_l
-        shift = share(video_g, total) - share(video_g_l, total_l)
-        if (
-            shift >= video_pp
-            and in_person < in_person_l
-            and beyond_chance(video_g, total, video_g_l, total_l)
-        ):
-            this_rows = data[(unit_id, year)]
-            last_rows = data.get((unit_id, year - 1), {f: [0] * 12 for f in fields})
-            in_person_rows = [
-                (
-                    year,
-                    [t - v for t, v in zip(this_rows["total"], this_rows["video"], strict=True)],
-                ),
-                (
-                    year - 1,
-                    [t - v for t, v in zip(last_rows["total"], last_rows["video"], strict=True)],
-                ),
-            ]
-            found.append(
-                _finding(
-                    ctx,
-                    unit_id,
-                    "video_grassroots",
-                    graded(shift, video_pp, base=2),
-                    [
-                        figure("in_person_this", in_person),
-                        figure("in_person_last", in_person_l),
-                        figure("total_this", total),
-                        figure("total_last", total_l),
-                        figure("video_share_this", share(video_g, total), "pct"),
-                        figure("video_share_last", share(video_g_l, total_l), "pct"),
-                        figure("share_change", shift, "pp"),
-                    ],
-                    [
-                        series("in_person", in_person_rows, months),
-                        series(
-                            "video_grassroots",
-                            _pair(data, unit_id, year, "video_grassroots"),
-                            months,
-                        ),
-                    ],
-                )
-            )
-    return found
 
 
 # The records behind each kind of finding: what the unit issued, held or imposed instead.
@@ -421,12 +493,13 @@ RULE = Rule(
     code="gaming",
     label=_("变通应对"),
     sentence=_(
-        "与上年同期（已结束的月份）相比：白头文件占比上升至少 %(white_share_pp)s 个百分点"
-        "而红头文件减少；"
-        "电话、书面督查占比上升至少 %(remote_share_pp)s 个百分点而实地督查减少；"
-        "要求基层参加的视频会议占比上升至少 %(video_share_pp)s 个百分点而非视频会议减少；"
-        "计入指标的发文减少至少 %(length_pct)s%% 而总页数或总字数增加至少 %(length_pct)s%%。"
-        "本年和上年同期都至少有 %(min_count)s 件记录、且占比变化超出随机波动（95%% 置信）才预警。"
+        "与上年同期（已结束的月份）相比，不论总数增减：白头文件占比上升至少 "
+        "%(white_share_pp)s 个百分点；电话、书面督查占比上升至少 %(remote_share_pp)s 个百分点；"
+        "要求基层参加的视频会议占比上升至少 %(video_share_pp)s 个百分点；"
+        "或计入指标的发文减少至少 %(length_pct)s%% 而总页数或总字数增加至少 %(length_pct)s%%。"
+        "本年和上年同期都至少有 %(min_count)s 件记录才检验，变化须超出偶然"
+        "（占比用 Fisher 精确检验，篇幅按发文数和各月波动检验），"
+        "所有单位一起控制错误发现率 %(fdr_pct)s%%。"
     ),
     evaluate=evaluate,
     settings=SETTINGS,

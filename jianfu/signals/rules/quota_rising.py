@@ -1,14 +1,27 @@
-"""Rising (不降反升): a category up against the same months last year.
+"""Rising (不降反升): a category up against the same months last year, beyond chance.
 
 Year to date (the complete months of this year, see base.compared_months) against the same months
 last year, in what counts against the quota; a unit with nothing registered last year has no
-baseline and is not compared. Both a minimum increase in records and a minimum
-percentage must be passed, so that one document becoming two does not cry wolf. Severity grows
-with the percentage: past the threshold low, twice it medium, four times it high.
+baseline and is not compared. Three things must hold:
+- the rise is big enough to matter: a minimum increase in records and a minimum percentage (both
+  settings), so that one document becoming two does not cry wolf;
+- it is beyond chance: both years' counts are noisy, and registered counts vary more than Poisson.
+  Given the two years' sum, this year's part is tested against an even split (the conditional
+  test for two rates), on counts scaled by the unit's own dispersion (counts.unit_dispersion:
+  its twelve monthly counts last year, the season taken out, shrunk halfway toward the
+  population's), widened by how much units' levels move from one year to the next in the
+  population (counts.year_to_year_variance: a big unit's counts are precise, its ordinary 15% is
+  not). 10 → 17 inspections or 6 → 9 is ordinary variation;
+- the test survives false-discovery control: Benjamini–Hochberg across every unit tested for the
+  category in the run (the whole population, even when the runner asks for a few units), and
+  only units whose two years together hold a minimum number of records (a setting) are tested.
+Severity combines the effect (past the percentage low, twice it medium, four times it high) with
+the evidence (q at the rate set, a tenth of it, a hundredth): see counts.severity.
 """
 
 import datetime as dt
 
+import numpy as np
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,16 +29,17 @@ from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
 from jianfu.registry.models import Category
 
-from . import reads
+from . import counts, reads
 from .base import (
     CATEGORY_LABELS,
+    FIGURES,
+    TESTS,
     Finding,
     Rule,
+    chance,
     compared_months,
     figure,
-    graded,
     month_range,
-    pct_change,
     series,
     year_period,
     year_periods_when_compared,
@@ -33,6 +47,8 @@ from .base import (
 
 MIN_CHANGE = "signals.rising.min_change"
 MIN_PCT = "signals.rising.min_pct"
+MIN_SUPPORT = "signals.rising.min_support"
+FDR = "signals.rising.fdr_pct"
 
 runtime.define(
     SettingDef(
@@ -48,60 +64,137 @@ runtime.define(
         MIN_PCT,
         10,
         _("不降反升：最低增幅（%）"),
-        _("本年累计比上年同期增幅达到此比例才预警；达到两倍为中度，四倍为严重。"),
+        _(
+            "本年累计比上年同期增幅达到此比例才预警；增幅达到两倍、四倍，"
+            "且统计证据也强时，预警级别相应提高。"
+        ),
         "business",
         1,
         1000,
     ),
+    SettingDef(
+        MIN_SUPPORT,
+        10,
+        _("不降反升：参与检验的最少件数"),
+        _("本年累计与上年同期合计不少于此数才做检验；件数太少时，任何增减都可能只是偶然。"),
+        "business",
+        1,
+        1000,
+    ),
+    SettingDef(
+        FDR,
+        5.0,
+        _("不降反升：错误发现率（%）"),
+        _(
+            "同一次运行中对所有单位逐一检验，预警中纯属偶然的比例预计不超过此数"
+            "（Benjamini–Hochberg 方法）。数值越小，预警越少、越可靠。"
+        ),
+        "business",
+        0.1,
+        20,
+    ),
 )
 
-SETTINGS = (MIN_CHANGE, MIN_PCT)
+SETTINGS = (MIN_CHANGE, MIN_PCT, MIN_SUPPORT, FDR)
+
+TESTS["rise_quasi_poisson"] = _(
+    "把本年与上年同期的件数都看作有随机波动（按本单位上年各月数据的离散程度，"
+    "加上全体单位年度间的一般波动），检验本年多出的部分是否超出偶然。"
+)
+FIGURES["dispersion"] = _("随机波动系数（方差/均值）")
+FIGURES["year_spread"] = _("各单位年度间的一般波动")
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
     months = compared_months(as_of)
     if not months:
         return []
-    year = as_of.year
-    min_change, min_pct = settings[MIN_CHANGE], settings[MIN_PCT]
+    asked = None if unit_ids is None else set(unit_ids)
     findings = []
     for category in Category.values:
-        data = reads.usage(
-            category=category, years=[year, year - 1], unit_ids=unit_ids, fields=["counted"]
-        )
-        for unit_id in {u for u, y in data if y == year}:
-            this = data[(unit_id, year)]["counted"]
-            last = data.get((unit_id, year - 1), {"counted": [0] * 12})["counted"]
-            if not any(last):
-                continue  # nothing registered last year: no baseline (a unit new to the registry)
-            ytd, ytd_last = sum(this[:months]), sum(last[:months])
-            change = ytd - ytd_last
-            pct = pct_change(ytd, ytd_last)
-            if change < min_change or (pct is not None and pct < min_pct):
-                continue
-            findings.append(
-                Finding(
-                    unit_id=unit_id,
-                    period=year_period(year),
-                    subject=category,
-                    severity=1 if pct is None else graded(pct, min_pct),
-                    conditions=("rising",),
-                    evidence={
-                        "conditions": ["rising"],
-                        "as_of": as_of.isoformat(),
-                        "compared": month_range(year, months),
-                        "figures": [
-                            figure("months", months, "months"),
-                            figure("this_ytd", ytd),
-                            figure("last_ytd", ytd_last),
-                            figure("change", change),
-                            *([figure("change_pct", pct, "pct")] if pct is not None else []),
-                        ],
-                        "series": [series("counted", [(year, this), (year - 1, last)], months)],
-                    },
-                )
-            )
+        findings += _category(as_of, months, category, asked, settings)
     return findings
+
+
+def _category(as_of, months, category, asked, settings) -> list[Finding]:
+    year = as_of.year
+    years = [year, year - 1]
+    ids, values = reads.usage_array(category=category, years=years, fields=["counted"])
+    if not len(ids):
+        return []
+    x = values[..., 0]
+    # The dispersion from last year's months: this year's hold the rise being tested, and a rise
+    # packed into one month would pass for dispersion.
+    phi = counts.unit_dispersion(x[:, 1:], np.ones((1, 12), dtype=bool))
+    this, last = x[:, 0, :months].sum(axis=1), x[:, 1, :months].sum(axis=1)
+    # No baseline without a record last year; too few records to tell anything from chance.
+    tested = (x[:, 1].sum(axis=1) > 0) & (this + last >= settings[MIN_SUPPORT])
+    if not tested.any():
+        return []
+    tau2 = counts.year_to_year_variance(this[tested], last[tested], phi[tested])
+    phi = counts.effective_dispersion(phi, tau2, this, last)
+    p = counts.rise_p(this[tested], last[tested], phi[tested])
+    q = np.ones(len(ids))
+    q[tested] = counts.q_values(p)
+    pvalues = np.ones(len(ids))
+    pvalues[tested] = p
+    change = this - last
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(last > 0, change / np.maximum(last, 1) * 100, np.inf)
+    fdr = settings[FDR] / 100
+    hit = tested & (q <= fdr) & (change >= settings[MIN_CHANGE]) & (pct >= settings[MIN_PCT])
+    out = []
+    for i in np.flatnonzero(hit):
+        unit_id = int(ids[i])
+        if asked is not None and unit_id not in asked:
+            continue
+        ytd, ytd_last = int(this[i]), int(last[i])
+        has_pct = ytd_last > 0
+        effect = (
+            counts.effect_grade(float(pct[i]), settings[MIN_PCT])
+            if has_pct
+            else counts.effect_grade(ytd - ytd_last, settings[MIN_CHANGE])
+        )
+        out.append(
+            Finding(
+                unit_id=unit_id,
+                period=year_period(year),
+                subject=category,
+                severity=counts.severity(effect, float(q[i]), fdr),
+                conditions=("rising",),
+                evidence={
+                    "conditions": ["rising"],
+                    "as_of": as_of.isoformat(),
+                    "compared": month_range(year, months),
+                    "figures": [
+                        figure("months", months, "months"),
+                        figure("this_ytd", ytd),
+                        figure("last_ytd", ytd_last),
+                        figure("change", ytd - ytd_last),
+                        *([figure("change_pct", float(pct[i]), "pct")] if has_pct else []),
+                        figure("dispersion", round(float(phi[i]), 2), "ratio"),
+                        figure("year_spread", float(np.sqrt(tau2)) * 100, "pct"),
+                    ],
+                    "series": [
+                        series(
+                            "counted",
+                            [(year, x[i, 0].tolist()), (year - 1, x[i, 1].tolist())],
+                            months,
+                        )
+                    ],
+                    "against_chance": chance(
+                        "rise_quasi_poisson",
+                        ytd,
+                        (ytd + ytd_last) / 2,
+                        float(pvalues[i]),
+                        tested=int(tested.sum()),
+                        q=float(q[i]),
+                        support=ytd + ytd_last,
+                    ),
+                },
+            )
+        )
+    return out
 
 
 def headline(subject: str, evidence: dict) -> str:
@@ -126,8 +219,11 @@ RULE = Rule(
     code="quota_rising",
     label=_("不降反升"),
     sentence=_(
-        "本年累计（已结束的月份）比上年同期增加至少 %(min_change)s 件且增幅至少 %(min_pct)s%%"
-        "（计入指标的发文、会议、督查检查考核）。"
+        "本年累计（已结束的月份）比上年同期增加至少 %(min_change)s 件、增幅至少 %(min_pct)s%%，"
+        "且把两年的数都看作有随机波动（本单位各月的波动加上各单位年度间的一般波动）时"
+        "增加仍超出偶然"
+        "（两年合计至少 %(min_support)s 件才检验，所有单位一起控制错误发现率 %(fdr_pct)s%%）；"
+        "计入指标的发文、会议、督查检查考核分别检验。"
     ),
     evaluate=evaluate,
     settings=SETTINGS,

@@ -4,7 +4,10 @@ that the rules import nothing of the inbox (signals.queries reads the rules' tab
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+import numpy as np
 from django.db.models import Q
 
 from jianfu.registry.models import MonthlyUsage
@@ -68,3 +71,61 @@ def record_ids(
             if len(found[unit_id]) < cap:
                 found[unit_id].append(pk)
     return {u: (found[u], counts[u]) for u in counts}
+
+
+# What the rules read of each category's rollup: one read per category and run serves them all.
+CATEGORY_FIELDS = {
+    "document": ("counted", "total", "red_header", "white_header", "pages", "characters"),
+    "meeting": ("counted", "total", "video", "video_grassroots"),
+    "inspection": ("counted", "total", "on_site", "remote", "out_of_plan"),
+}
+
+_run_reads: ContextVar[dict | None] = ContextVar("run_reads", default=None)
+
+
+@contextmanager
+def one_read_per_run():
+    """Within it, usage_array reads each category's rollup once for all rules: the rules run
+    one after another and none writes the rollup, so the second rule's read would be the
+    first's again (at province size, a second or more each)."""
+    token = _run_reads.set({})
+    try:
+        yield
+    finally:
+        _run_reads.reset(token)
+
+
+def usage_array(
+    *, category: str, years: list[int], fields: Iterable[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's monthly figures in one read, as arrays for the statistical rules: the unit ids
+    (sorted) and values[unit, year (in the order given), month, field]. Always the whole
+    population: a rule controls its false alarms across every unit it tests."""
+    fields = list(fields)
+    memo = _run_reads.get()
+    every = list(CATEGORY_FIELDS.get(category, ()))
+    if memo is None or not set(fields) <= set(every):
+        return _usage_array(category, years, fields)
+    key = (category, tuple(years))
+    if key not in memo:
+        memo[key] = _usage_array(category, years, every)
+    ids, values = memo[key]
+    return ids, values[..., [every.index(f) for f in fields]]
+
+
+def _usage_array(category: str, years: list[int], fields: list[str]):
+    qs = MonthlyUsage.objects.filter(category=category, year__in=years).values_list(
+        "unit_id", "year", "month", *fields
+    )
+    rows = np.array(list(qs.iterator(chunk_size=20000)), dtype=np.int64)
+    rows = rows.reshape(-1, 3 + len(fields))
+    unit_ids, index = np.unique(rows[:, 0], return_inverse=True)
+    values = np.zeros((len(unit_ids), len(years), 12, len(fields)), dtype=np.int64)
+    if len(rows):
+        first = min(years)
+        position = np.zeros(max(years) - first + 1, dtype=np.int64)
+        for i, y in enumerate(years):
+            position[y - first] = i
+        where = (index, position[rows[:, 1] - first], rows[:, 2] - 1)
+        np.add.at(values, where, rows[:, 3:])
+    return unit_ids, values

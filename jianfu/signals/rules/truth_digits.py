@@ -6,6 +6,11 @@ enough data, never by a raw share:
   above) of every count question (not hours, which are given to the half hour by design, nor the
   1–5 score, nor the number of apps, the same few month after month); at least 50 of them (five
   expected per digit), or the point is not tested at all;
+- each independent value once per report: a part equal to its whole (all 12 documents of the
+  month came from the county: docs_county = docs_total = 12) is one number written twice, not
+  two estimates — counted twice, one heaped total would weigh double and an honest point whose
+  documents all come from one level would double its digits. The part is left out where it
+  equals its whole, by the report's own form version (part_of);
 - χ² (df 9) of their last digits against the digits the point's own values imply once smoothed.
   Not against uniform: honest counts in the tens crowd at their low end (a village fills in 12
   forms a month more often than 19), so their last digits lean to 0, 1, 2 — against uniform, a
@@ -79,6 +84,29 @@ def tested_keys(data: tc.Data) -> list[str]:
     return [k for k in data.keys if data.types[k] == "int" and k not in SKIP]
 
 
+def independent_values(data: tc.Data, cols: list[int]) -> np.ndarray:
+    """The answers of the tested columns, (questions, points, months), with a part left out
+    (NaN) wherever it equals its whole in that report's form version: the same number written
+    twice is one value. Compared against the answers as given, so a chain of equal parts keeps
+    its topmost whole."""
+    out = np.moveaxis(data.values[:, :, cols], 2, 0).copy()
+    pos = {c: i for i, c in enumerate(cols)}
+    for form_id, questions in data.forms.items():
+        in_form = data.form_ids == form_id
+        if not in_form.any():
+            continue
+        for q in questions:
+            whole = q.get("part_of")
+            if not whole or q["key"] not in data.keys or whole not in data.keys:
+                continue
+            part_c, whole_c = data.col(q["key"]), data.col(whole)
+            if part_c not in pos or whole_c not in pos:
+                continue  # the whole is not tested: the part is the only time it is counted
+            same = in_form & (data.values[:, :, part_c] == data.values[:, :, whole_c])
+            out[pos[part_c]][same] = np.nan
+    return out
+
+
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:
     if tc.nothing_asked(unit_ids):
         return []
@@ -88,7 +116,7 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     fdr = float(settings[FDR]) / 100
     cols = [data.col(k) for k in tested_keys(data)]
     results, pvalues, index = [], [], []
-    tested = stats.digit_tests([data.values[:, :, c] for c in cols])
+    tested = stats.digit_tests(list(independent_values(data, cols)))
     for p, r in enumerate(tested):
         tests = [x for x in (r["p"], r["heaping_p"]) if x is not None]
         if not tests:

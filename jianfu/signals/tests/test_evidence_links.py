@@ -41,7 +41,7 @@ def city(units):
     f.inspections(ta, 2025, [1, 1, 1])
     f.inspections(ta, 2025, [0] * 8 + [1], in_plan=False)  # September: after the as-of date
     f.meetings(tb, 2024, f.flat(2))
-    f.meetings(tb, 2025, f.flat(3, 6))
+    f.meetings(tb, 2025, f.flat(5, 6))
     f.meetings(tb, 2025, [0] * 8 + [5])
     f.meetings(tb01, 2025, f.flat(1, 6))
     f.documents(tb, 2024, f.flat(6, 6))

@@ -31,14 +31,15 @@ ROLES = [
 
 @pytest.fixture
 def signals(units):
-    """甲县 exceeds its document quota and holds two inspections outside the plan; 乙县's meetings
-    rise on last year."""
+    """甲县 exceeds its document quota and holds three of its 27 inspections outside the plan;
+    乙县's meetings rise on last year."""
     ta, tb = units["TA"], units["TB"]
     f.quota(ta, 2025, "document", 10)
     f.documents(ta, 2025, f.flat(4, 6))
-    f.inspections(ta, 2025, [0, 2], in_plan=False)
+    f.inspections(ta, 2025, f.flat(4, 6))
+    f.inspections(ta, 2025, [0, 2, 1], in_plan=False)
     f.meetings(tb, 2024, f.flat(2))
-    f.meetings(tb, 2025, f.flat(3, 6))
+    f.meetings(tb, 2025, f.flat(5, 6))
     with clock.frozen(dt.date(2025, 6, 30)):
         runner.run()
     return {
@@ -103,7 +104,8 @@ def test_a_contact_sees_only_the_signals_of_its_units(signals, login):
 def test_the_inbox_lists_the_most_severe_first_with_counts_per_status(signals, login):
     response = login("office").get(reverse("signal_list"))
     rows = [s.pk for s in response.context["page"]]
-    # Exceeded and rising by half are high; two inspections outside the plan medium.
+    # Exceeded and rising two and a half times are high; three of 27 inspections outside the
+    # plan (11%, q about 1.5%) medium.
     assert set(rows[:2]) == {signals["pacing"].pk, signals["rising"].pk}
     assert rows[2] == signals["plan"].pk
     tabs = {code: n for code, _label, n in response.context["tabs"]}

@@ -114,16 +114,31 @@ def test_a_few_records_early_in_the_year_project_nothing(units):
 def test_meetings_up_on_last_year_raise_rising_with_both_series(units):
     tb = units["TB"]
     f.meetings(tb, 2024, f.flat(2))
-    f.meetings(tb, 2025, f.flat(3, 6))
+    f.meetings(tb, 2025, f.flat(5, 6))
     run(dt.date(2025, 6, 30))
     s = only(rule="quota_rising", unit=tb)
     assert (s.subject, s.period) == ("meeting", "2025")
     fig = figures(s)
-    assert (fig["months"], fig["this_ytd"], fig["last_ytd"], fig["change"]) == (6, 18, 12, 6)
-    assert fig["change_pct"] == 50.0
-    assert s.severity == 3  # five times the 10% threshold
+    assert (fig["months"], fig["this_ytd"], fig["last_ytd"], fig["change"]) == (6, 30, 12, 18)
+    assert fig["change_pct"] == 150.0
+    # Fifteen times the 10% threshold, and chance alone gives 30 of 42 once in 250 (q < 0.5%).
+    assert s.severity == 3
     rows = s.evidence["series"][0]["rows"]
-    assert rows == [{"year": 2025, "values": [3] * 6}, {"year": 2024, "values": [2] * 6}]
+    assert rows == [{"year": 2025, "values": [5] * 6}, {"year": 2024, "values": [2] * 6}]
+    against = s.evidence["against_chance"]
+    assert against["test"] == "rise_quasi_poisson" and against["tested"] == 1
+    assert (against["observed"], against["expected"], against["support"]) == (30, 21, 42)
+    assert 0.003 < against["p"] < 0.005 and against["q"] == against["p"]
+
+
+def test_meetings_up_by_half_on_small_counts_are_within_chance(units):
+    """12 → 18 meetings: half as many again, but two noisy counts that size differ by that much
+    by chance about one year in five."""
+    tb = units["TB"]
+    f.meetings(tb, 2024, f.flat(2))
+    f.meetings(tb, 2025, f.flat(3, 6))
+    run(dt.date(2025, 6, 30))
+    assert not Signal.objects.filter(rule="quota_rising").exists()
 
 
 def test_one_document_becoming_two_does_not_cry_wolf(units):
@@ -137,7 +152,7 @@ def test_one_document_becoming_two_does_not_cry_wolf(units):
 def test_rising_compares_complete_months_only(units):
     tb = units["TB"]
     f.meetings(tb, 2024, f.flat(2))
-    f.meetings(tb, 2025, [2, 2, 2, 2, 2, 9])  # June is not over on the 15th
+    f.meetings(tb, 2025, [2, 2, 2, 2, 2, 30])  # June is not over on the 15th
     run(dt.date(2025, 6, 15))
     assert not Signal.objects.filter(rule="quota_rising").exists()
     run(dt.date(2025, 6, 30))
@@ -146,8 +161,8 @@ def test_rising_compares_complete_months_only(units):
 
 def test_a_raised_threshold_in_the_settings_changes_the_outcome(units, people):
     tb = units["TB"]
-    f.meetings(tb, 2024, f.flat(2))
-    f.meetings(tb, 2025, f.flat(3, 6))
+    f.meetings(tb, 2024, f.flat(10))
+    f.meetings(tb, 2025, f.flat(15, 6))
     core_services.setting_update(by=people["office"], key=quota_rising.MIN_PCT, value="60")
     run(dt.date(2025, 6, 30))
     assert not Signal.objects.filter(rule="quota_rising").exists()
@@ -155,7 +170,8 @@ def test_a_raised_threshold_in_the_settings_changes_the_outcome(units, people):
     run(dt.date(2025, 6, 30))
     s = only(rule="quota_rising", unit=tb)
     assert s.threshold[quota_rising.MIN_PCT] == 40
-    assert s.severity == 1  # 50% is past 40% but not twice it
+    # 50% is past 40% but not twice it, and q (0.9%) passes 5% but not a tenth of it.
+    assert s.severity == 1
 
 
 # --- Gaming -------------------------------------------------------------------------------------
@@ -230,15 +246,30 @@ def test_the_minimum_count_is_a_setting(units, people):
 def test_inspections_outside_the_plan_raise_a_signal_with_their_ids(units):
     ta = units["TA"]
     f.inspections(ta, 2025, f.flat(1, 6))
-    outside = f.inspections(ta, 2025, [0, 0, 2], in_plan=False)
+    outside = f.inspections(ta, 2025, [0, 0, 2, 0, 1], in_plan=False)
     run(dt.date(2025, 6, 30))
     s = only(rule="inspection_plan", unit=ta)
-    assert (s.period, s.subject, s.severity) == ("2025", "", 2)
+    # A third of its inspections outside the plan, against a background of 2%: high.
+    assert (s.period, s.subject, s.severity) == ("2025", "", 3)
     assert s.evidence["records"] == {
         "model": "registry.inspection",
         "ids": [i.pk for i in outside],
-        "count": 2,
+        "count": 3,
     }
+    fig = figures(s)
+    assert (fig["out_of_plan"], fig["inspections"], fig["out_of_plan_share"]) == (3, 9, 33.3)
+    against = s.evidence["against_chance"]
+    assert against["test"] == "out_of_plan_binomial" and against["tested"] == 1
+    assert against["p"] < 0.001 and against["support"] == 9
+
+
+def test_two_inspections_outside_the_plan_are_a_fact_not_a_signal(units):
+    """The issue's case: one or two out-of-plan inspections in a year happen everywhere."""
+    ta = units["TA"]
+    f.inspections(ta, 2025, f.flat(1, 6))
+    f.inspections(ta, 2025, [0, 0, 2], in_plan=False)
+    run(dt.date(2025, 6, 30))
+    assert not Signal.objects.filter(rule="inspection_plan").exists()
 
 
 # --- Scale ----------------------------------------------------------------------------------------

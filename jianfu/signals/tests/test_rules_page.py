@@ -23,11 +23,11 @@ def measured(tmp_path, monkeypatch):
     path.write_text(
         json.dumps(
             {
-                "measured": "2026-12-04",
-                "seeds": 12,
+                "measured_on": "2026-12-04",
+                "sizes": {"city": list(range(1, 11)), "province": [1, 2]},
                 "rules": {
                     "quota_rising": {
-                        "clean_flagged_pct": 1.25,
+                        "false_alarm_pct": 1.25,
                         "clean_tested": 640,
                         "recall_pct": 95.0,
                     }

@@ -7,6 +7,7 @@ import pytest
 
 from jianfu.monitoring import stats
 from jianfu.monitoring.models import Report
+from jianfu.signals.rules import truth_common as tc
 from jianfu.signals.rules import truth_digits
 
 from . import truth_factories as tf
@@ -88,3 +89,32 @@ def test_the_tails_agree_with_the_textbook():
     assert stats.chi2_sf(16.919, 9) == pytest.approx(0.05, abs=1e-4)
     assert stats.chi2_sf(21.666, 9) == pytest.approx(0.01, abs=1e-4)
     assert stats.binomial_sf(5, 10, 0.2) == pytest.approx(0.0327935, rel=1e-6)
+
+
+def test_a_part_equal_to_its_whole_is_one_value(built):
+    """All of a month's documents from the county (docs_county = docs_total) is one number
+    written twice: the digit test counts it once, by the report's own form version."""
+    unit = built.clean()[0]
+    reports = list(Report.objects.filter(point__unit=unit).order_by("period"))
+    for i, r in enumerate(reports):
+        total = 20 + i
+        r.values = {**r.values, "docs_total": total, "docs_county": total if i % 2 else total - 3}
+    Report.objects.bulk_update(reports, ["values"])
+    data = tc.load(tf.AS_OF)
+    p = int(np.flatnonzero(data.unit_ids == unit.pk)[0])
+    cols = [data.col(k) for k in truth_digits.tested_keys(data)]
+    values = truth_digits.independent_values(data, cols)
+    keys = truth_digits.tested_keys(data)
+    total, county = values[keys.index("docs_total"), p], values[keys.index("docs_county"), p]
+    present = data.present[p]
+    assert np.isfinite(total[present]).all()
+    odd = np.arange(len(data.months))[present] - np.flatnonzero(present)[0]
+    assert np.isnan(county[present][odd % 2 == 1]).all()  # equal: counted once, as the total
+    assert np.isfinite(county[present][odd % 2 == 0]).all()  # different: two values
+    # A form version without part_of keeps both.
+    data.forms = {
+        k: [{kk: vv for kk, vv in q.items() if kk != "part_of"} for q in v]
+        for k, v in data.forms.items()
+    }
+    again = truth_digits.independent_values(data, cols)
+    assert np.isfinite(again[keys.index("docs_county"), p][present]).all()
