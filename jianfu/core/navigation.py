@@ -34,7 +34,11 @@ class Entry:
 
 
 # The home page; every other app adds its pages in its AppConfig.ready(), in INSTALLED_APPS order.
-ENTRIES: list[Entry] = [Entry(_("首页"), "home", None, "house")]
+ENTRIES: list[Entry] = [
+    Entry(_("首页"), "home", None, "house"),
+    # The leaders' dashboard (a contact lands on its own unit's profile).
+    Entry(_("驾驶舱"), "dashboard", "core.dashboard:view", "speedometer", also=("dashboard_unit",)),
+]
 
 
 def register(*entries: Entry, before: str | None = None) -> None:

@@ -35,14 +35,18 @@ CATALOGUE: dict[str, str] = {
     "core.setting:security": _("修改安全参数"),
     "core.setting:business": _("修改业务参数"),
     "core.audit:view": _("查阅审计日志"),
+    "core.dashboard:view": _("查看领导驾驶舱（全市一览、单位概况）"),
 }
 
 _BUSINESS_READ = {"core.unit:view"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OFFICE: frozenset(_BUSINESS_READ | {"core.setting:view", "core.setting:business"}),
-    Role.LEADER: frozenset(_BUSINESS_READ | {"core.setting:view"}),
-    Role.CONTACT: frozenset(_BUSINESS_READ),
+    Role.OFFICE: frozenset(
+        _BUSINESS_READ | {"core.setting:view", "core.setting:business", "core.dashboard:view"}
+    ),
+    Role.LEADER: frozenset(_BUSINESS_READ | {"core.setting:view", "core.dashboard:view"}),
+    # A contact sees its own unit's profile (its scope is its unit's subtree).
+    Role.CONTACT: frozenset(_BUSINESS_READ | {"core.dashboard:view"}),
     Role.REPORTER: frozenset(_BUSINESS_READ),
     Role.DISCIPLINE: frozenset(_BUSINESS_READ),
     Role.SYSADMIN: frozenset(

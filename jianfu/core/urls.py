@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import dashboard_views, views
 from .imports import job_views
 from .imports import views as import_views
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("dashboard/", dashboard_views.city, name="dashboard"),
+    path("dashboard/unit/<int:pk>/", dashboard_views.unit_profile, name="dashboard_unit"),
     path("password/", views.password_change, name="password_change"),
     path("units/import/", import_views.upload, {"kind": "units"}, name="unit_import"),
     path("units/export.xlsx", views.unit_export, name="unit_export"),

@@ -52,9 +52,10 @@ class MonitoringConfig(AppConfig):
 
         self._navigation()
         tasks.connect()
-        from . import home
+        from . import dashboard, home
 
         home.register()
+        dashboard.register()
 
     def _navigation(self):
         from jianfu.core import navigation

@@ -56,11 +56,12 @@ class RectificationConfig(AppConfig):
         self._navigation()
         from jianfu.core import imports
 
-        from . import home
+        from . import dashboard, home
         from .problems import ledger_import
         from .selfexam import list_import
 
         home.register()
+        dashboard.register()
         from jianfu import notify
 
         from . import tasks

@@ -44,11 +44,12 @@ class RegistryConfig(AppConfig):
         self._navigation()
         from jianfu.core import imports
 
-        from . import home
+        from . import dashboard, home
         from .quotas import quota_import as quotas
         from .records.importers import records
 
         home.register()
+        dashboard.register()
         for spec in records.SPECS.values():
             imports.register(spec)
         imports.register(quotas.SPEC)

@@ -31,9 +31,10 @@ class SignalsConfig(AppConfig):
                 Entry(_("预警"), "signal_list", "signals.signal:view", "bell"), before="unit_list"
             )
         tasks.connect()
-        from . import home
+        from . import dashboard, home
 
         home.register()
+        dashboard.register()
         # A confirmed signal is a problem source: its link and the words for its evidence on the
         # problem page (rectification imports no source).
         from . import problems

@@ -4,6 +4,7 @@ rules/reads.py.)"""
 from django.db.models import QuerySet
 
 from jianfu.core import scope
+from jianfu.core.models import Unit
 from jianfu.core.queries import count_by
 
 from .models import Signal, SignalStatus
@@ -35,10 +36,15 @@ def inbox(
     status: str = "",
     severity: int | None = None,
     unit_id: int | None = None,
+    under: int | None = None,
     period: str = "",
     order: str = "severity",
 ) -> QuerySet:
     qs = signals_for(user).select_related("unit")
+    if under:
+        # A unit and the units below it (a county's profile counts its points' signals too).
+        path = Unit.objects.filter(pk=under).values_list("path", flat=True).first()
+        qs = qs.filter(unit__path__startswith=path) if path else qs.none()
     if rule:
         qs = qs.filter(rule=rule)
     if status:

@@ -88,6 +88,7 @@ def _inbox(request, *, bulk_form=None, chosen=(), http_status=200):
         "rule": g.get("rule", "") if g.get("rule", "") in RULES else "",
         "severity": _int(g.get("severity")) if _int(g.get("severity")) in Severity.values else None,
         "unit_id": _int(g.get("unit")),
+        "under": _int(g.get("under")),
         "period": g.get("period", "").strip()[:24],
     }
     order = "newest" if g.get("order") == "newest" else "severity"
