@@ -40,6 +40,9 @@ SIZE_4 = Pt(14)  # 四号
 MASTHEAD = Pt(36)
 LINES, CHARS = 22, 28
 TEXT_W_MM, TEXT_H_MM = 156, 225
+LINE_PITCH = round(TEXT_H_MM / LINES / 25.4 * 1440)  # twips
+# Condensed by a quarter point (in twentieths): 28 characters of 三号 fit the 156 mm line, 29 do not.
+CHAR_SPACING = -5
 # Debian's fonts standing in for the official ones when the PDF is drawn (fontconfig aliases).
 FONT_SUBSTITUTES = {
     XBS: ["Noto Serif CJK SC", "AR PL UMing CN"],
@@ -90,18 +93,16 @@ def _para(
 
 
 def _grid(section) -> None:
-    """22 lines × 28 characters: the document grid over the text area."""
+    """22 lines: the document's line grid over the 225 mm text height. The 28 characters a line
+    come from the body's character spacing (CHAR_SPACING): LibreOffice draws a character grid
+    ("linesAndChars") with each 三号 character over two cells, so the grid is of lines only."""
     sect = section._sectPr
     grid = sect.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
         sect.append(grid)
-    line_pitch = round(TEXT_H_MM / LINES / 25.4 * 1440)  # twips
-    char_pt = TEXT_W_MM / CHARS / 25.4 * 72
-    grid.set(qn("w:type"), "linesAndChars")
-    grid.set(qn("w:linePitch"), str(line_pitch))
-    # charSpace: the difference from the 16 pt font, in 1/4096 of a point.
-    grid.set(qn("w:charSpace"), str(round((char_pt - SIZE_3.pt) * 4096)))
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
 
 
 def _page_number(footer, align) -> None:
@@ -148,14 +149,27 @@ def _setup(doc) -> None:
     doc.settings.odd_and_even_pages_header_footer = True
     _page_number(s.footer, WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(s.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)
+    # The grid's character pitch is counted from the document's default size: 三号 for 28 a line.
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for tag in ("w:sz", "w:szCs"):
+        el = rpr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            rpr.append(el)
+        el.set(qn("w:val"), str(int(SIZE_3.pt * 2)))
     normal = doc.styles["Normal"]
     normal.font.size = SIZE_3
     normal.font.name = "Times New Roman"
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
+    normal_rpr = normal.element.get_or_add_rPr()
+    normal_rpr.get_or_add_rFonts().set(qn("w:eastAsia"), FANGSONG)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(CHAR_SPACING))
+    normal_rpr.append(spacing)
     pf = normal.paragraph_format
     pf.space_before = pf.space_after = Pt(0)
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    pf.line_spacing = Pt(TEXT_H_MM / LINES / 25.4 * 72)
+    pf.line_spacing = Pt(LINE_PITCH / 20)
 
 
 def _figures_sentence(figures: list[dict]) -> str:
@@ -231,11 +245,13 @@ def build(b, *, public: bool = False) -> Document:
             "各地各单位要对照本通报举一反三，切实为基层减负。"
         ),
     )
+    # The issuing organ and the date stay together on the last page.
     for _i in range(3):
-        _para(doc, indent=False)
+        _para(doc, indent=False).paragraph_format.keep_with_next = True
     for text in (b.issuer, _date(b)):
         p = _para(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
         p.paragraph_format.right_indent = Pt(SIZE_3.pt * 4)
+        p.paragraph_format.keep_with_next = True
     return doc
 
 
