@@ -41,7 +41,7 @@ MASTHEAD = Pt(36)
 LINES, CHARS = 22, 28
 TEXT_W_MM, TEXT_H_MM = 156, 225
 LINE_PITCH = round(TEXT_H_MM / LINES / 25.4 * 1440)  # twips
-# Condensed by a quarter point (in twentieths): 28 characters of 三号 fit the 156 mm line, 29 do not.
+# Condensed by a quarter point (in twentieths): 28 characters of 三号 fit the line, 29 do not.
 CHAR_SPACING = -5
 # Debian's fonts standing in for the official ones when the PDF is drawn (fontconfig aliases).
 FONT_SUBSTITUTES = {
