@@ -47,6 +47,18 @@ runtime.define(
     )
 )
 
+runtime.define(
+    SettingDef(
+        "bulletins.max_lines",
+        20,
+        gettext_lazy("每部分点名的最多条数"),
+        gettext_lazy("超出的按严重程度只列前若干条，其余以一句话说明并链接到平台上的完整清单。"),
+        "business",
+        minimum=1,
+        maximum=500,
+    )
+)
+
 audit.describe(
     {
         "jianfu.bulletins.bulletin.created": gettext_lazy("创建定期通报草稿"),
@@ -136,12 +148,14 @@ def _progress(pk: int, percent: int, note: str) -> None:
 def build_content(b: Bulletin, principal, *, on_step=None) -> list[dict]:
     """Every registered section built for the bulletin's period in the principal's scope."""
     ctx = sections.Context(principal, b.period_start, b.period_end, b.period_label)
+    limit = runtime.get("bulletins.max_lines")
     out = []
     registered = sections.sections()
     for i, s in enumerate(registered):
         if on_step:
             on_step(i, len(registered), s)
         part = s.build(ctx)
+        _cap(part, limit)
         out.append(
             {
                 "code": s.code,
@@ -152,6 +166,21 @@ def build_content(b: Bulletin, principal, *, on_step=None) -> list[dict]:
             }
         )
     return out
+
+
+def _cap(part, limit: int) -> None:
+    """A bulletin names the worst (sections list them worst first); the rest in one line that
+    links to the platform's full list."""
+    rest = len(part.lines) - limit
+    if rest <= 0:
+        return
+    part.lines = part.lines[:limit] + [
+        sections.line(
+            _("另有%(n)s条情况，详见平台上的完整清单。") % {"n": rest},
+            part.url,
+            public=all(ln["public"] for ln in part.lines[limit:]),
+        )
+    ]
 
 
 def bulletin_generate(bulletin_id: int) -> str:

@@ -32,6 +32,7 @@ class Part:
     lines: list[dict] = field(default_factory=list)  # {"text", "url", "public", "unit"}
     chart: dict | None = None  # {"title", "labels", "values", "mark", "unit"}
     note: str = ""  # the sentence that opens the section
+    url: str = ""  # the page listing everything the section counts (for the lines left out)
 
     @property
     def empty(self) -> bool:
@@ -43,6 +44,7 @@ class Part:
             "lines": self.lines,
             "chart": self.chart,
             "note": self.note,
+            "url": self.url,
         }
 
 

@@ -37,6 +37,7 @@ def build(ctx: bs.Context) -> bs.Part:
         note=_("样本点按期填报情况（%(periods)s）。") % {"periods": "、".join(keys)},
     )
     url = reverse("completeness") + "?" + urlencode({"form": code, "last": keys[-1], "n": 12})
+    part.url = url
     rows = sorted(
         (r for r in c.by_county if r.total.expected), key=lambda r: r.total.completeness or 0
     )

@@ -14,11 +14,12 @@ def build(ctx: bs.Context) -> bs.Part:
     rows = [r for r in queries.overview(ctx.principal) if r.overdue or r.relapsed]
     rows.sort(key=lambda r: (-r.overdue, -r.relapsed, r.path))
     part = bs.Part(
+        url=reverse("rect_overview"),
         figures=[
             bs.figure(_("逾期未完成整改措施"), sum(r.overdue for r in rows)),
             bs.figure(_("销号后反弹问题"), sum(r.relapsed for r in rows)),
             bs.figure(_("涉及单位"), len(rows)),
-        ]
+        ],
     )
     for r in rows:
         bits = []

@@ -43,6 +43,7 @@ def build(ctx: bs.Context) -> bs.Part:
     labels = dict(Category.choices)
     lagging = [st for st in rows if st.state in LAGGING]
     part = bs.Part(
+        url=reverse("quota_overview") + "?sort=pace",
         figures=[
             bs.figure(_("设定指标（单位×类别）"), len(rows)),
             bs.figure(_("已超指标"), sum(1 for st in rows if st.state == State.EXCEEDED)),

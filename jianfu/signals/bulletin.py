@@ -41,6 +41,7 @@ def _part(ctx: bs.Context, groups: tuple[str, ...], public: bool) -> bs.Part:
     signals = list(confirmed(ctx, groups))
     by_rule = Counter(s.rule for s in signals)
     part = bs.Part(
+        url=reverse("signal_list") + "?status=confirmed",
         figures=[bs.figure(_("本期确认"), len(signals))]
         + [bs.figure(rule_label(code), n) for code, n in sorted(by_rule.items())],
     )

@@ -171,3 +171,15 @@ def test_a_line_marked_not_for_public_is_left_out_of_the_public_version(city, pe
     assert text in internal and text not in public
     # The internal section (truthfulness) is not in the public version at all.
     assert "样本点填报真实性问题" in internal and "样本点填报真实性问题" not in public
+
+
+def test_a_section_names_the_worst_and_links_the_rest():
+    part = services.sections.Part(url="/all/")
+    part.lines = [services.sections.line(f"第{i}条", f"/{i}/") for i in range(5)]
+    services._cap(part, 2)
+    assert [ln["text"] for ln in part.lines] == [
+        "第0条",
+        "第1条",
+        "另有3条情况，详见平台上的完整清单。",
+    ]
+    assert part.lines[-1]["url"] == "/all/"
