@@ -45,9 +45,14 @@ def unit(user, today) -> list[home.Card]:
 
 def register() -> None:
     home.register(
-        "bulletins.review",
+        "bulletins.review", office, roles=[Role.OFFICE], perms=["bulletins.bulletin:approve"]
+    )
+    # A leader's page has no to-do list: the bulletins awaiting review are shown at a glance.
+    home.register(
+        "bulletins.review_glance",
         office,
-        roles=[Role.OFFICE, Role.LEADER],
+        section=home.GLANCE,
+        roles=[Role.LEADER],
         perms=["bulletins.bulletin:approve"],
     )
     home.register(

@@ -57,6 +57,24 @@ def version(bulletin: Bulletin, public: bool) -> list[dict]:
     return out
 
 
+def links_for(user, sections: list[dict]) -> list[dict]:
+    """A unit reading a bulletin follows the evidence of its own units only: the links of the
+    other units' lines (pages it would get 404 on) are left out."""
+    if is_staff(user):
+        return sections
+    s = scope.scope_of(user)
+    ids = {ln["unit"] for sec in sections for ln in sec["lines"] if ln.get("unit")}
+    mine = set(Unit.objects.filter(s.units_q(), pk__in=ids).values_list("pk", flat=True))
+    return [
+        {
+            **sec,
+            "url": "",
+            "lines": [ln if ln.get("unit") in mine else {**ln, "url": ""} for ln in sec["lines"]],
+        }
+        for sec in sections
+    ]
+
+
 @dataclass
 class Reading:
     addressed: int

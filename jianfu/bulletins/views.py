@@ -96,7 +96,7 @@ def _context(request, b) -> dict:
     return {
         "b": b,
         "public": public,
-        "sections": charts.with_charts(queries.version(b, public)),
+        "sections": charts.with_charts(queries.links_for(request.user, queries.version(b, public))),
         "staff": staff,
         "can_draft": scope.can(request.user, queries.DRAFT),
         "can_approve": scope.can(request.user, queries.APPROVE),

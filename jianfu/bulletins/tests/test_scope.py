@@ -67,3 +67,15 @@ def test_home_cards(city, people, login):
     services.bulletin_publish(bulletin=b, by=people["office"])
     page = login("contact_a").get(reverse("home")).content.decode()
     assert "待确认阅读的通报" in page and b.title in page
+
+
+def test_a_unit_follows_the_evidence_of_its_own_lines_only(city, people, login):
+    b = published(people)
+    page = login("contact_b").get(reverse("bulletin_detail", args=[b.pk])).content.decode()
+    quota_a = next(
+        ln for ln in b.content[0]["lines"] if ln["unit"] == city["problems"]["TA"].unit_id
+    )
+    assert quota_a["text"] in page and f'href="{quota_a["url"]}"' not in page
+    overdue_b = next(ln for ln in b.content[4]["lines"] if "乙县" in ln["text"])
+    assert f'href="{overdue_b["url"]}"' in page
+    assert login("contact_b").get(overdue_b["url"]).status_code == 200
