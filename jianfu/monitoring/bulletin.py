@@ -8,14 +8,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jianfu.core import bulletin_sections as bs
-from jianfu.core import periods
+from jianfu.core import clock, periods
 
 from .points import queries
 
 
 def period_keys(forms: queries.Forms, code: str, ctx: bs.Context) -> list[str]:
+    """The reporting periods of the bulletin's period whose due day has passed: a period still
+    being filled is not judged (the completeness page's rule, queries.last_counted)."""
     ptype = forms.period_type(code, ctx.end)
-    return periods.between(periods.key_of(ctx.start, ptype), periods.key_of(ctx.end, ptype))
+    keys = periods.between(periods.key_of(ctx.start, ptype), periods.key_of(ctx.end, ptype))
+    last = queries.last_counted(forms, code, clock.today(), queries.closures(code))
+    return [k for k in keys if k <= last]
 
 
 def _pct(value) -> str:
@@ -26,6 +30,8 @@ def build(ctx: bs.Context) -> bs.Part:
     forms = queries.Forms()
     code = queries.default_form_code(forms)
     keys = period_keys(forms, code, ctx)
+    if not keys:
+        return bs.Part(note=_("本期样本点填报尚未到截止日期，下期通报。"))
     c = queries.completeness(ctx.principal, form_code=code, period_keys=keys)
     part = bs.Part(
         figures=[

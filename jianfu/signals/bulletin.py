@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from jianfu.core import bulletin_sections as bs
 
-from .display import headline, rule_label
+from .display import headline, rule_label, shown
 from .models import SignalStatus
 from .queries import signals_for
 from .rules import RULES
@@ -46,7 +46,7 @@ def _part(ctx: bs.Context, groups: tuple[str, ...], public: bool) -> bs.Part:
         + [bs.figure(rule_label(code), n) for code, n in sorted(by_rule.items())],
     )
     for s in signals:
-        text = headline(s, s.frozen or s.evidence) or rule_label(s.rule)
+        text = headline(s, shown(s)[0]) or rule_label(s.rule)
         name = s.unit.short_name or s.unit.name
         part.lines.append(
             bs.line(

@@ -1,10 +1,13 @@
 """Each section's figures equal what the platform's own pages and queries show for the same
 period, and each line links to its evidence page."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from jianfu.bulletins import sections
+from jianfu.core import clock
 from jianfu.monitoring.points import queries as point_queries
 from jianfu.rectification.problems import queries as rect_queries
 from jianfu.registry.quotas.figures import State
@@ -72,9 +75,11 @@ def test_truthfulness_section_is_internal(city, people):
 
 
 def test_reporting_rates_are_the_completeness_page(city, people, login):
-    b = draft(people["office"])
+    start, end, label = last_month()
+    # Drafted once the month's reports are past their due day.
+    with clock.frozen(end + dt.timedelta(days=25)):
+        b = draft(people["office"], start, end, label)
     s = section(b, "monitoring")
-    start, _end, _label = last_month()
     key = f"{start:%Y-%m}"
     c = point_queries.completeness(people["office"], form_code="burden", period_keys=[key])
     f = figures(s)
@@ -95,3 +100,11 @@ def test_rectification_figures_are_the_ledger_overview(city, people, login):
     urls = {ln["url"] for ln in s["lines"]}
     assert reverse("rect_ledger", args=[city["problems"]["TB"].unit_id]) in urls
     assert login("office").get(next(iter(urls))).status_code == 200
+
+
+def test_reporting_periods_not_yet_due_are_not_judged(city, people):
+    start, end, label = last_month()
+    with clock.frozen(end + dt.timedelta(days=1)):
+        b = draft(people["office"], start, end, label)
+    s = section(b, "monitoring")
+    assert not s["lines"] and not s["figures"] and "尚未到截止日期" in s["note"]
