@@ -14,5 +14,6 @@ urlpatterns = [
     path("monitoring/", include("jianfu.monitoring.points.urls")),
     path("felt/", include("jianfu.monitoring.felt.urls")),
     path("messages/", include("jianfu.notify.urls")),
+    path("bulletins/", include("jianfu.bulletins.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -387,7 +387,7 @@ def plan_counts(nodes: Iterable[dict]) -> dict[str, int]:
 # earlier ones made (the signals stage runs the rules over the registry's records and the sample
 # points' reports; the rectification stage confirms some of those signals). A new stage is a
 # module here and its name in this list.
-PIPELINE: tuple[str, ...] = ("registry", "monitoring", "signals", "rectification")
+PIPELINE: tuple[str, ...] = ("registry", "monitoring", "signals", "rectification", "bulletins")
 
 
 @dataclass

@@ -8,6 +8,9 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("监测样本点")
 
     def ready(self):
+        from . import bulletin as _bulletin
+
+        _bulletin.register()
         from jianfu.core import permissions
         from jianfu.core.permissions import Role
 

@@ -8,6 +8,9 @@ class RectificationConfig(AppConfig):
     verbose_name = _("问题整改")
 
     def ready(self):
+        from . import bulletin as _bulletin
+
+        _bulletin.register()
         from jianfu.core import permissions
         from jianfu.core.permissions import Role
 

@@ -8,6 +8,9 @@ class RegistryConfig(AppConfig):
     verbose_name = _("发文、会议、督查检查考核")
 
     def ready(self):
+        from . import bulletin as _bulletin
+
+        _bulletin.register()
         from jianfu.core import permissions
         from jianfu.core.permissions import Role
 

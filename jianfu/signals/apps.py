@@ -8,6 +8,9 @@ class SignalsConfig(AppConfig):
     verbose_name = _("预警")
 
     def ready(self):
+        from . import bulletin as _bulletin
+
+        _bulletin.register()
         from jianfu.core import navigation, permissions
         from jianfu.core.navigation import Entry
         from jianfu.core.permissions import Role
