@@ -240,3 +240,48 @@ def severity(effect: int, q: float, fdr: float) -> int:
     high needs both a large effect and strong evidence; either alone gives medium."""
     both = (max(1, min(3, effect)) + evidence_grade(q, fdr)) / 2
     return max(1, min(3, math.ceil(both)))
+
+
+def excess_p(observed, expected, phi) -> np.ndarray:
+    """One-sided quasi-Poisson p of a count at least `observed` when chance gives `expected` and
+    the counts vary φ times as much as Poisson: both divided by φ, P(X ≥ k) for X ~ Poisson(λ)
+    is the regularised lower incomplete gamma P(k, λ), defined for the scaled, non-integer counts
+    too. 1 where the count is not above what chance gives."""
+    from scipy import special
+
+    k = np.asarray(observed, dtype=float)
+    lam = np.asarray(expected, dtype=float)
+    phi = np.maximum(np.asarray(phi, dtype=float), 1.0)
+    k, lam, phi = np.broadcast_arrays(k, lam, phi)
+    p = np.ones(k.shape)
+    above = (k > lam) & (lam > 0)
+    p[above] = special.gammainc(k[above] / phi[above], lam[above] / phi[above])
+    p[(lam <= 0) & (k > 0)] = 0.0
+    return np.clip(p, 0.0, 1.0)
+
+
+def common_ratio(this, base, *, min_support: int = MIN_SUPPORT_FOR_YEARS) -> float:
+    """How the population moved: the median of the units' ratios this / base among units with
+    min_support records or more in the two (1.0 when fewer than MIN_UNITS_FOR_YEARS have).
+    The median, so that the few units that really rose do not move it."""
+    this = np.asarray(this, dtype=float)
+    base = np.asarray(base, dtype=float)
+    big = (this + base >= min_support) & (base > 0)
+    if big.sum() < MIN_UNITS_FOR_YEARS:
+        return 1.0
+    return float(np.exp(np.median(np.log((this[big] + 0.5) / (base[big] + 0.5)))))
+
+
+def baseline_dispersion(phi, tau2: float, this, base, ratio, base_years) -> np.ndarray:
+    """The dispersion that gives the comparison of this year with a baseline of `base_years`
+    earlier years (their sum) its variance when each year's level also moves by τ² around the
+    common trend: on the log scale, φ/μ₁ + φ/μ_B + τ²(1 + 1/base_years) = φ_eff (1/μ₁ + 1/μ_B),
+    with μ₁, μ_B the two parts of the pair's sum under the null (this year's expected share
+    ratio/(1 + ratio)). With one baseline year and ratio 1 it is effective_dispersion's φ + τ²μ.
+    A two-year baseline halves the baseline's share of the year-to-year term."""
+    this = np.asarray(this, dtype=float)
+    base = np.asarray(base, dtype=float)
+    total = np.maximum(this + base, 1.0)
+    pi = np.asarray(ratio, dtype=float) / (1.0 + np.asarray(ratio, dtype=float))
+    inv = 1.0 / (pi * total) + 1.0 / ((1.0 - pi) * total)
+    return np.asarray(phi, dtype=float) + tau2 * (1.0 + 1.0 / np.asarray(base_years)) / inv
