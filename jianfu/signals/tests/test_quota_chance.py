@@ -443,3 +443,18 @@ def test_a_quota_two_thirds_used_by_may_is_found_and_the_twin_is_not(quotas_at_t
     clean, planted, twin = quotas_at_the_null
     found = _pacing_early([planted, twin])
     assert found == {planted.pk}
+
+
+def test_documents_merged_into_longer_ones_with_the_total_level_are_found(units):
+    """A third fewer documents, each half as long again: the pages in total hardly move (the
+    merge itself), the length per document rises. Its twin keeps its count and its length."""
+    td, te = units["TD01"], units["TB01"]
+    for unit in (td, te):
+        f.documents(unit, 2023, f.flat(10, 6), pages=4, characters=3000)
+        f.documents(unit, 2024, f.flat(10, 6), pages=4, characters=3000)
+    f.documents(td, 2025, f.flat(7, 6), pages=6, characters=4400)
+    f.documents(te, 2025, f.flat(10, 6), pages=4, characters=3000)
+    with clock.frozen(dt.date(2025, 6, 30)):
+        runner.run(as_of=dt.date(2025, 6, 30))
+    found = Signal.objects.filter(rule="gaming", subject="document_length")
+    assert [s.unit_id for s in found] == [td.pk]
