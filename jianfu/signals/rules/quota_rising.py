@@ -117,24 +117,56 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     if not months:
         return []
     asked = None if unit_ids is None else set(unit_ids)
+    arrays = {c: _arrays(as_of.year, months, c) for c in Category.values}
+    tau2 = _pooled_year_variance([a for a in arrays.values() if a is not None], settings)
     findings = []
-    for category in Category.values:
-        findings += _category(as_of, months, category, asked, settings)
+    for category, a in arrays.items():
+        if a is not None:
+            findings += _category(as_of, months, category, asked, settings, a, tau2)
     return findings
 
 
-def _category(as_of, months, category, asked, settings) -> list[Finding]:
-    year = as_of.year
-    years = [year, year - 1, year - 2]
-    ids, values = reads.usage_array(category=category, years=years, fields=["counted"])
+def _arrays(year: int, months: int, category: str):
+    """The category's monthly counts of this year and the two before, every unit's dispersion
+    from the two earlier years, and the year-to-date sums; None when nothing is registered."""
+    ids, values = reads.usage_array(
+        category=category, years=[year, year - 1, year - 2], fields=["counted"]
+    )
     if not len(ids):
-        return []
+        return None
     x = values[..., 0]
     # The dispersion from the two earlier years' months (24 months say more about a unit's spread
     # than 12): this year's hold the rise being tested, and a rise packed into one month would
     # pass for dispersion.
     phi = counts.unit_dispersion(x[:, 1:], np.ones((1, 12), dtype=bool))
     this, last, before = (x[:, k, :months].sum(axis=1) for k in range(3))
+    return ids, x, phi, this, last, before
+
+
+def _pooled_year_variance(arrays, settings) -> float | None:
+    """τ² from the two earlier years of every category together: the units' levels move from
+    year to year for the same ordinary reasons whatever they register, and a city has only a few
+    dozen units per category big enough to say (the median-based estimate from thirty units is
+    off by half its size either way; from ninety, much less). No planted or real rise of this
+    year enters it. None when there are too few units with both years (the rule then learns it
+    from this year against last, per category)."""
+    last, before, phi = [], [], []
+    for _ids, x, ph, _this, la, be in arrays:
+        both = (x[:, 2].sum(axis=1) > 0) & (x[:, 1].sum(axis=1) > 0)
+        both &= la + be >= settings[MIN_SUPPORT]
+        last.append(la[both])
+        before.append(be[both])
+        phi.append(ph[both])
+    if not last or sum(len(v) for v in last) < counts.MIN_UNITS_FOR_YEARS:
+        return None
+    return counts.year_to_year_variance(
+        np.concatenate(last), np.concatenate(before), np.concatenate(phi)
+    )
+
+
+def _category(as_of, months, category, asked, settings, arrays, tau2) -> list[Finding]:
+    year = as_of.year
+    ids, x, phi, this, last, before = arrays
     # The baseline: last year and the year before together where the unit registered in both
     # (its level from two years is less noisy than from one), else last year alone.
     two = (x[:, 2].sum(axis=1) > 0) & (x[:, 1].sum(axis=1) > 0)
@@ -149,12 +181,9 @@ def _category(as_of, months, category, asked, settings) -> list[Finding]:
     trend = counts.common_ratio(this[tested], last[tested])
     trend_before = counts.common_ratio(last[tested & two], before[tested & two])
     ratio = np.where(two, trend / (1.0 + 1.0 / trend_before), trend)
-    # How much levels move between years, from the two earlier years (no planted or real rise of
-    # this year can inflate it); this year against last only when there is no such history.
-    history = tested & two
-    if history.sum() >= counts.MIN_UNITS_FOR_YEARS:
-        tau2 = counts.year_to_year_variance(last[history], before[history], phi[history])
-    else:
+    # How much levels move between years, from the two earlier years of every category (see
+    # _pooled_year_variance); this year against last only when there is no such history.
+    if tau2 is None:
         tau2 = counts.year_to_year_variance(this[tested], last[tested], phi[tested])
     phi = counts.baseline_dispersion(phi, tau2, this, base, ratio, base_years)
     p = counts.rise_p(this[tested], base[tested], phi[tested], ratio[tested])

@@ -458,3 +458,15 @@ def test_documents_merged_into_longer_ones_with_the_total_level_are_found(units)
         runner.run(as_of=dt.date(2025, 6, 30))
     found = Signal.objects.filter(rule="gaming", subject="document_length")
     assert [s.unit_id for s in found] == [td.pk]
+
+
+def test_one_heavy_unit_does_not_raise_the_background_for_the_others(units):
+    """Forty inspections, a third outside the plan, at one unit must not lift the background
+    that a second unit (three of twelve outside the plan) is judged against."""
+    from jianfu.signals.rules.inspection_plan import _background
+
+    n = np.array([40, 12] + [8] * 60)
+    k = np.array([14, 3] + [0] * 50 + [1] * 10)
+    bg = _background(k, n)
+    # The heavy unit is left out: the ten clean ones' out-of-plan inspections and the prior's.
+    assert bg[1] == pytest.approx((10 + 1) / (60 * 8 + 50))
