@@ -283,7 +283,9 @@ RULE = Rule(
     label=_("指标使用过快"),
     sentence=_(
         "硬性指标已超出或年内已用完；"
-        "或前 %(early_months)s 个月已用超过全年指标的 %(early_share_pct)s%%；"
+        "或前 %(early_months)s 个月已用超过全年指标的 %(early_share_pct)s%%，"
+        "且多于全年恰好按指标使用时这几个月应有的用量、超出偶然"
+        "（所有单位一起控制错误发现率 %(fdr_pct)s%%）；"
         "或自 %(projection_from_month)s 月起，按往年各月用量分布推算（扣除随机波动后），"
         "预计年底前用尽指标。"
     ),
