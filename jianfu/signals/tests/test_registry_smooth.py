@@ -31,7 +31,12 @@ def _honest(units, rng) -> None:
             for m, n in enumerate(rng.poisson(level, months), start=1):
                 rows.append(
                     MonthlyUsage(
-                        unit=u, year=year, month=m, category=Category.DOCUMENT, total=int(n)
+                        unit=u,
+                        year=year,
+                        month=m,
+                        category=Category.DOCUMENT,
+                        total=int(n),
+                        counted=int(n),
                     )
                 )
     MonthlyUsage.objects.bulk_create(rows)
