@@ -151,7 +151,7 @@ FIGURES.update(
         "felt.q": _("多重检验校正后的 p 值"),
         "felt.tested": _("同时检验的县数"),
         "felt.dispersion_registered": _("登记数逐月波动（与泊松之比）"),
-        "felt.dispersion_felt": _("样本点数字逐月波动（与泊松之比）"),
+        "felt.dispersion_felt": _("样本点数字相对登记数的逐月波动（与泊松之比）"),
     }
 )
 SERIES.update(

@@ -160,7 +160,9 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
             (np.abs(peer_z) > PEER_LINE * review) & (np.sign(peer_z) == np.sign(z))
         )
         candidate = hist_out & peer_ok & ~np.isnan(x)
-        p_chance = chance_p(x, base, peer_ratio)
+        # Only the candidates' chance is computed; the others count in the correction with p = 1
+        # (raising p-values only makes BH keep fewer: the rate still holds).
+        p_chance = chance_p(x, base, peer_ratio, median, mad, where=candidate)
         tested = enough & ~np.isnan(x)
         months.append((t, x, base, z, median, low, high, peer_z, ratio, peer_ratio, candidate))
         months[-1] = (*months[-1], p_chance, tested)
@@ -213,7 +215,7 @@ TRIM = 5.0  # robust spreads beyond which a baseline month is not one of the usu
 PRIOR_DF = 12  # a point's dispersion shrunk toward its question's typical one, as if by a year
 
 
-def chance_p(x: np.ndarray, base: np.ndarray, peer_ratio: np.ndarray) -> np.ndarray:
+def chance_p(x, base, peer_ratio, median=None, mad=None, where=None) -> np.ndarray:
     """(P, K): the two-sided chance of a count at least as far from the point's usual level as
     x, on its side, under a negative binomial with the point's own dispersion.
 
@@ -228,8 +230,10 @@ def chance_p(x: np.ndarray, base: np.ndarray, peer_ratio: np.ndarray) -> np.ndar
         # The usual months: the baseline without its own far months (an earlier outlier, a
         # campaign month) more than TRIM robust spreads from its median — one of them would
         # make the point's spread, and every later month's chance, look large.
-        med = np.nanmedian(base, axis=1, keepdims=True)
-        mad = np.nanmedian(np.abs(base - med), axis=1, keepdims=True)
+        if median is None:  # (the rule passes the baseline's, computed for the z-score)
+            median = np.nanmedian(base, axis=1)
+            mad = np.nanmedian(np.abs(base - median[:, None]), axis=1)
+        med, mad = median[:, None], mad[:, None]
         spread = np.maximum(np.maximum(1.4826 * mad, np.sqrt(np.maximum(med, 0))), 1.0)
         base = np.where(np.abs(base - med) > TRIM * spread, np.nan, base)
         n = (~np.isnan(base)).sum(axis=1)
@@ -245,7 +249,11 @@ def chance_p(x: np.ndarray, base: np.ndarray, peer_ratio: np.ndarray) -> np.ndar
     )
     shift = np.where(np.isnan(peer_ratio), 1.0, np.exp(np.nan_to_num(peer_ratio)))
     mu = np.maximum(0.1, (np.nan_to_num(level) + 1) * shift - 1)
-    return nb_two_sided(np.nan_to_num(x), mu, alpha)
+    if where is None:
+        return nb_two_sided(np.nan_to_num(x), mu, alpha)
+    out = np.ones(x.shape)
+    out[where] = nb_two_sided(np.nan_to_num(x[where]), mu[where], alpha[where])
+    return out
 
 
 def nb_two_sided(x: np.ndarray, mu: np.ndarray, alpha: np.ndarray) -> np.ndarray:
