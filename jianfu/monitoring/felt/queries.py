@@ -211,8 +211,7 @@ def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: di
     if not e_this or not e_last:
         return out
     reg_series = reg.get(measure, {})
-    # The dispersion from this year's months against last year's, and from last year's twelve
-    # against the year before's where it was read: more months, a surer estimate.
+    # The registered series' own dispersion (shown; and its fall's chance, shown beside).
     phi_reg = dispersion_of(
         [
             (reg_series.get(y, [None] * 12)[:n], reg_series.get(y - 1, [None] * 12)[:n])
@@ -220,24 +219,87 @@ def compare(reg: dict, fe: dict, measure: str, year: int, months: int, lines: di
             if y - 1 in reg_series
         ]
     )
-    phi_felt = dispersion_of(
-        [
-            (_totals(means, points, y, n), _totals(means, points, y - 1, n))
-            for y, n in ((year, months), (year - 1, 12))
-            if y - 1 in means
-        ]
-    )
+    cond = conditional(means, points, reg_series, year, months)
     out["gap"] = out["felt_change"] - out["reg_change"]
     out["p_registered"] = fall_chance(reg_this, reg_last, *phi_reg)
-    out["p_gap"] = gap_chance(f_this, e_this, f_last, e_last, reg_this, reg_last, phi_felt, phi_reg)
-    out["p"] = out["chance"] = max(out["p_registered"], out["p_gap"])
+    out["conditional"] = cond
+    out["p_gap"] = conditional_chance(cond)
+    out["p"] = out["chance"] = out["p_gap"]
     out["expected_felt"] = felt_last * reg_this / reg_last if felt_last is not None else None
-    out["dispersion"] = {"registered": round(phi_reg[0], 2), "felt": round(phi_felt[0], 2)}
+    out["dispersion"] = {
+        "registered": round(phi_reg[0], 2),
+        "felt": round(cond["phi"], 2),
+    }
     out["support"] = int(reg_this + reg_last)
     out["tested"] = True
     out["effect"] = out["reg_change"] <= -lines["min_fall"] and out["gap"] >= lines["gap"]
     out["diverging"] = out["effect"] and out["p"] < lines["alpha"]
     return out
+
+
+def conditional(means, points, reg_series, year, months) -> dict:
+    """The points' counts read against the registered ones month by month (a quasi-Poisson
+    model with the registered count as exposure): in month m of year y the points' total is
+    about θ_y · (R_ym + ½) · n_ym (n_ym the points reporting; ½ so that a month with nothing
+    registered still has a mean). θ_y, what the points receive per registered document, is
+    the same both years when relief was real; it rises when the county stopped registering
+    what its points still receive. Fitted per year (this year's compared months, last year's
+    and the year before's twelve for the dispersion): θ̂_y = F_y / X_y, X_y = Σ (R_ym + ½) n_ym;
+    the Pearson χ² of the months about their year's fit over its degrees of freedom is the
+    dispersion. The month-to-month swings the two series share (a busy month is busy in both)
+    cancel; the registered series' own chance (a month with 0 registered while the points
+    received 8) is misfit and raises the dispersion, so a county whose small registered counts
+    swing by chance (10 → 1) proves nothing."""
+    chi2, df = 0.0, 0
+    fits = {}
+    for y, n in dict.fromkeys(((year, months), (year - 1, months), (year - 1, 12), (year - 2, 12))):
+        F = _totals(means, points, y, n)
+        R = reg_series.get(y, [None] * 12)[:n]
+        P = points.get(y, [None] * 12)[:n]
+        rows = [
+            (f, (r + 0.5) * k)
+            for f, r, k in zip(F, R, P, strict=False)
+            if f is not None and r is not None and k
+        ]
+        f_y, x_y = sum(f for f, _ in rows), sum(x for _, x in rows)
+        fits[(y, n)] = (f_y, x_y)
+        if (y, n) == (year - 1, months) and months != 12:
+            continue  # a part of last year: its months are in the twelve below
+        if len(rows) < 2 or f_y <= 0 or x_y <= 0:
+            continue
+        theta = f_y / x_y
+        chi2 += sum((f - theta * x) ** 2 / (theta * x) for f, x in rows)
+        df += len(rows) - 1
+    f_this, x_this = fits[(year, months)]
+    f_last, x_last = fits[(year - 1, months)]
+    return {
+        "f_this": f_this,
+        "x_this": x_this,
+        "f_last": f_last,
+        "x_last": x_last,
+        "chi2": chi2,
+        "df": df,
+        "phi": max(1.0, chi2 / df) if df else 1.0,
+    }
+
+
+def conditional_chance(cond: dict, pooled: float | None = None, prior_df: int = 0) -> float:
+    """The chance that the points' counts per registered document rose this much from last
+    year to this if they had stayed (one-sided): the log of θ̂_this / θ̂_last against its
+    quasi-Poisson variance φ (1/F_this + 1/F_last), Student's t on the dispersion's df. With
+    `pooled` (the dispersion over every county tested) the county's own is shrunk toward it,
+    as if `prior_df` months of a typical county were added to its own (at least 1: never below
+    Poisson)."""
+    f_t, x_t, f_l, x_l = cond["f_this"], cond["x_this"], cond["f_last"], cond["x_last"]
+    if x_t <= 0 or x_l <= 0:
+        return 1.0
+    chi2, df = cond["chi2"], cond["df"]
+    if pooled is not None and prior_df:
+        chi2, df = chi2 + pooled * prior_df, df + prior_df
+    phi = max(1.0, chi2 / df) if df else 1.0
+    ratio = math.log((f_t + 0.5) / x_t) - math.log((f_l + 0.5) / x_l)
+    variance = phi * (1 / (f_t + 0.5) + 1 / (f_l + 0.5))
+    return _t_sf(ratio / math.sqrt(variance), df if df else math.inf)
 
 
 def _totals(means, points, year, months) -> list[float | None]:

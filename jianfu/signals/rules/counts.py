@@ -191,27 +191,51 @@ def rise_p(this, last, phi, ratio=1.0) -> np.ndarray:
     return np.clip(p, 0.0, 1.0)
 
 
-def share_rise_p(x1, n1, x0, n0) -> np.ndarray:
+def share_rise_p(x1, n1, x0, n0, *, mid: bool = True) -> np.ndarray:
     """Fisher's exact one-sided p that the share x1/n1 is above x0/n0 by more than chance: the
-    hypergeometric tail of x1 given both margins (the same figure as
-    scipy.stats.fisher_exact(..., alternative="greater"), for arrays at once)."""
+    hypergeometric tail of x1 given both margins (mid=False: the same figure as
+    scipy.stats.fisher_exact(..., alternative="greater"), for arrays at once).
+
+    mid=True gives Lancaster's mid-p, P(X > x1) + ½·P(X = x1): conditioning on both margins makes
+    Fisher's test conservative at small counts (its size is well below the level set, because
+    the tail jumps in steps); the mid-p's size is close to the level on average and it is the
+    recognised remedy (Lancaster 1961; Agresti, Categorical Data Analysis, §1.4.5), at no cost
+    (Boschloo's unconditional test does the same at a hundred times the time)."""
     from scipy import stats
 
     x1, n1, x0, n0 = (np.asarray(a, dtype=np.int64) for a in (x1, n1, x0, n0))
-    p = stats.hypergeom.sf(x1 - 1, n1 + n0, x1 + x0, n1)
+    dist = stats.hypergeom(n1 + n0, x1 + x0, n1)
+    p = dist.sf(x1) + (0.5 if mid else 1.0) * dist.pmf(x1)
     return np.where((n1 > 0) & (n0 > 0), np.clip(p, 0.0, 1.0), 1.0)
 
 
-def share_excess_p(k, n, p0) -> np.ndarray:
+def share_min_p(n1, x_both, n_both, *, mid: bool = True) -> np.ndarray:
+    """The smallest p share_rise_p could give with these margins (all the part this year that
+    the margins allow). A unit whose smallest p is above the level can never be flagged; leaving
+    it out of the Benjamini–Hochberg family is valid because, under the null, the margins carry
+    no information about the p (Tarone 1990; Gilbert 2005 for the false-discovery rate)."""
+    from scipy import stats
+
+    n1, x_both, n_both = (np.asarray(a, dtype=np.int64) for a in (n1, x_both, n_both))
+    top = np.minimum(n1, x_both)
+    pmf = stats.hypergeom.pmf(top, np.maximum(n_both, 1), x_both, n1)
+    return np.where(x_both > 0, (0.5 if mid else 1.0) * pmf, 1.0)
+
+
+def share_excess_p(k, n, p0, *, mid: bool = True) -> np.ndarray:
     """One-sided binomial p of at least k records of a kind among n when each is of that kind with
-    the background probability p0: P(X ≥ k) = I_p0(k, n − k + 1)."""
+    the background probability p0: P(X ≥ k) = I_p0(k, n − k + 1); mid=True takes off half of
+    P(X = k) (Lancaster's mid-p: the exact tail of a discrete count is conservative, most of all
+    at the small counts a unit's out-of-plan inspections are)."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     p0 = np.clip(np.asarray(p0, dtype=float), 1e-12, 1.0)
-    from scipy import special
+    from scipy import special, stats
 
     with np.errstate(invalid="ignore"):
         p = special.betainc(np.maximum(k, 1e-12), np.maximum(n - k + 1.0, 1e-12), p0)
+        if mid:
+            p = p - 0.5 * stats.binom.pmf(k, n, p0)
     return np.where(k > 0, np.clip(p, 0.0, 1.0), 1.0)
 
 
@@ -240,3 +264,48 @@ def severity(effect: int, q: float, fdr: float) -> int:
     high needs both a large effect and strong evidence; either alone gives medium."""
     both = (max(1, min(3, effect)) + evidence_grade(q, fdr)) / 2
     return max(1, min(3, math.ceil(both)))
+
+
+def excess_p(observed, expected, phi) -> np.ndarray:
+    """One-sided quasi-Poisson p of a count at least `observed` when chance gives `expected` and
+    the counts vary φ times as much as Poisson: both divided by φ, P(X ≥ k) for X ~ Poisson(λ)
+    is the regularised lower incomplete gamma P(k, λ), defined for the scaled, non-integer counts
+    too. 1 where the count is not above what chance gives."""
+    from scipy import special
+
+    k = np.asarray(observed, dtype=float)
+    lam = np.asarray(expected, dtype=float)
+    phi = np.maximum(np.asarray(phi, dtype=float), 1.0)
+    k, lam, phi = np.broadcast_arrays(k, lam, phi)
+    p = np.ones(k.shape)
+    above = (k > lam) & (lam > 0)
+    p[above] = special.gammainc(k[above] / phi[above], lam[above] / phi[above])
+    p[(lam <= 0) & (k > 0)] = 0.0
+    return np.clip(p, 0.0, 1.0)
+
+
+def common_ratio(this, base, *, min_support: int = MIN_SUPPORT_FOR_YEARS) -> float:
+    """How the population moved: the median of the units' ratios this / base among units with
+    min_support records or more in the two (1.0 when fewer than MIN_UNITS_FOR_YEARS have).
+    The median, so that the few units that really rose do not move it."""
+    this = np.asarray(this, dtype=float)
+    base = np.asarray(base, dtype=float)
+    big = (this + base >= min_support) & (base > 0)
+    if big.sum() < MIN_UNITS_FOR_YEARS:
+        return 1.0
+    return float(np.exp(np.median(np.log((this[big] + 0.5) / (base[big] + 0.5)))))
+
+
+def baseline_dispersion(phi, tau2: float, this, base, ratio, base_years) -> np.ndarray:
+    """The dispersion that gives the comparison of this year with a baseline of `base_years`
+    earlier years (their sum) its variance when each year's level also moves by τ² around the
+    common trend: on the log scale, φ/μ₁ + φ/μ_B + τ²(1 + 1/base_years) = φ_eff (1/μ₁ + 1/μ_B),
+    with μ₁, μ_B the two parts of the pair's sum under the null (this year's expected share
+    ratio/(1 + ratio)). With one baseline year and ratio 1 it is effective_dispersion's φ + τ²μ.
+    A two-year baseline halves the baseline's share of the year-to-year term."""
+    this = np.asarray(this, dtype=float)
+    base = np.asarray(base, dtype=float)
+    total = np.maximum(this + base, 1.0)
+    pi = np.asarray(ratio, dtype=float) / (1.0 + np.asarray(ratio, dtype=float))
+    inv = 1.0 / (pi * total) + 1.0 / ((1.0 - pi) * total)
+    return np.asarray(phi, dtype=float) + tau2 * (1.0 + 1.0 / np.asarray(base_years)) / inv

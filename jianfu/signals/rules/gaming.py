@@ -7,8 +7,12 @@ Year to date (the complete months) against the same months last year, per unit:
   visit turned into paperwork for the grassroots;
 - video_grassroots: the share of meetings that are video meetings still requiring the grassroots
   to attend rises — the meeting moved, the burden kept;
-- document_length: documents counted fall by a percentage (a setting) while their pages or
-  characters rise by as much — documents merged into longer ones to keep the count down.
+- document_length: documents counted fall by a percentage (a setting) while their length per
+  document (pages or characters) rises by as much — documents merged into longer ones to keep
+  the count down. The length per document, not the total pages, is the effect: it is what the
+  chance test below tests, and a merge that keeps the total about level (fewer, longer
+  documents) is the substitution itself; the total had to rise before, which a unit merging
+  30 % of its documents into the rest does not do.
 
 The three substitutions are tested as a change in share, whatever the total does. The share IS
 the substitution: a unit whose remote inspections rose while on-site ones stayed flat (the total
@@ -18,13 +22,19 @@ of its own (a flood year, a new task). The old condition (the counted kind must 
 first unit and added nothing a statistician would test.
 
 Each share rise must pass: a minimum number of records in both periods (a setting); the
-percentage points of the setting; Fisher's exact one-sided test between the two years
-(counts.share_rise_p), with Benjamini–Hochberg across every unit tested for that subject in the
+percentage points of the setting, against last year and against the baseline; Fisher's exact
+one-sided test, as Lancaster's mid-p (counts.share_rise_p: the conditional test is conservative
+at small counts), between this year and the baseline — last year and the year before together
+where the unit had records in both (its share is its own and stable under the null, and two
+years estimate it with half the noise) — leaving out units whose margins cannot give a p within
+the rate set (Tarone: they can never be flagged and only dilute the correction), with
+Benjamini–Hochberg across every unit tested for that subject in the
 run (the whole population, even when the runner asks for a few units; with a hundred units a
 plain 97.5% test flags two or three by chance alone). document_length has its chance test too:
 given the documents counted each year, are the pages (or characters) this year more than the
-same length per document would give, beyond the unit's own month-to-month dispersion of pages
-per document (counts.rise_p with the documents as exposure; the smaller p of pages and
+same length per document as the baseline (the two earlier years where there are both) would
+give, beyond the unit's own month-to-month dispersion of pages per document (counts.rise_p with
+the documents as exposure; the smaller p of pages and
 characters, doubled for having looked at two)?
 Severity combines the effect (past its setting low, twice it medium, four times it high) with
 the evidence (counts.severity).
@@ -119,7 +129,7 @@ runtime.define(
         10,
         _("变通应对：发文数量降幅与篇幅增幅（%）"),
         _(
-            "计入指标的发文数量比上年同期减少达到此比例，而总页数或总字数增幅也达到此比例、"
+            "计入指标的发文数量比上年同期减少达到此比例，而每件的篇幅（页数或字数）增幅也达到此比例、"
             "且篇幅增加超出偶然，即预警。"
         ),
         "business",
@@ -229,7 +239,9 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     }
     findings = []
     for category, fields in FIELDS.items():
-        ids, values = reads.usage_array(category=category, years=[year, year - 1], fields=fields)
+        ids, values = reads.usage_array(
+            category=category, years=[year, year - 1, year - 2], fields=fields
+        )
         if not len(ids):
             continue
         data = {f: values[..., i] for i, f in enumerate(fields)}
@@ -260,18 +272,32 @@ def _survivors(ctx, p: np.ndarray, tested: np.ndarray, hit: np.ndarray, ids):
     return q, [int(i) for i in np.flatnonzero(stands) if asked is None or int(ids[i]) in asked]
 
 
+def _base(data: dict, fields, months: int) -> np.ndarray:
+    """The year before last's sum over the compared months of the fields given."""
+    return sum(data[f][:, 2, :months] for f in fields).sum(axis=1)
+
+
 def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
     months, year = ctx["months"], ctx["year"]
     part, part_l = _ytd(data, spec.part, months)
     whole, whole_l = _ytd(data, spec.whole, months)
+    # The baseline share from last year and the year before together where the unit had records
+    # of the category in both: under the null the unit's share is its own and stable, and two
+    # years' records estimate it with half the noise of one.
+    part_b, whole_b = _base(data, spec.part, months), _base(data, spec.whole, months)
+    two = whole_b >= ctx["min_count"]
+    x0, n0 = np.where(two, part_l + part_b, part_l), np.where(two, whole_l + whole_b, whole_l)
     tested = (whole >= ctx["min_count"]) & (whole_l >= ctx["min_count"])
+    # Units whose margins cannot give a p within the rate set are no test (Tarone).
+    tested &= counts.share_min_p(whole, part + x0, whole + n0) <= ctx["fdr"]
     if not tested.any():
         return []
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(tested, (part / whole - part_l / whole_l) * 100, 0.0)
+        shift_base = np.where(tested, (part / whole - x0 / np.maximum(n0, 1)) * 100, 0.0)
     p = np.ones(len(ids))
-    p[tested] = counts.share_rise_p(part[tested], whole[tested], part_l[tested], whole_l[tested])
-    q, found = _survivors(ctx, p, tested, shift >= min_pp, ids)
+    p[tested] = counts.share_rise_p(part[tested], whole[tested], x0[tested], n0[tested])
+    q, found = _survivors(ctx, p, tested, (shift >= min_pp) & (shift_base >= min_pp), ids)
     kept, kept_l = _ytd(data, (spec.series[0],), months)
     out = []
     for i in found:
@@ -288,12 +314,12 @@ def _share(ctx, spec: Share, ids, data, min_pp) -> list[Finding]:
         against = chance(
             "share_fisher",
             share(int(part[i]), int(whole[i])),
-            share(int(part[i] + part_l[i]), int(whole[i] + whole_l[i])),
+            share(int(part[i] + x0[i]), int(whole[i] + n0[i])),
             float(p[i]),
             tested=int(tested.sum()),
             q=float(q[i]),
             unit="pct",
-            support=int(whole[i] + whole_l[i]),
+            support=int(whole[i] + n0[i]),
         )
         out.append(
             _finding(
@@ -317,22 +343,35 @@ def _length(ctx, ids, data, length_pct) -> list[Finding]:
         return []
     fall = -_pct(counted, counted_l)
     growth = {f: _pct(*_ytd(data, (f,), months)) for f in ("pages", "characters")}
-    ratio = counted / np.maximum(counted_l, 1)
-    by_measure = []
+    # The baseline length per document from last year and the year before together where the
+    # unit counted documents in both (its length is its own and stable under the null; two
+    # years estimate it with half the noise of one).
+    counted_b = _base(data, ("counted",), months)
+    two = counted_b >= ctx["min_count"]
+    base_counted = np.where(two, counted_l + counted_b, counted_l)
+    ratio = counted / np.maximum(base_counted, 1)
+    by_measure, longer, bases = [], [], []
     for f in ("pages", "characters"):
         this, last = _ytd(data, (f,), months)
+        base = np.where(two, last + _base(data, (f,), months), last)
         phi = _length_dispersion(data[f][:, 1:], data["counted"][:, 1:])
-        by_measure.append(counts.rise_p(this, last, phi, ratio))
+        by_measure.append(counts.rise_p(this, base, phi, ratio))
+        # The effect is what the test tests: the length per document against the baseline's.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_doc = (this / np.maximum(counted, 1)) / (base / np.maximum(base_counted, 1))
+        longer.append(np.where(base > 0, (per_doc - 1) * 100, 0.0))
+        bases.append(base)
     # The evidence shows the measure with the stronger case; p is doubled for looking at two.
     by_pages = by_measure[0] <= by_measure[1]
     p = np.minimum(1.0, 2 * np.minimum(*by_measure))
-    big = np.maximum(growth["pages"], growth["characters"])
+    big = np.maximum(*longer)
     q, found = _survivors(ctx, p, tested, (fall >= length_pct) & (big >= length_pct), ids)
     pages, pages_l = _ytd(data, ("pages",), months)
     chars, chars_l = _ytd(data, ("characters",), months)
     out = []
     for i in found:
         this, last, unit = (pages, pages_l, "pages") if by_pages[i] else (chars, chars_l, "chars")
+        base_amount = bases[0] if by_pages[i] else bases[1]
         out.append(
             _finding(
                 ctx,
@@ -359,12 +398,12 @@ def _length(ctx, ids, data, length_pct) -> list[Finding]:
                 chance(
                     "length_quasi_poisson",
                     int(this[i]),
-                    float(last[i] / counted_l[i] * counted[i]),
+                    float(base_amount[i] / base_counted[i] * counted[i]),
                     float(p[i]),
                     tested=int(tested.sum()),
                     q=float(q[i]),
                     unit=unit,
-                    support=int(counted[i] + counted_l[i]),
+                    support=int(counted[i] + base_counted[i]),
                 ),
             )
         )
@@ -496,7 +535,7 @@ RULE = Rule(
         "与上年同期（已结束的月份）相比，不论总数增减：白头文件占比上升至少 "
         "%(white_share_pp)s 个百分点；电话、书面督查占比上升至少 %(remote_share_pp)s 个百分点；"
         "要求基层参加的视频会议占比上升至少 %(video_share_pp)s 个百分点；"
-        "或计入指标的发文减少至少 %(length_pct)s%% 而总页数或总字数增加至少 %(length_pct)s%%。"
+        "或计入指标的发文减少至少 %(length_pct)s%% 而每件的页数或字数增加至少 %(length_pct)s%%。"
         "本年和上年同期都至少有 %(min_count)s 件记录才检验，变化须超出偶然"
         "（占比用 Fisher 精确检验，篇幅按发文数和各月波动检验），"
         "所有单位一起控制错误发现率 %(fdr_pct)s%%。"

@@ -6,12 +6,19 @@ baseline and is not compared. Three things must hold:
 - the rise is big enough to matter: a minimum increase in records and a minimum percentage (both
   settings), so that one document becoming two does not cry wolf;
 - it is beyond chance: both years' counts are noisy, and registered counts vary more than Poisson.
-  Given the two years' sum, this year's part is tested against an even split (the conditional
-  test for two rates), on counts scaled by the unit's own dispersion (counts.unit_dispersion:
-  its twelve monthly counts last year, the season taken out, shrunk halfway toward the
-  population's), widened by how much units' levels move from one year to the next in the
-  population (counts.year_to_year_variance: a big unit's counts are precise, its ordinary 15% is
-  not). 10 → 17 inspections or 6 → 9 is ordinary variation;
+  The baseline is the same months of the two earlier years together where the unit registered
+  in both (a level from two years has half the noise of one: Var(log baseline) falls from
+  φ/μ + τ² to φ/2μ + τ²/2), else last year alone. Given this year's and the baseline's sum,
+  this year's part is binomial under the null (the conditional test for two rates), and the
+  null is that the unit moved as the population did — the common trend (the median of the
+  units' ratios, so that the units that rose do not set it; e.g. the burden-reduction policy's
+  yearly fall) — rather than "no change", which is not what a clean unit does when everyone
+  falls. Counts are scaled by the unit's own dispersion (counts.unit_dispersion: its 24 monthly
+  counts of the two earlier years, the season taken out, shrunk toward the population's),
+  widened by how much units' levels move from one year to the next (counts.year_to_year_variance,
+  learnt from the two earlier years, so that this year's rises, real or planted, cannot inflate
+  the allowance meant to judge them; see counts.baseline_dispersion). 10 → 17 inspections or
+  6 → 9 is ordinary variation;
 - the test survives false-discovery control: Benjamini–Hochberg across every unit tested for the
   category in the run (the whole population, even when the runner asks for a few units), and
   only units whose two years together hold a minimum number of records (a setting) are tested.
@@ -110,34 +117,81 @@ def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list
     if not months:
         return []
     asked = None if unit_ids is None else set(unit_ids)
+    arrays = {c: _arrays(as_of.year, months, c) for c in Category.values}
+    tau2 = _pooled_year_variance([a for a in arrays.values() if a is not None], settings)
     findings = []
-    for category in Category.values:
-        findings += _category(as_of, months, category, asked, settings)
+    for category, a in arrays.items():
+        if a is not None:
+            findings += _category(as_of, months, category, asked, settings, a, tau2)
     return findings
 
 
-def _category(as_of, months, category, asked, settings) -> list[Finding]:
-    year = as_of.year
-    years = [year, year - 1]
-    ids, values = reads.usage_array(category=category, years=years, fields=["counted"])
+def _arrays(year: int, months: int, category: str):
+    """The category's monthly counts of this year and the two before, every unit's dispersion
+    from the two earlier years, and the year-to-date sums; None when nothing is registered."""
+    ids, values = reads.usage_array(
+        category=category, years=[year, year - 1, year - 2], fields=["counted"]
+    )
     if not len(ids):
-        return []
+        return None
     x = values[..., 0]
-    # The dispersion from last year's months: this year's hold the rise being tested, and a rise
-    # packed into one month would pass for dispersion.
+    # The dispersion from the two earlier years' months (24 months say more about a unit's spread
+    # than 12): this year's hold the rise being tested, and a rise packed into one month would
+    # pass for dispersion.
     phi = counts.unit_dispersion(x[:, 1:], np.ones((1, 12), dtype=bool))
-    this, last = x[:, 0, :months].sum(axis=1), x[:, 1, :months].sum(axis=1)
+    this, last, before = (x[:, k, :months].sum(axis=1) for k in range(3))
+    return ids, x, phi, this, last, before
+
+
+def _pooled_year_variance(arrays, settings) -> float | None:
+    """τ² from the two earlier years of every category together: the units' levels move from
+    year to year for the same ordinary reasons whatever they register, and a city has only a few
+    dozen units per category big enough to say (the median-based estimate from thirty units is
+    off by half its size either way; from ninety, much less). No planted or real rise of this
+    year enters it. None when there are too few units with both years (the rule then learns it
+    from this year against last, per category)."""
+    last, before, phi = [], [], []
+    for _ids, x, ph, _this, la, be in arrays:
+        both = (x[:, 2].sum(axis=1) > 0) & (x[:, 1].sum(axis=1) > 0)
+        both &= la + be >= settings[MIN_SUPPORT]
+        last.append(la[both])
+        before.append(be[both])
+        phi.append(ph[both])
+    if not last or sum(len(v) for v in last) < counts.MIN_UNITS_FOR_YEARS:
+        return None
+    return counts.year_to_year_variance(
+        np.concatenate(last), np.concatenate(before), np.concatenate(phi)
+    )
+
+
+def _category(as_of, months, category, asked, settings, arrays, tau2) -> list[Finding]:
+    year = as_of.year
+    ids, x, phi, this, last, before = arrays
+    # The baseline: last year and the year before together where the unit registered in both
+    # (its level from two years is less noisy than from one), else last year alone.
+    two = (x[:, 2].sum(axis=1) > 0) & (x[:, 1].sum(axis=1) > 0)
+    base = np.where(two, last + before, last)
+    base_years = np.where(two, 2, 1)
     # No baseline without a record last year; too few records to tell anything from chance.
     tested = (x[:, 1].sum(axis=1) > 0) & (this + last >= settings[MIN_SUPPORT])
     if not tested.any():
         return []
-    tau2 = counts.year_to_year_variance(this[tested], last[tested], phi[tested])
-    phi = counts.effective_dispersion(phi, tau2, this, last)
-    p = counts.rise_p(this[tested], last[tested], phi[tested])
+    # The null: the unit moved as the population did (the common trend, e.g. the burden-reduction
+    # policy's yearly fall), estimated by medians so that the units that rose do not set it.
+    trend = counts.common_ratio(this[tested], last[tested])
+    trend_before = counts.common_ratio(last[tested & two], before[tested & two])
+    ratio = np.where(two, trend / (1.0 + 1.0 / trend_before), trend)
+    # How much levels move between years, from the two earlier years of every category (see
+    # _pooled_year_variance); this year against last only when there is no such history.
+    if tau2 is None:
+        tau2 = counts.year_to_year_variance(this[tested], last[tested], phi[tested])
+    phi = counts.baseline_dispersion(phi, tau2, this, base, ratio, base_years)
+    p = counts.rise_p(this[tested], base[tested], phi[tested], ratio[tested])
     q = np.ones(len(ids))
     q[tested] = counts.q_values(p)
     pvalues = np.ones(len(ids))
     pvalues[tested] = p
+    expected = (this + base) * ratio / (1.0 + ratio)
     change = this - last
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(last > 0, change / np.maximum(last, 1) * 100, np.inf)
@@ -185,7 +239,7 @@ def _category(as_of, months, category, asked, settings) -> list[Finding]:
                     "against_chance": chance(
                         "rise_quasi_poisson",
                         ytd,
-                        (ytd + ytd_last) / 2,
+                        float(expected[i]),
                         float(pvalues[i]),
                         tested=int(tested.sum()),
                         q=float(q[i]),

@@ -6,15 +6,28 @@ honest monthly counts vary at least as much as Poisson (variance = mean), usuall
 with far less spread than that was arranged to fit — registered to a schedule, or kept under a
 monthly ceiling (the rest not registered). The test is the same as for the points' answers
 (rules/dispersion.py):
-- per unit and category, every record registered (the rollup's total) in the complete months
-  of this year and last (up to 24 months);
-- support: at least 12 months (a setting; months of a year with nothing registered at all are
-  not counted — the unit did not use the registry then) and a mean of at least 3 a month (a
-  setting: one meeting a month is a calendar, not a fabrication);
-- the dispersion index about each year's mean (the campaign's cut from one year to the next is
-  not spread), its lower χ² tail against the smaller of Poisson and the typical ratio of units of
-  the same kind at the same size, and the ratio at most a share of that (a setting);
+- per unit and category, the records that count against the quota (the rollup's `counted`:
+  what a unit keeps under a monthly ceiling is what it must report; the uncounted notices and
+  work-group messages around them keep their honest spread and would hide the schedule) in
+  the complete months of this year and last (up to 24 months);
+- two spans, the one that says most taken and its p doubled (Bonferroni): every month read,
+  each year about its own mean (the campaign's cut from one year to the next is not spread),
+  and the last twelve months about their one mean (a unit that began this year to register to
+  a schedule: in 24 months its honest months of last year dilute the smoothness; in the twelve
+  it stands alone);
+- support: at least 12 months in the span (a setting; months of a year with nothing registered
+  at all are not counted — the unit did not use the registry then) and a mean of at least 2 a
+  month (a setting: below it a series is mostly 0s and 1s, low-spread by nature; at a Poisson
+  mean of 2 over 12 months the χ² lower tail is conservative — simulated, 0.7 % of series
+  under p = 1 %, 0.06 % under 0.1 %);
+- the dispersion index, its lower χ² tail against the smaller of Poisson and the typical ratio
+  of units of the same kind at the same size, and the ratio at most a share of that (a
+  setting);
 - Benjamini–Hochberg across the units tested in the category and run, at a rate (a setting).
+On the planted-city bench (8 city and 2 province seeds; a unit's counted documents the same
+number every month of the third year, ± 1 now and then in the moderate case) the former reading
+(every record, 24 months only, a mean of 3) found 0 of 48; this one 39 of 48 (all 24 strong),
+no clean unit flagged (0 of 2,528).
 One signal per unit, category and year. Severity as truth_smooth: low; up one when the ratio is
 under half the floor; up one more when the corrected p-value is a hundred times below the rate.
 """
@@ -76,7 +89,7 @@ runtime.define(
     ),
     SettingDef(
         MIN_MEAN,
-        3.0,
+        2.0,
         _("登记过于平稳：月均件数最小值"),
         _("月均登记不少于此数才检验（每月一次例会这样的小数字本来就波动很小）。"),
         "business",
@@ -140,7 +153,7 @@ def read(as_of: dt.date) -> dict | None:
         MonthlyUsage.objects.filter(year__in=[year - 1, year])
         .exclude(year=year, month__gt=done)
         .annotate(code=code)
-        .values_list("unit_id", "code", "year", "month", "total")
+        .values_list("unit_id", "code", "year", "month", "counted")
         .order_by()
     )
     rows = np.array(list(qs), dtype=np.int64).reshape(-1, 5)
@@ -171,15 +184,44 @@ def read(as_of: dt.date) -> dict | None:
 
 def test(values: np.ndarray, years: np.ndarray, kinds, lines: dict) -> dict:
     """Per unit (row): the dispersion figures, the peers' ratio, the reference, p and whether it
-    was tested."""
+    was tested, over the span that says most of two (Bonferroni over the spans tested): every
+    month read (this year's and last, each about its own year's mean) and the last twelve
+    (one mean: a unit that began to register to a schedule this year is smooth in these twelve,
+    not in the twenty-four, where last year's honest months dilute it)."""
+    n_t = values.shape[1]
+    recent = np.zeros(n_t, dtype=bool)
+    recent[max(0, n_t - 12) :] = True
+    spans = [
+        _span(values, years, kinds, lines, lines["min_months"]),
+        _span(
+            values[:, recent],
+            np.zeros(int(recent.sum()), dtype=int),
+            kinds,
+            lines,
+            min(lines["min_months"], 12),
+        ),
+    ]
+    p = np.stack([s["p"] for s in spans])
+    m = np.isfinite(p).sum(axis=0)
+    best = np.argmin(np.where(np.isfinite(p), p, np.inf), axis=0)
+    out = {
+        name: np.take_along_axis(np.stack([s[name] for s in spans]), best[None], 0)[0]
+        for name in spans[0]
+    }
+    out["p"] = np.where(m > 0, np.minimum(1.0, out["p"] * np.maximum(m, 1)), 1.0)
+    out["tested"] = m > 0
+    return out
+
+
+def _span(values: np.ndarray, years: np.ndarray, kinds, lines: dict, min_months: int) -> dict:
     w = dispersion.within_years(values, years)
-    ok = (w["months"] >= lines["min_months"]) & (w["mean"] >= lines["min_mean"])
+    ok = (w["months"] >= min_months) & (w["mean"] >= lines["min_mean"])
     peer = dispersion.peer_ratio(w, ok, kinds)
     ok &= np.isfinite(peer)
     reference = np.minimum(1.0, peer)
     far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
     p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
-    return {**w, "peer": peer, "reference": reference, "p": p, "tested": ok}
+    return {**w, "peer": peer, "reference": reference, "p": np.where(ok, p, np.nan)}
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:

@@ -8,8 +8,9 @@ equals the month before is left out here, so a copied month is not counted twice
 
 Per point and count question (not hours, the score, or the number of apps, which is a stock
 that changes seldom by nature), over two spans — the months read (up to 36,
-rules/truth_common.py) and the last twelve (a point that began to write its numbers this year;
-the smaller p of the two, doubled):
+rules/truth_common.py), each calendar year about its own mean, and the last twelve about their
+one mean (a point that began to write its numbers this year; the twelve straddle a new year, so
+they are not split by it); the smaller p of the two, doubled:
 - support: at least 12 months reported (a setting) and a mean of at least 3 a month (a setting;
   counts of 0–1 are low-variance by nature);
 - the dispersion index about each calendar year's mean, its lower χ² tail against the smaller
@@ -181,7 +182,16 @@ def test(data: tc.Data, keys: list[str], lines: dict) -> dict:
     recent[list(data.window_t())] = True
     spans = [
         _span(values, years, kinds, lines, lines["min_months"]),
-        _span(values[:, recent], years[recent], kinds, lines, min(lines["min_months"], 12)),
+        # The last twelve about one mean: they straddle a new year (December and the eleven
+        # months after it), and split by calendar year the December alone has no spread, so
+        # the span held 11 months and never reached the 12 it needs.
+        _span(
+            values[:, recent],
+            np.zeros(int(recent.sum()), dtype=int),
+            kinds,
+            lines,
+            min(lines["min_months"], 12),
+        ),
     ]
     p = np.stack([s["p"] for s in spans])  # (spans, P, K)
     m = np.isfinite(p).sum(axis=0)

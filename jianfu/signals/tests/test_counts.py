@@ -61,19 +61,42 @@ def test_the_share_test_is_fishers_exact_test():
     rng = np.random.default_rng(3)
     n1, n0 = rng.integers(10, 80, 40), rng.integers(10, 80, 40)
     x1, x0 = rng.binomial(n1, 0.4), rng.binomial(n0, 0.3)
-    p = counts.share_rise_p(x1, n1, x0, n0)
+    p = counts.share_rise_p(x1, n1, x0, n0, mid=False)
+    mid = counts.share_rise_p(x1, n1, x0, n0)
     for i in range(40):
         table = [[x1[i], n1[i] - x1[i]], [x0[i], n0[i] - x0[i]]]
         assert p[i] == pytest.approx(stats.fisher_exact(table, alternative="greater")[1])
+        # Lancaster's mid-p: half the probability of the table observed taken off.
+        point = stats.hypergeom.pmf(x1[i], n1[i] + n0[i], x1[i] + x0[i], n1[i])
+        assert mid[i] == pytest.approx(p[i] - point / 2)
+
+
+def test_the_mid_p_share_test_keeps_its_size_at_the_null():
+    """At the null (the same share both years) the mid-p's false-alarm rate at 5 % stays about
+    5 % (Fisher's own is well below it at these counts), not above it."""
+    rng = np.random.default_rng(11)
+    n1, n0 = rng.integers(5, 40, 20000), rng.integers(5, 40, 20000)
+    share = rng.uniform(0.1, 0.5, 20000)
+    p = counts.share_rise_p(rng.binomial(n1, share), n1, rng.binomial(n0, share), n0)
+    assert 0.03 < np.mean(p <= 0.05) < 0.06
+
+
+def test_a_unit_whose_margins_cannot_reach_the_level_is_no_test():
+    # Two records of the kind in two years: even both this year is no evidence at 5 %.
+    assert counts.share_min_p(10, 2, 20)[()] > 0.05
+    assert counts.share_min_p(20, 12, 40)[()] < 0.001
 
 
 def test_the_excess_test_is_the_binomial_tail():
     k, n, p0 = np.array([3, 1, 10, 0]), np.array([9, 40, 30, 20]), np.array([0.02, 0.02, 0.1, 0.1])
-    p = counts.share_excess_p(k, n, p0)
+    p = counts.share_excess_p(k, n, p0, mid=False)
+    mid = counts.share_excess_p(k, n, p0)
     for i in range(3):
         ref = stats.binomtest(int(k[i]), int(n[i]), float(p0[i]), alternative="greater").pvalue
         assert p[i] == pytest.approx(ref, rel=1e-9)
-    assert p[3] == 1.0
+        point = stats.binom.pmf(int(k[i]), int(n[i]), float(p0[i]))
+        assert mid[i] == pytest.approx(ref - point / 2, rel=1e-9)
+    assert p[3] == 1.0 and mid[3] == 1.0
 
 
 def test_q_values_are_benjamini_hochbergs():

@@ -134,6 +134,33 @@ def test_a_hundred_departments_whose_levels_move_between_years_raise_a_handful_a
     assert len(flagged(quota_rising, clean)) <= HANDFUL
 
 
+def test_a_hundred_departments_falling_with_the_trend_and_moving_between_years_raise_a_handful(
+    units,
+):
+    """Three years: everyone falls 6 % a year (the burden-reduction policy), each department's
+    level also moves by about 12 % a year, counts with twice Poisson's variance. The baseline is
+    the two earlier years, the null the common trend, the year-to-year allowance learnt from the
+    two earlier years: still no more than chance allows."""
+    rng = np.random.default_rng(57)
+    clean = departments(100)
+    level = rng.uniform(2, 30, size=(100, 1))
+    for k, year in enumerate((2023, 2024, 2025)):
+        moved = level * 0.94**k * rng.lognormal(0, 0.12, size=(100, 1))
+        counted = overdispersed(rng, moved * SEASON, 2.0)
+        write(clean, Category.MEETING, year, counted=counted, total=counted)
+    assert len(flagged(quota_rising, clean)) <= HANDFUL
+
+
+def test_a_rise_against_a_two_year_baseline_is_found_and_the_twin_is_not(meetings_at_the_null):
+    """The planted department's two earlier years both sit at its level: its baseline is their
+    sum, and the evidence names what chance gives under the common trend."""
+    clean, planted, twin = meetings_at_the_null
+    found = {x.unit_id: x for x in quota_rising.evaluate(AS_OF, None, current_settings())}
+    assert planted.pk in found and twin.pk not in found
+    against = found[planted.pk].evidence["against_chance"]
+    assert against["expected"] < against["observed"]
+
+
 def test_the_issues_small_rises_raise_nothing(units):
     """10 → 17 inspections and 6 → 9 meetings in a year: both raised a signal before."""
     ta, tb = units["TA"], units["TB"]
@@ -360,3 +387,86 @@ def test_one_inspection_outside_the_plan_is_a_fact_on_the_units_inspections_not_
     page = login("office").get(reverse("inspection_list"), {"unit": ta.pk, "year": 2025})
     body = page.content.decode()
     assert body.count("计划外</span>") == 1 and outside.title in body
+
+
+# --- Pacing -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quotas_at_the_null(units):
+    """A hundred departments with document quotas set ahead of the year at 1.2–1.5 times their
+    expected use (one to twenty documents a month, twice Poisson's variance) and used at their
+    ordinary pace; the planted one uses 65 % of its quota of 240 by May, its twin (the same
+    quota) keeps its ordinary pace."""
+    from jianfu.registry.models import Quota
+
+    rng = np.random.default_rng(7)
+    clean = departments(100)
+    planted, twin = departments(2, prefix="P")
+    level = rng.uniform(1.0, 20.0, size=(100, 1))
+    for year in (2023, 2024, 2025):
+        counted = overdispersed(rng, level * SEASON, 2.0)
+        write(clean, Category.DOCUMENT, year, counted=counted, total=counted)
+    limits = np.ceil(level[:, 0] * 12 * rng.uniform(1.2, 1.5, 100)).astype(int)
+    Quota.objects.bulk_create(
+        [
+            Quota(unit=u, year=2025, category=Category.DOCUMENT, limit=int(n))
+            for u, n in zip(clean, limits, strict=True)
+        ]
+    )
+    for unit, early in ((planted, 0.65), (twin, None)):
+        for year in (2023, 2024, 2025):
+            counted = overdispersed(rng, np.broadcast_to(15 * SEASON, (1, 12)), 2.0)
+            if year == 2025 and early:
+                counted[0, :5] = rng.multinomial(int(early * 240), SEASON[:5] / SEASON[:5].sum())
+            write([unit], Category.DOCUMENT, year, counted=counted, total=counted)
+        f.quota(unit, 2025, Category.DOCUMENT, 240)
+    return clean, planted, twin
+
+
+def _pacing_early(units) -> set[int]:
+    from jianfu.signals.rules import quota_pacing
+
+    ids = {u.pk for u in units}
+    found = quota_pacing.evaluate(AS_OF, None, current_settings())
+    return {x.unit_id for x in found if x.unit_id in ids and "early" in x.conditions}
+
+
+def test_a_hundred_departments_at_their_ordinary_pace_raise_a_handful_at_most(quotas_at_the_null):
+    """Before the chance test, small quotas (a dozen documents) used a little early raised
+    "over half in five months" by chance alone."""
+    clean, planted, twin = quotas_at_the_null
+    assert len(_pacing_early(clean)) <= HANDFUL
+
+
+def test_a_quota_two_thirds_used_by_may_is_found_and_the_twin_is_not(quotas_at_the_null):
+    clean, planted, twin = quotas_at_the_null
+    found = _pacing_early([planted, twin])
+    assert found == {planted.pk}
+
+
+def test_documents_merged_into_longer_ones_with_the_total_level_are_found(units):
+    """A third fewer documents, each half as long again: the pages in total hardly move (the
+    merge itself), the length per document rises. Its twin keeps its count and its length."""
+    td, te = units["TD01"], units["TB01"]
+    for unit in (td, te):
+        f.documents(unit, 2023, f.flat(10, 6), pages=4, characters=3000)
+        f.documents(unit, 2024, f.flat(10, 6), pages=4, characters=3000)
+    f.documents(td, 2025, f.flat(7, 6), pages=6, characters=4400)
+    f.documents(te, 2025, f.flat(10, 6), pages=4, characters=3000)
+    with clock.frozen(dt.date(2025, 6, 30)):
+        runner.run(as_of=dt.date(2025, 6, 30))
+    found = Signal.objects.filter(rule="gaming", subject="document_length")
+    assert [s.unit_id for s in found] == [td.pk]
+
+
+def test_one_heavy_unit_does_not_raise_the_background_for_the_others(units):
+    """Forty inspections, a third outside the plan, at one unit must not lift the background
+    that a second unit (three of twelve outside the plan) is judged against."""
+    from jianfu.signals.rules.inspection_plan import _background
+
+    n = np.array([40, 12] + [8] * 60)
+    k = np.array([14, 3] + [0] * 50 + [1] * 10)
+    bg = _background(k, n)
+    # The heavy unit is left out: the ten clean ones' out-of-plan inspections and the prior's.
+    assert bg[1] == pytest.approx((10 + 1) / (60 * 8 + 50))

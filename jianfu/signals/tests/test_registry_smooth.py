@@ -31,7 +31,12 @@ def _honest(units, rng) -> None:
             for m, n in enumerate(rng.poisson(level, months), start=1):
                 rows.append(
                     MonthlyUsage(
-                        unit=u, year=year, month=m, category=Category.DOCUMENT, total=int(n)
+                        unit=u,
+                        year=year,
+                        month=m,
+                        category=Category.DOCUMENT,
+                        total=int(n),
+                        counted=int(n),
                     )
                 )
     MonthlyUsage.objects.bulk_create(rows)
@@ -136,6 +141,27 @@ def test_a_seasonal_profile_spread_exactly_is_judged_against_peers_like_it():
     assert _flags(values, ["department"] * 60) == 0
     values[5] = 6
     assert _flags(values, ["department"] * 60) == 1
+
+
+@pytest.mark.django_db
+def test_a_unit_that_began_this_year_to_register_to_a_schedule_is_found_in_the_last_twelve():
+    """Last year honest (Poisson around 5), the last twelve months 5 or 6 every month: in the 22
+    months together last year's spread dilutes it; the last twelve, one span, find it. Its twin,
+    honest both years, is not found."""
+    rng = np.random.default_rng(11)
+    values = rng.poisson(rng.uniform(3, 30, (80, 1)), (80, 22)).astype(float)
+    values[0, :10] = rng.poisson(5, 10)
+    values[0, 10:] = 5 + (rng.random(12) < 0.3)
+    values[1] = rng.poisson(5, 22)
+    lines = registry_smooth.settings_of(current_settings())
+    years = np.array([2024] * 12 + [2025] * 10)
+    t = registry_smooth.test(values, years, ["department"] * 80, lines)
+    assert t["months"][0] == 12  # the span that said most: the last twelve
+    assert _flags(values, ["department"] * 80) == 1
+    from jianfu.monitoring import stats
+
+    q = stats.benjamini_hochberg(t["p"][t["tested"]])
+    assert q[0] <= lines["fdr"] and q[1] > lines["fdr"]
 
 
 def test_the_signal_page_shows_the_dispersion_and_the_peers(built, client):

@@ -61,7 +61,10 @@ def test_over_half_the_quota_in_five_months_raises_pacing(burning):
         quota_pacing.EARLY_SHARE: 50,
         quota_pacing.EARLY_MONTHS: 5,
         quota_pacing.FROM_MONTH: 3,
+        quota_pacing.FDR: 5.0,
     }
+    assert s.evidence["against_chance"]["test"] == "early_pace"
+    assert s.evidence["against_chance"]["p"] < 0.05
 
 
 def test_the_five_month_finding_stands_for_the_rest_of_the_year(burning):

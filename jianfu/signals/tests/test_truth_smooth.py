@@ -201,3 +201,28 @@ def test_a_point_that_began_to_write_its_numbers_this_year_is_found():
     q = stats.benjamini_hochberg(t["p_point"])
     assert list(np.flatnonzero(q <= lines["fdr"])) == [3]
     assert t["months"][3, 0] == 12  # the span that said it
+
+
+@pytest.mark.django_db
+def test_the_last_twelve_straddling_a_new_year_are_one_span():
+    """The twelve months judged run from a December to the November after it (the bench's and a
+    nightly run's usual case): split at the new year the December alone had no spread and the
+    span held 11 months, never the 12 it needs. Read as one span, a point writing nearly the same
+    numbers for those twelve months is found; honest points are not."""
+    import dataclasses
+
+    rng = np.random.default_rng(8)
+    values = rng.poisson(rng.uniform(3, 60, (100, 1)), (100, 36)).astype(float)
+    level = round(values[3].mean())
+    values[3, 24:] = level + (rng.random(12) < 0.4) * rng.choice((-1, 1), 12)
+    data = dataclasses.replace(
+        _data(values),
+        as_of=dt.date(2026, 12, 31),
+        months=[f"{2023 + (t + 11) // 12}-{(t + 11) % 12 + 1:02d}" for t in range(36)],
+    )
+    assert data.months[24] == "2025-12" and list(data.window_t()) == list(range(24, 36))
+    lines = truth_smooth.settings_of(current_settings())
+    t = truth_smooth.test(data, ["docs_total"], lines)
+    q = stats.benjamini_hochberg(t["p_point"])
+    assert list(np.flatnonzero(q <= lines["fdr"])) == [3]
+    assert t["months"][3, 0] == 12
