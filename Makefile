@@ -4,7 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 BIN     = $(VENV)/bin
 
-.PHONY: demo test gettext install install-test serve worker lint format messages bench clean
+.PHONY: demo test gettext office install install-test serve worker lint format messages bench clean
 
 # The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
 # skips the install and starts fast.
@@ -33,7 +33,15 @@ gettext:
 		&& apt-get update -qq && apt-get install -y -qq gettext >/dev/null; } \
 		|| { echo "GNU gettext is needed by the tests: install the 'gettext' package"; exit 1; }
 
-test: install-test gettext
+# The bulletin's PDF is drawn by LibreOffice headless (with CJK fonts of the right metrics); the
+# PDF test needs it: installed here when missing.
+office:
+	@command -v soffice >/dev/null || { command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq libreoffice-writer-nogui fonts-noto-cjk \
+		fonts-arphic-ukai fonts-arphic-uming >/dev/null; } \
+		|| { echo "LibreOffice is needed for the bulletin's PDF: install 'libreoffice-writer-nogui'"; exit 1; }
+
+test: install-test gettext office
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 serve: install

@@ -113,7 +113,6 @@ def test_without_libreoffice_the_page_says_so(city, people, login, monkeypatch):
     assert "没有安装 LibreOffice" in r.content.decode()
 
 
-@pytest.mark.skipif(output.libreoffice() is None, reason="LibreOffice is not installed")
 def test_pdf_is_drawn_by_libreoffice(city, people, login):
     b = published(people)
     r = login("office").get(reverse("bulletin_pdf", args=[b.pk]))

@@ -4,14 +4,11 @@ each rule's false-alarm rate: the file must name rules that exist and hold perce
 import json
 from pathlib import Path
 
-import pytest
-
 from jianfu.signals.rules import RULES
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "calibration.json"
 
 
-@pytest.mark.skipif(not CALIBRATION.exists(), reason="the bench has not written it")
 def test_calibration_names_existing_rules_with_percentages():
     data = json.loads(CALIBRATION.read_text())
     assert data["sizes"], "the sizes and seeds it was measured on"
