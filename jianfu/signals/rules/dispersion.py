@@ -153,6 +153,34 @@ def lower_tail(d: np.ndarray, df: np.ndarray, reference: np.ndarray, where=None)
     return out
 
 
+def judge(w: dict, kinds, lines: dict, min_months: int) -> dict[str, np.ndarray]:
+    """One series per row, from its within-year figures `w` (within_years): tested when it has
+    the months, a mean large enough to vary and peers to compare with; p is how seldom chance
+    gives so little spread against the smaller of Poisson and the peers' typical ratio, computed
+    only where the ratio is far below that reference (NaN: not tested)."""
+    ok = (w["months"] >= min_months) & (w["mean"] >= lines["min_mean"])
+    peer = peer_ratio(w, ok, kinds)
+    ok &= np.isfinite(peer)
+    reference = np.minimum(1.0, peer)
+    far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
+    p = lower_tail(w["d"], w["df"], reference, where=ok & far)
+    return {"peer": peer, "reference": reference, "p": np.where(ok, p, np.nan)}
+
+
+def best_span(spans: list[dict], names) -> dict[str, np.ndarray]:
+    """Per cell, the figures of the span of months that says most (the smallest p), its p
+    multiplied by the number of spans tested there (Bonferroni); NaN where none was tested."""
+    p = np.stack([s["p"] for s in spans])
+    m = np.isfinite(p).sum(axis=0)
+    best = np.argmin(np.where(np.isfinite(p), p, np.inf), axis=0)
+    out = {
+        name: np.take_along_axis(np.stack([s[name] for s in spans]), best[None], 0)[0]
+        for name in names
+    }
+    out["p"] = np.where(m > 0, np.minimum(1.0, out["p"] * np.maximum(m, 1)), np.nan)
+    return out
+
+
 def simes(p: np.ndarray) -> np.ndarray:
     """Simes' combination of each row's p-values (NaN: not tested), 1 for a row with none:
     min over k of m · p_(k) / k, m the row's tests. Valid for tests that move together."""

@@ -201,27 +201,15 @@ def test(values: np.ndarray, years: np.ndarray, kinds, lines: dict) -> dict:
             min(lines["min_months"], 12),
         ),
     ]
-    p = np.stack([s["p"] for s in spans])
-    m = np.isfinite(p).sum(axis=0)
-    best = np.argmin(np.where(np.isfinite(p), p, np.inf), axis=0)
-    out = {
-        name: np.take_along_axis(np.stack([s[name] for s in spans]), best[None], 0)[0]
-        for name in spans[0]
-    }
-    out["p"] = np.where(m > 0, np.minimum(1.0, out["p"] * np.maximum(m, 1)), 1.0)
-    out["tested"] = m > 0
+    out = dispersion.best_span(spans, spans[0])
+    out["tested"] = np.isfinite(out["p"])
+    out["p"] = np.where(out["tested"], out["p"], 1.0)
     return out
 
 
 def _span(values: np.ndarray, years: np.ndarray, kinds, lines: dict, min_months: int) -> dict:
     w = dispersion.within_years(values, years)
-    ok = (w["months"] >= min_months) & (w["mean"] >= lines["min_mean"])
-    peer = dispersion.peer_ratio(w, ok, kinds)
-    ok &= np.isfinite(peer)
-    reference = np.minimum(1.0, peer)
-    far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
-    p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
-    return {**w, "peer": peer, "reference": reference, "p": np.where(ok, p, np.nan)}
+    return {**w, **dispersion.judge(w, kinds, lines, min_months)}
 
 
 def evaluate(as_of: dt.date, unit_ids: list[int] | None, settings: dict) -> list[Finding]:

@@ -193,14 +193,7 @@ def test(data: tc.Data, keys: list[str], lines: dict) -> dict:
             min(lines["min_months"], 12),
         ),
     ]
-    p = np.stack([s["p"] for s in spans])  # (spans, P, K)
-    m = np.isfinite(p).sum(axis=0)
-    best = np.argmin(np.where(np.isfinite(p), p, np.inf), axis=0)
-    out = {
-        name: np.take_along_axis(np.stack([s[name] for s in spans]), best[None], 0)[0]
-        for name in NAMES
-    }
-    out["p"] = np.where(m > 0, np.minimum(1.0, out["p"] * np.maximum(m, 1)), np.nan)
+    out = dispersion.best_span(spans, NAMES)  # (P, K) each
     out["tested"] = np.isfinite(out["p"]).any(axis=1)
     out["p_point"] = dispersion.simes(out["p"])
     return out
@@ -214,19 +207,9 @@ def _span(values, years, kinds, lines, min_months) -> dict:
     out = {name: np.full(every["d"].shape, np.nan) for name in NAMES}
     for j in range(n_k):
         w = {k: v[:, j] for k, v in every.items()}
-        ok = (w["months"] >= min_months) & (w["mean"] >= lines["min_mean"])
-        peer = dispersion.peer_ratio(w, ok, kinds)
-        ok &= np.isfinite(peer)
-        reference = np.minimum(1.0, peer)
-        far = w["ratio"] <= lines["max_ratio"] * reference  # far less spread, or no finding
-        p = dispersion.lower_tail(w["d"], w["df"], reference, where=ok & far)
-        out["mean"][:, j] = w["mean"]
-        out["variance"][:, j] = w["variance"]
-        out["ratio"][:, j] = w["ratio"]
-        out["peer"][:, j] = peer
-        out["reference"][:, j] = reference
-        out["months"][:, j] = w["months"]
-        out["p"][:, j] = np.where(ok, p, np.nan)
+        judged = {**w, **dispersion.judge(w, kinds, lines, min_months)}
+        for name in NAMES:
+            out[name][:, j] = judged[name]
     return out
 
 
