@@ -26,7 +26,7 @@ def svg(chart: dict) -> str:
     width = LABEL_W + BAR_W + 70
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" aria-label="{escape(chart.get("title", ""))}">'
+        f'width="100%" class="jf-bulletin-chart" aria-label="{escape(chart.get("title", ""))}">'
     ]
     for i, (label, value, w) in enumerate(bars):
         y = PAD + i * ROW
