@@ -31,23 +31,28 @@ The null (what clean units and points do):
   unit's use plus a margin — exceeding a quota is a fact the rules should report, not a false
   alarm, so a clean unit must not do it.
 
-Planted cases, each family at two strengths ("strong" and "moderate") per city's worth of units;
-registry ones in the third year against the second:
-- pacing: 65 % (55 %) of the year's document quota used in January–May;
-- rising: a category's rate × 1.6 (× 1.35);
-- white_header: red-header share × 0.45 (× 0.65), the rest issued white and not counted;
-- remote_inspection: remote share + 30 points with on-site inspections as they were, so the
-  total rises (+ 20 points, inspections × 1.1 in total);
+Planted cases: per city, each registry family three times strong and once moderate, on distinct
+units, in the third year against the two before. A case's strength is scaled to its unit's counts
+(see STRONG_Z and _oracle_z: strong at 5 standard errors of the generator's own noise, moderate at
+3.5), never below the realistic floor nor above the ceiling in STRENGTH; a unit too small to hold
+the case at its strength is not chosen, and a case no unit of the city can hold is listed in the
+truth as unplanted (the bench prints how many):
+- pacing: 80 % (65 %) of the year's document quota used in January–May, at units with a quota
+  of 15 documents or more (fixed shares: see STRENGTH);
+- rising: a category's rate × at least 1.6 (1.35), at most 3;
+- white_header: at least 55 % (35 %) of red-header documents issued white and not counted;
+- remote_inspection: at least 30 (20) points of share moved to phone and paper; strong with the
+  on-site inspections as they were, so the total rises (moderate: inspections × 1.1 in total);
 - video_grassroots: in-person meetings turned into video meetings requiring the grassroots,
-  + 35 (+ 20) points of share;
-- document_length: counted documents × 0.7 (× 0.8), pages per document × 1.8 (× 1.45);
-- out_of_plan: a third (a fifth) of the unit's inspections outside the plan;
+  at least + 35 (+ 20) points of share;
+- document_length: counted documents × 0.7, pages per document × at least 1.8 (1.45);
+- out_of_plan: at least a third (a fifth) of the unit's inspections outside the plan;
 - registry_smooth: the unit's counted documents the same number every month (± 1 now and then);
-- felt: a county and its departments stop registering 45 % (30 %) of the documents that reach the
-  grassroots, while the points keep receiving them;
+- felt (once strong, once moderate per city): a county and its departments stop registering 45 %
+  (30 %) of the documents that reach the grassroots, while the points keep receiving them;
 and in the sample points' reports, in the twelve months judged:
-- outliers: one month with township documents at ten times the point's median, a digit too many
-  (statistical forms at three times it);
+- outliers: one month with township documents a digit too many (statistical forms), at the value
+  the point's own counts reach by chance with probability 1e-10 (1e-7);
 - inconsistent: meeting hours with no meeting in 3 months (levels adding up to more than the
   total in 2);
 - heaping: every count of 8 or more rounded to 5 over 36 months (half of them);
@@ -78,7 +83,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-VERSION = 5  # bump when the model changes: the cached databases are per version
+VERSION = 6  # bump when the model changes: the cached databases are per version
 YEARS = (2024, 2025, 2026)
 AS_OF = dt.date(2026, 12, 31)  # the nightly run after the third year's last day
 # Internal months: 2023-12 (t = 0) .. 2026-12 (t = 36). Registries cover 2024-01..2026-12; the
@@ -311,10 +316,7 @@ def _counts(iss: Issuer, c: int, rng) -> np.ndarray:
         early = list(range(25, 30))  # 2026-01..05
         mu[early] *= share * quota / _counted_share(iss) / mu[early].sum()
     if c == 2 and "remote" in plant:
-        share, total = plant["remote"]
-        if total is None:  # on-site inspections stay as they were: remote ones come on top
-            total = (1 - iss.p_remote - 0.04) / (1 - iss.p_remote - 0.04 - share)
-        mu[25:] *= total
+        mu[25:] *= plant["remote"][1]  # see _remote_total
     return _nb(rng, mu, iss.k)
 
 
@@ -555,15 +557,21 @@ def _months(rng, n: int, consecutive: bool = False) -> list[int]:
     return sorted(int(t) for t in rng.choice(w, n, replace=False))
 
 
-def plant_outliers(V, ps, strong, rng):
+def plant_outliers(V, ps, strong, rng, k):
     """One month far above the point's own usual level: township documents with a digit too
-    many, ten times it (statistical forms at three times it)."""
+    many (statistical forms, moderately) — at the value its own counts (mean over the 36 months,
+    shape k) reach by chance with probability 1e-10 (1e-7): beyond the point's noise, not beyond
+    a reviewer's eye."""
+    from scipy import stats
+
     (p,) = ps
     t = _months(rng, 1)[0]
     row = V[p, t]
-    key, times = ("docs_township", 10) if strong else ("forms_filled", 3)
+    key, tail = ("docs_township", 1e-10) if strong else ("forms_filled", 1e-7)
     old = row[K[key]]
-    row[K[key]] = max(8, round(times * float(np.median(V[p, :, K[key]]))))
+    mean = max(float(V[p, :, K[key]].mean()), 0.5)
+    value = stats.nbinom.isf(tail, k, k / (k + mean)) + 1
+    row[K[key]] = max(8, int(value))
     if key == "docs_township":
         row[K["docs_total"]] += row[K[key]] - old
     _fix_wholes(row)
@@ -668,48 +676,152 @@ POINT_FAMILIES = (
 )
 
 
-def _eligible(iss: Issuer, family: str) -> bool:
-    """Enough records for the case to be there at all (a rise at a unit with three documents a
-    year is no case); deliberately low bars, so that some cases sit near detectability."""
-    doc, meet, insp = (_expected(iss, c, 2025) for c in range(3))
-    return {
-        "pacing": doc * _counted_share(iss) >= 12,
-        "rising": doc >= 20 or meet >= 20 or insp >= 20,
-        "white_header": doc >= 25,
-        "remote_inspection": insp >= 10,
-        "video_grassroots": meet >= 15,
-        "document_length": doc * _counted_share(iss) >= 20,
-        "out_of_plan": insp >= 9,
-        "registry_smooth": doc * iss.p_red >= 30,
-    }[family]
+# Planted strengths. A fixed multiplier on a unit with a handful of records is no case at all (20 →
+# 27 inspections is what a quiet year looks like), so each case's strength is scaled to the unit's
+# own counts: the smallest change, at or beyond the realistic floor below, whose effect an oracle —
+# one who knows the unit's true rates, dispersion and year-to-year swing, i.e. this generator —
+# would see at z standard errors. Strong cases sit at STRONG_Z, clear to anyone who looks; moderate
+# ones at MODERATE_Z, near the edge of what any test can detect once it has to correct for testing
+# every unit. Nothing here reads the rules' thresholds: z is the generator's own noise model.
+STRONG_Z, MODERATE_Z = 5.0, 3.5
+# Per city, each registry family is planted this many times at each strength: most gaming that
+# exists is plain once looked for; some sits near the edge.
+PER_CITY = {"strong": 3, "moderate": 1}
+# (floor at strong, floor at moderate, ceiling): the realistic range of each family's strength.
+STRENGTH = {
+    # Pacing is planted at fixed shares of the year's document quota used in January–May: the
+    # five months' own spread (each month's rate varies) caps what any test can see of an early
+    # pace at about 3.7 standard errors even at the largest unit, so no unit holds it at STRONG_Z;
+    # at the year's end its evidence is the quota exceeded, a fact rather than a test.
+    "pacing": (0.8, 0.65, 0.8),
+    "rising": (1.6, 1.35, 3.0),  # the category's rate × this
+    "white_header": (0.55, 0.35, 0.8),  # share of red-header documents issued white instead
+    "remote_inspection": (0.3, 0.2, 0.5),  # points of share moved to phone and paper
+    "video_grassroots": (0.35, 0.2, 0.6),  # points of share moved to video, grassroots called
+    "document_length": (1.8, 1.45, 2.5),  # pages per document × this (fewer, longer documents)
+    "out_of_plan": (1 / 3, 1 / 5, 0.6),  # share of the year's inspections outside the plan
+}
+
+
+def _var(n: float, k: float) -> float:
+    """Variance of a unit's yearly count of expected n: Poisson, the monthly gamma (shape k over
+    twelve months) and the unit's own year-to-year swing (Params.year_sd)."""
+    return n + n * n / (12 * k) + (Params.year_sd * n) ** 2
+
+
+def _share_z(p0: float, p1: float, n0: float, n1: float) -> float:
+    return abs(p1 - p0) / np.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+
+
+def _remote_total(iss: Issuer, x: float, strong: bool) -> float:
+    """Inspections in total, × this, when x points of share go remote: a strong case keeps its
+    on-site inspections as they were (the remote ones come on top), a moderate one grows by 10 %."""
+    onsite = 1 - iss.p_remote - 0.04
+    return onsite / (onsite - x) if strong else 1.1
+
+
+def _oracle_z(iss: Issuer, family: str, x: float, strong: bool) -> float:
+    """How many standard errors a change of strength x stands out at this unit's counts."""
+    doc2, meet2, insp2 = (_expected(iss, c, 2025) for c in range(3))
+    doc3, meet3, insp3 = (_expected(iss, c, 2026) for c in range(3))
+    k = iss.k
+    if family == "rising":
+        c = iss.plant["rising_c"]
+        n1, n2, n3 = (_expected(iss, c, y) for y in (2024, 2025, 2026))
+        # against the two earlier years, brought to the third year's level by the trend
+        base_var = (_var(n1, k) * (n3 / n1) ** 2 + _var(n2, k) * (n3 / n2) ** 2) / 4
+        return (x - 1) * n3 / np.sqrt(_var(x * n3, k) + base_var)
+    if family == "white_header":
+        return _share_z(iss.p_red, iss.p_red * (1 - x), doc2, doc3)
+    if family == "remote_inspection":
+        n3 = insp3 * _remote_total(iss, x, strong)
+        return _share_z(iss.p_remote, min(iss.p_remote + x, 0.99), insp2, n3)
+    if family == "video_grassroots":
+        p0 = iss.p_video * iss.p_meet_grassroots
+        return _share_z(p0, min(p0 + x, 0.99), meet2, meet3)
+    if family == "document_length":
+        m = iss.pages
+        v = max(m - 1, 0.2) + max(m - 1, 0.2) ** 2 / 3  # pages: 1 + NB(m − 1, shape 3)
+        n2, n3 = doc2 * _counted_share(iss), 0.7 * doc3 * _counted_share(iss)
+        return (x - 1) * m / np.sqrt(v / n2 + v * x * x / n3)
+    if family == "out_of_plan":  # a low draw of the planted count against the background
+        from scipy import stats
+
+        out = x * insp3
+        low = np.ceil(out - np.sqrt(out))
+        p = stats.poisson.sf(low - 1, Params.out_of_plan * insp3)
+        return float(stats.norm.isf(max(p, 1e-300)))
+    raise ValueError(family)
+
+
+def _strength(iss: Issuer, family: str, strong: bool) -> float | None:
+    """The smallest realistic strength at which the case stands out at its target z here; None
+    when even the ceiling would not (the unit is too small for the case)."""
+    lo = STRENGTH[family][0 if strong else 1]
+    hi = STRENGTH[family][2]
+    if family == "remote_inspection":
+        hi = min(hi, 0.85 - iss.p_remote)
+    if family == "video_grassroots":
+        hi = min(hi, 0.95 - iss.p_video)
+    target = STRONG_Z if strong else MODERATE_Z
+    if hi < lo or _oracle_z(iss, family, hi, strong) < target:
+        return None
+    if _oracle_z(iss, family, lo, strong) >= target:
+        return lo
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if _oracle_z(iss, family, mid, strong) >= target else (mid, hi)
+    return hi
+
+
+def _eligible(iss: Issuer, family: str, strong: bool) -> bool:
+    """Can the case be planted here at its strength (see _strength)?"""
+    if family == "pacing":  # see STRENGTH: fixed shares, a quota of some size
+        return _expected(iss, 0, 2026) * _counted_share(iss) >= 15
+    if family == "registry_smooth":  # a steady monthly number needs a few documents a month
+        return _expected(iss, 0, 2025) * iss.p_red >= 30
+    if family == "rising":
+        iss.plant["rising_c"] = max(range(3), key=lambda c: _expected(iss, c, 2025))
+        ok = _strength(iss, family, strong) is not None
+        del iss.plant["rising_c"]
+        return ok
+    return _strength(iss, family, strong) is not None
 
 
 def _plant_issuer(iss: Issuer, family: str, strong: bool, rng) -> dict:
     """Set the third-year change on the issuer; returns the truth entry."""
     entry = {"family": family, "strength": "strong" if strong else "moderate", "unit": iss.code}
+    if family == "rising":
+        iss.plant["rising_c"] = max(range(3), key=lambda c: _expected(iss, c, 2025))
+    if family == "pacing":
+        x = STRENGTH["pacing"][0 if strong else 1]
+    else:
+        x = None if family == "registry_smooth" else _strength(iss, family, strong)
+    if x is not None:
+        entry["effect"] = round(float(x), 3)
+    if x is not None and family != "pacing":
+        entry["oracle_z"] = round(float(_oracle_z(iss, family, x, strong)), 2)
     if family == "pacing":
         quota = int(np.ceil(_expected(iss, 0, 2026) * _counted_share(iss) * 1.3))
-        iss.plant["pacing"] = (quota, 0.65 if strong else 0.55)
+        iss.plant["pacing"] = (quota, x)
         entry["subject"] = "document"
     elif family == "rising":
-        c = max(range(3), key=lambda c: _expected(iss, c, 2025) * rng.uniform(0.8, 1.2))
-        iss.plant["rising_c"] = c
-        iss.plant["rising"] = 1.6 if strong else 1.35
-        entry["subject"] = CATEGORIES[c]
+        iss.plant["rising"] = x
+        entry["subject"] = CATEGORIES[iss.plant["rising_c"]]
     elif family == "white_header":
-        iss.plant["white"] = 0.45 if strong else 0.65
+        iss.plant["white"] = 1 - x
         entry["subject"] = "white_header"
     elif family == "remote_inspection":
-        iss.plant["remote"] = (0.3, None) if strong else (0.2, 1.1)
+        iss.plant["remote"] = (x, _remote_total(iss, x, strong))
         entry["subject"] = "remote_inspection"
     elif family == "video_grassroots":
-        iss.plant["video"] = 0.35 if strong else 0.2
+        iss.plant["video"] = x
         entry["subject"] = "video_grassroots"
     elif family == "document_length":
-        iss.plant["length"] = (0.7, 1.8) if strong else (0.8, 1.45)
+        iss.plant["length"] = (0.7, x)
         entry["subject"] = "document_length"
     elif family == "out_of_plan":
-        iss.plant["out_of_plan"] = 1 / 3 if strong else 1 / 5
+        iss.plant["out_of_plan"] = x
         entry["subject"] = ""
     elif family == "registry_smooth":
         monthly = _expected(iss, 0, 2026) * iss.p_red / 12
@@ -754,13 +866,20 @@ def build(size: str, seed: int, params: Params | None = None) -> City:
     for city in cities:
         pool = [i for i in issuers if i.code.startswith(city) and i.code not in planted_units]
         for family in REGISTRY_FAMILIES:
-            for strong in (True, False):
-                fit = [i for i in pool if i.code not in planted_units and _eligible(i, family)]
-                if not fit:
-                    continue
-                iss = fit[int(rng.integers(len(fit)))]
-                planted_units.add(iss.code)
-                truth["registry"].append(_plant_issuer(iss, family, strong, rng))
+            for strength, n in PER_CITY.items():
+                strong = strength == "strong"
+                for _ in range(n):
+                    fit = [
+                        i
+                        for i in pool
+                        if i.code not in planted_units and _eligible(i, family, strong)
+                    ]
+                    if not fit:
+                        truth.setdefault("unplanted", []).append([city, family, strength])
+                        continue
+                    iss = fit[int(rng.integers(len(fit)))]
+                    planted_units.add(iss.code)
+                    truth["registry"].append(_plant_issuer(iss, family, strong, rng))
 
     # Records (the realised counts) and what actually reached each county's grassroots.
     docs: dict[int, list] = {}
@@ -831,7 +950,10 @@ def build(size: str, seed: int, params: Params | None = None) -> City:
         return chosen
 
     planters = {
-        "outliers": (lambda city: pick(city), plant_outliers),
+        "outliers": (
+            lambda city: pick(city),
+            lambda V, ps, strong, rng: plant_outliers(V, ps, strong, rng, points[ps[0]].k),
+        ),
         "inconsistent": (lambda city: pick(city), plant_inconsistent),
         "heaping": (lambda city: pick(city, big=True), plant_heaping),
         "copy_forward": (lambda city: pick(city), plant_copy_forward),
