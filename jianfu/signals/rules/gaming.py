@@ -81,7 +81,7 @@ FDR = "signals.gaming.fdr_pct"
 runtime.define(
     SettingDef(
         MIN_COUNT,
-        10,
+        8,
         _("变通应对：参与比较的最少件数"),
         _("本年和上年同期的记录都不少于此数才比较占比，避免几件记录造成的大起大落。"),
         "business",
@@ -138,7 +138,7 @@ runtime.define(
     ),
     SettingDef(
         FDR,
-        5.0,
+        10.0,
         _("变通应对：错误发现率（%）"),
         _(
             "同一次运行中对所有单位逐一检验（每类变通分别计算），预警中纯属偶然的比例预计"

@@ -61,7 +61,7 @@ def test_over_half_the_quota_in_five_months_raises_pacing(burning):
         quota_pacing.EARLY_SHARE: 50,
         quota_pacing.EARLY_MONTHS: 5,
         quota_pacing.FROM_MONTH: 3,
-        quota_pacing.FDR: 5.0,
+        quota_pacing.FDR: 10.0,
     }
     assert s.evidence["against_chance"]["test"] == "early_pace"
     assert s.evidence["against_chance"]["p"] < 0.05
@@ -166,6 +166,7 @@ def test_a_raised_threshold_in_the_settings_changes_the_outcome(units, people):
     tb = units["TB"]
     f.meetings(tb, 2024, f.flat(10))
     f.meetings(tb, 2025, f.flat(15, 6))
+    core_services.setting_update(by=people["office"], key=quota_rising.FDR, value="5")
     core_services.setting_update(by=people["office"], key=quota_rising.MIN_PCT, value="60")
     run(dt.date(2025, 6, 30))
     assert not Signal.objects.filter(rule="quota_rising").exists()
