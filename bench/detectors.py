@@ -31,6 +31,11 @@ Printed:
   over its seeds), beside it `figure: detectors_anchor_s` (a plain full read of the tables the rules
   read — the monthly rollup and the reports' answers — in the same run) and their ratio.
 
+Tuning and measuring are kept apart: the rules' thresholds (false-discovery rates, minimum
+counts) were chosen looking only at city seeds 101-103 (`--first-seed 101 --seeds 3`); the figures
+the rules page shows (`--write`) come from seeds 1-8 and provinces 1-2, never looked at while
+tuning.
+
 Clean means the generator drew the unit's or point's data from the null and planted nothing on
 it; a planted unit's signals from other rules than its own are neither recall nor false alarm.
 """
