@@ -13,6 +13,7 @@ the profile of all units in the category ("peers"), and without any history to a
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -116,15 +117,22 @@ def year_share(day: dt.date) -> float:
     return day.timetuple().tm_yday / days
 
 
+@functools.cache
+def _days_in(year: int, month: int) -> int:
+    """The days of a month (calendar.monthrange works out the weekday too: thousands of calls a
+    status of the whole city)."""
+    return calendar.monthrange(year, month)[1]
+
+
 def cumulative(profile: Sequence[float], day: dt.date) -> float:
     """Share of a year's use reached by the end of `day`, under a monthly profile."""
-    month_days = calendar.monthrange(day.year, day.month)[1]
+    month_days = _days_in(day.year, day.month)
     return sum(profile[: day.month - 1]) + profile[day.month - 1] * day.day / month_days
 
 
 def _linear(year: int) -> list[float]:
     days = 366 if calendar.isleap(year) else 365
-    return [calendar.monthrange(year, m)[1] / days for m in range(1, 13)]
+    return [_days_in(year, m) / days for m in range(1, 13)]
 
 
 def _normalise(counts: list[float]) -> list[float] | None:
@@ -149,7 +157,7 @@ def exhaustion_date(status: Status, profile: Sequence[float], as_of: dt.date) ->
     before = sum(profile[: as_of.month - 1])
     for month in range(as_of.month, 13):
         share = profile[month - 1]
-        days = calendar.monthrange(as_of.year, month)[1]
+        days = _days_in(as_of.year, month)
         if share > 0 and before + share >= target - 1e-12:
             day = math.ceil((target - before) * days / share - 1e-9)
             return dt.date(as_of.year, month, min(days, max(1, day)))
