@@ -15,6 +15,7 @@ import calendar
 import datetime as dt
 import functools
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -244,44 +245,51 @@ class History:
 # late, a correction): the dashboard, the overview and the home cards read them on every load.
 _HISTORY: dict[tuple[str, int], tuple[tuple, History]] = {}
 _HISTORY_KEPT = 4
+_HISTORY_LOCK = threading.Lock()
 
 
 def history(year: int, unit_ids: list[int] | None = None) -> History:
     """The earlier years' figures of `year`'s status, for the units asked (None: every unit).
 
-    Outside a transaction it is read for every unit once, and kept in the process until the
-    earlier years' rollup changes: it is read again when their rows' count or highest id differs.
-    The rollup's rows are never updated in place (rollup.refresh deletes and creates them) and
-    ids are never reused once committed (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so
-    any committed change moves one or the other: a created row raises the highest id for good,
-    and a deletion alone lowers the count. The fingerprint is read before the rows it stands
-    for, so rows read under it can only be newer, never older. Inside a transaction (a test, a
-    write that reads statuses) rows it wrote but may roll back would be kept under a fingerprint
-    the committed data may reach again, so there it is read afresh for the units asked.
-    A database replaced under a running process (restored from a backup) needs the process
-    restarted, as any cache in it."""
+    Outside a transaction it is read for every unit once and kept in the process until the
+    earlier years' rollup changes, which the count, highest id and sum of ids of their rows tell
+    (the fingerprint, read before the rows it stands for: rows read under it can only be newer).
+    The rollup's rows are deleted and created, never updated in place (rollup.refresh), and an id
+    is never given twice. On SQLite, whose writers take turns, ids are committed in the order
+    they are given, so a created row raises the highest id for good and a deletion alone lowers
+    the count. On PostgreSQL a writer may commit rows with lower ids after another's higher one;
+    when it deleted as many rows as it created (a month's figures rewritten), the count and the
+    highest id stay, but the sum of ids rises: a refresh creates its rows after deleting the old
+    ones, so theirs are higher. (Only writers overlapping in time whose changes cancel exactly in
+    all three would go unseen, until the next change.)
+
+    Inside a transaction (a test, a write that reads statuses) rows it wrote and may roll back
+    would be kept, so there it is read afresh for the units asked. A database replaced under a
+    running process (restored from a backup) needs the process restarted, as any cache in it."""
     if not _may_keep():
         return _read_history(year, unit_ids)
     key = (connection.settings_dict["NAME"], year)
     fingerprint = tuple(
         MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lt=year)
-        .aggregate(n=Count("pk"), last=Max("pk"))
+        .aggregate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"))
         .values()
     )
     kept = _HISTORY.get(key)
     if kept is not None and kept[0] == fingerprint:
         return kept[1]
     found = _read_history(year, None)
-    _HISTORY.pop(key, None)
-    while len(_HISTORY) >= _HISTORY_KEPT:
-        _HISTORY.pop(next(iter(_HISTORY)))
-    _HISTORY[key] = (fingerprint, found)
+    with _HISTORY_LOCK:
+        _HISTORY.pop(key, None)
+        while len(_HISTORY) >= _HISTORY_KEPT:
+            _HISTORY.pop(next(iter(_HISTORY)))
+        _HISTORY[key] = (fingerprint, found)
     return found
 
 
 def forget_history() -> None:
     """Forget the kept history (the next status reads it afresh)."""
-    _HISTORY.clear()
+    with _HISTORY_LOCK:
+        _HISTORY.clear()
 
 
 def _may_keep() -> bool:
