@@ -2,7 +2,7 @@
 same transaction as the write, so every figure that reads it is fresh.
 
 Rows are deleted and created, never updated in place: the quota status keeps the earlier years'
-figures until their rows' count or highest id changes (quotas/figures.py, history())."""
+figures until their rows' count, highest id or sum of ids changes (quotas/figures.py, history())."""
 
 from collections.abc import Iterable
 
