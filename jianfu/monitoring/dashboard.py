@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from jianfu.core import dashboard, scope
 from jianfu.core.models import UnitKind
 
-from .models import Report
+from .models import Report, SamplePoint
 
 VIEW = "monitoring.report:view"
 MONTHS = 36
@@ -32,12 +32,13 @@ def months_before(today: dt.date, n: int = MONTHS) -> list[str]:
 
 def monthly(user, unit, keys: list[str]) -> dict[str, dict]:
     """{period: {"n": reports, "burden": mean score, "docs": mean documents received}} of the
-    points in the user's scope (or in one unit's subtree): one grouped query."""
-    qs = scope.visible(Report.objects.all(), user, perm=VIEW, unit_field="point__unit")
+    points in the user's scope (or in one unit's subtree): one grouped query, the points a
+    subquery read once (not two joins for every report)."""
+    points = scope.visible(SamplePoint.objects.all(), user, perm=VIEW)
     if unit is not None:
-        qs = qs.filter(point__unit__path__startswith=unit.path)
+        points = points.filter(unit__path__startswith=unit.path)
     rows = (
-        qs.filter(period__in=keys)
+        Report.objects.filter(point__in=points, period__in=keys)
         .values("period")
         .annotate(
             n=Count("pk"),

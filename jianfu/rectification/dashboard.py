@@ -22,20 +22,18 @@ def _list(unit, **params) -> str:
 
 
 def figures(user, unit, today) -> dict[str, int]:
-    """Problems open, open with an overdue measure, relapsed and closed, of the user's units (or
-    one unit's subtree): two queries."""
+    """Problems open, with an overdue measure, relapsed and closed, of the user's units (or one
+    unit's subtree): one query, the problems with an overdue measure a subquery read once."""
     qs = scope.visible(Problem.objects.all(), user, perm=VIEW)
     if unit is not None:
         qs = qs.filter(unit__path__startswith=unit.path)
-    out = qs.aggregate(
+    overdue = Measure.objects.filter(overdue_q(today)).values("problem_id")
+    return qs.aggregate(
         open=Count("pk", filter=Q(status=ProblemStatus.OPEN)),
         closed=Count("pk", filter=Q(status=ProblemStatus.CLOSED)),
         relapsed=Count("pk", filter=Q(relapses__gt=0)),
+        overdue=Count("pk", filter=Q(pk__in=overdue)),
     )
-    out["overdue"] = qs.filter(
-        pk__in=Measure.objects.filter(overdue_q(today)).values("problem_id")
-    ).count()
-    return out
 
 
 def panel(user, unit, today) -> dashboard.Figures:

@@ -1,5 +1,8 @@
 """The monthly rollup (MonthlyUsage): rewritten for the units and years a write touched, in the
-same transaction as the write, so every figure that reads it is fresh."""
+same transaction as the write, so every figure that reads it is fresh.
+
+Rows are deleted and created, never updated in place: the quota status keeps the earlier years'
+figures until their rows' count, highest id or sum of ids changes (quotas/figures.py, history())."""
 
 from collections.abc import Iterable
 

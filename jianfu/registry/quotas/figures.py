@@ -2,7 +2,8 @@
 
 Everything reads the monthly rollup (MonthlyUsage), which every write keeps fresh in its own
 transaction, so the status of every unit and category is a few grouped reads, not a scan of the
-registries.
+registries. What the earlier years say (history()) is kept between calls until their rollup
+changes: a status reads this year's months and the quotas, not four years of rows.
 
 Projection: a unit's year does not burn evenly (a year-end rush, a quiet Spring Festival), so the
 year-end figure divides what has been used by the share of the year's use that the unit's own
@@ -12,12 +13,15 @@ the profile of all units in the category ("peers"), and without any history to a
 
 import calendar
 import datetime as dt
+import functools
 import math
+import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db import models
-from django.db.models import Sum
+from django.db import connection, models
+from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Category, MonthlyUsage, Quota
@@ -114,15 +118,22 @@ def year_share(day: dt.date) -> float:
     return day.timetuple().tm_yday / days
 
 
-def cumulative(profile: list[float], day: dt.date) -> float:
+@functools.cache
+def _days_in(year: int, month: int) -> int:
+    """The days of a month (calendar.monthrange works out the weekday too: thousands of calls a
+    status of the whole city)."""
+    return calendar.monthrange(year, month)[1]
+
+
+def cumulative(profile: Sequence[float], day: dt.date) -> float:
     """Share of a year's use reached by the end of `day`, under a monthly profile."""
-    month_days = calendar.monthrange(day.year, day.month)[1]
+    month_days = _days_in(day.year, day.month)
     return sum(profile[: day.month - 1]) + profile[day.month - 1] * day.day / month_days
 
 
 def _linear(year: int) -> list[float]:
     days = 366 if calendar.isleap(year) else 365
-    return [calendar.monthrange(year, m)[1] / days for m in range(1, 13)]
+    return [_days_in(year, m) / days for m in range(1, 13)]
 
 
 def _normalise(counts: list[float]) -> list[float] | None:
@@ -130,7 +141,7 @@ def _normalise(counts: list[float]) -> list[float] | None:
     return [c / total for c in counts] if total else None
 
 
-def exhaustion_date(status: Status, profile: list[float], as_of: dt.date) -> dt.date | None:
+def exhaustion_date(status: Status, profile: Sequence[float], as_of: dt.date) -> dt.date | None:
     """The day the projected cumulative use first reaches the quota, or None within the year.
 
     From today on, use grows along the profile towards the projected year-end figure; the profile
@@ -147,7 +158,7 @@ def exhaustion_date(status: Status, profile: list[float], as_of: dt.date) -> dt.
     before = sum(profile[: as_of.month - 1])
     for month in range(as_of.month, 13):
         share = profile[month - 1]
-        days = calendar.monthrange(as_of.year, month)[1]
+        days = _days_in(as_of.year, month)
         if share > 0 and before + share >= target - 1e-12:
             day = math.ceil((target - before) * days / share - 1e-9)
             return dt.date(as_of.year, month, min(days, max(1, day)))
@@ -163,39 +174,24 @@ def quota_status(
     categories: list[str] | None = None,
     with_quota_only: bool = False,
 ) -> list[Status]:
-    """The status of every (unit, category) that has a quota or any use this year."""
+    """The status of every (unit, category) that has a quota or any use this year.
+
+    Three reads: the quotas, this year's months of the units asked for, and what the earlier
+    years say (history(): each unit's own profile, last year's months, the pooled profile), which
+    is kept between calls until the earlier years' rollup changes."""
     categories = categories or list(Category.values)
-    usage = MonthlyUsage.objects.filter(
-        year__gte=year - HISTORY_YEARS, year__lte=year, category__in=categories
-    )
+    usage = MonthlyUsage.objects.filter(year=year, category__in=categories)
     quotas = Quota.objects.filter(year=year, category__in=categories)
     if unit_ids is not None:
         usage, quotas = usage.filter(unit_id__in=unit_ids), quotas.filter(unit_id__in=unit_ids)
     limits = {(u, c): n for u, c, n in quotas.values_list("unit_id", "category", "limit")}
 
     this: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    last: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    history: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
-    rows = usage.values_list("unit_id", "category", "year", "month", "counted").iterator(
-        chunk_size=20000
-    )
-    for unit_id, category, y, m, n in rows:
-        key = (unit_id, category)
-        if y == year:
-            this[key][m - 1] += n
-        else:
-            history[key][m - 1] += n
-            peers[category][m - 1] += n
-            if y == year - 1:
-                last[key][m - 1] += n
+    for unit_id, category, m, n in usage.values_list("unit_id", "category", "month", "counted"):
+        this[(unit_id, category)][m - 1] += n
+    past = history(year, unit_ids)
 
     linear = _linear(year)
-    if unit_ids is not None:
-        # The fallback profile is the same for every unit whatever the page or job asks for:
-        # it pools all units, not just the ones requested.
-        peers = _peer_history(year, categories)
-    peer_profiles = {c: _normalise(v) or linear for c, v in peers.items()}
     share_year = year_share(as_of) if as_of.year == year else (1.0 if as_of.year > year else 0)
     keys = set(limits) | ({k for k, v in this.items() if any(v)} if not with_quota_only else set())
     result = []
@@ -203,11 +199,11 @@ def quota_status(
         unit_id, category = key
         monthly = this.get(key, [0] * 12)
         used = sum(monthly[: as_of.month]) if as_of.year == year else sum(monthly)
-        own = history.get(key)
-        if own and sum(own) >= MIN_HISTORY:
-            profile, source = _normalise(own), "own"
-        elif category in peer_profiles:
-            profile, source = peer_profiles[category], "peers"
+        own = past.own.get(key)
+        if own is not None:
+            profile, source = own, "own"
+        elif category in past.peers:
+            profile, source = past.peers[category], "peers"
         else:
             profile, source = linear, "linear"
         reached = cumulative(profile, as_of) if as_of.year == year else 1.0
@@ -218,7 +214,7 @@ def quota_status(
             limit=limits.get(key),
             used=used,
             monthly=list(monthly),
-            monthly_last=list(last.get(key, [0] * 12)),
+            monthly_last=list(past.last.get(key, [0] * 12)),
             share_year=share_year,
             share_profile=reached,
             profile=source,
@@ -228,6 +224,109 @@ def quota_status(
             status.exhaustion = exhaustion_date(status, profile, as_of)
         result.append(status)
     return result
+
+
+@dataclass(frozen=True)
+class History:
+    """What a year's status reads from the earlier years (HISTORY_YEARS before it)."""
+
+    # (unit, category) -> the unit's own monthly profile, where its earlier years counted at
+    # least MIN_HISTORY records (the others fall back to the peers' profile).
+    own: dict[tuple[int, str], tuple[float, ...]]
+    # (unit, category) -> last year's counted records by month, where it has any row.
+    last: dict[tuple[int, str], tuple[int, ...]]
+    # category -> the profile of every unit's earlier years pooled: the same for every unit
+    # whatever the page or job asks for (linear where they counted nothing).
+    peers: dict[str, tuple[float, ...]]
+
+
+# The history of the years asked for recently, per database: {(database, year): (fingerprint,
+# History)}. The earlier years change far more rarely than they are read (a record registered
+# late, a correction): the dashboard, the overview and the home cards read them on every load.
+_HISTORY: dict[tuple[str, int], tuple[tuple, History]] = {}
+_HISTORY_KEPT = 4
+_HISTORY_LOCK = threading.Lock()
+
+
+def history(year: int, unit_ids: list[int] | None = None) -> History:
+    """The earlier years' figures of `year`'s status, for the units asked (None: every unit).
+
+    Outside a transaction it is read for every unit once and kept in the process until the
+    earlier years' rollup changes, which the count, highest id and sum of ids of their rows tell
+    (the fingerprint, read before the rows it stands for: rows read under it can only be newer).
+    The rollup's rows are deleted and created, never updated in place (rollup.refresh), and an id
+    is never given twice. On SQLite, whose writers take turns, ids are committed in the order
+    they are given, so a created row raises the highest id for good and a deletion alone lowers
+    the count. On PostgreSQL a writer may commit rows with lower ids after another's higher one;
+    when it deleted as many rows as it created (a month's figures rewritten), the count and the
+    highest id stay, but the sum of ids rises: a refresh creates its rows after deleting the old
+    ones, so theirs are higher. (Only writers overlapping in time whose changes cancel exactly in
+    all three would go unseen, until the next change.)
+
+    Inside a transaction (a test, a write that reads statuses) rows it wrote and may roll back
+    would be kept, so there it is read afresh for the units asked. A database replaced under a
+    running process (restored from a backup) needs the process restarted, as any cache in it."""
+    if not _may_keep():
+        return _read_history(year, unit_ids)
+    key = (connection.settings_dict["NAME"], year)
+    fingerprint = tuple(
+        MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lt=year)
+        .aggregate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"))
+        .values()
+    )
+    kept = _HISTORY.get(key)
+    if kept is not None and kept[0] == fingerprint:
+        return kept[1]
+    found = _read_history(year, None)
+    with _HISTORY_LOCK:
+        _HISTORY.pop(key, None)
+        while len(_HISTORY) >= _HISTORY_KEPT:
+            _HISTORY.pop(next(iter(_HISTORY)))
+        _HISTORY[key] = (fingerprint, found)
+    return found
+
+
+def forget_history() -> None:
+    """Forget the kept history (the next status reads it afresh)."""
+    with _HISTORY_LOCK:
+        _HISTORY.clear()
+
+
+def _may_keep() -> bool:
+    """Whether what is read now may be kept: only committed rows, outside any transaction."""
+    return not connection.in_atomic_block
+
+
+def _read_history(year: int, unit_ids: list[int] | None) -> History:
+    """One grouped read: each unit's earlier years summed by category and month (a third of the
+    rows), last year's beside them."""
+    usage = MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lt=year)
+    if unit_ids is not None:
+        usage = usage.filter(unit_id__in=unit_ids)
+    rows = (
+        usage.values_list("unit_id", "category", "month")
+        .order_by()
+        .annotate(n=Sum("counted"), last=Sum("counted", filter=Q(year=year - 1)))
+    )
+    own: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
+    last: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
+    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
+    for unit_id, category, m, n, n_last in rows:
+        key = (unit_id, category)
+        own[key][m - 1] += n
+        if unit_ids is None:
+            peers[category][m - 1] += n
+        if n_last is not None:  # the unit has rows of last year
+            last[key][m - 1] += n_last
+    if unit_ids is not None:
+        # The pooled profile is every unit's, not just the ones asked for.
+        peers = _peer_history(year, list(Category.values))
+    linear = _linear(year)
+    return History(
+        own={k: tuple(_normalise(v)) for k, v in own.items() if sum(v) >= MIN_HISTORY},
+        last={k: tuple(v) for k, v in last.items()},
+        peers={c: tuple(_normalise(v) or linear) for c, v in peers.items()},
+    )
 
 
 def _peer_history(year: int, categories: list[str]) -> dict[str, list[int]]:
