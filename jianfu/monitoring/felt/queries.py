@@ -22,14 +22,13 @@ import math
 from collections import defaultdict
 
 from django.db.models import Avg, Count, FloatField, Q
-from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, ExtractMonth, ExtractYear
 from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
 from jianfu.registry.models import Category, Meeting, MonthlyUsage
 
-from ..models import Report
+from ..models import Answer, Report
 
 MEASURES = {
     "documents": "docs_county",
@@ -104,7 +103,7 @@ def felt(county_ids, years) -> dict[int, dict[str, dict[int, list[float | None]]
     mean per reporting point (None for a month without reports) and the points that reported."""
     years = sorted(set(years))
     keys = [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
-    annotations = {key: Avg(Cast(KT(f"values__{key}"), FloatField())) for key in FELT_KEYS}
+    annotations = {key: Avg(Cast(Answer(key), FloatField())) for key in FELT_KEYS}
     rows = (
         Report.objects.filter(point__county_id__in=list(county_ids), period__in=keys)
         .values("point__county_id", "period")

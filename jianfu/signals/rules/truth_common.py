@@ -21,13 +21,12 @@ import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models.fields.json import KeyTextTransform, compile_json_path
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.core import periods as period_keys
 from jianfu.core.models import Unit
-from jianfu.monitoring.models import Report, ReportForm, SamplePoint
+from jianfu.monitoring.models import Answer, Report, ReportForm, SamplePoint
 
 from .base import FIGURES, SERIES, UNIT_SUFFIX
 
@@ -218,7 +217,7 @@ def _read(as_of: dt.date) -> Data | None:
     # three times faster than decoding every report's JSON, texts and all, in Python.
     rows = list(
         Report.objects.filter(period__in=months)
-        .values_list("point_id", "period", "pk", "form_id", *[_Answer(k, "values") for k in keys])
+        .values_list("point_id", "period", "pk", "form_id", *[Answer(k) for k in keys])
         .order_by()
         .iterator(chunk_size=5000)
     )
@@ -251,20 +250,6 @@ def _read(as_of: dt.date) -> Data | None:
         form_ids=form_ids,
         forms=forms,
     )
-
-
-class _Answer(KeyTextTransform):
-    """One answer out of a report's JSON, as KT("values__<key>") reads it, but on SQLite a plain
-    JSON_EXTRACT: Django's KT there is CASE WHEN JSON_TYPE(…) … THEN JSON_TYPE(…) ELSE
-    JSON_EXTRACT(…), three parses of the document per answer instead of one, which made this read
-    half of the truth rules' time at province size. The two read every value alike (a JSON null
-    is no answer either way) but a JSON true or false: KT gives the text 'true', read as no
-    answer, JSON_EXTRACT gives 1 or 0. No report holds one: validation.clean stores every numeric
-    answer as a number and every other as a text."""
-
-    def as_sqlite(self, compiler, connection):
-        lhs, params, key_transforms = self.preprocess_lhs(compiler, connection)
-        return f"JSON_EXTRACT({lhs}, %s)", (*params, compile_json_path(key_transforms))
 
 
 def _number(v) -> float:
