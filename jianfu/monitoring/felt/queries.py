@@ -18,6 +18,7 @@ The two are on different scales (a county's whole output against one point's sha
 comparison is of their direction, year on year, never of their levels.
 """
 
+import datetime as dt
 import math
 from collections import defaultdict
 
@@ -84,9 +85,13 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
                 out[owner[unit_id]]["documents"][year][month - 1] += grassroots
             else:
                 out[owner[unit_id]]["inspections"][year][month - 1] += total
+        # The years' span as a date range, not held_on__year__in: on SQLite that extracts the
+        # year of every meeting of the units by a Python function; the range is an index's.
         meetings = (
             Meeting.objects.filter(
-                unit_id__in=chunk, grassroots_required=True, held_on__year__in=years
+                unit_id__in=chunk,
+                grassroots_required=True,
+                held_on__range=(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)),
             )
             .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
             .values_list("unit_id", "y", "m")
@@ -94,7 +99,8 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
             .order_by()
         )
         for unit_id, year, month, n in meetings:
-            out[owner[unit_id]]["meetings"][year][month - 1] += n
+            if year in years:  # (years need not follow one another)
+                out[owner[unit_id]]["meetings"][year][month - 1] += n
     return {c: {m: dict(y) for m, y in v.items()} for c, v in out.items()}
 
 
