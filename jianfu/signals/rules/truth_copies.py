@@ -386,10 +386,10 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
     n_p, n_w, n_k = x.shape
     ok = ~np.isnan(x)
     p_idx, w_idx, k_idx = np.nonzero(ok)
-    _, value = np.unique(x[ok], return_inverse=True)
+    _, value = _unique(x[ok])
     n_v = int(value.max()) + 1 if value.size else 1
     cell = (w_idx * n_k + k_idx).astype(np.int64)
-    codes, inverse = np.unique(cell * n_v + value, return_inverse=True)
+    codes, inverse = _unique(cell * n_v + value)
     kind = kind_idx[p_idx]
     counts = np.bincount(inverse * n_kinds + kind, minlength=codes.size * n_kinds)
     counts = counts.reshape(codes.size, n_kinds).astype(float)
@@ -419,6 +419,13 @@ def _peer_rates(x: np.ndarray, kind_idx: np.ndarray, n_kinds: int):
     shares = shares.reshape(n_kinds * n_p * n_w, n_k)
     totals = totals.T.reshape(n_kinds, n_w, n_k).astype(np.float32)
     return agree / np.maximum(pairs, 1), shares, totals
+
+
+def _unique(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(a, return_inverse=True) for a 1-d array: the inverse found by searching the
+    sorted values, several times faster than np.unique's own (an argsort of all of `a`)."""
+    values = np.unique(a)
+    return values, np.searchsorted(values, a)
 
 
 def _beyond_parts(data: tc.Data, x: np.ndarray) -> np.ndarray:
