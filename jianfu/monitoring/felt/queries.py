@@ -23,7 +23,7 @@ import math
 from collections import defaultdict
 
 from django.db.models import Avg, Count, FloatField, Q
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear
+from django.db.models.functions import Cast
 from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
@@ -85,22 +85,21 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
                 out[owner[unit_id]]["documents"][year][month - 1] += grassroots
             else:
                 out[owner[unit_id]]["inspections"][year][month - 1] += total
-        # The years' span as a date range, not held_on__year__in: on SQLite that extracts the
-        # year of every meeting of the units by a Python function; the range is an index's.
+        # Counted by day, the months added up here: on SQLite, held_on__year__in and
+        # ExtractYear / ExtractMonth call a Python function per meeting, three times.
         meetings = (
             Meeting.objects.filter(
                 unit_id__in=chunk,
                 grassroots_required=True,
                 held_on__range=(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)),
             )
-            .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
-            .values_list("unit_id", "y", "m")
+            .values_list("unit_id", "held_on")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for unit_id, year, month, n in meetings:
-            if year in years:  # (years need not follow one another)
-                out[owner[unit_id]]["meetings"][year][month - 1] += n
+        for unit_id, day, n in meetings:
+            if day.year in years:  # (years need not follow one another)
+                out[owner[unit_id]]["meetings"][day.year][day.month - 1] += n
     return {c: {m: dict(y) for m, y in v.items()} for c, v in out.items()}
 
 
