@@ -21,8 +21,9 @@ Why these tests:
 - Severity combines how big the effect is with how sure the test is: a large rise on thin evidence
   and a clear but small one are both medium.
 
-scipy is imported inside the functions that use it: importing scipy.stats costs about a second,
-which every process that loads the rules (every page) would otherwise pay.
+scipy is imported inside the functions that use it, and scipy.stats not at all (the discrete
+tails below call the functions it calls): importing scipy.stats costs about a second, which every
+process that loads the rules (every page), and every rule run, would otherwise pay.
 """
 
 import math
