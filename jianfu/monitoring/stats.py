@@ -220,27 +220,30 @@ def digit_tests(fields: list) -> list[dict]:
         near += around.sum(axis=1)
         heaped += (around & (np.nan_to_num(v) % 5 == 0)).sum(axis=1)
         expected += _smoothed_shares(v, ok) * big.sum(axis=1, keepdims=True)
+    # Every reporter's χ² at once (each row summed as its own 10 values would be), and the
+    # arrays as Python numbers: the loop below only assembles each reporter's dict.
+    exp = np.maximum(expected, 1e-9)
+    chi2s = (((observed - exp) ** 2 / exp).sum(axis=1)).tolist()
+    totals = observed.sum(axis=1).tolist()
+    observed, exp, heaped, near = observed.tolist(), exp.tolist(), heaped.tolist(), near.tolist()
     out = []
     for r in range(n_rep):
-        n = int(observed[r].sum())
+        n = int(totals[r])
         row = {
             "n": n,
             "counts": [int(c) for c in observed[r]],
             "expected": None,
-            "whipple": float(500 * (observed[r, 0] + observed[r, 5]) / n) if n else None,
+            "whipple": 500 * (observed[r][0] + observed[r][5]) / n if n else None,
             "chi2": None,
             "p": None,
             "tested": n >= MIN_DIGIT_N,
-            "heaping_n": int(near[r]),
-            "heaping_index": float(500 * heaped[r] / near[r]) if near[r] else None,
-            "heaping_p": binomial_sf(int(heaped[r]), int(near[r]), 0.2)
-            if near[r] >= MIN_DIGIT_N
-            else None,
+            "heaping_n": near[r],
+            "heaping_index": 500 * heaped[r] / near[r] if near[r] else None,
+            "heaping_p": binomial_sf(heaped[r], near[r], 0.2) if near[r] >= MIN_DIGIT_N else None,
         }
         if n >= MIN_DIGIT_N:
-            exp = np.maximum(expected[r], 1e-9)
-            chi2 = float(((observed[r] - exp) ** 2 / exp).sum())
-            row.update(expected=[round(float(e), 2) for e in exp], chi2=chi2, p=chi2_sf(chi2, 9))
+            chi2 = chi2s[r]
+            row.update(expected=[round(e, 2) for e in exp[r]], chi2=chi2, p=chi2_sf(chi2, 9))
         out.append(row)
     return out
 
@@ -279,9 +282,9 @@ def _smoothed_shares(v: np.ndarray, ok: np.ndarray) -> np.ndarray:
     reach = int(np.ceil(4 * h[usable].max()))
     size = _fast_len(int(np.nanmax(top[usable])) + 2 * reach + 1)
     rows = np.flatnonzero(usable)
-    hist = np.zeros((rows.size, size))
     rr, cc = np.nonzero(ok[rows])
-    np.add.at(hist, (rr, v[rows][rr, cc].astype(int) + reach), 1)
+    cell = rr * size + v[rows][rr, cc].astype(int) + reach
+    hist = np.bincount(cell, minlength=rows.size * size).reshape(rows.size, size).astype(float)
     offsets = np.arange(size)
     dist = np.minimum(offsets, size - offsets)  # circular distance
     kernel = np.exp(-0.5 * (dist[None, :] / h[rows][:, None]) ** 2)

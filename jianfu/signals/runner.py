@@ -56,7 +56,7 @@ def run(
         if not unit_ids:
             return report
     settings = current_settings()
-    with reads.one_read_per_run():
+    with reads.one_read_per_run(as_of):
         for code in rules or list(RULES):
             _run_one(RULES[code], as_of, unit_ids, settings, report)
     log.info("rules run %s", report.summary())

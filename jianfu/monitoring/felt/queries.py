@@ -18,18 +18,18 @@ The two are on different scales (a county's whole output against one point's sha
 comparison is of their direction, year on year, never of their levels.
 """
 
+import datetime as dt
 import math
 from collections import defaultdict
 
 from django.db.models import Avg, Count, FloatField, Q
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, ExtractMonth, ExtractYear
+from django.db.models.functions import Cast
 from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
 from jianfu.registry.models import Category, Meeting, MonthlyUsage
 
-from ..models import Report
+from ..models import Answer, Report
 
 MEASURES = {
     "documents": "docs_county",
@@ -85,17 +85,21 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
                 out[owner[unit_id]]["documents"][year][month - 1] += grassroots
             else:
                 out[owner[unit_id]]["inspections"][year][month - 1] += total
+        # Counted by day, the months added up here: on SQLite, held_on__year__in and
+        # ExtractYear / ExtractMonth call a Python function per meeting, three times.
         meetings = (
             Meeting.objects.filter(
-                unit_id__in=chunk, grassroots_required=True, held_on__year__in=years
+                unit_id__in=chunk,
+                grassroots_required=True,
+                held_on__range=(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)),
             )
-            .annotate(y=ExtractYear("held_on"), m=ExtractMonth("held_on"))
-            .values_list("unit_id", "y", "m")
+            .values_list("unit_id", "held_on")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for unit_id, year, month, n in meetings:
-            out[owner[unit_id]]["meetings"][year][month - 1] += n
+        for unit_id, day, n in meetings:
+            if day.year in years:  # (years need not follow one another)
+                out[owner[unit_id]]["meetings"][day.year][day.month - 1] += n
     return {c: {m: dict(y) for m, y in v.items()} for c, v in out.items()}
 
 
@@ -104,7 +108,7 @@ def felt(county_ids, years) -> dict[int, dict[str, dict[int, list[float | None]]
     mean per reporting point (None for a month without reports) and the points that reported."""
     years = sorted(set(years))
     keys = [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
-    annotations = {key: Avg(Cast(KT(f"values__{key}"), FloatField())) for key in FELT_KEYS}
+    annotations = {key: Avg(Cast(Answer(key), FloatField())) for key in FELT_KEYS}
     rows = (
         Report.objects.filter(point__county_id__in=list(county_ids), period__in=keys)
         .values("point__county_id", "period")

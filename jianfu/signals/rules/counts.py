@@ -21,8 +21,9 @@ Why these tests:
 - Severity combines how big the effect is with how sure the test is: a large rise on thin evidence
   and a clear but small one are both medium.
 
-scipy is imported inside the functions that use it: importing scipy.stats costs about a second,
-which every process that loads the rules (every page) would otherwise pay.
+scipy is imported inside the functions that use it, and scipy.stats not at all (the discrete
+tails below call the functions it calls): importing scipy.stats costs about a second, which every
+process that loads the rules (every page), and every rule run, would otherwise pay.
 """
 
 import math
@@ -201,11 +202,9 @@ def share_rise_p(x1, n1, x0, n0, *, mid: bool = True) -> np.ndarray:
     the tail jumps in steps); the mid-p's size is close to the level on average and it is the
     recognised remedy (Lancaster 1961; Agresti, Categorical Data Analysis, §1.4.5), at no cost
     (Boschloo's unconditional test does the same at a hundred times the time)."""
-    from scipy import stats
-
     x1, n1, x0, n0 = (np.asarray(a, dtype=np.int64) for a in (x1, n1, x0, n0))
-    dist = stats.hypergeom(n1 + n0, x1 + x0, n1)
-    p = dist.sf(x1) + (0.5 if mid else 1.0) * dist.pmf(x1)
+    shape = (n1 + n0, x1 + x0, n1)
+    p = hypergeom_sf(x1, *shape) + (0.5 if mid else 1.0) * hypergeom_pmf(x1, *shape)
     return np.where((n1 > 0) & (n0 > 0), np.clip(p, 0.0, 1.0), 1.0)
 
 
@@ -214,11 +213,9 @@ def share_min_p(n1, x_both, n_both, *, mid: bool = True) -> np.ndarray:
     the margins allow). A unit whose smallest p is above the level can never be flagged; leaving
     it out of the Benjamini–Hochberg family is valid because, under the null, the margins carry
     no information about the p (Tarone 1990; Gilbert 2005 for the false-discovery rate)."""
-    from scipy import stats
-
     n1, x_both, n_both = (np.asarray(a, dtype=np.int64) for a in (n1, x_both, n_both))
     top = np.minimum(n1, x_both)
-    pmf = stats.hypergeom.pmf(top, np.maximum(n_both, 1), x_both, n1)
+    pmf = hypergeom_pmf(top, np.maximum(n_both, 1), x_both, n1)
     return np.where(x_both > 0, (0.5 if mid else 1.0) * pmf, 1.0)
 
 
@@ -230,13 +227,76 @@ def share_excess_p(k, n, p0, *, mid: bool = True) -> np.ndarray:
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     p0 = np.clip(np.asarray(p0, dtype=float), 1e-12, 1.0)
-    from scipy import special, stats
+    from scipy import special
 
     with np.errstate(invalid="ignore"):
         p = special.betainc(np.maximum(k, 1e-12), np.maximum(n - k + 1.0, 1e-12), p0)
         if mid:
-            p = p - 0.5 * stats.binom.pmf(k, n, p0)
+            p = p - 0.5 * binom_pmf(k, n, p0)
     return np.where(k > 0, np.clip(p, 0.0, 1.0), 1.0)
+
+
+# --- scipy.stats' discrete distributions without scipy.stats ------------------------------------
+#
+# Importing scipy.stats takes a second or more (its whole catalogue of distributions loads), more
+# than the rule run's own arithmetic with these tails. scipy.stats' hypergeom and binom call the
+# Boost functions in scipy.special._ufuncs; these call them alike, with rv_discrete's rules for
+# arguments (NaN where they are invalid, 0 outside the support, 1 below it for the tail, the
+# value clipped to [0, 1] inside), so the figures are scipy.stats' own to the last bit
+# (test_counts checks it over a grid).
+
+
+def hypergeom_pmf(k, M, n, N) -> np.ndarray:
+    """scipy.stats.hypergeom.pmf(k, M, n, N)."""
+    from scipy.special import _ufuncs
+
+    return _hypergeom(_ufuncs._hypergeom_pmf, k, M, n, N, tail=False)
+
+
+def hypergeom_sf(k, M, n, N) -> np.ndarray:
+    """scipy.stats.hypergeom.sf(k, M, n, N): P(X > k)."""
+    from scipy.special import _ufuncs
+
+    return _hypergeom(_ufuncs._hypergeom_sf, k, M, n, N, tail=True)
+
+
+def binom_pmf(k, n, p) -> np.ndarray:
+    """scipy.stats.binom.pmf(k, n, p)."""
+    from scipy.special import _ufuncs
+
+    n, p = np.asarray(n), np.asarray(p)
+    valid = (n >= 0) & _whole(n) & (p >= 0) & (p <= 1)
+    return _discrete(_ufuncs._binom_pmf, k, (n, p), valid, 0, n, tail=False)
+
+
+def _hypergeom(ufunc, k, M, n, N, *, tail: bool) -> np.ndarray:
+    M, n, N = np.asarray(M), np.asarray(n), np.asarray(N)
+    valid = (M > 0) & (n >= 0) & (N >= 0) & (n <= M) & (N <= M)
+    valid &= _whole(M) & _whole(n) & _whole(N)
+    low, high = np.maximum(N - (M - n), 0), np.minimum(n, N)
+    # The Boost functions take (k, n, N, M), as scipy.stats' hypergeom passes them.
+    return _discrete(ufunc, k, (n, N, M), valid, low, high, tail=tail)
+
+
+def _whole(x) -> np.ndarray:
+    return x == np.round(x)
+
+
+def _discrete(fn, k, args, valid, low, high, *, tail: bool) -> np.ndarray:
+    """rv_discrete.pmf (tail False) or .sf (tail True) of scipy.stats, fn its _pmf or _sf."""
+    k = np.asarray(k)
+    if tail:
+        inside = (k >= low) & (k < high) & np.isfinite(k)
+    else:
+        inside = (k >= low) & (k <= high) & (np.floor(k) == k)
+    cond = valid & inside
+    out = np.zeros(np.shape(cond))
+    out[np.broadcast_to(~valid | np.isnan(k), out.shape)] = np.nan
+    if tail:
+        out[np.broadcast_to(((k < low) | np.isneginf(k)) & valid, out.shape)] = 1.0
+    if cond.any():
+        out[cond] = np.clip(fn(*(np.broadcast_to(a, cond.shape)[cond] for a in (k, *args))), 0, 1)
+    return out
 
 
 def q_values(p) -> np.ndarray:

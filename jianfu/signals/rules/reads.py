@@ -81,14 +81,19 @@ CATEGORY_FIELDS = {
 }
 
 _run_reads: ContextVar[dict | None] = ContextVar("run_reads", default=None)
+# The years one read of a category covers in a run: the registry rules compare the year of the run
+# with up to two before it.
+SPAN = 3
 
 
 @contextmanager
-def one_read_per_run():
+def one_read_per_run(as_of: dt.date | None = None):
     """Within it, usage_array reads each category's rollup once for all rules: the rules run
     one after another and none writes the rollup, so the second rule's read would be the
-    first's again (at province size, a second or more each)."""
-    token = _run_reads.set({})
+    first's again (at province size, a second or more each). With as_of, each category is read
+    once for the year of as_of and the SPAN − 1 before it, whichever of them a rule asks for."""
+    span = [as_of.year - i for i in range(SPAN)] if as_of else []
+    token = _run_reads.set({"span": span})
     try:
         yield
     finally:
@@ -100,20 +105,27 @@ def usage_array(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Every unit's monthly figures in one read, as arrays for the statistical rules: the unit ids
     (sorted) and values[unit, year (in the order given), month, field]. Always the whole
-    population: a rule controls its false alarms across every unit it tests."""
+    population: a rule controls its false alarms across every unit it tests. The units are those
+    with a row in the years asked for."""
     fields = list(fields)
     memo = _run_reads.get()
     every = list(CATEGORY_FIELDS.get(category, ()))
     if memo is None or not set(fields) <= set(every):
-        return _usage_array(category, years, fields)
-    key = (category, tuple(years))
+        return _usage_array(category, years, fields)[:2]
+    span = memo["span"] if set(years) <= set(memo["span"]) else list(years)
+    key = (category, tuple(span))
     if key not in memo:
-        memo[key] = _usage_array(category, years, every)
-    ids, values = memo[key]
-    return ids, values[..., [every.index(f) for f in fields]]
+        memo[key] = _usage_array(category, span, every)
+    ids, values, present = memo[key]
+    # The years asked for out of those read, and the units with a row in them: what a read of
+    # those years alone gives.
+    at = [span.index(y) for y in years]
+    keep = present[:, at].any(axis=1)
+    return ids[keep], values[keep][:, at][..., [every.index(f) for f in fields]]
 
 
 def _usage_array(category: str, years: list[int], fields: list[str]):
+    """(unit ids, values, present[unit, year]: whether the unit has a row that year)."""
     qs = MonthlyUsage.objects.filter(category=category, year__in=years).values_list(
         "unit_id", "year", "month", *fields
     )
@@ -121,6 +133,7 @@ def _usage_array(category: str, years: list[int], fields: list[str]):
     rows = rows.reshape(-1, 3 + len(fields))
     unit_ids, index = np.unique(rows[:, 0], return_inverse=True)
     values = np.zeros((len(unit_ids), len(years), 12, len(fields)), dtype=np.int64)
+    present = np.zeros((len(unit_ids), len(years)), dtype=bool)
     if len(rows):
         first = min(years)
         position = np.zeros(max(years) - first + 1, dtype=np.int64)
@@ -128,4 +141,5 @@ def _usage_array(category: str, years: list[int], fields: list[str]):
             position[y - first] = i
         where = (index, position[rows[:, 1] - first], rows[:, 2] - 1)
         np.add.at(values, where, rows[:, 3:])
-    return unit_ids, values
+        present[where[:2]] = True
+    return unit_ids, values, present

@@ -81,6 +81,32 @@ def test_the_mid_p_share_test_keeps_its_size_at_the_null():
     assert 0.03 < np.mean(p <= 0.05) < 0.06
 
 
+def test_the_discrete_tails_are_scipy_stats_own_to_the_last_bit():
+    """hypergeom_pmf, hypergeom_sf and binom_pmf call the functions scipy.stats calls, without
+    importing it: over a grid with every edge (out of the support, invalid shapes, 0-d) they
+    give exactly its figures."""
+    M, n, N, k = np.meshgrid(
+        np.arange(-1, 13), np.arange(-1, 13), np.arange(-1, 13), np.arange(-2, 14), indexing="ij"
+    )
+    with np.errstate(all="ignore"):
+        for mine, ref in (
+            (counts.hypergeom_pmf, stats.hypergeom.pmf),
+            (counts.hypergeom_sf, stats.hypergeom.sf),
+        ):
+            assert np.array_equal(mine(k, M, n, N), ref(k, M, n, N), equal_nan=True)
+            assert np.array_equal(mine(3, 20, 7, 9), ref(3, 20, 7, 9))
+        big = np.array([40, 300, 1200])
+        assert np.array_equal(
+            counts.hypergeom_sf(big // 3, big * 2, big, big),
+            stats.hypergeom.sf(big // 3, big * 2, big, big),
+        )
+        kk, nn = np.meshgrid(np.arange(-1.0, 30.0, 0.5), np.arange(-1.0, 30.0), indexing="ij")
+        for p0 in (0.0, 0.02, 0.3, 1.0, 1.5):
+            assert np.array_equal(
+                counts.binom_pmf(kk, nn, p0), stats.binom.pmf(kk, nn, p0), equal_nan=True
+            )
+
+
 def test_a_unit_whose_margins_cannot_reach_the_level_is_no_test():
     # Two records of the kind in two years: even both this year is no evidence at 5 %.
     assert counts.share_min_p(10, 2, 20)[()] > 0.05
