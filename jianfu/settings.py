@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jianfu.monitoring",
     "jianfu.signals",
     "jianfu.rectification",
+    "jianfu.supervision",
     # After the apps whose pages it places its navigation entries among.
     "jianfu.notify",
     "jianfu.bulletins",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("registry/", include("jianfu.registry.urls")),
     path("signals/", include("jianfu.signals.urls")),
     path("rectification/", include("jianfu.rectification.urls")),
+    path("supervision/", include("jianfu.supervision.urls")),
     path("report/", include("jianfu.monitoring.reports.urls")),
     path("monitoring/", include("jianfu.monitoring.points.urls")),
     path("felt/", include("jianfu.monitoring.felt.urls")),

@@ -198,6 +198,8 @@ PARTS = {
     # Quotas count what the records add up to (through the monthly rollup) and borrow the records'
     # unit check and import columns; a record knows nothing of quotas.
     "registry": ["records", "quotas"],
+    # Key projects and supervision items stand apart; an item may cite a project, never the reverse.
+    "supervision": ["projects", "items"],
 }
 
 

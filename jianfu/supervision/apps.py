@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupervisionConfig(AppConfig):
+    name = "jianfu.supervision"
+    label = "supervision"
+    verbose_name = _("督查督办")
+
+    def ready(self):
+        # Each part registers what it contributes to the shared places (permissions, navigation,
+        # home cards, imports, notifications, bulletin sections, problem sources, signal rules).
+        from .items import setup as items
+        from .projects import setup as projects
+
+        items.ready()
+        projects.ready()
