@@ -41,3 +41,28 @@ def ready():
     )
     tasks.connect()
     rules.register()
+    _pages()
+
+
+def _pages():
+    """The pages' part: navigation, home cards, the bulletin section, the problem source and the
+    import."""
+    from jianfu.core import imports, navigation
+    from jianfu.core.navigation import Entry
+
+    from . import bulletin, home, importers, sources
+
+    home.register()
+    bulletin.register()
+    sources.register()
+    imports.register(importers.SPEC)
+    if any(e.url_name == "sup_board" for e in navigation.ENTRIES):
+        return
+    section = _("督查督办")
+    navigation.register(
+        Entry(
+            _("督办看板"), "sup_board", VIEW, "kanban", section, also=("sup_item_", "sup_unit_todo")
+        ),
+        Entry(_("督办待办"), "sup_todo", HANDLE, "list-check", section),
+        before="account_list",
+    )
