@@ -387,7 +387,8 @@ def sup_item_act(request, pk, action):
     except DomainError as e:
         if e.status == 404:
             raise Http404 from None
-        if form is None:
+        # A refusal of the action itself (not of what was typed) is said on top of the page.
+        if form is None or (isinstance(form, NoteForm) and e.field != "note"):
             messages.error(request, str(e.message))
             return redirect("sup_item_detail", pk=item.pk)
         _put(form, e)

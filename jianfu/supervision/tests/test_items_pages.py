@@ -163,7 +163,10 @@ def test_creating_an_item_with_lead_and_co_units(login, units):
         answer = client.post(reverse("sup_item_create"), data)
     assert answer.status_code == 302
     item = Item.objects.get(title="整治形式主义台账")
-    assert sorted(item.assignments.values_list("unit__code", "role")) == [("TA", "lead"), ("TB", "co")]
+    assert sorted(item.assignments.values_list("unit__code", "role")) == [
+        ("TA", "lead"),
+        ("TB", "co"),
+    ]
 
 
 def test_a_deadline_before_creation_keeps_the_form(login, units):
