@@ -68,9 +68,9 @@ def board_rows(user, *, colour="", unit_id=None, source="", as_of=None) -> list[
     if source:
         items = items.filter(source=source)
     if unit_id:
-        mine = Assignment.objects.filter(
-            item__in=items, unit_id=unit_id, active=True
-        )  # unscoped: the items are the account's visible ones
+        # The items are the account's visible ones.
+        mine = Assignment.objects.filter(item__in=items, unit_id=unit_id)  # unscoped: see above
+        mine = mine.filter(active=True)
         by_item = {}
         for pk, item_id in mine.values_list("pk", "item_id"):
             by_item[item_id] = pk
@@ -228,8 +228,8 @@ def _detail(request, item, *, failed=None, status=200):
         .order_by("-active", "-role", "pk")
     )
     a_colour = queries.assignment_colours(
-        Assignment.objects.filter(item=item, active=True),
-        today,  # unscoped: as above
+        Assignment.objects.filter(item=item, active=True),  # unscoped: as above
+        today,
     )
     feedback = list(
         Feedback.objects.filter(assignment__item=item)  # unscoped: as above
@@ -412,8 +412,8 @@ def sup_item_phone(request, pk):
         .order_by("-role", "pk")
     )
     colours = queries.assignment_colours(
-        Assignment.objects.filter(item=item, active=True),
-        today,  # unscoped: as above
+        Assignment.objects.filter(item=item, active=True),  # unscoped: as above
+        today,
     )
     last = (
         Feedback.objects.filter(assignment__item=item)  # unscoped: as above
