@@ -260,16 +260,13 @@ def item_for(user, pk) -> Item:
 # --- Feedback due dates -----------------------------------------------------------------------
 
 
-def feedback_dates(
-    rule: str, created_on: dt.date, deadline: dt.date, milestones=()
-) -> list[dt.date]:
-    """The due dates of an item's feedback, the deadline last: weekly (every 7 days from the day
-    it was issued), monthly (each month's last day), at its milestones, or once."""
-    days: list[dt.date] = []
+def iter_feedback_dates(rule: str, created_on: dt.date, deadline: dt.date, milestones=()):
+    """The due dates of an item's feedback in order, the deadline last: weekly (every 7 days from
+    the day it was issued), monthly (each month's last day), at its milestones, or once."""
     if rule == FeedbackRule.WEEKLY:
         day = created_on + dt.timedelta(days=7)
         while day < deadline:
-            days.append(day)
+            yield day
             day += dt.timedelta(days=7)
     elif rule == FeedbackRule.MONTHLY:
         y, m = created_on.year, created_on.month
@@ -278,14 +275,20 @@ def feedback_dates(
             if day >= deadline:
                 break
             if day > created_on:
-                days.append(day)
+                yield day
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     elif rule == FeedbackRule.MILESTONES:
-        days = sorted(
+        yield from sorted(
             d for d in (dt.date.fromisoformat(str(x)) for x in milestones) if d < deadline
         )
-    days.append(deadline)
-    return days
+    yield deadline
+
+
+def feedback_dates(
+    rule: str, created_on: dt.date, deadline: dt.date, milestones=()
+) -> list[dt.date]:
+    """The due dates of an item's feedback as a list (see iter_feedback_dates)."""
+    return list(iter_feedback_dates(rule, created_on, deadline, milestones))
 
 
 def assignment_deadline(item: Item, assignment: Assignment) -> dt.date:

@@ -29,7 +29,7 @@ from .models import (
     Reminder,
     ReminderKind,
 )
-from .queries import DayClock, feedback_dates
+from .queries import DayClock, iter_feedback_dates
 
 KIND = "supervision.reminder"
 ISSUED_KIND = "supervision.item_issued"
@@ -44,6 +44,15 @@ def item_link(item_id: int) -> str:
         return reverse("sup_item_detail", args=[item_id])
     except NoReverseMatch:  # the pages are another part's; until they exist, no link
         return ""
+
+
+def _links():
+    """item id → its page's link, reversed once per run (a night may send thousands)."""
+    sample = item_link(987654321)
+    if not sample:
+        return lambda item_id: ""
+    head, tail = sample.split("987654321", 1)
+    return lambda item_id: f"{head}{item_id}{tail}"
 
 
 def tell_issued(item: Item) -> None:
@@ -107,17 +116,14 @@ def due(today: dt.date) -> list[tuple]:
     candidates = []
     for a_id, unit_id, item_id, own, deadline, created, rule, stones, title, number in rows:
         end = own or deadline
-        if rule == "once":
-            nxt = end if (a_id, end) not in answered else None
-        else:
-            nxt = next(
-                (
-                    d
-                    for d in feedback_dates(rule, created, end, stones)
-                    if (a_id, d) not in answered
-                ),
-                None,
-            )
+        nxt = next(
+            (
+                d
+                for d in iter_feedback_dates(rule, created, end, stones)
+                if (a_id, d) not in answered
+            ),
+            None,
+        )
         for day, what in ((nxt, "feedback"), (end, "deadline")):
             if day is not None and (what == "deadline" or day != end):
                 candidates.append((a_id, unit_id, item_id, day, what, title, number))
@@ -181,7 +187,7 @@ def nightly(today: dt.date | None = None) -> int:
     from jianfu.core.models import Unit
 
     units = Unit.objects.in_bulk({r[1] for r in fresh})
-    items = []
+    items, link = [], _links()
     for a_id, unit_id, item_id, kind, day, what, title, number in fresh:
         unit = units[unit_id]
         subject, body = _message(kind, what, unit.name, title, number, day, today)
@@ -191,7 +197,7 @@ def nightly(today: dt.date | None = None) -> int:
                 recipients=[unit],
                 subject=subject,
                 body=body,
-                link=item_link(item_id),
+                link=link(item_id),
             )
         )
     notices = notify.send_many(KIND, items)

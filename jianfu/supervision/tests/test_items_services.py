@@ -159,3 +159,17 @@ def test_an_item_outside_the_units_is_404(people, units):
         queries.item_for(people["contact_b"], item.pk)
     assert queries.item_for(people["contact_a"], item.pk) == item
     assert queries.item_for(people["office"], item.pk) == item
+
+
+def test_the_guarded_manager_sees_what_the_scope_issued_or_carries(people, units):
+    from jianfu.core.scope_guard import active
+
+    only_a = make(people, units, co_unit_ids=[])
+    both = make(people, units, co_unit_ids=[units["TB"].pk, units["TD01"].pk])
+    with active(people["contact_b"]):
+        assert list(Item.scoped.values_list("pk", flat=True)) == [both.pk]
+    with active(people["contact_a"]):
+        assert sorted(Item.scoped.values_list("pk", flat=True)) == sorted([only_a.pk, both.pk])
+    with active(people["office"]):
+        assert Item.scoped.count() == 2
+    assert list(queries.visible_items(people["contact_b"])) == [both]
