@@ -40,7 +40,7 @@ COLUMNS = (
 def _amount(label: str):
     def parse(value):
         try:
-            return money(value, label, "x")
+            return money(value, label, "x", allow_none=True)
         except DomainError as e:
             raise ParseError(str(e.message)) from None
 
