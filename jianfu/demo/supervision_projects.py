@@ -199,5 +199,7 @@ def key_projects(ctx: DemoContext) -> dict[str, int]:
     counts["重点项目"] = Project.objects.filter(unit__path__startswith=ctx.root.path).count()
     counts["预警（待研判）"] = raised
     for code, p in planted.items():
-        counts[f"埋设重点项目预警样例：{p.name}（{health.RULES[health.CODES.index(code)].label}）"] = 1
+        counts[
+            f"埋设重点项目预警样例：{p.name}（{health.RULES[health.CODES.index(code)].label}）"
+        ] = 1
     return counts

@@ -24,8 +24,7 @@ def test_the_planted_projects_raise_exactly_their_signals(demo):
     projects = Project.objects.filter(unit__path__startswith=demo.path)
     assert projects.count() >= 8
     found = {
-        (s.rule, health.project_id(s.subject))
-        for s in Signal.objects.filter(rule__in=health.CODES)
+        (s.rule, health.project_id(s.subject)) for s in Signal.objects.filter(rule__in=health.CODES)
     }
     by_name = {p.pk: p.name for p in projects}
     named = {(rule, by_name[pk]) for rule, pk in found}

@@ -13,7 +13,10 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 def _amount(label, required=True):
     return forms.CharField(
-        label=label, required=required, max_length=20, widget=forms.TextInput(attrs={"inputmode": "decimal"})
+        label=label,
+        required=required,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
 
 
@@ -24,7 +27,9 @@ class ProjectForm(forms.Form):
     location = forms.CharField(label=_("建设地点"), max_length=120)
     total_investment = _amount(_("计划总投资（万元）"), required=False)
     planned_start = forms.DateField(label=_("计划开工日期"), required=False, widget=DATE)
-    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -78,7 +78,9 @@ runtime.define(
         PROGRESS_GAP,
         40,
         _("重点项目：进度快于资金（百分点）"),
-        _("已完成节点占比高出资金到位占比（到位资金÷计划总投资）此百分点数即预警，提示进度可能虚报。"),
+        _(
+            "已完成节点占比高出资金到位占比（到位资金÷计划总投资）此百分点数即预警，提示进度可能虚报。"
+        ),
         "business",
         5,
         100,
@@ -139,7 +141,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
     m = day.month - 1 + months
     year, month = day.year + m // 12, m % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def months_between(first: dt.date, later: dt.date) -> int:
@@ -264,7 +268,9 @@ def evaluate_stalled(as_of: dt.date, unit_ids, settings: dict) -> list[Finding]:
         .values_list("project_id", "last")
     )
     totals = dict(
-        MonthlyMoney.objects.filter(project_id__in=[p.pk for p in candidates], month__lte=this_month)
+        MonthlyMoney.objects.filter(
+            project_id__in=[p.pk for p in candidates], month__lte=this_month
+        )
         .values("project_id")
         .annotate(total=Sum("arrived"))
         .values_list("project_id", "total")
@@ -425,7 +431,9 @@ def evaluate_progress_ahead(as_of: dt.date, unit_ids, settings: dict) -> list[Fi
                 unit_id=p.unit_id,
                 period=str((p.actual_start or as_of).year),
                 subject=subject(p.pk),
-                severity=graded(progress - money_pct, gap, base=1) if progress - money_pct >= 2 * gap else 2,
+                severity=graded(progress - money_pct, gap, base=1)
+                if progress - money_pct >= 2 * gap
+                else 2,
                 conditions=("progress_ahead",),
                 evidence=_evidence(
                     p,
@@ -594,8 +602,8 @@ RULES = (
         "proj_progress_ahead",
         _("进度快于资金"),
         _(
-            "在建或竣工项目报告的节点完成占比高出资金到位占比 %(progress_gap_pp)s 个百分点以上即预警，"
-            "提示进度可能虚报。"
+            "在建或竣工项目报告的节点完成占比高出资金到位占比 %(progress_gap_pp)s "
+            "个百分点以上即预警，提示进度可能虚报。"
         ),
         evaluate_progress_ahead,
         (PROGRESS_GAP,),

@@ -79,9 +79,7 @@ def _row_check(sheet, r) -> None:
     if v.get("amount_signed") and not v.get("signed_on"):
         sheet.error(r, "signed_on", _("填写了签约金额，请同时填写签约日期。"))
     if v.get("signed_on") and v["signed_on"] > clock.today():
-        sheet.error(
-            r, "signed_on", _("签约日期 %(d)s 晚于今天，请核对。") % {"d": v["signed_on"]}
-        )
+        sheet.error(r, "signed_on", _("签约日期 %(d)s 晚于今天，请核对。") % {"d": v["signed_on"]})
 
 
 def _check(sheet, units):
@@ -100,9 +98,7 @@ def _check(sheet, units):
         else:
             seen[key] = r.line
     keys = {k[1] for k in seen}
-    existing = set(
-        Project.objects.filter(match_key__in=keys).values_list("unit_id", "match_key")
-    )
+    existing = set(Project.objects.filter(match_key__in=keys).values_list("unit_id", "match_key"))
     for r in sheet.rows:
         if r.ok and (r.unit_id, normalise(r.values["name"], r.values["location"])) in existing:
             sheet.error(

@@ -26,9 +26,7 @@ def projects(user):
 
 
 def project(user, pk) -> Project:
-    return scope.get_for(
-        Project.objects.select_related("unit", "category"), user, pk, perm=VIEW
-    )
+    return scope.get_for(Project.objects.select_related("unit", "category"), user, pk, perm=VIEW)
 
 
 def categories():

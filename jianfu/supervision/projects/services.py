@@ -99,7 +99,9 @@ def money(value, label: str, field: str, *, allow_none: bool = False) -> Decimal
         )
     if amount > MAX_MONEY:
         raise DomainError(
-            "too_large", _("“%(f)s”%(v)s 万元过大，请核对。") % {"f": label, "v": amount}, field=field
+            "too_large",
+            _("“%(f)s”%(v)s 万元过大，请核对。") % {"f": label, "v": amount},
+            field=field,
         )
     return amount.quantize(Decimal("0.01"))
 
@@ -271,7 +273,9 @@ def project_update(*, by, project: Project, unit_id: int, category_id: int, **fi
 
 
 @transaction.atomic
-def project_record_start(*, by, project: Project, started_on: dt.date, note: str = "") -> StartEvent:
+def project_record_start(
+    *, by, project: Project, started_on: dt.date, note: str = ""
+) -> StartEvent:
     """The project reported started. On a project already started the report is kept as a
     repeated start (the signal's evidence) and the first start date stays."""
     project = _own(by, project, EDIT)
@@ -308,13 +312,9 @@ def project_record_start(*, by, project: Project, started_on: dt.date, note: str
 def project_set_status(*, by, project: Project, status: str) -> Project:
     project = _own(by, project, EDIT)
     if status not in ProjectStatus.values:
-        raise DomainError(
-            "status", _("项目状态“%(v)s”无效。") % {"v": status}, field="status"
-        )
+        raise DomainError("status", _("项目状态“%(v)s”无效。") % {"v": status}, field="status")
     if status != ProjectStatus.PLANNED and project.actual_start is None:
-        raise DomainError(
-            "not_started", _("项目尚未报告开工，请先报告开工。"), field="status"
-        )
+        raise DomainError("not_started", _("项目尚未报告开工，请先报告开工。"), field="status")
     before = project.status
     project.status = status
     project.updated_at = clock.now()
@@ -439,9 +439,7 @@ def deal_sign(
     signed_on = _date(signed_on, _("签约日期"), "signed_on", past=True)
     amount_signed = money(amount_signed, _("签约金额（万元）"), "amount_signed")
     if amount_signed == 0:
-        raise DomainError(
-            "zero", _("“签约金额（万元）”应大于 0。"), field="amount_signed"
-        )
+        raise DomainError("zero", _("“签约金额（万元）”应大于 0。"), field="amount_signed")
     investor = _text(investor, _("投资方"), "investor", 120, required=False)
     arrival_note = _text(arrival_note, _("到位说明"), "arrival_note", 200, required=False)
     _not_before(project.actual_start, signed_on, _("开工日期"), _("签约日期"), "signed_on")

@@ -236,7 +236,9 @@ def project_start(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             event = services.project_record_start(
-                by=user, project=p, started_on=form.cleaned_data["started_on"],
+                by=user,
+                project=p,
+                started_on=form.cleaned_data["started_on"],
                 note=form.cleaned_data["note"],
             )
         except DomainError as e:
@@ -247,7 +249,11 @@ def project_start(request, pk):
             else:
                 messages.success(request, _("已报告开工。"))
             return redirect("project_detail", pk=p.pk)
-    note = _("该项目已于 %(d)s 开工；再次报告将记为重复开工。") % {"d": p.actual_start} if p.actual_start else ""
+    note = (
+        _("该项目已于 %(d)s 开工；再次报告将记为重复开工。") % {"d": p.actual_start}
+        if p.actual_start
+        else ""
+    )
     return _form_page(request, p, form, _("报告开工"), note=note)
 
 
@@ -258,7 +264,11 @@ def project_money(request, pk):
     scope.require(user, EDIT)
     month = clock.today().replace(day=1)
     row = next((m for m in queries.months(p) if m.month == month), None)
-    initial = {"month": month, "planned": row.planned if row else "", "arrived": row.arrived if row else ""}
+    initial = {
+        "month": month,
+        "planned": row.planned if row else "",
+        "arrived": row.arrived if row else "",
+    }
     form = MoneyForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -269,7 +279,9 @@ def project_money(request, pk):
         except DomainError as e:
             _refused(form, e)
         else:
-            messages.success(request, _("已保存 %(m)s 的投资情况。") % {"m": d["month"].strftime("%Y-%m")})
+            messages.success(
+                request, _("已保存 %(m)s 的投资情况。") % {"m": d["month"].strftime("%Y-%m")}
+            )
             return redirect("project_detail", pk=p.pk)
     return _form_page(request, p, form, _("填报月度投资"))
 
@@ -296,7 +308,11 @@ def milestone_done(request, pk, milestone_id):
     p = queries.project(user, pk)
     scope.require(user, EDIT)
     m = scope.get_for(
-        Milestone.objects.filter(project=p), user, milestone_id, perm=EDIT, unit_field="project__unit"
+        Milestone.objects.filter(project=p),
+        user,
+        milestone_id,
+        perm=EDIT,
+        unit_field="project__unit",
     )
     form = MilestoneDoneForm(request.POST or None, initial={"done_on": m.done_on or clock.today()})
     if request.method == "POST" and form.is_valid():
@@ -353,7 +369,9 @@ def deal_arrival(request, pk):
     p = queries.project(user, pk)
     scope.require(user, EDIT)
     deal = queries.deal(p)
-    initial = {"amount_arrived": deal.amount_arrived, "arrival_note": deal.arrival_note} if deal else {}
+    initial = (
+        {"amount_arrived": deal.amount_arrived, "arrival_note": deal.arrival_note} if deal else {}
+    )
     form = ArrivalForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -455,7 +473,13 @@ def project_visit_export(request):
             ]
         )
     book = excel.write_workbook(
-        [(str(_("观摩项目")), list(VISIT_HEADERS), [[excel.neutralise(v) for v in r] for r in data])],
+        [
+            (
+                str(_("观摩项目")),
+                list(VISIT_HEADERS),
+                [[excel.neutralise(v) for v in r] for r in data],
+            )
+        ],
         widths={(0, "B"): 30, (0, "C"): 16, (0, "E"): 24, (0, "P"): 60},
     )
     return excel.xlsx_response(book, f"观摩项目-{clock.today().isoformat()}.xlsx")

@@ -69,9 +69,11 @@ def project(
         if start_months_ago is not None:
             started = health.add_months(as_of, -start_months_ago)
             services.project_record_start(by=by, project=p, started_on=started)
-        for i, m in enumerate(p.milestones.order_by("planned_on")[:done]):
+        for m in p.milestones.order_by("planned_on")[:done]:
             services.milestone_done(
-                by=by, milestone=m, done_on=min(as_of, m.planned_on + dt.timedelta(days=rng.randint(0, 20)))
+                by=by,
+                milestone=m,
+                done_on=min(as_of, m.planned_on + dt.timedelta(days=rng.randint(0, 20))),
             )
         for back in money_months:
             noise = Decimal(rng.randint(70, 130)) / 100

@@ -67,7 +67,9 @@ def test_money_stalled(units):
 
 def test_low_arrival_six_months_after_signing(units):
     planted = f.clean(units["TA"], "到位率低", deal=(7, 5000, 500), start_months_ago=6)  # 10 %
-    twin = f.clean(units["TA"], "到位率正常", location="西区", deal=(7, 5000, 900), start_months_ago=6)  # 18 %
+    twin = f.clean(
+        units["TA"], "到位率正常", location="西区", deal=(7, 5000, 900), start_months_ago=6
+    )  # 18 %
     early = f.clean(units["TB"], "刚签约", deal=(5, 5000, 0), start_months_ago=4)
     found = run()
     assert raised(planted, found) == {"proj_low_arrival"}
@@ -129,3 +131,11 @@ def test_the_signal_page_links_the_project(units, login):
     page = login("office").get(reverse("signal_detail", args=[s.pk])).content.decode()
     assert reverse("project_detail", args=[planted.pk]) in page
     assert "签约未开工" in page
+
+
+def test_the_rules_read_in_a_sentence_with_their_thresholds(login):
+    page = login("office").get(reverse("signal_rules")).content.decode()
+    assert "重点项目" in page
+    assert "签约满 12 个月仍未开工" in page
+    assert "不足签约金额的 15% 即预警" in page
+    assert "连续 3 个整月" in page

@@ -15,7 +15,15 @@ from . import projects_factory as f
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["责任单位", "项目名称", "类别", "建设地点", "计划总投资（万元）", "签约日期", "签约金额（万元）"]
+HEADER = [
+    "责任单位",
+    "项目名称",
+    "类别",
+    "建设地点",
+    "计划总投资（万元）",
+    "签约日期",
+    "签约金额（万元）",
+]
 
 
 def book(rows) -> bytes:

@@ -48,7 +48,10 @@ def test_the_contact_sees_its_own_units_projects_only(two, login):
     assert "甲县产业园" in page and "乙县冷链物流" not in page
     assert client.get(reverse("project_detail", args=[b.pk])).status_code == 404
     assert client.get(reverse("project_money", args=[b.pk])).status_code == 404
-    assert client.post(reverse("project_start", args=[b.pk]), {"started_on": "2025-01-01"}).status_code == 404
+    assert (
+        client.post(reverse("project_start", args=[b.pk]), {"started_on": "2025-01-01"}).status_code
+        == 404
+    )
     # Chosen for a visit, another unit's project is simply not there.
     page = client.get(reverse("project_visit") + f"?ids={b.pk}&ids={a.pk}").content.decode()
     assert "乙县冷链物流" not in page and "甲县产业园" in page

@@ -4,6 +4,7 @@ saved; every write audited."""
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
@@ -84,7 +85,7 @@ def test_a_project_needs_a_name_and_a_unit_in_scope(units):
         location="某地",
     )
     assert e.field == "name"
-    with pytest.raises(Exception):  # a contact may not create projects at all
+    with pytest.raises(PermissionDenied):  # a contact may not create projects at all
         services.project_create(
             by=contact_b,
             unit_id=units["TB"].pk,
@@ -107,7 +108,8 @@ def test_a_contact_cannot_write_another_units_project(p):
 
 def test_every_write_is_audited(p):
     codes = set(
-        AuditEntry.objects.filter(object_type="supervision.project", object_id=str(p.pk))
-        .values_list("code", flat=True)
+        AuditEntry.objects.filter(
+            object_type="supervision.project", object_id=str(p.pk)
+        ).values_list("code", flat=True)
     )
     assert {"jianfu.supervision.project.created", "jianfu.supervision.project.deal"} <= codes
