@@ -30,6 +30,7 @@ from .forms import (
     MoneyForm,
     ProjectForm,
     StartForm,
+    StatusForm,
 )
 from .models import Milestone, ProjectStatus
 from .services import EDIT, MANAGE, VIEW
@@ -255,6 +256,24 @@ def project_start(request, pk):
         else ""
     )
     return _form_page(request, p, form, _("报告开工"), note=note)
+
+
+@login_required
+def project_status(request, pk):
+    """Completed (竣工) or suspended (停工), or back under construction."""
+    user = request.user
+    p = queries.project(user, pk)
+    scope.require(user, EDIT)
+    form = StatusForm(request.POST or None, initial={"status": p.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_set_status(by=user, project=p, status=form.cleaned_data["status"])
+        except DomainError as e:
+            _refused(form, e)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("project_detail", pk=p.pk)
+    return _form_page(request, p, form, _("项目状态"))
 
 
 @login_required
@@ -499,6 +518,7 @@ urlpatterns = [
     path("projects/<int:pk>/", project_detail, name="project_detail"),
     path("projects/<int:pk>/edit/", project_edit, name="project_edit"),
     path("projects/<int:pk>/start/", project_start, name="project_start"),
+    path("projects/<int:pk>/status/", project_status, name="project_status"),
     path("projects/<int:pk>/money/", project_money, name="project_money"),
     path("projects/<int:pk>/milestones/new/", milestone_add, name="project_milestone_add"),
     path(

@@ -61,7 +61,13 @@ def test_the_contact_sees_its_own_units_projects_only(two, login):
 def test_the_forms_render(who, two, login):
     a, _b = two
     client = login(who)
-    names = ["project_start", "project_money", "project_milestone_add", "project_deal_arrival"]
+    names = [
+        "project_start",
+        "project_status",
+        "project_money",
+        "project_milestone_add",
+        "project_deal_arrival",
+    ]
     for name in names:
         assert client.get(reverse(name, args=[a.pk])).status_code == 200, name
     m = a.milestones.first()
@@ -93,6 +99,15 @@ def test_the_contact_records_the_months_money(two, login):
     assert response.status_code == 302
     row = MonthlyMoney.objects.get(project=a, month="2025-11-01")
     assert float(row.arrived) == 95.5
+
+
+def test_the_contact_marks_the_project_completed(two, login):
+    a, _b = two
+    client = login("contact_a")
+    response = client.post(reverse("project_status", args=[a.pk]), {"status": "completed"})
+    assert response.status_code == 302
+    a.refresh_from_db()
+    assert a.status == "completed"
 
 
 def test_the_office_creates_a_project(units, login):
