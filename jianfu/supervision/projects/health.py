@@ -403,11 +403,14 @@ def evaluate_progress_ahead(as_of: dt.date, unit_ids, settings: dict) -> list[Fi
         .order_by()
     ):
         money[row["project_id"]] = [row["planned"] or 0, row["arrived"] or 0]
+    deal_arrived = dict(
+        Deal.objects.filter(project_id__in=list(counts)).values_list("project_id", "amount_arrived")
+    )
     findings = []
     for p in Project.objects.filter(pk__in=list(counts)).select_related("category").order_by("pk"):
         planned, arrived = money[p.pk]
-        deal_arrived = Deal.objects.filter(project=p).values_list("amount_arrived", flat=True)
-        arrived = max(_f(arrived), _f(next(iter(deal_arrived), 0)))
+        # Money counts as arrived whether reported by month or as a deal's total.
+        arrived = max(_f(arrived), _f(deal_arrived.get(p.pk)))
         whole = _f(p.total_investment) or _f(planned)
         if whole <= 0:
             continue

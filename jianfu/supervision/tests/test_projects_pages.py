@@ -78,7 +78,9 @@ def test_the_office_forms_are_the_offices(two, login):
     a, _b = two
     assert login("office").get(reverse("project_create")).status_code == 200
     assert login("office").get(reverse("project_deal", args=[a.pk])).status_code == 200
+    assert login("office").get(reverse("project_import")).status_code == 200
     assert login("contact_a").get(reverse("project_create")).status_code == 403
+    assert login("contact_a").get(reverse("project_import")).status_code == 403
     assert login("leader").get(reverse("project_money", args=[a.pk])).status_code == 403
 
 
