@@ -50,14 +50,15 @@ audit.describe(
     }
 )
 
-# Words a name may carry or drop without being another project.
-_NOISE = re.compile(r"(项目|工程|建设|一期|二期|三期|新建|续建)")
+# Words a name may carry or drop without being another project. A second or third phase (二期,
+# 三期) is another project and keeps its word; "一期" is what a first phase is often relabelled.
+_NOISE = re.compile(r"(项目|工程|建设|一期|新建|续建)")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def normalise(name: str, location: str) -> str:
     """The key two records of one project share: full-width folded, case, spaces and punctuation
-    dropped, and the words people add or drop ("项目", "建设", "一期")."""
+    dropped, and the words people add or drop ("项目", "建设", "一期"; not "二期")."""
 
     def fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text or "").lower()

@@ -105,9 +105,11 @@ def test_a_new_project_matching_an_old_one_by_name_and_location(units):
     old = f.clean(units["TA"], "智能制造产业园", location="高新区 A 区")
     new = f.clean(units["TB"], "智能制造产业园项目（一期）", location="高新区A区")
     other = f.clean(units["TB"], "智能制造产业园", location="临港区")
+    phase_two = f.clean(units["TA"], "智能制造产业园二期", location="高新区A区")
     found = run()
     assert raised(new, found) == {"proj_restarted"}
     assert raised(old, found) == set() and raised(other, found) == set()
+    assert raised(phase_two, found) == set()
     s = Signal.objects.get(rule="proj_restarted")
     assert s.evidence["earlier"] == old.pk
     assert "同名同址" in RULES["proj_restarted"].headline(s.subject, s.evidence)
