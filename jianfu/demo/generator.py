@@ -392,6 +392,7 @@ PIPELINE: tuple[str, ...] = (
     "monitoring",
     "signals",
     "rectification",
+    "supervision_projects",
     "supervision_items",
     "bulletins",
 )

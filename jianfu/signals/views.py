@@ -46,6 +46,7 @@ RULE_GROUPS = {
     "felt": _lazy("基层感受与登记对照"),
     "truth": _lazy("样本点填报的真实性"),
     "rectification": _lazy("整改台账"),
+    "projects": _lazy("重点项目"),
 }
 
 
