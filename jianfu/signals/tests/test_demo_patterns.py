@@ -21,7 +21,7 @@ from jianfu.registry.kinds import WHITE_KINDS
 from jianfu.registry.models import Document, Inspection, Quota
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
-from jianfu.signals.rules import current_settings, registry_smooth
+from jianfu.signals.rules import RULES, current_settings, registry_smooth
 
 AS_OF = dt.date(2025, 9, 30)
 EXTRA_DEPARTMENTS = ("市水利局", "市林业局", "市审计局", "市统计局")
@@ -162,8 +162,16 @@ def test_the_department_turning_visits_into_paper_raises_gaming_and_outside_the_
     assert plan.evidence["against_chance"]["q"] <= 0.05
 
 
+def _intake_signals(units):
+    """Signals of the rules that judge what a unit registers and reports. The demo's supervision
+    items and key projects are late or stalled on purpose at units whose registries are clean:
+    those rules are tested by supervision's own demo tests."""
+    judged = [code for code, rule in RULES.items() if rule.group not in ("supervision", "projects")]
+    return Signal.objects.filter(unit__in=units, rule__in=judged)
+
+
 def test_clean_units_raise_no_signal(demo, db):
-    assert not Signal.objects.filter(unit__in=demo["clean"]).exists()
+    assert not _intake_signals(demo["clean"]).exists()
 
 
 def test_clean_units_stay_clean_at_every_month_end(demo, db):
@@ -171,7 +179,7 @@ def test_clean_units_stay_clean_at_every_month_end(demo, db):
         day = dt.date(2025, month + 1, 1) - dt.timedelta(days=1)
         with clock.frozen(day):
             runner.run(as_of=day)
-        assert not Signal.objects.filter(unit__in=demo["clean"]).exists(), day
+        assert not _intake_signals(demo["clean"]).exists(), day
 
 
 def test_a_clean_units_quota_is_last_years_counted_minus_thirty_percent(demo, db):
