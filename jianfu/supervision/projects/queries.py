@@ -15,6 +15,8 @@ from . import health
 from .models import Deal, Milestone, MonthlyMoney, Project, ProjectCategory
 from .services import VIEW
 
+CENT = Decimal("0.01")
+
 HEALTH_TROUBLED = "troubled"
 HEALTH_CLEAN = "clean"
 
@@ -100,12 +102,14 @@ def figures(projects_) -> dict[int, dict]:
     out = {}
     for p in projects_:
         m = money.get(p.pk, {})
-        arrived = m.get("arrived") or Decimal(0)
+        # SQLite sums decimals as floats: bring the sums back to the cent.
+        arrived = Decimal(m.get("arrived") or 0).quantize(CENT)
+        m["planned"] = Decimal(m.get("planned") or 0).quantize(CENT)
         whole = p.total_investment or m.get("planned") or Decimal(0)
         c = ms.get(p.pk, {"total": 0, "done": 0})
         deal = deals.get(p.pk)
         out[p.pk] = {
-            "planned": m.get("planned") or Decimal(0),
+            "planned": m["planned"],
             "arrived": arrived,
             "money_pct": round(float(arrived) / float(whole) * 100, 1) if whole else None,
             "milestones": c["total"],
