@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from jianfu.core import clock, periods, runtime, scope
@@ -87,7 +88,14 @@ def _addressed_ids(user):
 
 
 def requirement(user, pk) -> ReportingRequirement:
-    return scope.get_for(requirements(user), user, pk, perm=VIEW, unit_field=None)
+    """One requirement the reader published (within its units) or was addressed; else 404."""
+    try:
+        found = requirements(user).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        found = None
+    if found is None:
+        raise Http404
+    return found
 
 
 def requirement_progress(user, req: ReportingRequirement, today: dt.date) -> list[dict]:

@@ -43,8 +43,8 @@ def missed(people, units):
 def test_a_silent_unit_is_reminded_once_by_email_and_in_the_inbox(
     missed,
     people,
-    smtp,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    smtp,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     contact_b = people["contact_b"]
     contact_b.email = "b@example.cn"
