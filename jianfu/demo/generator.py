@@ -387,7 +387,14 @@ def plan_counts(nodes: Iterable[dict]) -> dict[str, int]:
 # earlier ones made (the signals stage runs the rules over the registry's records and the sample
 # points' reports; the rectification stage confirms some of those signals). A new stage is a
 # module here and its name in this list.
-PIPELINE: tuple[str, ...] = ("registry", "monitoring", "signals", "rectification", "bulletins")
+PIPELINE: tuple[str, ...] = (
+    "registry",
+    "monitoring",
+    "signals",
+    "rectification",
+    "reporting",
+    "bulletins",
+)
 
 
 @dataclass
