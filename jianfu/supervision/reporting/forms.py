@@ -59,7 +59,7 @@ class RequirementForm(forms.Form):
 
 class ContactForm(forms.Form):
     unit = forms.TypedChoiceField(label=_("单位"), coerce=int)
-    user = forms.CharField(label=_("账户（登录名）"), max_length=150)
+    user = TextField(label=_("账户（登录名）"), max_length=150)
     since = forms.DateField(
         label=_("指定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
