@@ -13,13 +13,22 @@ class MultiFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultiFileField(forms.FileField):
+    """Several optional files (the services check each by content)."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultiFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class SubmitForm(forms.Form):
     requirement = forms.TypedChoiceField(
         label=_("对应要求"), required=False, coerce=int, empty_value=None
     )
     title = TextField(label=_("标题"), max_length=200)
     text = TextField(label=_("正文"), max_length=20000, widget=forms.Textarea(attrs={"rows": 10}))
-    files = forms.FileField(
+    files = MultiFileField(
         label=_("附件（可不传）"),
         required=False,
         widget=MultiFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"}),

@@ -182,3 +182,29 @@ def test_home_cards(login, city):
 def test_navigation_shows_reporting(login, city):
     page = login("contact_a").get(reverse("reporting_todo")).content.decode()
     assert reverse("reporting_ranking") in page and reverse("reporting_todo") in page
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_file_sent_with_a_piece_is_served_in_scope_only(login, people, units, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    designate(people, units)
+    with clock.frozen(DAY):
+        r = login("contact_a").post(
+            reverse("reporting_submit"),
+            {"title": "带图", "text": "内容", "files": SimpleUploadedFile("现场.png", PNG)},
+        )
+    assert r.status_code == 302
+    sub = Submission.objects.get(title="带图")
+    f = sub.files.get()
+    url = reverse("reporting_file", args=[sub.pk, f.pk])
+    response = login("office").get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert login("contact_b").get(url).status_code == 404

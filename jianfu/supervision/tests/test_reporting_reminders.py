@@ -112,3 +112,12 @@ def test_the_nightly_job_reminds_and_runs_the_rule(missed):
 def test_the_rule_is_on_the_rules_page(login):
     page = login("office").get(reverse("signal_rules")).content.decode()
     assert 'id="rule-reporting_silent"' in page and "督查督办" in page
+
+
+def test_the_signal_page_shows_the_evidence(missed, login):
+    reminders.reminders_due(dt.date(2026, 3, 11))
+    runner.run(as_of=dt.date(2026, 3, 17), rules=[CODE])
+    signal = Signal.objects.get(rule=CODE)
+    page = login("office").get(reverse("signal_detail", args=[signal.pk])).content.decode()
+    assert "信息报送逾期未报" in page and "催报日期" in page and "2026-03-11" in page
+    assert login("contact_a").get(reverse("signal_detail", args=[signal.pk])).status_code == 404
