@@ -10,10 +10,9 @@ the upload field. No photos or sign-in sheets are asked.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jianfu.core.files import ALLOWED_TEXT
 from jianfu.core.inputs import TextField
 from jianfu.rectification.problems.forms import StyledForm, UnitChoice, files_field
-
-from jianfu.core.files import ALLOWED_TEXT
 
 from .models import FeedbackRule, ItemSource
 from .services import MANAGE
@@ -105,9 +104,7 @@ class _EvidenceFiles(StyledForm):
                 "t": ALLOWED_TEXT,
             }
         else:
-            field.help_text = _("可不上传；无需照片、签到表。可多选：%(t)s。") % {
-                "t": ALLOWED_TEXT
-            }
+            field.help_text = _("可不上传；无需照片、签到表。可多选：%(t)s。") % {"t": ALLOWED_TEXT}
         self.fields["files"] = field
         self.restyle()
 

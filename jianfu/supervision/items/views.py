@@ -434,9 +434,7 @@ def sup_item_act(request, pk, action):
                     item=item, active=True
                 ).select_related("unit")
             )
-            form = ReassignForm(
-                request.POST, principal=user, assignments=active, auto_id="re-%s"
-            )
+            form = ReassignForm(request.POST, principal=user, assignments=active, auto_id="re-%s")
             if form.is_valid():
                 d = form.cleaned_data
                 services.assignment_reassign(

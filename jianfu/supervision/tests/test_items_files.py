@@ -160,4 +160,5 @@ def test_the_download_is_scoped(login, people, item):
         assert b"".join(answer.streaming_content) == PDF
         assert answer["X-Content-Type-Options"] == "nosniff"
     assert login("contact_b").get(url).status_code == 404
-    assert login("contact_b").get(reverse("sup_file_download", args=[f.pk + 999])).status_code == 404
+    missing = reverse("sup_file_download", args=[f.pk + 999])
+    assert login("contact_b").get(missing).status_code == 404
