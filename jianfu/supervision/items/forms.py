@@ -2,15 +2,17 @@
 decide the rest (scope, dates in order, transitions) and their DomainErrors land on the fields
 named here, with what the person typed kept.
 
-"No new burden": the feedback form is pre-filled from the unit's last feedback, and evidence is
-a note, optional unless the item says why it is needed; no photos or sign-in sheets are asked.
+"No new burden": the feedback form is pre-filled from the unit's last feedback, and evidence (a
+note, files) is optional; when the item says why it wants evidence, the reason is shown beside
+the upload field. No photos or sign-in sheets are asked.
 """
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from jianfu.core.files import ALLOWED_TEXT
 from jianfu.core.inputs import TextField
-from jianfu.rectification.problems.forms import StyledForm, UnitChoice
+from jianfu.rectification.problems.forms import StyledForm, UnitChoice, files_field
 
 from .models import FeedbackRule, ItemSource
 from .services import MANAGE
@@ -89,7 +91,29 @@ class PlanForm(StyledForm):
     plan = TextField(label=_("办理方案"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class FeedbackForm(StyledForm):
+class _EvidenceFiles(StyledForm):
+    """The optional evidence files; the views read them from request.FILES. `reason` is the
+    item's evidence_reason: why the office asks for evidence, shown beside the field."""
+
+    def __init__(self, *args, reason: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = files_field(_("佐证材料文件（可选）"))
+        if reason:
+            field.help_text = _("交办单位需要佐证材料：%(r)s。可多选：%(t)s。") % {
+                "r": reason,
+                "t": ALLOWED_TEXT,
+            }
+        else:
+            field.help_text = _("可不上传；无需照片、签到表。可多选：%(t)s。") % {"t": ALLOWED_TEXT}
+        self.fields["files"] = field
+        self.restyle()
+
+    def put_error(self, error) -> None:
+        field = "files" if error.field == "file" else error.field
+        self.add_error(field if field in self.fields else None, str(error.message))
+
+
+class FeedbackForm(_EvidenceFiles):
     text = TextField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 4}))
     percent = forms.IntegerField(
         label=_("完成进度（%）"),
@@ -112,7 +136,7 @@ class FeedbackForm(StyledForm):
         return value
 
 
-class CompletionForm(StyledForm):
+class CompletionForm(_EvidenceFiles):
     text = TextField(label=_("办结情况"), widget=forms.Textarea(attrs={"rows": 4}))
     evidence_note = TextField(
         label=_("佐证材料说明（可选）"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -122,3 +146,43 @@ class CompletionForm(StyledForm):
 class ExtensionForm(StyledForm):
     new_deadline = _date(_("申请延至"))
     reason = TextField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SplitForm(StyledForm):
+    """The office splits the item: a sub-item for one unit (a new co-unit, or a unit already on
+    the item gets its own task and deadline)."""
+
+    task = TextField(label=_("分解任务"), widget=forms.Textarea(attrs={"rows": 2}))
+    deadline = _date(_("分解时限"), required=False, help_text=_("不填则同事项办理时限。"))
+
+    def __init__(self, *args, principal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = UnitChoice(principal, MANAGE)
+        self.fields["unit"] = self.units.field(_("承办单位"))
+        self.order_fields(["unit", "task", "deadline"])
+        self.restyle()
+
+    def clean_unit(self):
+        return self.units.resolve(self.cleaned_data.get("unit"))
+
+
+class ReassignForm(StyledForm):
+    """The office hands one unit's part to another unit, saying why (counted towards 推诿)."""
+
+    note = TextField(label=_("改交理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, principal, assignments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"] = forms.ChoiceField(
+            label=_("原承办单位"),
+            choices=[("", "")]
+            + [(str(a.pk), f"{a.unit.name}（{a.get_role_display()}）") for a in assignments],
+            error_messages={"invalid_choice": _("请选择该事项现有的承办单位。")},
+        )
+        self.units = UnitChoice(principal, MANAGE)
+        self.fields["unit"] = self.units.field(_("改交给"))
+        self.order_fields(["assignment", "unit", "note"])
+        self.restyle()
+
+    def clean_unit(self):
+        return self.units.resolve(self.cleaned_data.get("unit"))

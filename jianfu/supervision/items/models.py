@@ -33,6 +33,7 @@ __all__ = [
     "FeedbackRule",
     "FeedbackStatus",
     "Item",
+    "ItemFile",
     "ItemSource",
     "ItemStatus",
     "Reminder",
@@ -399,3 +400,35 @@ class Event(models.Model):
         verbose_name_plural = _("督办记录")
         ordering = ["at", "pk"]
         indexes = [models.Index(fields=["item", "at"], name="sup_event_item_at")]
+
+
+class ItemFile(models.Model):
+    """An evidence file a unit sent with its feedback or its completion (办结): optional, never
+    asked unless the item says why ("no new burden"). Stored outside the database under its
+    SHA-256 (jianfu.core.files), as rectification's evidence; written only by the services, in
+    the transaction of the feedback it came with."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="files")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="files")
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
+    )
+    # The step of the history it came with (the feedback or the completion).
+    event = models.ForeignKey(
+        Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
+    )
+    name = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=8)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(max_length=64)
+    relpath = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    objects = models.Manager()
+    scoped = ScopedManager("assignment__unit")
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "pk"]

@@ -39,6 +39,7 @@ from .models import (
     FeedbackRule,
     FeedbackStatus,
     Item,
+    ItemFile,
     ItemSource,
     ItemStatus,
     Reminder,
@@ -469,8 +470,31 @@ def history(item: Item) -> list[Event]:
     return list(
         Event.objects.filter(item=item)
         .select_related("by", "assignment__unit", "from_unit")
+        .prefetch_related("files")
         .order_by("at", "pk")
     )
+
+
+def files_of(item: Item) -> list[ItemFile]:
+    """The item's evidence files, newest first (the caller reached the item through item_for)."""
+    return list(
+        ItemFile.objects.filter(item=item)
+        .select_related("assignment__unit", "uploaded_by")
+        .order_by("-uploaded_at", "-pk")
+    )
+
+
+def item_file_for(user, pk) -> ItemFile:
+    """One evidence file, or 404 unless its item is the account's to see (item_for)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = ItemFile.objects.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    item_for(user, found.item_id)
+    return found
 
 
 def extensions_of(item: Item) -> list[Extension]:

@@ -6,7 +6,8 @@ The workflow:
 - the office creates an item (a draft, or issued at once) with one lead unit and any co-units;
   `item_split` adds a unit's sub-item, `assignment_reassign` hands a unit's part to another unit
   (each hand-over counts towards 推诿);
-- each unit signs (签收), files its plan, and reports feedback (text, percent, evidence note);
+- each unit signs (签收), files its plan, and reports feedback (text, percent, evidence note,
+  evidence files: optional, checked by content, kept with the feedback in its transaction);
   the office accepts, returns or marks it false (虚假反馈, costs points);
 - a unit asks for an extension (延期), the office approves (the deadline moves) or rejects it;
 - the lead unit submits the item as done (办结); the office closes it (销号) or returns it.
@@ -40,6 +41,7 @@ from .models import (
     FeedbackRule,
     FeedbackStatus,
     Item,
+    ItemFile,
     ItemSource,
     ItemStatus,
 )
@@ -545,6 +547,38 @@ def plan_file(*, by, item_id: int, plan: str, unit_id: int | None = None) -> Ass
     return assignment
 
 
+def check_uploads(uploads) -> list[tuple[str, bytes, str]]:
+    """Every file checked by content (jianfu.core.files) before anything is stored or written;
+    a bad one refuses the whole submission with a sentence naming it (field "file")."""
+    from jianfu.core import files
+
+    return [(name, data, files.check(name, data)) for name, data in uploads or ()]
+
+
+def _attach(by, item, assignment, feedback, event, checked, now) -> list[dict]:
+    """The checked files kept under their SHA-256 and recorded beside the feedback and its step."""
+    from jianfu.core import files
+
+    out = []
+    for name, data, kind in checked:
+        stored = files.store(data, kind)
+        ItemFile.objects.create(
+            item=item,
+            assignment=assignment,
+            feedback=feedback,
+            event=event,
+            name=files.clean_name(name),
+            kind=kind,
+            size=stored.size,
+            sha256=stored.sha256,
+            relpath=stored.relpath,
+            uploaded_by=_actor(by),
+            uploaded_at=now,
+        )
+        out.append({"name": files.clean_name(name), "sha256": stored.sha256, "size": stored.size})
+    return out
+
+
 def _check_percent(percent) -> int:
     try:
         value = int(percent)
@@ -571,14 +605,17 @@ def feedback_submit(
     unit_id: int | None = None,
     due_on: dt.date | None = None,
     evidence_note: str = "",
+    uploads=(),
 ) -> Feedback:
-    """A unit reports progress: text, percent (0–100), an optional note on evidence. Its percent
+    """A unit reports progress: text, percent (0–100), an optional note on evidence and optional
+    evidence files ((name, bytes) pairs; a bad one refuses the whole feedback). Its percent
     becomes the assignment's and the item's rolls up."""
     item = _lock_item(by, item_id, HANDLE)
     _move(item, OPEN_STATUSES[:3] + (ItemStatus.RETURNED,), _("报送进展"))
     assignment = _own_assignment(by, item, unit_id, HANDLE)
     text = _text(text, "text", _("进展情况"))
     percent = _check_percent(percent)
+    checked = check_uploads(uploads)
     if due_on is None:
         from .queries import next_feedback_due
 
@@ -599,7 +636,7 @@ def feedback_submit(
     )
     before = _start(item)
     _roll(item)
-    _event(
+    event = _event(
         item,
         by,
         EventKind.FEEDBACK,
@@ -608,12 +645,13 @@ def feedback_submit(
         after=item.status,
         note=f"{percent}%",
     )
+    stored = _attach(by, item, assignment, fb, event, checked, now)
     _changed()
     audit.record(
         "jianfu.supervision.feedback.submitted",
         actor=by,
         obj=fb,
-        extra={"item": item.pk, "unit": assignment.unit_id, "percent": percent},
+        extra={"item": item.pk, "unit": assignment.unit_id, "percent": percent, "files": stored},
     )
     return fb
 
@@ -840,10 +878,16 @@ def extension_reject(*, by, extension_id: int, note: str) -> Extension:
 
 @transaction.atomic
 def completion_submit(
-    *, by, item_id: int, text: str, unit_id: int | None = None, evidence_note: str = ""
+    *,
+    by,
+    item_id: int,
+    text: str,
+    unit_id: int | None = None,
+    evidence_note: str = "",
+    uploads=(),
 ) -> Item:
-    """The lead unit reports the item done (办结): a final feedback at 100 % and the item waits for
-    the office to close it."""
+    """The lead unit reports the item done (办结): a final feedback at 100 % (with optional
+    evidence files, as feedback) and the item waits for the office to close it."""
     item = _lock_item(by, item_id, HANDLE)
     _move(
         item,
@@ -856,8 +900,9 @@ def completion_submit(
             "lead_only", _("办结由主办单位申请，协办单位请报送进展。"), field="unit", status=403
         )
     text = _text(text, "text", _("办结情况"))
+    checked = check_uploads(uploads)
     now = clock.now()
-    Feedback.objects.create(
+    fb = Feedback.objects.create(
         assignment=assignment,
         due_on=item.deadline,
         text=text,
@@ -874,9 +919,12 @@ def completion_submit(
     item.status = ItemStatus.SUBMITTED
     Item.objects.filter(pk=item.pk).update(status=item.status)
     _roll(item)
-    _event(item, by, EventKind.SUBMITTED, assignment=assignment, before=before, after=item.status)
+    event = _event(
+        item, by, EventKind.SUBMITTED, assignment=assignment, before=before, after=item.status
+    )
+    stored = _attach(by, item, assignment, fb, event, checked, now)
     _changed()
-    audit.record("jianfu.supervision.item.submitted", actor=by, obj=item)
+    audit.record("jianfu.supervision.item.submitted", actor=by, obj=item, extra={"files": stored})
     return item
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import clock, scope
+from jianfu.core import clock, files, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.imports import views as import_views
 from jianfu.core.models import Unit
@@ -30,6 +30,8 @@ from .forms import (
     ItemForm,
     NoteForm,
     PlanForm,
+    ReassignForm,
+    SplitForm,
 )
 from .models import (
     Assignment,
@@ -140,6 +142,8 @@ def sup_board(request):
 # The unit's actions on an item: (form class, service, label).
 UNIT_ACTIONS = ("sign", "plan", "feedback", "extension", "complete")
 OFFICE_ACTIONS = (
+    "split",
+    "reassign",
     "accept",
     "return_feedback",
     "approve",
@@ -155,6 +159,8 @@ ACTION_LABELS = {
     "feedback": gettext_lazy("报送进展"),
     "extension": gettext_lazy("申请延期"),
     "complete": gettext_lazy("申请办结"),
+    "split": gettext_lazy("分解到单位"),
+    "reassign": gettext_lazy("改交其他单位"),
     "accept": gettext_lazy("采纳反馈"),
     "return_feedback": gettext_lazy("退回反馈"),
     "approve": gettext_lazy("批准延期"),
@@ -202,17 +208,38 @@ def _unit_forms(item, own, failed=None) -> dict:
                 "text": last.text if last else "",
                 "percent": last.percent if last else own.percent,
                 "evidence_note": last.evidence_note if last else "",
-            }
+            },
+            reason=item.evidence_reason,
+            auto_id="fb-%s",
         ),
         "extension": ExtensionForm(),
     }
     if own.role == AssignmentRole.LEAD and item.status != ItemStatus.SUBMITTED:
-        forms["complete"] = CompletionForm(initial={"text": last.text if last else ""})
+        forms["complete"] = CompletionForm(
+            initial={"text": last.text if last else ""},
+            reason=item.evidence_reason,
+            auto_id="done-%s",
+        )
     if item.status == ItemStatus.SUBMITTED:
         forms.pop("feedback")
     if failed and failed[0] in forms:
         forms[failed[0]] = failed[1]
     return forms
+
+
+def _office_forms(user, item, assignments, failed=None) -> list[tuple[str, object]]:
+    """The office's split and reassign forms while the item is not closed (the one refused comes
+    back bound, with its errors)."""
+    if item.status == ItemStatus.CLOSED:
+        return []
+    active = [a for a in assignments if a.active]
+    forms = {
+        "split": SplitForm(principal=user, auto_id="split-%s"),
+        "reassign": ReassignForm(principal=user, assignments=active, auto_id="re-%s"),
+    }
+    if failed and failed[0] in forms:
+        forms[failed[0]] = failed[1]
+    return list(forms.items())
 
 
 def _detail(request, item, *, failed=None, status=200):
@@ -234,6 +261,7 @@ def _detail(request, item, *, failed=None, status=200):
     feedback = list(
         Feedback.objects.filter(assignment__item=item)  # unscoped: as above
         .select_related("assignment__unit", "submitted_by", "reviewed_by")
+        .prefetch_related("files")
         .order_by("-submitted_at", "-pk")
     )
     extensions = queries.extensions_of(item)
@@ -262,7 +290,7 @@ def _detail(request, item, *, failed=None, status=200):
                     ("approve", note_form("approve", ext.pk)),
                     ("reject", note_form("reject", ext.pk)),
                 ]
-    office_actions = []
+    office_actions = _office_forms(user, item, assignments, failed) if office else []
     if office and item.status == ItemStatus.SUBMITTED:
         office_actions += [("close", note_form("close")), ("return", note_form("return"))]
     problem = sources.problem_of(item.pk)
@@ -281,6 +309,7 @@ def _detail(request, item, *, failed=None, status=200):
         "extensions": extensions,
         "approved": sum(1 for e in extensions if e.status == ExtensionStatus.APPROVED),
         "reminders": reminders,
+        "files": queries.files_of(item),
         "history": queries.history(item),
         "problem": problem if problem and scope.can(user, "rectification.problem:view") else None,
         "office": office,
@@ -300,8 +329,37 @@ def sup_item_detail(request, pk):
 
 
 def _put(form, error: DomainError) -> None:
-    field = {"lead_unit_id": "lead_unit", "co_unit_ids": "co_units"}.get(error.field, error.field)
+    field = {
+        "lead_unit_id": "lead_unit",
+        "co_unit_ids": "co_units",
+        "file": "files",
+        "assignment_id": "assignment",
+    }.get(error.field, error.field)
     form.add_error(field if field in form.fields else None, str(error.message))
+
+
+def _read_uploads(request, name: str = "files") -> list[tuple[str, bytes]]:
+    """The uploaded evidence files, each read up to one byte past the limit (the services'
+    check refuses it by name); one over the limit is refused here, unread."""
+    limit = files.max_bytes()
+    out = []
+    for upload in request.FILES.getlist(name):
+        if upload.size and upload.size > limit:
+            raise DomainError(
+                "file_too_big",
+                _(
+                    "“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB，未上传。"
+                    "请压缩或拆分后再上传。"
+                )
+                % {
+                    "name": files.clean_name(upload.name),
+                    "size": upload.size / files.MB,
+                    "limit": limit // files.MB,
+                },
+                field="file",
+            )
+        out.append((upload.name, upload.read(limit + 1)))
+    return out
 
 
 def _note(request):
@@ -329,7 +387,8 @@ def sup_item_act(request, pk, action):
             if form.is_valid():
                 services.plan_file(by=user, item_id=item.pk, plan=form.cleaned_data["plan"])
         elif action == "feedback":
-            form = FeedbackForm(request.POST)
+            # The files are read from request.FILES by the view; the form only renders the input.
+            form = FeedbackForm(request.POST, reason=item.evidence_reason, auto_id="fb-%s")
             if form.is_valid():
                 d = form.cleaned_data
                 services.feedback_submit(
@@ -338,6 +397,7 @@ def sup_item_act(request, pk, action):
                     text=d["text"],
                     percent=d["percent"],
                     evidence_note=d["evidence_note"],
+                    uploads=_read_uploads(request),
                 )
         elif action == "extension":
             form = ExtensionForm(request.POST)
@@ -347,11 +407,41 @@ def sup_item_act(request, pk, action):
                     by=user, item_id=item.pk, new_deadline=d["new_deadline"], reason=d["reason"]
                 )
         elif action == "complete":
-            form = CompletionForm(request.POST)
+            form = CompletionForm(request.POST, reason=item.evidence_reason, auto_id="done-%s")
             if form.is_valid():
                 d = form.cleaned_data
                 services.completion_submit(
-                    by=user, item_id=item.pk, text=d["text"], evidence_note=d["evidence_note"]
+                    by=user,
+                    item_id=item.pk,
+                    text=d["text"],
+                    evidence_note=d["evidence_note"],
+                    uploads=_read_uploads(request),
+                )
+        elif action == "split":
+            form = SplitForm(request.POST, principal=user, auto_id="split-%s")
+            if form.is_valid():
+                d = form.cleaned_data
+                services.item_split(
+                    by=user,
+                    item_id=item.pk,
+                    unit_id=d["unit"].pk,
+                    task=d["task"],
+                    deadline=d["deadline"],
+                )
+        elif action == "reassign":
+            active = list(
+                Assignment.objects.filter(  # unscoped: the item was reached through item_for
+                    item=item, active=True
+                ).select_related("unit")
+            )
+            form = ReassignForm(request.POST, principal=user, assignments=active, auto_id="re-%s")
+            if form.is_valid():
+                d = form.cleaned_data
+                services.assignment_reassign(
+                    by=user,
+                    assignment_id=int(d["assignment"]),
+                    unit_id=d["unit"].pk,
+                    note=d["note"],
                 )
         else:
             form, note = _note(request)
@@ -397,6 +487,16 @@ def sup_item_act(request, pk, action):
         return _detail(request, item, failed=(action, form, target), status=400)
     messages.success(request, _("已%(a)s。") % {"a": ACTION_LABELS[action]})
     return redirect(reverse("sup_item_detail", args=[item.pk]))
+
+
+@login_required
+def sup_file_download(request, pk):
+    """An evidence file, to whoever may see its item (404 otherwise)."""
+    found = queries.item_file_for(request.user, pk)
+    try:
+        return files.download_response(found.relpath, found.name, found.kind)
+    except FileNotFoundError:
+        raise Http404(_("文件已不在存储中，请联系管理员。")) from None
 
 
 # --- The leader's phone page --------------------------------------------------------------------
@@ -538,6 +638,7 @@ urlpatterns = [
     path("items/template.xlsx", _template, name="sup_item_template"),
     path("items/<int:pk>/", sup_item_detail, name="sup_item_detail"),
     path("items/<int:pk>/m/", sup_item_phone, name="sup_item_phone"),
+    path("files/<int:pk>/", sup_file_download, name="sup_file_download"),
     path("items/<int:pk>/<str:action>/", sup_item_act, name="sup_item_act"),
     path("todo/", sup_todo, name="sup_todo"),
     path("units/<int:unit_id>/", sup_unit_todo, name="sup_unit_todo"),

@@ -200,3 +200,104 @@ def test_home_cards(login, item, people):
         office = login("office").get(reverse("home")).content.decode()
     assert "督办延期待审批" in office
     assert queries.todo_counts(people["office"], dt.date(2026, 3, 10))["extension"] == 1
+
+
+def test_the_office_splits_an_item_through_the_page(login, item, units):
+    client = login("office")
+    with clock.frozen(dt.date(2026, 3, 10)):
+        page = client.get(reverse("sup_item_detail", args=[item.pk])).content.decode()
+        assert "分解到单位" in page and "改交其他单位" in page
+        answer = client.post(
+            reverse("sup_item_act", args=[item.pk, "split"]),
+            {"unit": str(units["TB"].pk), "task": "负责乙县片区", "deadline": "2026-04-15"},
+        )
+        assert answer.status_code == 302
+        page = client.get(reverse("sup_item_detail", args=[item.pk])).content.decode()
+    a = item.assignments.get(unit=units["TB"], active=True)
+    assert (a.role, a.task, a.deadline) == ("co", "负责乙县片区", dt.date(2026, 4, 15))
+    assert "负责乙县片区" in page and "分解到单位" in page[page.index('id="history"') :]
+
+
+def test_a_bad_split_says_why_and_keeps_what_was_typed(login, item, units):
+    client = login("office")
+    with clock.frozen(dt.date(2026, 3, 10)):
+        late = client.post(
+            reverse("sup_item_act", args=[item.pk, "split"]),
+            {"unit": str(units["TB"].pk), "task": "负责乙县片区", "deadline": "2026-12-31"},
+        )
+        empty = client.post(
+            reverse("sup_item_act", args=[item.pk, "split"]),
+            {"unit": str(units["TB"].pk), "task": ""},
+        )
+    body = late.content.decode()
+    assert late.status_code == 400
+    assert "分解时限 2026-12-31 应在交办日期 2026-03-02 和办理时限 2026-04-30 之间" in body
+    assert "负责乙县片区</textarea>" in body
+    assert empty.status_code == 400 and "这个字段是必填项" in empty.content.decode()
+    assert not item.assignments.filter(unit=units["TB"]).exists()
+
+
+def test_the_office_reassigns_a_unit_through_the_page(login, item, units):
+    client = login("office")
+    lead = item.assignments.get(role="lead")
+    with clock.frozen(dt.date(2026, 3, 10)):
+        answer = client.post(
+            reverse("sup_item_act", args=[item.pk, "reassign"]),
+            {"assignment": str(lead.pk), "unit": str(units["TB"].pk), "note": "不属甲县职责"},
+        )
+        assert answer.status_code == 302
+        page = client.get(reverse("sup_item_detail", args=[item.pk])).content.decode()
+    lead.refresh_from_db()
+    assert not lead.active and lead.returns == 1
+    new = item.assignments.get(active=True, role="lead")
+    assert new.unit_id == units["TB"].pk
+    history = page[page.index('id="history"') :]
+    assert "改交其他单位" in history and "不属甲县职责" in history and "（原 甲县）" in history
+    # 甲县 no longer carries the item.
+    assert login("contact_a").get(reverse("sup_item_detail", args=[item.pk])).status_code == 404
+
+
+def test_a_bad_reassignment_says_why_and_saves_nothing(login, item, units):
+    client = login("office")
+    lead = item.assignments.get(role="lead")
+    with clock.frozen(dt.date(2026, 3, 10)):
+        on_item = client.post(
+            reverse("sup_item_act", args=[item.pk, "reassign"]),
+            {"assignment": str(lead.pk), "unit": str(units["TD01"].pk), "note": "改交"},
+        )
+        no_note = client.post(
+            reverse("sup_item_act", args=[item.pk, "reassign"]),
+            {"assignment": str(lead.pk), "unit": str(units["TB"].pk), "note": ""},
+        )
+        stranger = client.post(
+            reverse("sup_item_act", args=[item.pk, "reassign"]),
+            {"assignment": "999999", "unit": str(units["TB"].pk), "note": "改交"},
+        )
+    assert on_item.status_code == 400
+    assert "“市教育局”已是该事项的承办单位。" in on_item.content.decode()
+    assert no_note.status_code == 400 and "改交理由" in no_note.content.decode()
+    assert stranger.status_code == 400
+    assert "请选择该事项现有的承办单位" in stranger.content.decode()
+    lead.refresh_from_db()
+    assert lead.active and lead.returns == 0
+    assert item.assignments.filter(active=True).count() == 2
+
+
+def test_split_and_reassign_are_the_offices(login, item, units):
+    client = login("contact_a")
+    lead = item.assignments.get(role="lead")
+    with clock.frozen(dt.date(2026, 3, 10)):
+        page = client.get(reverse("sup_item_detail", args=[item.pk])).content.decode()
+        split = client.post(
+            reverse("sup_item_act", args=[item.pk, "split"]),
+            {"unit": str(units["TA01"].pk), "task": "交给镇里"},
+        )
+        reassign = client.post(
+            reverse("sup_item_act", args=[item.pk, "reassign"]),
+            {"assignment": str(lead.pk), "unit": str(units["TA01"].pk), "note": "推给镇里"},
+        )
+    assert "分解到单位" not in page[: page.index('id="feedback"')]
+    assert split.status_code == 403 and reassign.status_code == 403
+    assert item.assignments.count() == 2
+    lead.refresh_from_db()
+    assert lead.active
