@@ -12,6 +12,8 @@ class SupervisionConfig(AppConfig):
         # home cards, imports, notifications, bulletin sections, problem sources, signal rules).
         from .items import setup as items
         from .projects import setup as projects
+        from .review import setup as review
 
         items.ready()
         projects.ready()
+        review.ready()

@@ -2,3 +2,4 @@
 
 from .items.models import *  # noqa: F403
 from .projects.models import *  # noqa: F403
+from .review.models import *  # noqa: F403

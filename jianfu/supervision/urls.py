@@ -1,6 +1,8 @@
-"""Supervision's pages: items (items.views) and key projects (projects.views)."""
+"""Supervision's pages: items (items.views), key projects (projects.views) and the mid-year review
+(review.views)."""
 
 from .items import views as items
 from .projects import views as projects
+from .review import views as review
 
-urlpatterns = [*items.urlpatterns, *projects.urlpatterns]
+urlpatterns = [*items.urlpatterns, *projects.urlpatterns, *review.urlpatterns]

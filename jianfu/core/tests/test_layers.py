@@ -199,7 +199,8 @@ PARTS = {
     # unit check and import columns; a record knows nothing of quotas.
     "registry": ["records", "quotas"],
     # Key projects and supervision items stand apart; an item may cite a project, never the reverse.
-    "supervision": ["projects", "items"],
+    # The mid-year review reads both; the meeting's agenda reads everything below it.
+    "supervision": ["projects", "reporting", "items", "review", "meetings"],
 }
 
 
