@@ -46,6 +46,11 @@ def _changed(unit_ids) -> None:
 # --- Checks ---------------------------------------------------------------------------------------
 
 
+def show(n: Decimal) -> str:
+    """A number as people write it: 120, 48.5 (no exponent, no trailing zeros)."""
+    return format(n.normalize(), "f")
+
+
 def number(value, label: str, field: str, *, positive: bool = False) -> Decimal | None:
     """A value (empty: None): a number, not negative (above zero when `positive`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -63,7 +68,7 @@ def number(value, label: str, field: str, *, positive: bool = False) -> Decimal 
     if n < 0:
         raise DomainError(
             "negative",
-            _("“%(f)s”不能为负数，收到 %(v)s。") % {"f": label, "v": n},
+            _("“%(f)s”不能为负数，收到 %(v)s。") % {"f": label, "v": show(n)},
             field=field,
         )
     if positive and n == 0:
@@ -73,7 +78,7 @@ def number(value, label: str, field: str, *, positive: bool = False) -> Decimal 
         )
     if n > MAX_VALUE:
         raise DomainError(
-            "too_large", _("“%(f)s”%(v)s 过大，请核对。") % {"f": label, "v": n}, field=field
+            "too_large", _("“%(f)s”%(v)s 过大，请核对。") % {"f": label, "v": show(n)}, field=field
         )
     return n.quantize(Decimal("0.01"))
 
@@ -84,7 +89,7 @@ def percent(value, field: str = "percent") -> Decimal | None:
     if n is not None and n > 100:
         raise DomainError(
             "over_100",
-            _("“%(f)s”不能超过 100，收到 %(v)s。") % {"f": label, "v": n.normalize()},
+            _("“%(f)s”不能超过 100，收到 %(v)s。") % {"f": label, "v": show(n)},
             field=field,
         )
     return None if n is None else n.quantize(Decimal("0.1"))

@@ -185,7 +185,7 @@ def target_progress(request, pk):
             messages.success(request, _("已保存“%(n)s”的完成情况。") % {"n": t.name})
             return redirect(back)
     if t.has_number:
-        note = _("年度目标：%(v)s %(m)s") % {"v": t.target_value.normalize(), "m": t.measure}
+        note = _("年度目标：%(v)s %(m)s") % {"v": services.show(t.target_value), "m": t.measure}
     else:
         note = _("该项没有年度目标值，请按完成进度（0—100）填报。")
     return _form_page(
