@@ -2,9 +2,9 @@
 economic targets (经济指标), key work (重点工作) and livelihood projects (民生实事) for the demo's
 year, entered by the units' contacts as of the stock-taking date (30 June). Most units keep pace
 with the year ("时间过半、任务过半"); the last two counties (the last one in a small city) are
-planted to lag well behind (their
-figures a quarter of the year short), and one target of the first county is left for its contact
-to enter, so the review page, the bulletin's section and the home cards have something to show.
+planted to lag well behind (their figures a quarter of the year short), and one target of the
+first county is left for its contact to enter, so the review page, the bulletin's section and the
+home cards have something to show.
 
 Written through the services, as the office (the targets) and the contacts (the values) would,
 with the clock at as_of.
@@ -83,9 +83,7 @@ def mid_year_review(ctx: DemoContext) -> dict[str, int]:
                 counts["年度指标和重点工作"] += 1
                 if unit == counties[0] and i == len(plan) - 1:
                     continue  # left for the contact to enter
-                share = time_share + (
-                    -rng.uniform(20, 32) if behind else rng.uniform(-4, 14)
-                )
+                share = time_share + (-rng.uniform(20, 32) if behind else rng.uniform(-4, 14))
                 share = max(0.0, min(100.0, share))
                 if target_value is not None:
                     done = (target_value * Decimal(share / 100)).quantize(Decimal("0.01"))

@@ -29,12 +29,15 @@ def test_the_planted_counties_lag_and_only_they(demo):
     with clock.frozen(AS_OF):
         stock = queries.stock(office, 2025)
     counties = list(
-        Unit.objects.filter(kind="county", path__startswith=demo.path, depth=demo.depth + 1)
-        .order_by("path")
+        Unit.objects.filter(
+            kind="county", path__startswith=demo.path, depth=demo.depth + 1
+        ).order_by("path")
     )
     assert stock.as_of == dt.date(2025, 6, 30)
     assert stock.lagging
-    assert {r.unit_id for r in stock.lagging} == {u.pk for u in supervision_review.planted(counties)}
+    assert {r.unit_id for r in stock.lagging} == {
+        u.pk for u in supervision_review.planted(counties)
+    }
     assert all(r.gap > stock.margin for r in stock.lagging)
     ctx = bs.Context(office, dt.date(2025, 7, 1), AS_OF, "7—9月")
     with clock.frozen(AS_OF):

@@ -16,7 +16,8 @@ def lagging_line(stock, r) -> str:
     """The sentence of one lagging unit (the page shows the same figures)."""
     names = "、".join(t.target.name for t in r.lagging_targets[:5])
     text = _(
-        "%(unit)s：完成进度 %(s)s%%，低于时间进度 %(g)s 个百分点（%(n)s 项中 %(k)s 项滞后：%(names)s）"
+        "%(unit)s：完成进度 %(s)s%%，低于时间进度 %(g)s 个百分点"
+        "（%(n)s 项中 %(k)s 项滞后：%(names)s）"
     ) % {
         "unit": r.name,
         "s": r.share if r.share is not None else 0,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jianfu.core import clock, parsing
 from jianfu.core.errors import DomainError

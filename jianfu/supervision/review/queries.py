@@ -188,7 +188,12 @@ def _item_figures(unit_ids, as_of: dt.date) -> dict[int, ItemFigures]:
     out: dict[int, ItemFigures] = defaultdict(ItemFigures)
     rows = list(
         qs.values_list(
-            "pk", "unit_id", "percent", "deadline", "item__deadline", "item__created_on",
+            "pk",
+            "unit_id",
+            "percent",
+            "deadline",
+            "item__deadline",
+            "item__created_on",
             "item__working_days",
         )
     )
@@ -206,7 +211,10 @@ def _item_figures(unit_ids, as_of: dt.date) -> dict[int, ItemFigures]:
         f.yellow += colour == item_queries.YELLOW
         end = own or deadline
         if working:
-            total, gone = clock_.workdays_between(created, end), clock_.workdays_between(created, as_of)
+            total, gone = (
+                clock_.workdays_between(created, end),
+                clock_.workdays_between(created, as_of),
+            )
         else:
             total, gone = (end - created).days, (as_of - created).days
         share = min(max(gone / total, 0), 1) * 100 if total > 0 else 100.0

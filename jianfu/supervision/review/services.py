@@ -73,7 +73,8 @@ def number(value, label: str, field: str, *, positive: bool = False) -> Decimal 
         )
     if positive and n == 0:
         raise DomainError(
-            "zero", _("“%(f)s”应大于 0；没有数值的工作请留空，按完成进度填报。") % {"f": label},
+            "zero",
+            _("“%(f)s”应大于 0；没有数值的工作请留空，按完成进度填报。") % {"f": label},
             field=field,
         )
     if n > MAX_VALUE:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def ready():
-    """Register this part's permissions, navigation, cards, import and section (called by apps.py)."""
+    """Register this part's permissions, cards, import and section (called by apps.py)."""
     from jianfu.core import imports, navigation, permissions
     from jianfu.core.navigation import Entry
     from jianfu.core.permissions import Role

@@ -1,6 +1,7 @@
 """The review's arithmetic: the share of the year gone on the stock-taking date (calendar days, or
 working days when the setting says so, with the office's calendar overrides), a target's share
-done, a unit's share and its lag against the margin; the office's date and margin move the verdict."""
+done, a unit's share and its lag against the margin; the office's date and margin move the
+verdict."""
 
 import datetime as dt
 

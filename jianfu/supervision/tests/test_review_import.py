@@ -16,7 +16,16 @@ from . import review_factory as f
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["责任单位", "类别", "名称", "年度", "年度目标值", "计量单位", "累计完成值", "完成进度（%）"]
+HEADER = [
+    "责任单位",
+    "类别",
+    "名称",
+    "年度",
+    "年度目标值",
+    "计量单位",
+    "累计完成值",
+    "完成进度（%）",
+]
 
 
 def book(rows) -> bytes:

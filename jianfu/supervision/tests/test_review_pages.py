@@ -133,7 +133,9 @@ def test_a_bad_percent_is_refused_keeping_what_was_typed(city, login, field, val
 
 def test_a_negative_done_value_is_refused(city, login):
     a1 = city["a1"]
-    r = login("contact_a").post(reverse("review_target_progress", args=[a1.pk]), {"done_value": "-3"})
+    r = login("contact_a").post(
+        reverse("review_target_progress", args=[a1.pk]), {"done_value": "-3"}
+    )
     assert r.status_code == 400 and "“累计完成值”不能为负数，收到 -3" in r.content.decode()
     a1.refresh_from_db()
     assert a1.done_value == 20
@@ -168,7 +170,8 @@ def test_the_office_registers_and_is_refused_with_typed_input_kept(units, login)
     # Edit and delete.
     with clock.frozen(f.AS_OF):
         r = client.post(
-            reverse("review_target_edit", args=[t.pk]), data | {"percent": "60", "name": "新建幼儿园3所"}
+            reverse("review_target_edit", args=[t.pk]),
+            data | {"percent": "60", "name": "新建幼儿园3所"},
         )
         assert r.status_code == 302
         t.refresh_from_db()
