@@ -395,6 +395,7 @@ PIPELINE: tuple[str, ...] = (
     "supervision_projects",
     "supervision_items",
     "reporting",
+    "supervision_review",
     "bulletins",
 )
 

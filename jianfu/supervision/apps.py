@@ -9,11 +9,14 @@ class SupervisionConfig(AppConfig):
 
     def ready(self):
         # Each part registers what it contributes to the shared places (permissions, navigation,
-        # home cards, imports, notifications, bulletin sections, problem sources, signal rules).
-        from .items import setup as items
+        # home cards, imports, notifications, bulletin sections, problem sources, signal rules),
+        # the lower parts first (jianfu/core/tests/test_layers.py, PARTS).
         from .projects import setup as projects
         from .reporting import setup as reporting
+        from .items import setup as items
+        from .review import setup as review
 
-        items.ready()
         projects.ready()
         reporting.ready()
+        items.ready()
+        review.ready()

@@ -199,7 +199,8 @@ PARTS = {
     # unit check and import columns; a record knows nothing of quotas.
     "registry": ["records", "quotas"],
     # Key projects and supervision items stand apart; an item may cite a project, never the reverse.
-    # Information reporting stands on its own (it may read projects, nothing above).
+    # Information reporting stands on its own (it may read projects); the mid-year review reads
+    # items and projects; the meeting's agenda reads everything below it.
     "supervision": ["projects", "reporting", "items", "review", "meetings"],
 }
 
