@@ -11,7 +11,9 @@ class SupervisionConfig(AppConfig):
         # Each part registers what it contributes to the shared places (permissions, navigation,
         # home cards, imports, notifications, bulletin sections, problem sources, signal rules).
         from .items import setup as items
+        from .meetings import setup as meetings
         from .projects import setup as projects
 
         items.ready()
         projects.ready()
+        meetings.ready()

@@ -199,7 +199,9 @@ PARTS = {
     # unit check and import columns; a record knows nothing of quotas.
     "registry": ["records", "quotas"],
     # Key projects and supervision items stand apart; an item may cite a project, never the reverse.
-    "supervision": ["projects", "items"],
+    # Reporting and the review sit beside items; the coordination meeting reads items and projects
+    # (and takes the others' agenda lines through supervision/agenda.py).
+    "supervision": ["projects", "reporting", "items", "review", "meetings"],
 }
 
 
