@@ -1,5 +1,5 @@
-"""The coordination meeting (秘书长联席会议): a meeting of the secretaries-general that hears what is
-in trouble and decides the next steps.
+"""The coordination meeting (秘书长联席会议): the secretaries-general hear what is in trouble and
+decide the next steps.
 
 A Meeting (organised by a unit, the office; its attendees are units) has an agenda of lines the
 platform drafts from the red supervision items, the units over their quotas, the overdue

@@ -87,7 +87,9 @@ def sections(meeting: Meeting, *, with_removed: bool = False) -> list[dict]:
 
 def removed_lines(meeting: Meeting) -> list[AgendaLine]:
     return list(
-        AgendaLine.objects.filter(meeting=meeting, removed=True).order_by("order", "pk")  # unscoped:
+        AgendaLine.objects.filter(meeting=meeting, removed=True).order_by(
+            "order", "pk"
+        )  # unscoped:
         # the meeting was reached through meeting_for
     )
 
@@ -180,9 +182,7 @@ def quota_laggards(principal, as_of: dt.date, meeting=None) -> list[agenda.Line]
 
     lagging = (State.EXCEEDED, State.USED_UP, State.AT_RISK)
     rows = [
-        s
-        for s in quota_overview(principal, year=as_of.year, as_of=as_of)
-        if s.state in lagging
+        s for s in quota_overview(principal, year=as_of.year, as_of=as_of) if s.state in lagging
     ]
     if not rows:
         return []
@@ -270,8 +270,12 @@ def overdue_rectification(principal, as_of: dt.date, meeting=None) -> list[agend
         )
     if len(rows) > MAX_LINES:
         out.append(
-            _more("rectification.unit", len(rows) - MAX_LINES, _("逾期整改单位"),
-                  reverse("rect_overview"))
+            _more(
+                "rectification.unit",
+                len(rows) - MAX_LINES,
+                _("逾期整改单位"),
+                reverse("rect_overview"),
+            )
         )
     return out
 
@@ -301,7 +305,9 @@ def troubled_projects(principal, as_of: dt.date, meeting=None) -> list[agenda.Li
         ]
         if f["deal"] is not None:
             lines.append((_("签约额（万元）"), str(f["deal"].amount_signed)))
-            lines.append((_("签约资金到位率"), f"{f['deal_pct']}%" if f["deal_pct"] is not None else "—"))
+            lines.append(
+                (_("签约资金到位率"), f"{f['deal_pct']}%" if f["deal_pct"] is not None else "—")
+            )
         out.append(
             agenda.Line(
                 text=_("%(unit)s的重点项目“%(name)s”：%(finding)s")
@@ -315,8 +321,12 @@ def troubled_projects(principal, as_of: dt.date, meeting=None) -> list[agenda.Li
         )
     if len(found) > MAX_LINES:
         out.append(
-            _more("supervision.project", len(found) - MAX_LINES, _("预警项目"),
-                  reverse("project_list") + "?health=troubled")
+            _more(
+                "supervision.project",
+                len(found) - MAX_LINES,
+                _("预警项目"),
+                reverse("project_list") + "?health=troubled",
+            )
         )
     return out
 
@@ -324,15 +334,24 @@ def troubled_projects(principal, as_of: dt.date, meeting=None) -> list[agenda.Li
 BUILTIN = (
     agenda.Source("red_items", gettext_lazy("红色督办事项"), 10, red_items, perm=item_queries.VIEW),
     agenda.Source(
-        "quotas", gettext_lazy("发文会议督查检查超指标单位"), 20, quota_laggards,
+        "quotas",
+        gettext_lazy("发文会议督查检查超指标单位"),
+        20,
+        quota_laggards,
         perm="registry.quota:view",
     ),
     agenda.Source(
-        "rectification", gettext_lazy("整改逾期单位"), 30, overdue_rectification,
+        "rectification",
+        gettext_lazy("整改逾期单位"),
+        30,
+        overdue_rectification,
         perm="rectification.problem:view",
     ),
     agenda.Source(
-        "projects", gettext_lazy("重点项目预警"), 40, troubled_projects,
+        "projects",
+        gettext_lazy("重点项目预警"),
+        40,
+        troubled_projects,
         perm="supervision.project:view",
     ),
 )

@@ -125,9 +125,7 @@ def _jsonable(value):
 
 
 @transaction.atomic
-def meeting_create(
-    *, by, title: str, date: dt.date, attendee_ids=(), place: str = ""
-) -> Meeting:
+def meeting_create(*, by, title: str, date: dt.date, attendee_ids=(), place: str = "") -> Meeting:
     s = scope.require(by, MANAGE)
     title = _text(title, "title", _("会议名称"), limit=TITLE_LIMIT)
     date = _date(date, "date", _("会议日期"))
@@ -240,7 +238,12 @@ def agenda_draft(*, by, meeting_id: int, as_of: dt.date | None = None) -> dict[s
             )
             counts["added"] += 1
             continue
-        row.figures, row.link, row.unit_id, row.stale = figures, line.link[:300], line.unit_id, False
+        row.figures, row.link, row.unit_id, row.stale = (
+            figures,
+            line.link[:300],
+            line.unit_id,
+            False,
+        )
         if row.edited or row.removed:
             counts["kept"] += 1
         else:

@@ -171,7 +171,7 @@ def sup_meeting_act(request, pk, action):
             counts = services.agenda_draft(by=user, meeting_id=meeting.pk)
             messages.success(
                 request,
-                _("议程已起草：新增 %(added)s 条，更新 %(refreshed)s 条，保留修改过的 %(kept)s 条。")
+                _("议程已起草：新增 %(added)s 条，更新 %(refreshed)s 条，保留 %(kept)s 条。")
                 % counts,
             )
         elif action == "hold":

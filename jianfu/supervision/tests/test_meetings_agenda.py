@@ -128,7 +128,9 @@ def test_an_edited_line_no_longer_found_is_kept_and_marked(world, units):
     red = lines(m, section="red_items")[0]
     with clock.frozen(f.TODAY):
         services.line_edit(by=office, line_id=red.pk, text="挂牌清理")
-        item_services.item_split(by=office, item_id=world["red"].pk, unit_id=units["TB"].pk, task="x")
+        item_services.item_split(
+            by=office, item_id=world["red"].pk, unit_id=units["TB"].pk, task="x"
+        )
         # Extended: no longer red.
         ext = item_services.extension_request(
             by=f.user("contact_a"),
@@ -144,7 +146,9 @@ def test_an_edited_line_no_longer_found_is_kept_and_marked(world, units):
 
 def test_another_parts_source_joins_the_draft(world, units):
     def build(principal, as_of, meeting):
-        return [agenda.Line("乙县信息报送连续两月为零", "reporting.unit", units["TB"].pk, [("报送", 0)])]
+        return [
+            agenda.Line("乙县信息报送连续两月为零", "reporting.unit", units["TB"].pk, [("报送", 0)])
+        ]
 
     agenda.register(agenda.Source("reporting_test", "信息报送滞后单位", 25, build))
     try:
