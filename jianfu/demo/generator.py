@@ -394,6 +394,7 @@ PIPELINE: tuple[str, ...] = (
     "rectification",
     "supervision_projects",
     "supervision_items",
+    "supervision_meetings",
     "bulletins",
 )
 
