@@ -26,7 +26,7 @@ from .. import agenda
 from ..items import queries as item_queries
 from . import queries, services
 from .forms import DecisionForm, LineForm, MeetingForm, MinutesForm
-from .models import Meeting, MeetingStatus, Minutes
+from .models import AgendaLine, Meeting, MeetingStatus, Minutes
 from .queries import MANAGE, VIEW
 
 ACTIONS = (
@@ -164,6 +164,10 @@ def sup_meeting_act(request, pk, action):
     user = request.user
     meeting = queries.meeting_for(user, pk)
     line_id = _int(request.POST.get("line"))
+    # A line acted on must be one of this meeting's (reached through meeting_for above).
+    lines = AgendaLine.objects.filter(pk=line_id, meeting=meeting)  # unscoped: see above
+    if action.startswith("line_") and action != "line_add" and not lines.exists():
+        raise Http404
     form = None
     back = reverse("sup_meeting_detail", args=[meeting.pk])
     try:

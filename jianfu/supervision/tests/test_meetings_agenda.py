@@ -7,6 +7,7 @@ import pytest
 
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
+from jianfu.signals.rules import RULES
 from jianfu.supervision import agenda
 from jianfu.supervision.meetings import services
 from jianfu.supervision.meetings.models import AgendaLine
@@ -54,7 +55,7 @@ def test_the_draft_lists_each_trouble_with_its_figures_and_not_the_clean_ones(wo
 
     project = by_section["projects"]
     assert project.source_id == world["unstarted"].pk and "签约未开工" in project.text
-    assert "签约未开工" in figs(project)["预警"] or figs(project)["预警"]
+    assert figs(project)["预警"] == str(RULES["proj_unstarted"].label)
     assert figs(project)["签约额（万元）"] == "2000.00"
     # The clean twins are nowhere.
     text = " ".join(line.text for line in lines(m))

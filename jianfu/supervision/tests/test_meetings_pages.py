@@ -132,6 +132,17 @@ def test_the_office_edits_the_agenda_through_the_page(login, drafted):
     assert "会议听取汇报" in body and "已形成纪要" in body
 
 
+def test_a_line_of_another_meeting_is_404(login, drafted, units):
+    other = f.meeting(units)
+    line = AgendaLine.objects.filter(meeting=drafted).first()
+    answer = login("office").post(
+        reverse("sup_meeting_act", args=[other.pk, "line_remove"]), {"line": line.pk}
+    )
+    assert answer.status_code == 404
+    line.refresh_from_db()
+    assert not line.removed
+
+
 def test_the_agenda_exports_as_word(login, drafted):
     from docx import Document
 
