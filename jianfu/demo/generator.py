@@ -396,6 +396,7 @@ PIPELINE: tuple[str, ...] = (
     "supervision_items",
     "reporting",
     "supervision_review",
+    "supervision_meetings",
     "bulletins",
 )
 

@@ -10,13 +10,15 @@ class SupervisionConfig(AppConfig):
     def ready(self):
         # Each part registers what it contributes to the shared places (permissions, navigation,
         # home cards, imports, notifications, bulletin sections, problem sources, signal rules),
-        # the lower parts first (jianfu/core/tests/test_layers.py, PARTS).
+        # in the order their navigation entries appear.
+        from .items import setup as items
+        from .meetings import setup as meetings
         from .projects import setup as projects
         from .reporting import setup as reporting
-        from .items import setup as items
         from .review import setup as review
 
+        items.ready()
         projects.ready()
         reporting.ready()
-        items.ready()
         review.ready()
+        meetings.ready()

@@ -200,7 +200,8 @@ PARTS = {
     "registry": ["records", "quotas"],
     # Key projects and supervision items stand apart; an item may cite a project, never the reverse.
     # Information reporting stands on its own (it may read projects); the mid-year review reads
-    # items and projects; the meeting's agenda reads everything below it.
+    # items and projects; the coordination meeting reads items and projects and takes the others'
+    # agenda lines through supervision/agenda.py.
     "supervision": ["projects", "reporting", "items", "review", "meetings"],
 }
 

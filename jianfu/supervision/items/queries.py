@@ -258,6 +258,19 @@ def item_for(user, pk) -> Item:
     return item
 
 
+# --- Where an item came from -----------------------------------------------------------------
+
+# {item source: function(item, user) -> (label, url) or None}: the parts above that create items (a
+# meeting's decisions) register how the item's page links back to the record it came from.
+SOURCE_LINKS: dict = {}
+
+
+def source_link(item: Item, user):
+    """(label, url) of the record the item came from, if a part registered one for its source."""
+    link = SOURCE_LINKS.get(item.source)
+    return link(item, user) if link else None
+
+
 # --- Feedback due dates -----------------------------------------------------------------------
 
 

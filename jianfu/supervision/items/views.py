@@ -303,6 +303,7 @@ def _detail(request, item, *, failed=None, status=200):
     forms = _unit_forms(item, own, failed)
     context = {
         "item": item,
+        "source_link": queries.source_link(item, user),
         "colour": queries.colour_of(item, today),
         "assignments": [(a, a_colour.get(a.pk, "")) for a in assignments],
         "feedback": feedback,
