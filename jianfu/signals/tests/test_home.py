@@ -74,7 +74,9 @@ def test_the_office_home_queries_do_not_grow_with_the_signals(
 ):
     client = login("office")
     client.get(reverse("home"))
-    with django_assert_max_num_queries(20) as first:
+    # Every app's cards share this budget (supervision's parts added theirs); what must not
+    # happen is growth with the work, checked below.
+    with django_assert_max_num_queries(24) as first:
         client.get(reverse("home"))
     make(units, "TA01", 2, n=30)
     with django_assert_max_num_queries(len(first.captured_queries)):
