@@ -11,7 +11,10 @@ def ready():
     from jianfu.core.navigation import Entry
     from jianfu.core.permissions import Role
 
-    from . import bulletin, home, rule, services, tasks
+    from .. import agenda
+    from . import agenda_lines, bulletin, home, rule, services, tasks
+
+    agenda.register(agenda_lines.SOURCE)
 
     permissions.register(
         {

@@ -121,3 +121,25 @@ def test_the_signal_page_shows_the_evidence(missed, login):
     page = login("office").get(reverse("signal_detail", args=[signal.pk])).content.decode()
     assert "信息报送逾期未报" in page and "催报日期" in page and "2026-03-11" in page
     assert login("contact_a").get(reverse("signal_detail", args=[signal.pk])).status_code == 404
+
+
+def test_the_silent_unit_is_on_the_coordination_meetings_draft_agenda(missed, people, units):
+    """The meeting hears the units lagging in reporting (supervision/agenda.py), each with the
+    quarter's figures; the unit that answered is not there."""
+    from jianfu.supervision.meetings import services as meetings
+    from jianfu.supervision.meetings.models import AgendaLine
+
+    reminders.reminders_due(dt.date(2026, 3, 11))
+    runner.run(as_of=dt.date(2026, 3, 17), rules=[CODE])
+    with clock.frozen(dt.date(2026, 3, 18)):
+        m = meetings.meeting_create(
+            by=people["office"],
+            title="第一季度秘书长联席会议",
+            date=dt.date(2026, 3, 18),
+            attendee_ids=[units["TA"].pk, units["TB"].pk],
+        )
+        meetings.agenda_draft(by=people["office"], meeting_id=m.pk)
+    [line] = AgendaLine.objects.filter(meeting=m, section="reporting")
+    assert line.unit_id == units["TB"].pk and "未按期报送信息" in line.text
+    figures = {x["label"]: x["value"] for x in line.figures}
+    assert figures["未按期报送"] == 1 and figures["本季度报送"] == 0
