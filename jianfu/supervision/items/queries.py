@@ -623,9 +623,32 @@ def requests_received(unit_id: int, month: dt.date | None = None) -> dict[str, i
     reminders = Reminder.objects.filter(
         assignment__unit_id=unit_id, sent_at__date__gte=first, sent_at__date__lte=last
     ).count()
+    reporting = _reporting_requests(unit_id, first, last)
+    reminders += reporting["reminders"]
     return {
         "items": issued,
         "feedback_due": due,
+        "reporting": reporting["asked"],
         "reminders": reminders,
-        "total": issued + due + reminders,
+        "total": issued + due + reporting["asked"] + reminders,
     }
+
+
+def _reporting_requests(unit_id: int, first: dt.date, last: dt.date) -> dict[str, int]:
+    """Information reporting's asks of the unit in the month: each commission (约稿) due in it,
+    each running schedule whose period closes in it (a monthly one every month, a quarterly one
+    in the quarter's last month), and the reporting reminders it received."""
+    from ..reporting.models import ReportingReminder, ReportingRequirement, RequirementKind
+
+    mine = ReportingRequirement.objects.filter(targets=unit_id)
+    commissions = mine.filter(
+        kind=RequirementKind.COMMISSION, deadline__gte=first, deadline__lte=last
+    ).count()
+    schedules = mine.filter(
+        kind=RequirementKind.SCHEDULE, closed=False, starts_on__lte=last
+    ).values_list("period_type", flat=True)
+    periods_closing = sum(1 for p in schedules if p == "month" or last.month % 3 == 0)
+    reminded = ReportingReminder.objects.filter(
+        unit_id=unit_id, sent_on__gte=first, sent_on__lte=last
+    ).count()
+    return {"asked": commissions + periods_closing, "reminders": reminded}

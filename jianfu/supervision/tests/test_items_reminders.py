@@ -81,6 +81,7 @@ def test_the_nightly_reminders_go_once_by_email_and_robot(
     assert queries.requests_received(units["TA"].pk, dt.date(2026, 3, 1)) == {
         "items": 1,
         "feedback_due": 1,
+        "reporting": 0,
         "reminders": 2,
         "total": 4,
     }

@@ -143,3 +143,16 @@ def test_the_silent_unit_is_on_the_coordination_meetings_draft_agenda(missed, pe
     assert line.unit_id == units["TB"].pk and "未按期报送信息" in line.text
     figures = {x["label"]: x["value"] for x in line.figures}
     assert figures["未按期报送"] == 1 and figures["本季度报送"] == 0
+
+
+def test_the_units_count_of_requests_this_month_includes_reporting(missed, units):
+    """"No new burden": the unit's to-do page counts every ask of the platform, the commission
+    and the reminder to report among them."""
+    from jianfu.supervision.items import queries as items
+
+    reminders.reminders_due(dt.date(2026, 3, 11))
+    silent = items.requests_received(units["TB"].pk, dt.date(2026, 3, 20))
+    answered = items.requests_received(units["TA"].pk, dt.date(2026, 3, 20))
+    assert (silent["reporting"], silent["reminders"], silent["total"]) == (1, 1, 2)
+    assert (answered["reporting"], answered["reminders"], answered["total"]) == (1, 0, 1)
+    assert items.requests_received(units["TB"].pk, dt.date(2026, 4, 20))["total"] == 0
