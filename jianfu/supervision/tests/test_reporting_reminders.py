@@ -146,7 +146,7 @@ def test_the_silent_unit_is_on_the_coordination_meetings_draft_agenda(missed, pe
 
 
 def test_the_units_count_of_requests_this_month_includes_reporting(missed, units):
-    """"No new burden": the unit's to-do page counts every ask of the platform, the commission
+    """ "No new burden": the unit's to-do page counts every ask of the platform, the commission
     and the reminder to report among them."""
     from jianfu.supervision.items import queries as items
 
