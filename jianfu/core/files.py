@@ -305,3 +305,27 @@ def download_response(relpath: str, filename: str, kind: str) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def read_uploads(request, name: str = "files") -> list[tuple[str, bytes]]:
+    """The files a form posted under `name`, each read up to one byte past the limit (check()
+    then refuses it by name); one whose declared size is over the limit is refused here, unread."""
+    limit = max_bytes()
+    out = []
+    for upload in request.FILES.getlist(name):
+        if upload.size and upload.size > limit:
+            raise DomainError(
+                "file_too_big",
+                _(
+                    "“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB，未上传。"
+                    "请压缩或拆分后再上传。"
+                )
+                % {
+                    "name": clean_name(upload.name),
+                    "size": upload.size / MB,
+                    "limit": limit // MB,
+                },
+                field="file",
+            )
+        out.append((upload.name, upload.read(limit + 1)))
+    return out

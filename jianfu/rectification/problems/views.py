@@ -292,29 +292,6 @@ def problem_detail(request, pk):
     return _detail(request, queries.problem_for(request.user, pk))
 
 
-def _read_uploads(request, name: str = "files") -> list[tuple[str, bytes]]:
-    """The uploaded files, each read up to one byte past the limit (files.check refuses it)."""
-    limit = files.max_bytes()
-    out = []
-    for upload in request.FILES.getlist(name):
-        if upload.size and upload.size > limit:
-            raise DomainError(
-                "file_too_big",
-                _(
-                    "“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB，未上传。"
-                    "请压缩或拆分后再上传。"
-                )
-                % {
-                    "name": files.clean_name(upload.name),
-                    "size": upload.size / files.MB,
-                    "limit": limit // files.MB,
-                },
-                field="file",
-            )
-        out.append((upload.name, upload.read(limit + 1)))
-    return out
-
-
 def _with_version(form_class, request, version: int, **kwargs):
     """The same typed values with the current version, so the next save is judged against what
     the person now has in front of them."""
@@ -350,7 +327,7 @@ def measure_act(request, pk, action):
                 action=action,
                 note=d["note"],
                 held=form.held_value() if action == "review" else None,
-                uploads=_read_uploads(request),
+                uploads=files.read_uploads(request),
                 **form.relapse_values(),
             )
         except DomainError as e:
@@ -439,7 +416,7 @@ def attachment_add(request, pk):
                 by=request.user,
                 problem=problem,
                 measure=form.measure_value(),
-                uploads=_read_uploads(request),
+                uploads=files.read_uploads(request),
                 note=form.cleaned_data["note"],
             )
         except DomainError as e:

@@ -394,7 +394,7 @@ class Todo:
     feedback: Feedback | None = None
 
 
-TODO_LABELS = {
+TO_DO_LABELS = {
     "sign": _("待签收"),
     "feedback": _("待反馈"),
     "extension": _("待审批延期"),
@@ -427,13 +427,13 @@ def todo(user, as_of: dt.date | None = None, horizon_days: int = 14) -> list[Tod
     for a in mine:
         item = a.item
         if a.signed_at is None:
-            out.append(Todo("sign", str(TODO_LABELS["sign"]), item, item.created_on, a))
+            out.append(Todo("sign", str(TO_DO_LABELS["sign"]), item, item.created_on, a))
         for day in feedback_dates(
             item.feedback_rule, item.created_on, assignment_deadline(item, a), item.milestones
         ):
             if day not in answered[a.pk]:
                 if day <= horizon:
-                    out.append(Todo("feedback", str(TODO_LABELS["feedback"]), item, day, a))
+                    out.append(Todo("feedback", str(TO_DO_LABELS["feedback"]), item, day, a))
                 break
     if s.can(MANAGE):
         issued = Item.objects.filter(s.units_q("issuer__"))
@@ -443,7 +443,7 @@ def todo(user, as_of: dt.date | None = None, horizon_days: int = 14) -> list[Tod
             out.append(
                 Todo(
                     "extension",
-                    str(TODO_LABELS["extension"]),
+                    str(TO_DO_LABELS["extension"]),
                     ext.item,
                     ext.old_deadline,
                     extension=ext,
@@ -457,7 +457,7 @@ def todo(user, as_of: dt.date | None = None, horizon_days: int = 14) -> list[Tod
             out.append(
                 Todo(
                     "feedback_review",
-                    str(TODO_LABELS["feedback_review"]),
+                    str(TO_DO_LABELS["feedback_review"]),
                     fb.assignment.item,
                     fb.due_on,
                     fb.assignment,
@@ -465,7 +465,7 @@ def todo(user, as_of: dt.date | None = None, horizon_days: int = 14) -> list[Tod
                 )
             )
         for item in issued.filter(status=ItemStatus.SUBMITTED):
-            out.append(Todo("close", str(TODO_LABELS["close"]), item, item.deadline))
+            out.append(Todo("close", str(TO_DO_LABELS["close"]), item, item.deadline))
     out.sort(key=lambda t: (t.due, t.item.pk, t.kind))
     return out
 

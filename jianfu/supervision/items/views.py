@@ -339,30 +339,6 @@ def _put(form, error: DomainError) -> None:
     form.add_error(field if field in form.fields else None, str(error.message))
 
 
-def _read_uploads(request, name: str = "files") -> list[tuple[str, bytes]]:
-    """The uploaded evidence files, each read up to one byte past the limit (the services'
-    check refuses it by name); one over the limit is refused here, unread."""
-    limit = files.max_bytes()
-    out = []
-    for upload in request.FILES.getlist(name):
-        if upload.size and upload.size > limit:
-            raise DomainError(
-                "file_too_big",
-                _(
-                    "“%(name)s”大小为 %(size).1f MB，超过上限 %(limit)s MB，未上传。"
-                    "请压缩或拆分后再上传。"
-                )
-                % {
-                    "name": files.clean_name(upload.name),
-                    "size": upload.size / files.MB,
-                    "limit": limit // files.MB,
-                },
-                field="file",
-            )
-        out.append((upload.name, upload.read(limit + 1)))
-    return out
-
-
 def _note(request):
     form = NoteForm(request.POST)
     form.is_valid()
@@ -398,7 +374,7 @@ def sup_item_act(request, pk, action):
                     text=d["text"],
                     percent=d["percent"],
                     evidence_note=d["evidence_note"],
-                    uploads=_read_uploads(request),
+                    uploads=files.read_uploads(request),
                 )
         elif action == "extension":
             form = ExtensionForm(request.POST)
@@ -416,7 +392,7 @@ def sup_item_act(request, pk, action):
                     item_id=item.pk,
                     text=d["text"],
                     evidence_note=d["evidence_note"],
-                    uploads=_read_uploads(request),
+                    uploads=files.read_uploads(request),
                 )
         elif action == "split":
             form = SplitForm(request.POST, principal=user, auto_id="split-%s")

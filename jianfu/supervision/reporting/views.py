@@ -210,8 +210,8 @@ def reporting_submit(request):
         form = SubmitForm(request.POST, request.FILES, requirements=reqs)
         if form.is_valid():
             d = form.cleaned_data
-            uploads = [(f.name, f.read()) for f in request.FILES.getlist("files")]
             try:
+                uploads = files.read_uploads(request)
                 services.submit(
                     by=user,
                     unit_id=unit.pk,
