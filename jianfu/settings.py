@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jianfu.signals",
     "jianfu.rectification",
     "jianfu.supervision",
+    "jianfu.gate",
     # After the apps whose pages it places its navigation entries among.
     "jianfu.notify",
     "jianfu.bulletins",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("signals/", include("jianfu.signals.urls")),
     path("rectification/", include("jianfu.rectification.urls")),
     path("supervision/", include("jianfu.supervision.urls")),
+    path("gate/", include("jianfu.gate.urls")),
     path("report/", include("jianfu.monitoring.reports.urls")),
     path("monitoring/", include("jianfu.monitoring.points.urls")),
     path("felt/", include("jianfu.monitoring.felt.urls")),

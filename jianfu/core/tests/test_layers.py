@@ -203,6 +203,10 @@ PARTS = {
     # items and projects; the coordination meeting reads items and projects and takes the others'
     # agenda lines through supervision/agenda.py.
     "supervision": ["projects", "reporting", "items", "review", "meetings"],
+    # Copy-through is plain text comparison; the burden meter holds the form catalogue and what the
+    # platform already holds; plans read neither; a proposal reads all three (its review page sets
+    # the plan, the copies and the data already held beside it).
+    "gate": ["copies", "burden", "plans", "proposals"],
 }
 
 

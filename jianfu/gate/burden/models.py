@@ -1,0 +1,3 @@
+"""The gate's burden part: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The gate's burden part: pages."""
+
+urlpatterns: list = []

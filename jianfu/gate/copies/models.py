@@ -1,0 +1,3 @@
+"""The gate's copies part: models."""
+
+__all__: list[str] = []

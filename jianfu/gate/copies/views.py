@@ -1,0 +1,3 @@
+"""The gate's copies part: pages."""
+
+urlpatterns: list = []

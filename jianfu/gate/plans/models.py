@@ -1,0 +1,3 @@
+"""The gate's plans part: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The gate's plans part: pages."""
+
+urlpatterns: list = []

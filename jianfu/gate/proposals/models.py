@@ -1,0 +1,3 @@
+"""The gate's proposals part: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""The gate's proposals part: pages."""
+
+urlpatterns: list = []
