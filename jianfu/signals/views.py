@@ -47,6 +47,7 @@ RULE_GROUPS = {
     "truth": _lazy("样本点填报的真实性"),
     "rectification": _lazy("整改台账"),
     "projects": _lazy("重点项目"),
+    "gate": _lazy("发文、会议、督查检查考核关口"),
 }
 
 
