@@ -69,6 +69,10 @@ class AnnualPlan(models.Model):
     )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     return_reason = models.TextField(_("退回理由"), blank=True)
+    # The quotas filing this plan applied, {category: limit}. A quota of the unit's year that is
+    # missing here, or whose limit differs from what is here, was set by the office by hand and
+    # is kept (services._apply_quotas): the plan never overwrites the office's own figure.
+    applied_quotas = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
