@@ -61,17 +61,16 @@ def build_plan(proposal, principal) -> dict:
         ),
         None,
     )
-    if status is not None and status.limit is not None and status.left is not None:
-        if status.left <= 0:
-            warnings.append(
-                _("本单位%(y)s年%(c)s指标已用完（指标 %(l)s，已用 %(u)s）。")
-                % {
-                    "y": year,
-                    "c": Category(proposal.category).label,
-                    "l": status.limit,
-                    "u": status.used,
-                }
-            )
+    if status is not None and status.limit is not None and status.left <= 0:
+        warnings.append(
+            _("本单位%(y)s年%(c)s指标已用完（指标 %(l)s，已用 %(u)s）。")
+            % {
+                "y": year,
+                "c": Category(proposal.category).label,
+                "l": status.limit,
+                "u": status.used,
+            }
+        )
     return {
         "item": item,
         "months": month_span(item.months) if item else "",

@@ -199,7 +199,7 @@ def _groups(entries: list[Entry]) -> list[list[Entry]]:
     for bucket in by_key.values():
         parent = list(range(len(bucket)))
 
-        def find(i):
+        def find(i, parent=parent):
             while parent[i] != i:
                 parent[i] = parent[parent[i]]
                 i = parent[i]
