@@ -13,7 +13,12 @@ def doc(count=10, kind="red_header"):
 
 
 def meeting(count=4):
-    return {"category": "meeting", "count": count, "meeting_kind": "work", "meeting_level": "county"}
+    return {
+        "category": "meeting",
+        "count": count,
+        "meeting_kind": "work",
+        "meeting_level": "county",
+    }
 
 
 def inspection(title, targets, months, kind="check"):

@@ -65,7 +65,12 @@ def test_the_editor_keeps_what_was_typed_on_error(login, people, units):
     url = reverse("gate_plan_edit", args=[plan.pk])
     response = client.post(
         url,
-        {"category": "inspection", "title": "春季安全大检查", "inspection_kind": "check", "months": ["3"]},
+        {
+            "category": "inspection",
+            "title": "春季安全大检查",
+            "inspection_kind": "check",
+            "months": ["3"],
+        },
     )
     assert response.status_code == 400
     text = response.content.decode()
@@ -117,7 +122,11 @@ def test_pages_answer_in_a_bounded_number_of_queries(login, people, units):
     filed_plan(
         people,
         units["TA"],
-        [doc(3), inspection("检查一", [units["TA01"]], [8]), inspection("检查二", [units["TA01"]], [8])],
+        [
+            doc(3),
+            inspection("检查一", [units["TA01"]], [8]),
+            inspection("检查二", [units["TA01"]], [8]),
+        ],
     )
     plan = AnnualPlan.objects.get(unit=units["TA"])
     client = login("office")
@@ -135,7 +144,20 @@ def test_pages_answer_in_a_bounded_number_of_queries(login, people, units):
 def _book(rows) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.append(["类别", "名称", "数量", "文件类型", "会议类型", "会议层级", "督查检查考核类别", "检查对象", "计划月份", "备注"])
+    ws.append(
+        [
+            "类别",
+            "名称",
+            "数量",
+            "文件类型",
+            "会议类型",
+            "会议层级",
+            "督查检查考核类别",
+            "检查对象",
+            "计划月份",
+            "备注",
+        ]
+    )
     for r in rows:
         ws.append(r)
     out = io.BytesIO()

@@ -81,7 +81,12 @@ def test_a_change_for_a_past_month_is_refused_naming_the_month(people, units):
     item = plan.items.get()
     with pytest.raises(DomainError) as e:
         services.change_request(
-            by=people["contact_a"], plan=plan, month=5, action=ChangeAction.DROP, reason="x", item=item
+            by=people["contact_a"],
+            plan=plan,
+            month=5,
+            action=ChangeAction.DROP,
+            reason="x",
+            item=item,
         )
     assert e.value.code == "past_month"
     assert "2026年5月" in str(e.value.message)
@@ -175,11 +180,20 @@ def test_approving_a_move_and_a_drop_changes_the_plan(people, units):
     plan = filed_plan(
         people,
         units["TA"],
-        [inspection("安全检查", [units["TA01"]], [8]), inspection("考核", [units["TA01"]], [11], "assessment")],
+        [
+            inspection("安全检查", [units["TA01"]], [8]),
+            inspection("考核", [units["TA01"]], [11], "assessment"),
+        ],
     )
     first, second = plan.items.order_by("pk")
     move = services.change_request(
-        by=people["contact_a"], plan=plan, month=7, action="move", reason="错峰", item=first, months=[10]
+        by=people["contact_a"],
+        plan=plan,
+        month=7,
+        action="move",
+        reason="错峰",
+        item=first,
+        months=[10],
     )
     drop = services.change_request(
         by=people["contact_a"], plan=plan, month=7, action="drop", reason="合并", item=second

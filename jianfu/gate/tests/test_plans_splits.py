@@ -112,9 +112,7 @@ def test_the_bulletin_section_equals_the_overview_page(login, people, units):
         [inspection("检查一", [ta01], [8]), inspection("检查二", [ta01], [8])],
     )
     office = people["office"]
-    part = bs.SECTIONS["gate_plans"].build(
-        bs.Context(office, dt.date(YEAR, 1, 1), TODAY, "1—6月")
-    )
+    part = bs.SECTIONS["gate_plans"].build(bs.Context(office, dt.date(YEAR, 1, 1), TODAY, "1—6月"))
     figures = {f["label"]: f["value"] for f in part.figures}
     page = login("office").get(reverse("gate_plan_list") + f"?year={YEAR}")
     ov = page.context["ov"]
@@ -147,7 +145,9 @@ def test_the_plan_panel_shows_the_item_or_the_out_of_plan_reason_and_the_quota(p
     ctx = dict((pn.code, c) for pn, c in review.build(bare, people["office"]))["plan"]
     assert ctx["out_of_plan"] and any("一事一报" in w for w in ctx["warnings"])
     assert ctx["status"].limit == 2
-    told = _proposal(ta, "meeting", planned_on=dt.date(YEAR, 7, 3), out_of_plan_reason="上级临时部署")
+    told = _proposal(
+        ta, "meeting", planned_on=dt.date(YEAR, 7, 3), out_of_plan_reason="上级临时部署"
+    )
     ctx = dict((pn.code, c) for pn, c in review.build(told, people["office"]))["plan"]
     assert ctx["reason"] == "上级临时部署" and not ctx["warnings"]
     # In a month the plan does not name: warned.
