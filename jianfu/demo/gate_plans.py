@@ -61,7 +61,7 @@ def gate_plans(ctx: DemoContext) -> dict[str, int]:
     submitted_on = dt.date(year, 1, 8)
     filed_on = dt.date(year, 1, 20)
     plans = []
-    for n, issuer in enumerate(issuers):
+    for issuer in issuers:
         contact = contacts[issuer.unit.pk]
         q = quotas[issuer.unit.pk]
         items = [
@@ -106,7 +106,7 @@ def gate_plans(ctx: DemoContext) -> dict[str, int]:
     # The last two: one returned, one still waiting to be filed.
     waiting = plans[-1:] if len(plans) >= 4 else []
     returned = plans[-2] if len(plans) >= 4 else None
-    for issuer, contact, plan in plans:
+    for _issuer, contact, plan in plans:
         with _at(submitted_on):
             services.plan_submit(by=contact, plan=plan)
         if any(plan is w[2] for w in waiting):
