@@ -17,6 +17,10 @@ def build(ctx: bs.Context) -> bs.Part:
     ov = queries.overview(ctx.principal, year)
     groups = queries.visible_splits(ctx.principal, year)
     url = reverse("gate_plan_list") + f"?year={year}"
+    if not any(r.plan for r in ov.rows) and not groups:
+        # No unit has begun a plan for the year: plans are not in use yet, nothing to report
+        # (an empty part, which the bulletin leaves out).
+        return bs.Part(url=url)
     part = bs.Part(
         url=url,
         figures=[

@@ -181,3 +181,10 @@ def test_the_same_targets_panel_warns_of_inspections_planned_or_registered(peopl
     # A meeting has no such panel.
     m = _proposal(ta, "meeting", planned_on=dt.date(YEAR, 7, 1))
     assert "same_targets" not in [pn.code for pn, _c in review.build(m, people["office"])]
+
+
+def test_a_year_without_any_plan_leaves_the_section_empty(people):
+    part = bs.SECTIONS["gate_plans"].build(
+        bs.Context(people["office"], dt.date(2019, 1, 1), dt.date(2019, 1, 31), "2019年1月")
+    )
+    assert part.empty
