@@ -188,3 +188,21 @@ def test_a_year_without_any_plan_leaves_the_section_empty(people):
         bs.Context(people["office"], dt.date(2019, 1, 1), dt.date(2019, 1, 31), "2019年1月")
     )
     assert part.empty
+
+
+def test_the_split_signals_page_and_the_rules_page_read_it(login, people, units):
+    ta01 = units["TA01"]
+    filed_plan(
+        people,
+        units["TA"],
+        [inspection("秋季检查一", [ta01], [8]), inspection("秋季检查二", [ta01], [8, 9])],
+    )
+    runner.run(as_of=TODAY, rules=["gate_split"])
+    signal = Signal.objects.get(rule="gate_split")
+    client = login("office")
+    page = client.get(reverse("signal_detail", args=[signal.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "秋季检查一" in text and "拆分后的项数" in text
+    rules = client.get(reverse("signal_rules")).content.decode()
+    assert "拆分督查检查考核" in rules
