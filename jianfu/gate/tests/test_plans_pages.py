@@ -200,3 +200,15 @@ def test_the_import_adds_a_good_files_items_and_refuses_a_bad_file_whole(login, 
     assert plan.items.count() == 3
     insp = plan.items.get(category="inspection")
     assert insp.months == [3, 9] and list(insp.targets.all()) == [units["TA01"]]
+
+
+def test_home_cards_tell_the_office_and_the_unit_what_to_do(login, people, units):
+    plan = plan_with_items(people["contact_a"], units["TA"], [doc(3)])
+    services.plan_submit(by=people["contact_a"], plan=plan)
+    office = login("office").get(reverse("home")).content.decode()
+    assert "年度计划待备案" in office and reverse("gate_plan_list") in office
+    services.plan_return(by=people["office"], plan=plan, reason="请补充会议计划")
+    contact = login("contact_b").get(reverse("home")).content.decode()
+    assert "报备2026年度计划" in contact  # 乙县 has no plan for this year yet
+    page = login("contact_a").get(reverse("home")).content.decode()
+    assert "年度计划被退回" in page and reverse("gate_plan_detail", args=[plan.pk]) in page
