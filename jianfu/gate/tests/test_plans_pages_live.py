@@ -63,7 +63,10 @@ def test_plan_items_imported_through_the_real_server(granian_server):
     )
     assert answer.status_code == 400, answer.text[:500]
     assert "计划月份" in answer.text and "13" in answer.text
-    count = f"from jianfu.gate.plans.models import PlanItem\nprint(PlanItem.objects.filter(plan_id={pk}).count())\n"
+    count = (
+        "from jianfu.gate.plans.models import PlanItem\n"
+        f"print(PlanItem.objects.filter(plan_id={pk}).count())\n"
+    )
     assert granian_server.run_python(count).split()[-1] == "0"
     good = _book(
         [
