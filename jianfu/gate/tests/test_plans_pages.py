@@ -2,6 +2,7 @@
 change form refusing a past month, the office's pending changes; scope (another county's plan is
 404, a contact filing is 403); query counts that do not grow with the units."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -208,7 +209,10 @@ def test_home_cards_tell_the_office_and_the_unit_what_to_do(login, people, units
     office = login("office").get(reverse("home")).content.decode()
     assert "年度计划待备案" in office and reverse("gate_plan_list") in office
     services.plan_return(by=people["office"], plan=plan, reason="请补充会议计划")
-    contact = login("contact_b").get(reverse("home")).content.decode()
-    assert "报备2026年度计划" in contact  # 乙县 has no plan for this year yet
     page = login("contact_a").get(reverse("home")).content.decode()
     assert "年度计划被退回" in page and reverse("gate_plan_detail", args=[plan.pk]) in page
+    # Next year's plan is asked for in the filing season only (乙县 has none).
+    assert "报备2027年度计划" not in login("contact_b").get(reverse("home")).content.decode()
+    with clock.frozen(dt.date(YEAR, 10, 9)):
+        contact = login("contact_b").get(reverse("home")).content.decode()
+    assert "报备2027年度计划" in contact
