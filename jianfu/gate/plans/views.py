@@ -60,6 +60,22 @@ def gate_plan_list(request):
 
 
 @login_required
+@require_POST
+def gate_plan_start(request):
+    """The office starts a unit's plan for a year on its behalf (代为编制)."""
+    from jianfu.core.models import Unit
+
+    unit = scope.get_for(Unit, request.user, request.POST.get("unit"), perm=EDIT, unit_field=None)
+    year = _year(request)
+    try:
+        plan = services.plan_draft(by=request.user, unit=unit, year=year)
+    except DomainError as e:
+        messages.error(request, str(e.message))
+        return redirect(reverse("gate_plan_list") + f"?year={year}")
+    return redirect("gate_plan_edit", pk=plan.pk)
+
+
+@login_required
 def gate_plan_mine(request):
     """The account's own unit's plan for the year: its page, or a button to start one."""
     scope.require(request.user, EDIT)
@@ -327,6 +343,7 @@ def gate_plan_template(request):
 urlpatterns = [
     path("plans/", gate_plan_list, name="gate_plan_list"),
     path("plans/mine/", gate_plan_mine, name="gate_plan_mine"),
+    path("plans/start/", gate_plan_start, name="gate_plan_start"),
     path("plans/changes/", gate_plan_changes, name="gate_plan_changes"),
     path("plans/changes/<int:pk>/<str:action>/", gate_plan_change_act, name="gate_plan_change_act"),
     path("plans/template.xlsx", gate_plan_template, name="gate_plan_template"),

@@ -216,3 +216,15 @@ def test_home_cards_tell_the_office_and_the_unit_what_to_do(login, people, units
     with clock.frozen(dt.date(YEAR, 10, 9)):
         contact = login("contact_b").get(reverse("home")).content.decode()
     assert "报备2027年度计划" in contact
+
+
+def test_the_office_starts_a_units_plan_and_a_contact_cannot_for_another_county(
+    login, people, units
+):
+    url = reverse("gate_plan_start") + f"?year={YEAR}"
+    refused = login("contact_a").post(url, {"unit": units["TB"].pk})
+    assert refused.status_code == 404
+    response = login("office").post(url, {"unit": units["TB"].pk})
+    plan = AnnualPlan.objects.get(unit=units["TB"], year=YEAR)
+    assert response.status_code == 302 and response.url == reverse("gate_plan_edit", args=[plan.pk])
+    assert plan.created_by == people["office"] and plan.status == PlanStatus.DRAFT
