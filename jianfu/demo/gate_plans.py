@@ -1,6 +1,6 @@
 """Annual plans demo stage: the demo city's counties and departments file their plans for the demo
 year — documents and meetings as many as their quotas, one to three inspections each in months of
-their own — most filed in January, one still waiting to be filed and one returned; one county (the
+their own — most filed in January, a few still waiting to be filed or returned; one county (the
 one whose registry burns its quota early) with one inspection split in two (the same townships in
 overlapping months: gate_split); one change request pending.
 
@@ -103,16 +103,17 @@ def gate_plans(ctx: DemoContext) -> dict[str, int]:
             for fields in items:
                 services.item_save(by=contact, plan=plan, fields=fields)
         plans.append((issuer, contact, plan))
-    # The last two: one returned, one still waiting to be filed.
-    waiting = plans[-1:] if len(plans) >= 4 else []
-    returned = plans[-2] if len(plans) >= 4 else None
+    # The last few: still waiting to be filed, and returned (one of each in a small city).
+    n_wait, n_back = (3, 2) if len(plans) >= 10 else (1, 1) if len(plans) >= 4 else (0, 0)
+    waiting = {id(p[2]) for p in plans[len(plans) - n_wait :]} if n_wait else set()
+    returned = {id(p[2]) for p in plans[len(plans) - n_wait - n_back : len(plans) - n_wait]}
     for _issuer, contact, plan in plans:
         with _at(submitted_on):
             services.plan_submit(by=contact, plan=plan)
-        if any(plan is w[2] for w in waiting):
+        if id(plan) in waiting:
             continue
         with _at(filed_on):
-            if returned is not None and plan is returned[2]:
+            if id(plan) in returned:
                 services.plan_return(
                     by=office, plan=plan, reason="会议计划偏多，请按“两会合一”要求压减后重新报备。"
                 )
