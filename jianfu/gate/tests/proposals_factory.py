@@ -4,6 +4,9 @@
 import datetime as dt
 import io
 
+import pytest
+from django.utils import translation
+
 from jianfu.gate.plans.models import AnnualPlan, PlanItem, PlanStatus
 from jianfu.gate.proposals import services
 
@@ -109,3 +112,10 @@ def pdf_bytes(text: str) -> bytes:
 
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog /Pages 9 0 R >>\n%%EOF garbage \x00\x01"
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """The sentences asserted are the Chinese ones, whatever language an earlier test left."""
+    with translation.override("zh-hans"):
+        yield

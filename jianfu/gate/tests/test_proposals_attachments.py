@@ -9,10 +9,11 @@ from jianfu.core.errors import DomainError
 from jianfu.gate.proposals import services
 from jianfu.gate.proposals.models import Proposal, ProposalFile
 
-from .proposals_factory import (
+from .proposals_factory import (  # noqa: F401 (chinese: an autouse fixture)
     CORRUPT_PDF,
     DAY,
     EXE,
+    chinese,
     document_data,
     docx_bytes,
     draft,
@@ -76,8 +77,9 @@ def test_an_uploaded_draft_replaces_the_typed_text_on_edit(people):
 )
 def test_a_bad_attachment_is_refused_naming_it_and_nothing_is_saved(people, name, data, says):
     if data is None:
-        import openpyxl
         import io
+
+        import openpyxl
 
         book, out = openpyxl.Workbook(), io.BytesIO()
         book.save(out)

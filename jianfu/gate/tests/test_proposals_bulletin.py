@@ -13,7 +13,7 @@ from jianfu.gate.proposals import services
 from jianfu.registry.models import Meeting
 from jianfu.registry.records import services as records
 
-from .proposals_factory import document_data, draft, filed_plan, meeting_data
+from .proposals_factory import chinese, document_data, draft, filed_plan, meeting_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,9 @@ from jianfu.gate.proposals.models import Proposal, ProposalStatus
 from jianfu.notify.models import Message
 from jianfu.registry.models import Document, Inspection, Meeting
 
-from .proposals_factory import (
+from .proposals_factory import (  # noqa: F401 (chinese: an autouse fixture)
     DAY,
+    chinese,
     document_data,
     draft,
     filed_plan,

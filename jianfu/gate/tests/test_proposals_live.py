@@ -4,7 +4,7 @@ real .docx is read into the draft."""
 
 import re
 
-from .proposals_factory import EXE, docx_bytes
+from .proposals_factory import EXE, chinese, docx_bytes  # noqa: F401
 
 
 def test_a_draft_uploaded_through_the_real_server(granian_server):

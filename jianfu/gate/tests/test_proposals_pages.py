@@ -16,9 +16,10 @@ from jianfu.gate.proposals import services
 from jianfu.gate.proposals.models import Enrolment, Proposal, ProposalFile, ProposalStatus
 from jianfu.registry.models import Document
 
-from .proposals_factory import (
+from .proposals_factory import (  # noqa: F401 (chinese: an autouse fixture)
     DAY,
     EXE,
+    chinese,
     document_data,
     docx_bytes,
     draft,

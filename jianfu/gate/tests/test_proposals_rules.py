@@ -16,7 +16,13 @@ from jianfu.registry.records import services as records
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
 
-from .proposals_factory import document_data, draft, filed_plan, inspection_data, meeting_data
+from .proposals_factory import (
+    document_data,
+    draft,
+    filed_plan,
+    inspection_data,
+    meeting_data,
+)  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
