@@ -9,7 +9,6 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from jianfu.core import clock, scope
-from jianfu.core.models import Unit
 from jianfu.registry.models import Category, Document, Inspection, Meeting
 
 from .models import Enrolment, Proposal, ProposalStatus
@@ -242,7 +241,8 @@ def figures(principal, start: dt.date, end: dt.date) -> Figures:
     approved = [p for p in rows if p.status in BACKED]
     f.approved = len(approved)
     f.case_by_case = [p for p in approved if p.plan_item_id is None]
-    units = list(Unit.objects.filter(s.units_q()).values_list("pk", flat=True))
+    # The units under the gate in the principal's scope (few), not every unit of the scope.
+    units = list(Enrolment.objects.filter(s.units_q("unit__")).values_list("unit_id", flat=True))
     f.unapproved = [
         c for c in checked_records(end, units) if c.out_of_plan and start <= c.day <= end
     ]
