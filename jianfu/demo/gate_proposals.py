@@ -71,14 +71,19 @@ def _backfill(unit, since: dt.date, as_of: dt.date, office) -> int:
         (Category.MEETING, Meeting, "held_on"),
         (Category.INSPECTION, Inspection, "starts_on"),
     ):
+        # In the plan where the unit's filed plan (the plans stage's) has an item of the kind;
+        # else, and for an inspection registered outside the plan, an approved 一事一报.
+        item = services.plan_items(unit.pk, category, as_of.year).first()
         for r in model.objects.filter(unit=unit, **{f"{date_field}__range": (since, as_of)}):
             day = getattr(r, date_field)
+            in_plan = item is not None and getattr(r, "in_plan", True)
             p = Proposal(
                 unit=unit,
                 category=category,
                 title=r.title,
                 status=ProposalStatus.ISSUED,
-                out_of_plan_reason="按上级部署办理，已报县委办同意。",
+                plan_item=item if in_plan else None,
+                out_of_plan_reason="" if in_plan else "按上级部署办理，已报县委办同意。",
                 submitted_at=_at(day - dt.timedelta(days=5)),
                 reviewed_by=office,
                 reviewed_at=_at(day - dt.timedelta(days=3)),
