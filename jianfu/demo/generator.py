@@ -398,6 +398,7 @@ PIPELINE: tuple[str, ...] = (
     "supervision_review",
     "supervision_meetings",
     "gate_plans",
+    "gate_proposals",
     "bulletins",
 )
 

@@ -21,15 +21,17 @@ from jianfu.registry.models import (
     DocumentKind,
     InspectionKind,
     InspectionMethod,
+    Level,
     MeetingForm,
     MeetingLevel,
 )
 
 from ..plans.models import PlanItem
 
-__all__ = ["Proposal", "ProposalFile", "ProposalStatus"]
+__all__ = ["Enrolment", "Proposal", "ProposalFile", "ProposalStatus"]
 
 MAX_MINUTES = 24 * 60
+LEVELS = dict(Level.choices)
 
 
 class ProposalStatus(models.TextChoices):
@@ -146,6 +148,14 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def addressed_labels(self) -> list[str]:
+        return [str(LEVELS.get(v, v)) for v in self.addressed_levels or []]
+
+    @property
+    def attend_labels(self) -> list[str]:
+        return [str(LEVELS.get(v, v)) for v in self.attend_levels or []]
+
 
 class ProposalFile(models.Model):
     """A draft attached as a file (docx or pdf): kept as sent, its text read into the proposal."""
@@ -161,3 +171,27 @@ class ProposalFile(models.Model):
 
     objects = models.Manager()
     scoped = ScopedManager("proposal__unit")
+
+
+class Enrolment(models.Model):
+    """A unit under the gate (纳入关口管理) from a day on: its documents, meetings and inspections
+    dated from `since` need an approved proposal behind them. Rows, not a setting by level, because
+    the office brings units in one by one (a pilot county first) and from a date of its choosing;
+    ending it deletes the row (the audit keeps the history)."""
+
+    unit = models.OneToOneField(
+        Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("单位")
+    )
+    since = models.DateField(_("纳入关口管理日期"))
+    enrolled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
+
+    class Meta:
+        verbose_name = _("纳入关口管理的单位")
+        verbose_name_plural = _("纳入关口管理的单位")
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.since}"
