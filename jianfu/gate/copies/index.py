@@ -52,7 +52,7 @@ class Index:
 
 
 def _minhash(signature: np.ndarray) -> LeanMinHash:
-    return LeanMinHash(seed=text.SEED, hashvalues=signature)
+    return LeanMinHash(seed=text.SEED, hashvalues=signature, scheme="legacy")
 
 
 def _lsh() -> MinHashLSH:

@@ -238,10 +238,10 @@ def compare(a: str | Prepared, b: str | Prepared) -> Comparison:
 
 
 def _runs(ah: np.ndarray, bh: np.ndarray) -> list[tuple[int, int, int]]:
-    """Runs of consecutive shingles of a found consecutively in b, as (first, last, first in b):
-    each shingle of a found in b is placed at its first place in b, and a run is a stretch of
-    them on one diagonal (place in b less place in a). A shingle met again elsewhere in b breaks
-    a run in two; the characters stay covered by the shingles either side."""
+    """Runs of consecutive shingles of a found consecutively in b, as (first, last, first in b).
+    A shingle of a is placed where the previous one's place in b goes on, when b has it there
+    (a stock phrase met many times in b stays in its passage), else at its first place in b; a
+    run is a stretch of them on one diagonal (place in b less place in a)."""
     if not len(ah) or not len(bh):
         return []
     order = np.argsort(bh, kind="stable")
@@ -251,7 +251,15 @@ def _runs(ah: np.ndarray, bh: np.ndarray) -> list[tuple[int, int, int]]:
     hits = np.flatnonzero(found)
     if not len(hits):
         return []
-    place = order[at[hits]]
+    first_place = order[at[hits]].tolist()
+    a_list, b_list, nb = ah.tolist(), bh.tolist(), len(bh)
+    places, prev_i, prev_p = [], -2, -2
+    for i, p in zip(hits.tolist(), first_place, strict=True):
+        if prev_i == i - 1 and prev_p + 1 < nb and b_list[prev_p + 1] == a_list[i]:
+            p = prev_p + 1
+        places.append(p)
+        prev_i, prev_p = i, p
+    place = np.array(places)
     diagonal = place - hits
     breaks = np.flatnonzero((np.diff(hits) != 1) | (np.diff(diagonal) != 0)) + 1
     firsts = np.concatenate(([0], breaks))
