@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from jianfu.core.models import Unit
 from jianfu.demo import generator
@@ -43,8 +44,8 @@ def test_the_planted_county_raises_gate_copied_with_passages(demo, db, client):
     assert c.passages and c.share * 100 >= 70
     assert 1500 <= len(source.full_text) <= 5200
     office = _office(demo)
-    office.must_change_password = False
-    office.save(update_fields=["must_change_password"])
+    office.password_changed_at = timezone.now()  # the demo's accounts date from its as-of day
+    office.save(update_fields=["password_changed_at"])
     client.force_login(office)
     r = client.get(reverse("gate_copies_compare", args=[doc.pk, source.pk]))
     assert r.status_code == 200 and 'class="jf-copy-mark"' in r.content.decode()
