@@ -100,7 +100,9 @@ def gate_copies(ctx: DemoContext) -> dict[str, int]:
     cities = ctx.units["city"] or [ctx.root]
     city = cities[0]
     departments = [
-        u for u in ctx.units["department"] if u.path.startswith(city.path) and u.depth == city.depth + 1
+        u
+        for u in ctx.units["department"]
+        if u.path.startswith(city.path) and u.depth == city.depth + 1
     ]
     counties = [u for u in ctx.units["county"] if u.path.startswith(city.path)]
     if not departments or not counties:

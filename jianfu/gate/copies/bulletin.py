@@ -30,7 +30,9 @@ def build(ctx: bs.Context) -> bs.Part:
                     "n": len(g.matches),
                     "shares": "、".join(f"{m.share:g}%" for m in g.matches),
                 },
-                reverse("gate_copies_compare", args=[g.matches[0].document_id, g.matches[0].source_id]),
+                reverse(
+                    "gate_copies_compare", args=[g.matches[0].document_id, g.matches[0].source_id]
+                ),
                 unit=g.unit_id,
             )
         )

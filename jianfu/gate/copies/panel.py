@@ -54,6 +54,4 @@ def build(proposal, principal) -> dict | None:
 
 
 def register() -> None:
-    review.register(
-        review.Panel("copies", _("照抄照搬比对"), 30, "gate/copies/_panel.html", build)
-    )
+    review.register(review.Panel("copies", _("照抄照搬比对"), 30, "gate/copies/_panel.html", build))

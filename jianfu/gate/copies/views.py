@@ -38,9 +38,7 @@ def _beside(principal, pk, below_unit) -> Document:
 
 
 def compare_documents(request, pk, source_pk):
-    doc = scope.get_for(
-        Document.scoped.select_related("unit"), request.user, pk, perm=RECORDS
-    )
+    doc = scope.get_for(Document.scoped.select_related("unit"), request.user, pk, perm=RECORDS)
     source = _beside(request.user, source_pk, doc.unit)
     return _page(request, doc.title, doc.full_text, source, source.full_text, doc=doc)
 

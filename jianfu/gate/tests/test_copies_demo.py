@@ -38,7 +38,10 @@ def test_the_planted_county_raises_gate_copied_with_passages(demo, db, client):
     copies = s.evidence["copies"]
     assert len(copies) >= 2 and all(c["share"] >= 70 for c in copies)
     first = copies[0]
-    doc, source = Document.objects.get(pk=first["document"]), Document.objects.get(pk=first["source"])
+    doc, source = (
+        Document.objects.get(pk=first["document"]),
+        Document.objects.get(pk=first["source"]),
+    )
     assert source.issued_on < doc.issued_on and source.unit.kind == "department"
     c = text.compare(doc.full_text, source.full_text)
     assert c.passages and c.share * 100 >= 70

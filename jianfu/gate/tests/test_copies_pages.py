@@ -66,7 +66,9 @@ def test_the_county_copying_the_city_raises_the_rule_and_no_clean_unit_does(city
 
 def test_a_single_copy_is_below_the_minimum(city, units):
     Document.objects.filter(pk__in=[d.pk for d in city["copies"][1:]]).delete()
-    assert rules.evaluate(AS_OF, None, {"gate.copies.share": 70, "gate.copies.min_documents": 2}) == []
+    assert (
+        rules.evaluate(AS_OF, None, {"gate.copies.share": 70, "gate.copies.min_documents": 2}) == []
+    )
 
 
 def test_the_side_by_side_page_marks_the_passages(city, login):
@@ -85,7 +87,10 @@ def test_the_page_answers_404_outside_the_accounts_units(city, login):
     # County A's document to county B: 404, whichever side it stands on.
     assert client.get(reverse("gate_copies_compare", args=[copy.pk, source.pk])).status_code == 404
     sister = city["sister"]
-    assert client.get(reverse("gate_copies_compare", args=[sister.pk, city["mine"].pk])).status_code == 404
+    assert (
+        client.get(reverse("gate_copies_compare", args=[sister.pk, city["mine"].pk])).status_code
+        == 404
+    )
     # The city's document beside county B's own: readable (a higher level's).
     clean = city["clean"][0]
     assert client.get(reverse("gate_copies_compare", args=[clean.pk, source.pk])).status_code == 200
@@ -133,7 +138,9 @@ def test_the_panel_shows_the_share_from_the_implemented_document_and_warns(city,
     ctx2 = dict((panel.code, c) for panel, c in review.build(p2, people["office"]))["copies"]
     assert ctx2["source"]["share"] < 20 and not ctx2["warnings"]
     meeting = Proposal.objects.create(unit=units["TA"], category="meeting", title="会")
-    assert "copies" not in dict((panel.code, c) for panel, c in review.build(meeting, people["office"]))
+    assert "copies" not in dict(
+        (panel.code, c) for panel, c in review.build(meeting, people["office"])
+    )
 
 
 def test_the_proposal_page_shows_the_draft_beside_its_source(city, units, login):
