@@ -152,11 +152,19 @@ def _sign(ids: list[int], force: bool) -> tuple[int, set[int]]:
     docs = list(
         Document.objects.filter(pk__in=ids).values_list("pk", "unit_id", "issued_on", "full_text")
     )
-    old = dict(Signature.objects.filter(document_id__in=ids).values_list("document_id", "digest"))
+    # A document moved to another unit or date is compared again too (whether its source is a
+    # higher level's earlier document depends on both).
+    old = {
+        pk: rest
+        for pk, *rest in Signature.objects.filter(document_id__in=ids).values_list(
+            "document_id", "digest", "unit_id", "issued_on"
+        )
+    }
     kept = [text.kept(t)[0] for _pk, _u, _d, t in docs]
     digests = [text.digest_of(c) for c in kept]
-    redo = [i for i, (d, dg) in enumerate(zip(docs, digests, strict=True)) if old.get(d[0]) != dg]
-    same = [d[0] for d, dg in zip(docs, digests, strict=True) if old.get(d[0]) == dg]
+    now_as = [[dg, d[1], d[2]] for d, dg in zip(docs, digests, strict=True)]
+    redo = [i for i, d in enumerate(docs) if old.get(d[0]) != now_as[i]]
+    same = [d[0] for i, d in enumerate(docs) if old.get(d[0]) == now_as[i]]
     if same:
         Signature.objects.filter(document_id__in=same).update(indexed_at=now)
     if force:

@@ -56,7 +56,7 @@ def compare_proposal(request, pk):
     if other.isdigit():
         source = _beside(request.user, int(other), proposal.unit)
         source_text = source.full_text
-    elif proposal.implements_id:
+    elif proposal.implements_id and proposal.implements.full_text:
         source, source_text = proposal.implements, proposal.implements.full_text
     elif proposal.implements_text:
         source, source_text = None, proposal.implements_text

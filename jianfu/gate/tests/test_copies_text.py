@@ -129,3 +129,13 @@ def test_a_sister_county_or_a_later_document_is_not_higher(units):
     assert index.is_higher(dept, town)
     assert not index.is_higher(b, a) and not index.is_higher(a, dept)
     assert not index.is_higher(a, a) and not index.is_higher(a, city)
+
+
+def test_a_document_moved_to_another_date_is_judged_again(many, units):
+    copy = _doc(units["TA"], "甲县文件", many[5].full_text, dt.date(2025, 6, 1))
+    index.index_documents()
+    assert Match.objects.get(document=copy, source=many[5]).higher
+    copy.issued_on = dt.date(2025, 1, 2)  # before the city's: no longer a copy of a higher one
+    copy.save()
+    index.index_documents()
+    assert not Match.objects.get(document=copy, source=many[5]).higher
