@@ -9,6 +9,10 @@ on the proposal; the habit of implementing documents by copying them (以文件�
 rule is for. One signal per unit and year (subject "copied"), evidence naming each document, its
 source and share, linking to the side-by-side page. Severity: 1, 2 from twice the minimum, 3 from
 four times.
+
+The rule first brings the index up to date (index.index_documents: only the documents new or
+changed since they were indexed, nothing when none), so a run after an import judges the new
+texts without waiting for the nightly index.
 """
 
 import datetime as dt
@@ -26,6 +30,9 @@ CODE = "gate_copied"
 def evaluate(as_of: dt.date, unit_ids, settings: dict) -> list:
     from jianfu.signals.rules.base import Finding, figure, records
 
+    from . import index
+
+    index.index_documents()
     minimum = int(settings[config.MIN_DOCUMENTS])
     found = queries.findings(
         start=dt.date(as_of.year, 1, 1), end=as_of, share=float(settings[config.SHARE])

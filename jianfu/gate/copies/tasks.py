@@ -1,16 +1,19 @@
 """Background jobs of copy-through (django-tasks): every night, the documents registered or
-changed since the last run are indexed; and after an import or a registry write (the registry's
-data-changed event), at once. Thin wrappers over index.py."""
+changed since the last run are indexed. Thin wrappers over index.py.
+
+After an import the signals' own task runs the rules, and gate_copied brings the index up to
+date before it reads (rules.py), so no task of this part follows the registry's event: a second
+subscriber would index in a task of its own that the rule may run before."""
 
 import datetime as dt
 
 from django_tasks import task
 
-from jianfu.core import events, scheduler
+from jianfu.core import scheduler
 from jianfu.core.scheduler import Job
 
 INDEX_JOB = "gate.copies_index"
-INDEX_AT = dt.time(2, 30)
+INDEX_AT = dt.time(1, 30)  # before the signals run the rules (02:00)
 
 
 @task()
@@ -23,20 +26,7 @@ def copies_index() -> int:
         return index.index_documents()
 
 
-@task()
-def copies_index_changed(import_id=None, unit_ids=()) -> int:
-    from jianfu.core.scope_guard import unscoped
-    from jianfu.registry.models import Document
-
-    from . import index
-
-    with unscoped():
-        ids = Document.objects.filter(unit_id__in=list(unit_ids)).values_list("pk", flat=True)
-        return index.index_documents(list(ids))
-
-
 def connect() -> None:
-    """Schedule the nightly job and follow the registry's changes (setup.ready)."""
+    """Schedule the nightly job (setup.ready)."""
     if not any(job.name == INDEX_JOB for job in scheduler.JOBS):
         scheduler.register(Job(INDEX_JOB, copies_index, INDEX_AT))
-    events.subscribe("registry", copies_index_changed)

@@ -155,3 +155,13 @@ def test_the_proposal_page_shows_the_draft_beside_its_source(city, units, login)
     # A sibling shown on the panel: county B's document is not county A's to read.
     url = reverse("gate_copies_proposal", args=[p.pk])
     assert login("contact_a").get(url, {"document": city["clean"][0].pk}).status_code == 404
+
+
+def test_the_rule_judges_documents_registered_since_the_last_index(city, units):
+    b, dept = units["TB"], units["TD01"]
+    for i, s in enumerate(city["sources"][:2]):
+        _doc(b, f"乙县新登记{i}", s.full_text, dt.date(2025, 8, 1 + i))  # not indexed yet
+    with clock.frozen(AS_OF):
+        runner.run(as_of=AS_OF, rules=[rules.CODE])
+    s = Signal.objects.get(rule=rules.CODE, unit=b)
+    assert {c["source_unit"] for c in s.evidence["copies"]} == {dept.name}
