@@ -3,9 +3,11 @@ planted copying the city's.
 
 Up to PER_UNIT of this year's documents of each county and city department get a plausible
 official text of 1,500–5,000 characters: a masthead line, the addressees, a preamble and three
-numbered parts, each sentence drawn word by word from banks (modifier, verb, object, result) with
-the unit's own random generator. Words are two to four characters long, so two units share a
-run of 12 characters (three or four words in one order) only by rare chance: every clean unit's
+numbered parts, each sentence drawn word by word from banks (modifier, verb, an area and an
+aspect, result) with the unit's own random generator. Words are two to four characters long, so
+two units share a run of 12 characters (three or four words in one order) only by rare chance,
+and their shingles' Jaccard is about 0.02 (a bank of 30 objects made it 0.12, and every document
+an LSH candidate of a dozen others): every clean unit's
 documents stay far below the 70 % threshold. The planted county (the city's last county: in
 the tiny city it also carries a registry pattern, so no county is left without a planted case
 while every clean unit stays clean) issues COPIED of its documents as copies of an earlier city
@@ -28,17 +30,22 @@ PER_UNIT = 8
 COPIED = 4
 
 MODIFIERS = ("切实", "进一步", "扎实", "持续", "全面", "认真", "大力", "坚决", "积极", "着力",
-             "稳步", "深入", "有序", "统筹")  # fmt: skip
+             "稳步", "深入", "有序", "统筹", "加快", "严格", "不断", "有效", "主动", "精准",
+             "逐步", "全力", "系统", "科学")  # fmt: skip
 VERBS = ("加强", "推进", "落实", "健全", "完善", "深化", "压实", "规范", "优化", "提升", "强化",
-         "抓好", "推动", "细化", "建立", "改进")  # fmt: skip
-OBJECTS = ("基层减负", "督查检查考核", "文件会议", "责任体系", "工作机制", "考核评价", "数据报送",
-           "政务服务", "营商环境", "安全生产", "生态环境", "乡村振兴", "民生保障", "作风建设",
-           "联系群众", "调查研究", "统计工作", "项目建设", "应急管理", "信访工作", "基层治理",
-           "队伍建设", "制度执行", "资金监管", "公共服务", "矛盾纠纷化解", "台账管理", "信息化建设",
-           "网格管理", "人才培养")  # fmt: skip
+         "抓好", "推动", "细化", "建立", "改进", "夯实", "创新", "整治", "保障", "做实", "统筹",
+         "巩固", "拓展", "畅通", "织密", "筑牢", "盯紧")  # fmt: skip
+AREAS = ("基层", "乡村", "社区", "校园", "企业", "园区", "城市", "农村", "流域", "山区", "街道",
+         "窗口", "网格", "行业", "市场", "财政", "人才", "数据", "项目", "资金", "信访", "安全",
+         "生态", "民生", "文化", "交通", "医疗", "养老", "就业", "教育", "住房", "水利", "林业",
+         "审计", "统计", "应急", "消防", "食品", "药品", "能源")  # fmt: skip
+ASPECTS = ("治理", "服务", "监管", "减负", "考核", "台账", "队伍", "制度", "机制", "保障", "风险",
+           "隐患", "协同", "执法", "调度", "预警", "评估", "督导", "整改", "宣传", "培训", "改革",
+           "建设", "管理", "规划")  # fmt: skip
 RESULTS = ("取得实效", "落到实处", "见到成效", "形成合力", "久久为功", "抓出成效", "常态长效",
-           "务求实效", "走深走实", "提质增效")  # fmt: skip
-LINKS = ("坚持", "围绕", "聚焦", "结合", "针对", "按照", "通过", "依托")
+           "务求实效", "走深走实", "提质增效", "善作善成", "行稳致远", "落细落小",
+           "压茬推进")  # fmt: skip
+LINKS = ("坚持", "围绕", "聚焦", "结合", "针对", "按照", "通过", "依托", "立足", "紧扣")
 PARTS = ("一、总体要求", "二、主要任务", "三、保障措施")
 NUMBERS = "一二三四五六七八九十"
 
@@ -47,11 +54,15 @@ def _count() -> dict[str, int]:
     return {"文件正文指纹": Signature.objects.count(), "照抄照搬比对结果": Match.objects.count()}
 
 
+def _object(rng: random.Random) -> str:
+    return rng.choice(AREAS) + rng.choice(ASPECTS)
+
+
 def _sentence(rng: random.Random) -> str:
     clauses = [
-        rng.choice(LINKS) + rng.choice(OBJECTS) + rng.choice(OBJECTS)
+        rng.choice(LINKS) + _object(rng) + _object(rng)
         if rng.random() < 0.3
-        else rng.choice(MODIFIERS) + rng.choice(VERBS) + rng.choice(OBJECTS)
+        else rng.choice(MODIFIERS) + rng.choice(VERBS) + _object(rng)
         for _ in range(rng.randint(2, 4))
     ]
     return "，".join(clauses) + "，" + rng.choice(RESULTS) + "。"
