@@ -139,3 +139,13 @@ def test_a_document_moved_to_another_date_is_judged_again(many, units):
     copy.save()
     index.index_documents()
     assert not Match.objects.get(document=copy, source=many[5]).higher
+
+
+def test_a_document_is_indexed_on_demand(many, units):
+    from jianfu.gate.copies import services
+
+    copy = _doc(units["TB"], "乙县文件", many[8].full_text, dt.date(2025, 7, 1))
+    assert services.document_index(document_id=copy.pk) == 1
+    assert Match.objects.get(document=copy).source_id == many[8].pk
+    empty = _doc(units["TB"], "乙县无正文", "", dt.date(2025, 7, 2))
+    assert services.document_index(document_id=empty.pk) == 0
