@@ -105,6 +105,14 @@ def test_the_list_shows_the_findings_by_unit(city, login, django_assert_max_num_
         assert d.title in body
     assert city["mine"].title not in body and "乙县照抄甲县" not in body
     assert "甲县" in body
+    # Thirty rows in the same number of queries.
+    for i in range(27):
+        s = city["sources"][i % 4]
+        _doc(city["mine"].unit, f"甲县再发{i}", s.full_text, dt.date(2025, 8, 1 + i))
+    index.index_documents()
+    with django_assert_max_num_queries(12):
+        r = client.get(reverse("gate_copies_list"), {"year": 2025})
+    assert r.content.decode().count("甲县再发") == 27
 
 
 def test_the_bulletin_section_equals_the_page(city, people):
