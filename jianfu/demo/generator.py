@@ -399,6 +399,7 @@ PIPELINE: tuple[str, ...] = (
     "supervision_meetings",
     "gate_plans",
     "gate_proposals",
+    "gate_copies",
     "bulletins",
 )
 
