@@ -20,7 +20,6 @@ each time `matches` or `entry` is asked, so every worker process sees the same d
 """
 
 from collections.abc import Callable
-
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _

@@ -20,7 +20,7 @@ from jianfu.core.models import GRASSROOTS_KINDS, Unit, UnitKind
 from jianfu.gate import held
 from jianfu.registry.models import Document, Inspection, Meeting
 
-from .models import DEFAULT_SECONDS, DataRequest, Form, FormField, FormStatus, RequestStatus, Return
+from .models import DataRequest, Form, FormField, FormStatus, RequestStatus, Return
 
 # A field's seconds are the median measured once this many submitted returns contain it.
 MIN_MEASURED = 5

@@ -393,12 +393,16 @@ def request_send(*, by, request: DataRequest, confirm: bool = False) -> DataRequ
     req = _draft(request)
     found = queries.flags(req)
     if found and not confirm:
+        names = "、".join(dict.fromkeys(f.field for f in found))
         raise DomainError(
             "unconfirmed",
-            _("有 %(n)s 个数据项平台已经掌握（%(f)s）。请删去这些数据项，或确认仍需基层填报后再下发。")
-            % {"n": len({f.field_id for f in found}), "f": "、".join(dict.fromkeys(f.field for f in found))},
+            _(
+                "有 %(n)s 个数据项平台已经掌握（%(f)s）。"
+                "请删去这些数据项，或确认仍需基层填报后再下发。"
+            )
+            % {"n": len({f.field_id for f in found}), "f": names},
             field="confirm",
-        )  # fmt: skip
+        )
     recipients = list(req.recipients.all())
     est = queries.request_estimate(req)
     Return.objects.bulk_create(

@@ -1,7 +1,6 @@
 """What the platform already holds names a page a reader can open, and is found in a demand."""
 
 import pytest
-
 from django.urls import reverse
 
 from jianfu.gate import held
