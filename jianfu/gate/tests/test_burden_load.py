@@ -73,8 +73,16 @@ def test_the_load_page_shows_it_to_the_village(march, units, login):
     client = login("reporter")
     page = client.get("/gate/burden/load/?year=2026")
     assert page.status_code == 200
-    row = page.content.decode().split("<td class=\"jf-nowrap\">2026-03</td>")[1].split("</tr>")[0]
-    assert [c.split("</td>")[0] for c in row.split("<td>")[1:]] == ["1", "1", "6.0", "2", "1", "1", "5"]
+    row = page.content.decode().split('<td class="jf-nowrap">2026-03</td>')[1].split("</tr>")[0]
+    assert [c.split("</td>")[0] for c in row.split("<td>")[1:]] == [
+        "1",
+        "1",
+        "6.0",
+        "2",
+        "1",
+        "1",
+        "5",
+    ]
     # Another unit's load is not the village's to read.
     assert client.get(f"/gate/burden/load/{units['TA01'].pk}/").status_code == 404
     assert login("contact_b").get(f"/gate/burden/load/{units['TA0101'].pk}/").status_code == 404

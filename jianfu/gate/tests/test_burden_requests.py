@@ -59,7 +59,9 @@ def test_a_field_held_in_a_registry_is_flagged_naming_where_and_sending_waits_fo
 ):
     req = draft(people, form)
     found = queries.flags(req)
-    assert [(f.field, f.kind, f.where) for f in found] == [("本月收到上级文件数", "held", "发文登记")]
+    assert [(f.field, f.kind, f.where) for f in found] == [
+        ("本月收到上级文件数", "held", "发文登记")
+    ]
     with pytest.raises(DomainError) as e:
         services.request_send(by=people["contact_a"], request=req)
     assert e.value.code == "unconfirmed" and "本月收到上级文件数" in str(e.value.message)
@@ -93,7 +95,12 @@ def test_a_field_the_same_units_already_returned_is_flagged_naming_the_request_a
     )  # fmt: skip
     second = draft(people, form, title="村情月报（4月）", first="2026-04")
     returned = [f for f in queries.flags(second) if f.kind == "returned"]
-    assert {f.field for f in returned} == {"农户户数", "本月收到上级文件数", "村道路况", "是否有卫生室"}
+    assert {f.field for f in returned} == {
+        "农户户数",
+        "本月收到上级文件数",
+        "村道路况",
+        "是否有卫生室",
+    }
     assert all(f.request_id == first.pk and f.period == "2026-03" for f in returned)
     assert "村情月报（3月）" in returned[0].where and "2026年3月" in returned[0].where
 

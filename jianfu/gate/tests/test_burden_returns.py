@@ -127,7 +127,9 @@ def test_another_county_does_not_see_the_request_or_the_return(people, sent, log
 
 
 def test_a_village_cadre_sees_only_its_own_village(people, units, login):
-    other = Unit.objects.add_child(units["TA01"], {"code": "TA0102", "name": "甲二村", "kind": "village"})
+    other = Unit.objects.add_child(
+        units["TA01"], {"code": "TA0102", "name": "甲二村", "kind": "village"}
+    )
     fields = dictionary(people["office"])
     req = draft(people, admitted_form(people, units, fields))
     services.request_send(by=people["contact_a"], request=req, confirm=True)
