@@ -397,6 +397,7 @@ PIPELINE: tuple[str, ...] = (
     "reporting",
     "supervision_review",
     "supervision_meetings",
+    "gate_burden",
     "bulletins",
 )
 
