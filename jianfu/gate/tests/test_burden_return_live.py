@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-PW_PYTHON = Path("/tmp/pwvenv/bin/python")
+PW_PYTHON = Path("/tmp/pwvenv/bin/python")  # noqa: S108 — where the machine keeps Playwright
 CHROMIUM = Path("/usr/bin/chromium")
 
 SETUP = """
@@ -60,9 +60,10 @@ with sync_playwright() as p:
     out["overflow"] = page.evaluate(
         "document.scrollingElement.scrollWidth - document.documentElement.clientWidth")
     out["docs"] = page.input_value(f"input[name=docs{suffix}]")
-    sizes = page.evaluate('''() => Array.from(document.querySelectorAll(
-        "#return-form input:not([type=hidden]):not(.btn-check), #return-form label.btn, #return-form button"
-    )).map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })''')
+    targets = ("#return-form input:not([type=hidden]):not(.btn-check), "
+               "#return-form label.btn, #return-form button")
+    sizes = page.evaluate('''(sel) => Array.from(document.querySelectorAll(sel))
+        .map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })''', targets)
     out["smallest"] = min(h for _w, h in sizes)
     out["widest"] = max(w for w, _h in sizes)
     taps = 0
