@@ -74,7 +74,7 @@ def flags(request: DataRequest, fields=None, unit_ids=None) -> list[Flag]:
     """The fields of a draft the platform already holds, with where: a field held in a registry
     or report (FormField.held_in), and a field the same recipients already returned in an earlier
     return of any request (the latest such request and period)."""
-    fields = list(request.fields.all()) if fields is None else list(fields)
+    fields = ordered_fields(request) if fields is None else list(fields)
     if unit_ids is None:
         unit_ids = list(request.recipients.values_list("pk", flat=True))
     found: list[Flag] = []

@@ -147,3 +147,41 @@ def test_sending_notifies_the_recipients_and_is_audited(people, form):
     services.request_send(by=people["contact_a"], request=req, confirm=True)
     assert Notice.objects.filter(key=f"gate.burden.request:{req.pk}:sent").exists()
     assert AuditEntry.objects.filter(code="jianfu.gate.burden.request.sent").count() == 1
+
+
+def test_a_quarterly_request_takes_quarter_periods_and_prefills_the_quarter(people, units, form):
+    import datetime as dt
+
+    from jianfu.registry.models import Document
+
+    with pytest.raises(DomainError) as e:
+        draft(people, form, frequency="quarterly", first="2026-03")
+    assert e.value.code == "bad_period" and "2026-Q1" in str(e.value.message)
+    req = draft(people, form, frequency="quarterly", first="2026-Q4", count=2)
+    assert req.periods == ["2026-Q4", "2027-Q1"]
+    for day in (dt.date(2026, 10, 3), dt.date(2026, 12, 30), dt.date(2027, 1, 2)):
+        Document.objects.create(
+            unit=units["TA"], title=f"通知{day}", issued_on=day, kind="notice",
+            reaches_grassroots=True,
+        )  # fmt: skip
+    services.request_send(by=people["contact_a"], request=req, confirm=True)
+    q4 = Return.objects.get(request=req, period="2026-Q4")
+    services.return_open(by=people["reporter"], ret=q4)
+    assert q4.prefilled == {"docs_received": 2}
+
+
+def test_the_flags_follow_the_form_order(people, form):
+    req = draft(people, form)
+    first = draft(people, form, title="更早")
+    services.request_send(by=people["contact_a"], request=first, confirm=True)
+    services.return_submit(
+        by=people["reporter"], ret=Return.objects.get(request=first),
+        values={"households": "1", "docs_received": "1", "road": "良好", "clinic": "no"},
+    )  # fmt: skip
+    assert [(f.field, f.kind) for f in queries.flags(req)] == [
+        ("农户户数", "returned"),
+        ("本月收到上级文件数", "held"),
+        ("本月收到上级文件数", "returned"),
+        ("村道路况", "returned"),
+        ("是否有卫生室", "returned"),
+    ]
