@@ -400,6 +400,7 @@ PIPELINE: tuple[str, ...] = (
     "gate_plans",
     "gate_proposals",
     "gate_copies",
+    "gate_burden",
     "bulletins",
 )
 

@@ -13,8 +13,13 @@ its dictionary's fields (each earlier return is data held too) from its own `set
 
 `matches(text)` returns the entries whose words occur in the text, each once, in the order they
 were registered; `entry(code)` returns one by its code.
+
+Data that becomes held as the platform runs (a catalogue form's field, once returned) cannot be
+registered at start-up: a part registers a provider instead (`provide(fn)`, fn() -> [Held]), read
+each time `matches` or `entry` is asked, so every worker process sees the same database.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +35,7 @@ class Held:
 
 
 HELD: dict[str, Held] = {}
+PROVIDERS: dict[str, Callable[[], list]] = {}
 
 
 def register(*entries: Held) -> None:
@@ -38,15 +44,31 @@ def register(*entries: Held) -> None:
         HELD[e.code] = e
 
 
+def provide(key: str, fn: Callable[[], list]) -> None:
+    """Add (or replace) a provider of entries read from the database when asked."""
+    PROVIDERS[key] = fn
+
+
+def entries() -> list[Held]:
+    """Every entry: the registered ones, then the providers'."""
+    found = dict(HELD)
+    for fn in PROVIDERS.values():
+        for e in fn():
+            found.setdefault(e.code, e)
+    return list(found.values())
+
+
 def entry(code: str) -> Held | None:
-    return HELD.get(code)
+    if code in HELD:
+        return HELD[code]
+    return next((e for e in entries() if e.code == code), None)
 
 
 def matches(text: str) -> list[Held]:
     """The entries a demand written as `text` asks for again, in registration order."""
     if not text:
         return []
-    return [e for e in HELD.values() if any(w and w in text for w in e.words)]
+    return [e for e in entries() if any(w and w in text for w in e.words)]
 
 
 register(
