@@ -1,286 +1,185 @@
-"""Copied reports across the whole scope: the peer check of truth_copies at province size.
+"""Copy-through documents (the gate, gate/copies/): the index and the query at 100,000 documents.
 
-    .venv/bin/python bench/copies.py                      # SQLite (bench/.data/copies/)
-    DATABASE_URL=postgres://…/jianfu_bench_copies .venv/bin/python bench/copies.py
+    .venv/bin/python bench/copies.py [--docs 100000] [--queries 200]
 
-Builds, when absent, a data set of its own: a province of 16 cities and 125 counties with 16
-sample points each (2,000 points: townships, villages, schools, enterprises) and 36 months of
-reports (the demo's generator makes the honest answers), then plants, in the twelve months the
-check judges:
-- exact: 20 groups of three points in three different counties (half of them in different
-  cities) sending one report each month, a different one every month;
-- near: 20 pairs of points in different counties, one sending the other's report with one or
-  two answers changed by one, every month;
-- county: 5 groups of three points of one county sending one report (what the check found
-  before, within a county).
-Everything else is clean.
+Builds its own data in memory, from one seed: 100,000 documents of 2,000–5,000 characters, each a
+sequence of words (two to four characters) drawn from a vocabulary of 6,000, with a comma or a
+full stop every few words — honest documents share words and short phrases, seldom a clause —
+and, among them, PLANTED near-copies: a document whose text is an earlier one's with a share of
+its words replaced (0 %, 5 %, 10 %, 20 %, 30 % or 45 %, in equal numbers) and a paragraph of its
+own added, so their true Jaccard spreads from about 0.2 to 1.
 
-figure: copies_s — truth_copies.evaluate over the whole scope (copy-forward, peers and
-straight-lining), the reports already read (as the nightly run shares one read among the truth
-rules); median of five runs. copies_peer_s: the peer check alone.
-figure: copies_anchor_s — reading the reports array (truth_common.load), median of three runs in
-the same process on the same data; copies_to_anchor_ratio = copies_s / copies_anchor_s.
-copies_cpu_s, copies_anchor_cpu_s: the same medians in CPU time of this process (the machine
-may be shared: wall time counts the others' work too).
-figure: copies_recall_pct — of the planted case-months (a case in a month it copied), the share
-whose points a peer finding of that month names as one group.
-Per family: copies_recall_exact_pct, copies_recall_near_pct, copies_recall_county_pct.
-figure: copies_clean_points_flagged_pct — the share of clean points named by any truth_copies
-finding (a peer group, or a point's own copy-forward or straight-lining).
+Figures (one process, the same data):
+- index_s: the index of all documents as the nightly job builds it — each text normalised,
+  shingled, hashed and signed (text.signatures), then the LSH built from the signatures' bytes
+  (index.build, what index.current() does with the stored rows). One process: the signatures
+  take some 0.1 ms a document in numpy, so neither multiprocessing over the two cores nor rensa
+  was needed. The database's writes of the rows are not counted (bulk inserts of 100,000 small
+  rows, measured by the registry's import bench).
+- index_anchor_s: just normalising, shingling and hashing the same texts (text.hashes), the same
+  way; index_vs_anchor_ratio = index_s / index_anchor_s.
+- query_ms: one query as queries.similar makes it — the text prepared, its signature, the LSH's
+  candidates, the exact share and passages for each candidate — median over the queries (half
+  planted copies, half honest documents).
+- recall: of the labelled pairs (every planted pair, and 2,000 random pairs) whose true shingle
+  Jaccard is at least index.THRESHOLD, the share the LSH returns (the source among the copy's
+  candidates). Also recall_at_0_3, and candidates_median (how many documents a query compares
+  exactly).
+- datasketch_ms_per_doc: datasketch's own MinHash.update_batch (128 permutations, a Python call per
+  shingle) on 200 of the documents, for comparison with the signatures' per-document cost
+  (signature_ms_per_doc).
 """
 
-import datetime as dt
+import argparse
 import random
 import statistics
 import time
 
+import numpy as np
 from _setup import figure, start
 
-vendor = start("copies")
+start("gate_copies")
 
-import numpy as np  # noqa: E402
-from django.db import transaction  # noqa: E402
+from datasketch import MinHash  # noqa: E402
 
-from jianfu.core import clock  # noqa: E402
-from jianfu.core import periods as period_keys  # noqa: E402
-from jianfu.core.models import Unit, User  # noqa: E402
-from jianfu.demo import monitoring as demo_data  # noqa: E402
-from jianfu.monitoring.models import Report, SamplePoint  # noqa: E402
-from jianfu.signals.rules import current_settings, truth_copies  # noqa: E402
-from jianfu.signals.rules import truth_common as tc  # noqa: E402
+from jianfu.gate.copies import index, text  # noqa: E402
 
-AS_OF = dt.date(2026, 12, 15)
-MONTHS = period_keys.between("2023-12", "2026-11")  # the 36 months closed before AS_OF
-WINDOW = 12
-CITIES = 16
-COUNTIES = 125
-PER_COUNTY = (("township", 3), ("village", 8), ("school", 2), ("enterprise", 3))
-SEED = 2026
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-NUDGE = ("docs_total", "forms_filled", "trace_demands", "app_checkins", "meetings_total")
-IDX = {k: i for i, k in enumerate(demo_data.NUMERIC)}
+RATES = (0.0, 0.05, 0.10, 0.20, 0.30, 0.45)
+SEED = 20251
 
 
-def step(i: int) -> str:
-    out = ""
-    for _ in range(4):
-        i, r = divmod(i, len(ALPHABET))
-        out = ALPHABET[r] + out
-    return out
+def vocabulary(rng: np.random.Generator, n: int = 6000):
+    lengths = rng.choice([2, 2, 2, 3, 4, 4], size=n)
+    codes = rng.integers(0x4E00, 0x4E00 + 3500, size=int(lengths.sum()), dtype=np.uint32)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    pieces = zip(starts, lengths, strict=True)
+    words = [codes[s : s + k].tobytes().decode("utf-32-le") for s, k in pieces]
+    # Punctuation as words: a comma or a full stop every few words.
+    return words + ["，"] * 600 + ["。"] * 200
 
 
-def build_tree() -> None:
-    """Province → cities → counties → the points' units, written in one bulk insert."""
-    nodes = [dict(code="BP", name="基准省", kind="province", path=step(1), depth=1)]
-    county_of_city: dict[int, list[int]] = {c: [] for c in range(CITIES)}
-    for k in range(COUNTIES):
-        county_of_city[k % CITIES].append(k)
-    for c in range(CITIES):
-        city_path = step(1) + step(c + 1)
-        nodes.append(
-            dict(code=f"B{c:02d}", name=f"基准{c + 1}市", kind="city", path=city_path, depth=2)
-        )
-        for j, k in enumerate(county_of_city[c]):
-            county_path = city_path + step(j + 1)
-            nodes.append(
-                dict(
-                    code=f"B{c:02d}{k:03d}",
-                    name=f"基准{k + 1}县",
-                    kind="county",
-                    path=county_path,
-                    depth=3,
-                )
-            )
-            n = 0
-            for kind, count in PER_COUNTY:
-                for i in range(count):
-                    n += 1
-                    nodes.append(
-                        dict(
-                            code=f"B{c:02d}{k:03d}{n:02d}",
-                            name=f"基准{k + 1}县{kind}{i + 1}",
-                            kind=kind,
-                            path=county_path + step(n),
-                            depth=4,
-                        )
-                    )
-    paths = {n["path"] for n in nodes}
-    for n in nodes:
-        n["numchild"] = sum(
-            1 for p in paths if p.startswith(n["path"]) and len(p) == len(n["path"]) + 4
-        )
-    Unit.objects.bulk_create([Unit(**n) for n in nodes], batch_size=2000)
+def make_words(rng: np.random.Generator, n_words: int, v: int) -> np.ndarray:
+    return rng.integers(0, v, size=n_words, dtype=np.int32)
 
 
-def plans() -> list[demo_data.PointPlan]:
-    rng = random.Random(f"{SEED}:points")
-    counties = {u.path: u for u in Unit.objects.filter(kind="county", code__startswith="B")}
-    out = []
-    for u in Unit.objects.filter(depth=4, code__startswith="B").order_by("path"):
-        out.append(
-            demo_data.PointPlan(
-                unit=u,
-                county=counties[u.path[:12]],
-                kind=u.kind,
-                size=float(np.exp(rng.gauss(0, 0.6))),
-                apps=max(1, round(demo_data.KINDS[u.kind]["apps"] * rng.uniform(0.6, 1.4))),
-            )
-        )
-    return out
+def render(words: list[str], ids: np.ndarray) -> str:
+    return "".join([words[i] for i in ids.tolist()])
 
 
-def cases(points: list) -> dict[str, list[list[int]]]:
-    """The planted cases, as indexes into `points` (the same every run: one seed, one tree)."""
-    rng = random.Random(f"{SEED}:cases")
-    free = list(range(len(points)))
-    rng.shuffle(free)
-    used: set[int] = set()
-
-    def pick(n: int, *, same_county: bool, other_city: bool = False) -> list[int]:
-        for i in free:
-            if i in used:
-                continue
-            group = [i]
-            for j in free:
-                if j in used or j in group:
-                    continue
-                county = points[j].county.pk
-                if same_county != (county == points[i].county.pk):
-                    continue
-                if not same_county and county in {points[g].county.pk for g in group}:
-                    continue
-                city = points[j].county.path[:8]
-                if other_city and city in {points[g].county.path[:8] for g in group}:
-                    continue
-                if not other_city and not same_county and city != points[i].county.path[:8]:
-                    continue
-                group.append(j)
-                if len(group) == n:
-                    used.update(group)
-                    return group
-        raise RuntimeError("no room for a planted case")
-
-    return {
-        "exact": [pick(3, same_county=False, other_city=g % 2 == 1) for g in range(20)],
-        "near": [pick(2, same_county=False, other_city=g % 2 == 1) for g in range(20)],
-        "county": [pick(3, same_county=True) for _ in range(5)],
-    }
+def build(n_docs: int, rng: np.random.Generator, words: list[str]):
+    """Word ids of every document, and the planted pairs (copy, source, rate)."""
+    v = len(words)
+    docs = [make_words(rng, int(rng.integers(800, 2000)), v) for _ in range(n_docs)]
+    planted = []
+    n_planted = n_docs // 50
+    copies = rng.choice(np.arange(n_docs // 2, n_docs), size=n_planted, replace=False)
+    for k, c in enumerate(copies.tolist()):
+        s = int(rng.integers(0, n_docs // 2))
+        rate = RATES[k % len(RATES)]
+        ids = docs[s].copy()
+        replaced = rng.random(len(ids)) < rate
+        ids[replaced] = rng.integers(0, v, size=int(replaced.sum()))
+        own = make_words(rng, int(rng.integers(50, 200)), v)
+        docs[c] = np.concatenate([ids, own])
+        planted.append((c, s, rate))
+    return docs, planted
 
 
-def build(points, planted) -> None:
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    rng = np.random.default_rng(SEED)
+    words = vocabulary(rng)
     t = time.perf_counter()
-    rng = random.Random(f"{SEED}:values")
-    plan = demo_data.Plan(points, MONTHS)
-    values = demo_data.generate(plan, rng)
-    npr = np.random.default_rng(SEED)
-    last = len(MONTHS) - 1
-    for family, groups in planted.items():
-        for group in groups:
-            points[group[0]].pattern = f"copy_{family}"
-            for t_ in range(last - WINDOW + 1, last + 1):
-                for q in group[1:]:
-                    points[q].pattern = f"copy_{family}"
-                    values[q, t_] = values[group[0], t_]
-                    if family == "near":
-                        n = npr.integers(1, 3)
-                        for key in npr.choice(NUDGE, size=n, replace=False):
-                            values[q, t_, IDX[key]] += 1
-    reporter = User.objects.create(username="bench-copies", full_name="基准测试填报员")
-    with clock.frozen(AS_OF):
-        written = demo_data.write(plan, values, rng, clock.now(), reporter=reporter)
+    ids, planted = build(args.docs, rng, words)
+    texts = [render(words, d)[:5000] for d in ids]
+    del ids
+    lengths = [len(x) for x in texts]
     print(
-        f"  {written['sample_points']:,} points, {written['reports']:,} reports "
-        f"in {time.perf_counter() - t:.0f} s",
+        f"built {len(texts)} documents ({min(lengths)}–{max(lengths)} characters, "
+        f"mean {statistics.mean(lengths):.0f}), {len(planted)} planted copies, "
+        f"{time.perf_counter() - t:.1f} s",
         flush=True,
     )
 
+    # The anchor: normalise, shingle and hash every text.
+    t = time.perf_counter()
+    for x in texts:
+        text.hashes(x)
+    anchor_s = time.perf_counter() - t
 
-with clock.frozen(AS_OF):
-    if not Unit.objects.filter(code="BP").exists():
-        with transaction.atomic():
-            build_tree()
-    points = plans()
-    planted = cases(points)
-    if not SamplePoint.objects.exists():
-        with transaction.atomic():
-            build(points, planted)
+    # The index: signatures (in batches, as index._sign does), then the LSH from their bytes.
+    t = time.perf_counter()
+    rows = []
+    for first in range(0, len(texts), index.BATCH):
+        batch = texts[first : first + index.BATCH]
+        sigs = text.signatures([text.hashes(x) for x in batch])
+        rows.extend((first + i, 0, s.tobytes()) for i, s in enumerate(sigs))
+    signed_s = time.perf_counter() - t
+    built = index.build(rows)
+    index_s = time.perf_counter() - t
+    signatures = {doc_id: np.frombuffer(raw, dtype=np.uint64) for doc_id, _u, raw in rows}
+    print(f"signatures {signed_s:.1f} s, LSH {index_s - signed_s:.1f} s", flush=True)
 
-print(
-    f"database: {vendor}; units: {Unit.objects.count():,}; "
-    f"sample points: {SamplePoint.objects.count():,}; reports: {Report.objects.count():,}"
-)
-
-
-CPU: dict[str, float] = {}
-
-
-def median_s(fn, runs: int, name: str = "") -> tuple[float, object]:
-    """The median wall time of `runs` calls (and, under `name`, the median CPU time of this
-    process: on a shared machine the wall time also counts the others' work)."""
-    out = None
-    samples, cpu = [], []
-    for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
-        out = fn()
-        samples.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    if name:
-        CPU[name] = statistics.median(cpu)
-    return statistics.median(samples), out
-
-
-settings = current_settings()
-anchor, data = median_s(lambda: tc._read(AS_OF), 3, "anchor")
-tc.load(AS_OF, settings)  # the shared read the truth rules of a run reuse
-with clock.frozen(AS_OF):
-    copies_s, findings = median_s(
-        lambda: truth_copies.RULE.evaluate(AS_OF, None, settings), 5, "copies"
+    # Queries: half planted copies, half honest documents.
+    qrng = random.Random(SEED)
+    planted_ids = [c for c, _s, _r in planted]
+    asked = qrng.sample(planted_ids, args.queries // 2) + qrng.sample(
+        range(len(texts)), args.queries - args.queries // 2
     )
-    window = np.array(list(data.window_t()))
-    alpha = float(settings[truth_copies.ALPHA]) / 100
-    peer_s, _ = median_s(lambda: truth_copies._peers(data, window, alpha, tc.wanted(None)), 5)
-    peers = truth_copies._peer_setup(data, window)
-    n_candidates = truth_copies.candidates(peers)[0].size
+    samples, candidates = [], []
+    for q in asked:
+        t = time.perf_counter()
+        prepared = text.Prepared(texts[q])
+        sig = text.signatures([prepared.hashes])[0]
+        found = [d for d in built.candidates(sig) if d != q]
+        for d in found:
+            text.compare(prepared, text.Prepared(texts[d]))
+        samples.append((time.perf_counter() - t) * 1000)
+        candidates.append(len(found))
 
-# Recall: a case-month is found when one peer finding of that month names its points as a group.
-point_id = {u: p for u, p in SamplePoint.objects.values_list("unit_id", "pk")}
-groups_by_month: dict[str, list[set]] = {}
-named: set[int] = set()
-flagged_units: set[int] = set()
-for f in findings:
-    if f.subject == "peer":
-        groups_by_month.setdefault(f.period, []).extend(set(g) for g in f.evidence["groups"])
-        named.update(f.evidence["points"])
-    else:
-        flagged_units.add(f.unit_id)
-copied = MONTHS[-WINDOW:]
-hits = total = 0
-for family, groups in planted.items():
-    f_hits = 0
-    for group in groups:
-        ids = {point_id[points[i].unit.pk] for i in group}
-        for month in copied:
-            f_hits += any(ids <= g for g in groups_by_month.get(month, []))
-    f_total = len(groups) * len(copied)
-    print(f"  recall {family}: {f_hits}/{f_total}")
-    figure(f"copies_recall_{family}_pct", round(f_hits / f_total * 100, 1))
-    hits += f_hits
-    total += f_total
-planted_points = {i for groups in planted.values() for g in groups for i in g}
-clean = {point_id[p.unit.pk] for i, p in enumerate(points) if i not in planted_points}
-unit_of = {p: u for u, p in point_id.items()}
-flagged = {p for p in clean if p in named or unit_of[p] in flagged_units}
-print(
-    f"  {len(data.point_ids):,} points × {len(data.months)} months; "
-    f"{len(findings)} findings; peer candidates judged: {n_candidates:,}; "
-    f"pairs a full comparison tests: {peers.within + peers.across:,}; "
-    f"clean points flagged: {len(flagged)} of {len(clean)}"
-)
-figure("copies_s", round(copies_s, 3))
-figure("copies_peer_s", round(peer_s, 3))
-figure("copies_anchor_s", round(anchor, 3))
-figure("copies_to_anchor_ratio", round(copies_s / anchor, 3))
-figure("copies_cpu_s", round(CPU["copies"], 3))
-figure("copies_anchor_cpu_s", round(CPU["anchor"], 3))
-figure("copies_recall_pct", round(hits / total * 100, 1))
-figure("copies_clean_points_flagged_pct", round(len(flagged) / len(clean) * 100, 2))
+    # Recall against the exact Jaccard on a labelled sample.
+    pairs = [(c, s) for c, s, _r in planted]
+    pairs += [tuple(qrng.sample(range(len(texts)), 2)) for _ in range(2000)]
+    truth = []
+    for a, b in pairs:
+        ua, ub = np.unique(text.hashes(texts[a])), np.unique(text.hashes(texts[b]))
+        inter = len(np.intersect1d(ua, ub, assume_unique=True))
+        j = inter / (len(ua) + len(ub) - inter)
+        truth.append((a, b, j, b in built.candidates(signatures[a])))
+
+    def recall(at: float) -> tuple[float, int]:
+        wanted = [hit for _a, _b, j, hit in truth if j >= at]
+        return (sum(wanted) / len(wanted) if wanted else float("nan")), len(wanted)
+
+    r, n = recall(index.THRESHOLD)
+    r3, n3 = recall(0.3)
+    print(
+        f"labelled pairs: {len(truth)}; Jaccard ≥ {index.THRESHOLD}: {n}; ≥ 0.3: {n3}; "
+        f"random pairs found: {sum(hit for _a, _b, j, hit in truth[len(planted) :])}",
+        flush=True,
+    )
+
+    t = time.perf_counter()
+    for x in texts[:200]:
+        norm = text.normalise(x)
+        m = MinHash(num_perm=text.NUM_PERM)
+        m.update_batch([norm[i : i + text.K].encode() for i in range(len(norm) - text.K + 1)])
+    datasketch_ms = (time.perf_counter() - t) / 200 * 1000
+
+    figure("index_s", round(index_s, 2))
+    figure("index_anchor_s", round(anchor_s, 2))
+    figure("index_vs_anchor_ratio", round(index_s / anchor_s, 2))
+    figure("signature_ms_per_doc", round(signed_s / len(texts) * 1000, 4))
+    figure("datasketch_ms_per_doc", round(datasketch_ms, 2))
+    figure("query_ms", round(statistics.median(samples), 2))
+    figure("query_p95_ms", round(sorted(samples)[int(len(samples) * 0.95)], 2))
+    figure("candidates_median", statistics.median(candidates))
+    figure("recall", round(r, 4))
+    figure("recall_at_0_3", round(r3, 4))
+
+
+if __name__ == "__main__":
+    main()

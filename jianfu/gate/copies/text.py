@@ -18,7 +18,7 @@ the high bits. The chance that two texts agree on a bin is their shingles' Jacca
 NUM_PERM independent permutations, at the cost of one hash per shingle instead of NUM_PERM: a
 5,000-character text is normalised, hashed and signed in numpy in about 0.1 ms, where datasketch's
 MinHash.update_batch (one Python call per shingle, then NUM_PERM permutations) takes 2–4 ms
-(bench/gate_copies.py measures both). The signatures are datasketch LeanMinHash values,
+(bench/copies.py measures both). The signatures are datasketch LeanMinHash values,
 indexed by datasketch's MinHashLSH.
 
 The exact share. For a text A against a text B: the share of A's characters (normalised) lying in

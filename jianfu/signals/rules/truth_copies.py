@@ -56,7 +56,7 @@ one finding, not three pairs): a group within one county is raised on the county
 counties on the lowest unit above all their counties (the city, or the province), which is seen
 by whoever sees all its points and by no county contact of one county alone. A group copying
 month after month is one signal whose months grow (Rule.ongoing, signals/ongoing.py).
-Measured on a province of 2,000 points with planted groups (bench/copies.py prints it).
+Measured on a province of 2,000 points with planted groups (bench/truth_copies.py prints it).
 
 Straight-lining has no such model: a run of 5 (a setting) identical answers of 3 or more is rare
 in honest reports; ones and twos are not (a point with one meeting, one video meeting, one
