@@ -95,6 +95,12 @@ def _own(rng: random.Random, unit_name: str, title: str) -> tuple[str, list[list
     return _render(unit_name, title, parts), parts
 
 
+def document_text(rng: random.Random, unit_name: str, title: str) -> str:
+    """A document in the unit's own wording (the demo's proposals draft theirs with it too, so
+    that no two clean drafts look alike)."""
+    return _own(rng, unit_name, title)[0]
+
+
 def _copy(rng, source_parts, source_name: str, unit_name: str, title: str) -> str:
     parts = []
     for paragraphs in source_parts:

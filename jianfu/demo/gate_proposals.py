@@ -11,11 +11,13 @@ too long (the registry's own demo documents run to ten thousand characters).
 """
 
 import datetime as dt
+import random
 
 from django.utils import timezone
 
 from jianfu.core import clock
 from jianfu.core.models import User
+from jianfu.demo.gate_copies import document_text
 from jianfu.demo.generator import DemoContext, register
 from jianfu.demo.registry import choose_planted
 from jianfu.gate.proposals import config, services
@@ -198,6 +200,7 @@ def _states(ctx, office, pairs, culprit, contacts) -> int:
     if not pairs:
         return 0
     today = ctx.as_of
+    rng = random.Random(f"gate_proposals-{ctx.seed}")
     made = 0
 
     def pick(i):
@@ -209,7 +212,7 @@ def _states(ctx, office, pairs, culprit, contacts) -> int:
             "category": Category.DOCUMENT,
             "title": title,
             "document_kind": "white_header",
-            "draft_text": DRAFT_TEXT,
+            "draft_text": document_text(rng, unit.name, title),
             "addressed_levels": ["township"],
             "out_of_plan_reason": "落实上级部署，需及时印发。",
             **kw,
@@ -267,7 +270,9 @@ def _states(ctx, office, pairs, culprit, contacts) -> int:
                     "category": Category.DOCUMENT,
                     "title": "关于做好年度重点项目谋划储备工作的通知",
                     "document_kind": "notice",
-                    "draft_text": DRAFT_TEXT,
+                    "draft_text": document_text(
+                        rng, culprit.name, "关于做好年度重点项目谋划储备工作的通知"
+                    ),
                     "addressed_levels": ["county"],
                     "out_of_plan_reason": "省里新部署，需在年内完成。",
                 },

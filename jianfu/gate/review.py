@@ -14,6 +14,8 @@ sentences) are also gathered at the top of the page, so the reviewer sees every 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -39,6 +41,12 @@ def build(proposal, principal) -> list[tuple[Panel, dict]]:
         if context is not None:
             shown.append((panel, context))
     return shown
+
+
+def render(built: list[tuple[Panel, dict]], request) -> list[tuple[Panel, str]]:
+    """Each panel drawn from its own template with its own context alone: one part's panel cannot
+    read (or be misled by) the page's or another panel's names."""
+    return [(panel, render_to_string(panel.template, ctx, request)) for panel, ctx in built]
 
 
 def warnings(built: list[tuple[Panel, dict]]) -> list[str]:

@@ -39,6 +39,7 @@ BANDS, ROWS = 42, 3
 THRESHOLD = 0.5  # the Jaccard the bands are chosen for (see above)
 FLOOR = 30.0  # a pair sharing less (percent of the document) is not kept as a match
 BATCH = 500
+REFRESH_LIMIT = 50  # documents a page indexes before its query (see refresh)
 DEPARTMENTS = (UnitKind.DEPARTMENT, UnitKind.COUNTY_DEPARTMENT)
 
 
@@ -118,6 +119,18 @@ def stale(document_ids=None):
     if document_ids is not None:
         qs = qs.filter(pk__in=list(document_ids))
     return qs
+
+
+def refresh(limit: int = REFRESH_LIMIT) -> bool:
+    """Bring the index up to date before a query when only a few documents are new or changed
+    since the last run: a page can afford a few signatures, while a bulk import's thousands wait
+    for the nightly job (tasks.copies_index). True when the index is fresh."""
+    ids = list(stale().order_by("pk").values_list("pk", flat=True)[: limit + 1])
+    if len(ids) > limit:
+        return False
+    if ids:
+        index_documents(ids)
+    return True
 
 
 def index_documents(document_ids=None, *, force: bool = False) -> int:

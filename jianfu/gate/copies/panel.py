@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.gate import review
 
-from . import config, queries
+from . import config, index, queries
 
 SIBLINGS = 5
 
@@ -19,6 +19,7 @@ def build(proposal, principal) -> dict | None:
     if proposal.category != "document" or not (proposal.draft_text or "").strip():
         return None
     threshold = config.share()
+    fresh = index.refresh()
     url = reverse("gate_copies_proposal", args=[proposal.pk])
     source, warnings = None, []
     source_text = proposal.implements.full_text if proposal.implements_id else ""
@@ -50,7 +51,7 @@ def build(proposal, principal) -> dict | None:
                 gettext("文稿 %(s)s%% 的文字与%(u)s《%(t)s》雷同")
                 % {"s": s.share, "u": s.document.unit.name, "t": s.document.title}
             )
-    return {"source": source, "siblings": siblings, "warnings": warnings}
+    return {"source": source, "siblings": siblings, "warnings": warnings, "fresh": fresh}
 
 
 def register() -> None:

@@ -100,11 +100,11 @@ def finding_list(request):
 
 
 urlpatterns: list = [
-    path("gate/copies/", finding_list, name="gate_copies_list"),
+    path("copies/", finding_list, name="gate_copies_list"),
     path(
-        "gate/copies/compare/<int:pk>/<int:source_pk>/",
+        "copies/compare/<int:pk>/<int:source_pk>/",
         compare_documents,
         name="gate_copies_compare",
     ),
-    path("gate/copies/proposal/<int:pk>/", compare_proposal, name="gate_copies_proposal"),
+    path("copies/proposal/<int:pk>/", compare_proposal, name="gate_copies_proposal"),
 ]

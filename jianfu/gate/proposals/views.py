@@ -247,7 +247,7 @@ def _review_page(request, p, *, return_form=None, approve_form=None, status=200)
     built = review.build(p, request.user)
     context = {
         "p": p,
-        "panels": built,
+        "panels": review.render(built, request),
         "warnings": review.warnings(built),
         "files": list(p.files.order_by("pk")),
         "targets": list(p.targets.order_by("path")),

@@ -149,3 +149,15 @@ def test_a_document_is_indexed_on_demand(many, units):
     assert Match.objects.get(document=copy).source_id == many[8].pk
     empty = _doc(units["TB"], "乙县无正文", "", dt.date(2025, 7, 2))
     assert services.document_index(document_id=empty.pk) == 0
+
+
+def test_a_page_brings_a_few_new_documents_into_the_index_but_leaves_a_bulk_import_to_the_night(
+    many, units
+):
+    county = units["TA"]
+    new = [_doc(county, f"甲县文件{i}", own(500 + i), dt.date(2025, 6, 1)) for i in range(3)]
+    assert not index.refresh(limit=2)  # three waiting: more than a page should sign
+    assert not Signature.objects.filter(document__in=new).exists()
+    assert index.refresh(limit=3)
+    assert Signature.objects.filter(document__in=new).count() == 3
+    assert index.refresh(limit=0)  # nothing waits any more

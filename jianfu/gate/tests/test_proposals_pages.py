@@ -173,6 +173,39 @@ def test_the_review_page_shows_every_registered_panel_and_their_warnings(client,
         review.PANELS.pop("test_panel")
 
 
+def _panel(html: str, code: str) -> str:
+    start = html.index(f'id="panel-{code}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_each_parts_panel_draws_its_own_findings_on_the_review_page(client, login, people, units):
+    """The panels of the parts below proposals (plan, copies) are drawn from their own context:
+    an out-of-plan draft shows as a case-by-case request with its reason, an in-plan one names
+    its plan item, and a draft copied from a registered document shows the share copied."""
+    source = Document.objects.create(
+        unit=units["TB"],
+        title="关于做好秋季森林防火工作的通知",
+        issued_on=DAY - dt.timedelta(days=30),
+        kind="red_header",
+        full_text="各乡镇各单位要切实加强森林防火队伍建设，落实巡山护林责任，严格火源管控。" * 20,
+    )
+    out = submitted(people, draft_text=source.full_text)
+    item = filed_plan(units["TA"], title="年度安全生产文件")
+    within = draft(
+        people["contact_a"], document_data(plan_item_id=item.pk, draft_text="请做好春耕。")
+    )
+    services.proposal_submit(by=people["contact_a"], proposal_id=within.pk)
+    login("office")
+    html = client.get(reverse("gate_review_detail", args=[out.pk])).content.decode()
+    plan = _panel(html, "plan")
+    assert "计划外（一事一报）" in plan and "紧急" in plan and "已列入年度计划" not in plan
+    copies = _panel(html, "copies")
+    assert "关于做好秋季森林防火工作的通知" in copies and "未发现" not in copies
+    html = client.get(reverse("gate_review_detail", args=[within.pk])).content.decode()
+    plan = _panel(html, "plan")
+    assert "已列入年度计划" in plan and "年度安全生产文件" in plan and "计划外" not in plan
+
+
 def test_the_office_returns_with_reasons_from_the_review_page(client, login, people):
     p = submitted(people)
     login("office")
