@@ -20,7 +20,8 @@ Figures (one process, the same data):
   way; index_vs_anchor_ratio = index_s / index_anchor_s.
 - query_ms: one query as queries.similar makes it — the text prepared, its signature, the LSH's
   candidates, the exact share and passages for each candidate — median over the queries (half
-  planted copies, half honest documents).
+  planted copies, half honest documents); query_with_candidates_ms, the median of the queries that
+  found at least one candidate (and so compared texts exactly).
 - recall: of the labelled pairs (every planted pair, and 2,000 random pairs) whose true shingle
   Jaccard is at least index.THRESHOLD, the share the LSH returns (the source among the copy's
   candidates). Also recall_at_0_3, and candidates_median (how many documents a query compares
@@ -177,6 +178,11 @@ def main() -> None:
     figure("query_ms", round(statistics.median(samples), 2))
     figure("query_p95_ms", round(sorted(samples)[int(len(samples) * 0.95)], 2))
     figure("candidates_median", statistics.median(candidates))
+    # The queries that found a copy, so also compared texts exactly (the median above includes
+    # honest documents, which find none).
+    found_ms = [ms for ms, n in zip(samples, candidates, strict=True) if n]
+    figure("query_with_candidates_ms", round(statistics.median(found_ms), 2) if found_ms else "n/a")
+    figure("queries_with_candidates", len(found_ms))
     figure("recall", round(r, 4))
     figure("recall_at_0_3", round(r3, 4))
 
