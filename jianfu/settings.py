@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jianfu.rectification",
     "jianfu.supervision",
     "jianfu.gate",
+    "jianfu.accountability",
     # After the apps whose pages it places its navigation entries among.
     "jianfu.notify",
     "jianfu.bulletins",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("rectification/", include("jianfu.rectification.urls")),
     path("supervision/", include("jianfu.supervision.urls")),
     path("gate/", include("jianfu.gate.urls")),
+    path("accountability/", include("jianfu.accountability.urls")),
     path("report/", include("jianfu.monitoring.reports.urls")),
     path("monitoring/", include("jianfu.monitoring.points.urls")),
     path("felt/", include("jianfu.monitoring.felt.urls")),

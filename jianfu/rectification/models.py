@@ -180,6 +180,7 @@ class Source(models.TextChoices):
     COMPLAINT = "complaint", _("群众反映、投诉举报")
     SAMPLE_POINT = "sample_point", _("监测样本点反映")
     OFFICE = "office", _("市委办发现")
+    DISCIPLINE = "discipline", _("纪检监察处理")
 
 
 class ProblemStatus(models.TextChoices):

@@ -207,6 +207,9 @@ PARTS = {
     # platform already holds; plans read neither; a proposal reads all three (its review page sets
     # the plan, the copies and the data already held beside it).
     "gate": ["copies", "burden", "plans", "proposals"],
+    # The clue ledger stands alone; handling decides on clues and opens cases; a tour refers clues
+    # to the ledger; a typical case is drafted from a case.
+    "accountability": ["clues", "handling", "tours", "exposure"],
 }
 
 

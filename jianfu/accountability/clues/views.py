@@ -1,0 +1,3 @@
+"""Accountability's clues part: pages."""
+
+urlpatterns: list = []

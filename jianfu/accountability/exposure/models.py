@@ -1,0 +1,3 @@
+"""Accountability's exposure part: models."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Accountability's exposure part: pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""What accountability's handling part registers in the shared places (called by apps.py)."""
+
+
+def ready():
+    """Register this part's permissions, navigation, cards, imports, sources and rules."""

@@ -1,0 +1,3 @@
+"""Accountability's handling part: pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Accountability's tours part: models."""
+
+__all__: list[str] = []

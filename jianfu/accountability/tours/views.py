@@ -1,0 +1,3 @@
+"""Accountability's tours part: pages."""
+
+urlpatterns: list = []
