@@ -48,6 +48,7 @@ RULE_GROUPS = {
     "rectification": _lazy("整改台账"),
     "projects": _lazy("重点项目"),
     "gate": _lazy("发文、会议、督查检查考核关口"),
+    "accountability": _lazy("监督问责"),
 }
 
 
