@@ -22,6 +22,7 @@ from jianfu.registry.models import (
 )
 
 from .models import MAX_MINUTES
+from .services import CATEGORY_FIELDS
 
 
 class PlanItemSelect(forms.Select):
@@ -45,6 +46,11 @@ def _date(label, **kwargs):
 
 def _blank(choices):
     return [("", "—"), *choices]
+
+
+def _after(names: tuple[str, ...], anchor: str, extra: str) -> tuple[str, ...]:
+    at = names.index(anchor) + 1
+    return (*names[:at], extra, *names[at:])
 
 
 def _levels(label):
@@ -138,36 +144,12 @@ class ProposalForm(StyledForm):
         label=_("要求报送表格材料数"), min_value=0, max_value=MAX_FORMS, required=False
     )
 
+    # The fields each category shows, in the order drawn: the services' own lists, with the
+    # attached draft after the typed one and the targets of an inspection after its method.
     GROUPS = {
-        Category.DOCUMENT: (
-            "document_kind",
-            "special_task",
-            "draft_text",
-            "file",
-            "implements_title",
-            "implements_text",
-            "addressed_levels",
-            "assigns_work",
-        ),
-        Category.MEETING: (
-            "meeting_level",
-            "meeting_form",
-            "planned_on",
-            "length_minutes",
-            "attend_levels",
-            "grassroots_required",
-            "attendees_expected",
-            "merge_note",
-        ),
-        Category.INSPECTION: (
-            "inspection_kind",
-            "method",
-            "targets",
-            "starts_on",
-            "ends_on",
-            "materials_demanded",
-            "forms_demanded",
-        ),
+        Category.DOCUMENT: _after(CATEGORY_FIELDS[Category.DOCUMENT], "draft_text", "file"),
+        Category.MEETING: CATEGORY_FIELDS[Category.MEETING],
+        Category.INSPECTION: _after(CATEGORY_FIELDS[Category.INSPECTION], "method", "targets"),
     }
 
     def __init__(self, *args, unit: Unit, plan_items=(), **kwargs):
