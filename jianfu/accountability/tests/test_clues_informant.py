@@ -122,7 +122,9 @@ def test_audit_administrator_sees_the_reads_on_the_audit_log(clue, people, login
 
 
 def test_audit_entry_of_creation_says_only_that_an_informant_was_recorded(clue):
-    entry = AuditEntry.objects.get(code="jianfu.accountability.clue.created", object_id=str(clue.pk))
+    entry = AuditEntry.objects.get(
+        code="jianfu.accountability.clue.created", object_id=str(clue.pk)
+    )
     assert entry.extra["informant_recorded"] is True
     assert not _shows_informant(repr(entry.extra) + repr(entry.changes))
 
@@ -140,7 +142,9 @@ def test_no_bulletin_section_or_page_shows_the_informant(clue, people, login):
         principal = people[name]
         with active(principal):
             ctx = bulletin_sections.Context(
-                principal=principal, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+                principal=principal,
+                start=dt.date(2026, 1, 1),
+                end=dt.date(2026, 12, 31),
                 label="1—12月",
             )
             for section in sections:

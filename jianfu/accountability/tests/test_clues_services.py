@@ -13,9 +13,15 @@ from .clues_factory import make_clue
 
 pytestmark = pytest.mark.django_db
 
-STORY = "甲县教育局要求每所学校每周上报三张迎检材料表格，并拍摄十张工作照片上传留痕，老师们疲于应付。"
-RETOLD = "甲县教育局要求每所学校每周上报三张迎检材料表格，还要拍十张工作照片上传留痕，老师疲于应付！"
-RETOLD2 = "反映：甲县教育局要求每所学校每周上报三张迎检材料表格并拍摄十张工作照片上传留痕，老师们很累。"
+STORY = (
+    "甲县教育局要求每所学校每周上报三张迎检材料表格，并拍摄十张工作照片上传留痕，老师们疲于应付。"
+)
+RETOLD = (
+    "甲县教育局要求每所学校每周上报三张迎检材料表格，还要拍十张工作照片上传留痕，老师疲于应付！"
+)
+RETOLD2 = (
+    "反映：甲县教育局要求每所学校每周上报三张迎检材料表格并拍摄十张工作照片上传留痕，老师们很累。"
+)
 OTHER = "甲县今年召开全县大会十二次，每次要求村支书到场陪会，一开就是一整天，耽误春耕。"
 
 
@@ -56,9 +62,7 @@ def test_cluster_handled_once_every_source_kept(units, people, login):
     first = make_clue(units["TA"], STORY)
     second = make_clue(units["TA"], RETOLD, channel="hotline", external_ref="GD-1")
     make_clue(units["TA"], RETOLD2, channel="petition")
-    services.clue_set_status(
-        by=people["discipline"], clue_id=second.pk, status=ClueStatus.HANDLING
-    )
+    services.clue_set_status(by=people["discipline"], clue_id=second.pk, status=ClueStatus.HANDLING)
     assert set(Clue.objects.values_list("status", flat=True)) == {ClueStatus.HANDLING}
     services.clue_refer(by=people["discipline"], clue_id=first.pk)
     assert not Clue.objects.filter(referred_at__isnull=True).exists()
@@ -103,9 +107,7 @@ def test_every_write_is_audited(units, people):
     clue = make_clue(units["TA"], STORY, by=people["discipline"])
     services.clue_refer(by=people["discipline"], clue_id=clue.pk)
     services.clue_set_status(by=people["discipline"], clue_id=clue.pk, status="handling")
-    codes = set(
-        AuditEntry.objects.filter(object_id=str(clue.pk)).values_list("code", flat=True)
-    )
+    codes = set(AuditEntry.objects.filter(object_id=str(clue.pk)).values_list("code", flat=True))
     assert {
         "jianfu.accountability.clue.created",
         "jianfu.accountability.clue.referred",
