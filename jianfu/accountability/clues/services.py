@@ -43,6 +43,7 @@ OPEN = (ClueStatus.RECEIVED, ClueStatus.DISPOSING, ClueStatus.HANDLING)
 # Query codes avoid letters and digits that read alike (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LEN = 8
+PHONE_RE = re.compile(r"[0-9+\-() ]{5,30}")
 
 audit.describe(
     {
@@ -50,6 +51,7 @@ audit.describe(
         "jianfu.accountability.clue.informant_read": gettext_lazy("查看举报人信息"),
         "jianfu.accountability.clue.referred": gettext_lazy("将问题线索转交被反映单位"),
         "jianfu.accountability.clue.status": gettext_lazy("变更问题线索状态"),
+        "jianfu.accountability.clue.imported": gettext_lazy("导入问题线索（12345热线、信访）"),
     }
 )
 
@@ -136,7 +138,7 @@ def _informant(informant: dict | None, real_name: bool) -> dict | None:
         clean[key] = _text(
             informant.get(key), f"informant_{key}", labels[key], limit=INFORMANT_MAX[key]
         )
-    if clean["phone"] and not re.fullmatch(r"[0-9+\-() ]{5,30}", clean["phone"]):
+    if clean["phone"] and not PHONE_RE.fullmatch(clean["phone"]):
         raise DomainError(
             "bad_phone",
             _("联系电话“%(v)s”不像电话号码，请只填数字（可含区号和“-”）。") % {"v": clean["phone"]},

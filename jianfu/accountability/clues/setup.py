@@ -13,12 +13,12 @@ CREATE = "accountability.clue:create"
 
 def ready():
     """Register this part's permissions, navigation, cards and jobs."""
-    from jianfu.core import navigation, permissions
+    from jianfu.core import imports, navigation, permissions
     from jianfu.core.navigation import Entry
     from jianfu.core.permissions import Role
 
     from . import config as _config  # noqa: F401  (runtime settings)
-    from . import home, tasks
+    from . import home, importers, tasks
     from . import services as _services  # noqa: F401  (audit sentences)
 
     permissions.register(
@@ -37,6 +37,8 @@ def ready():
     )
     home.register()
     tasks.register()
+    for spec in importers.SPECS:
+        imports.register(spec)
     if any(e.url_name == "clue_list" for e in navigation.ENTRIES):
         return
     section = _("监督问责")

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, files, scope
+from jianfu.core import audit, excel, files, scope
 from jianfu.core.errors import DomainError
+from jianfu.core.imports import views as import_views
 from jianfu.core.models import Unit
 from jianfu.core.scope_guard import unscoped
 
@@ -147,6 +148,7 @@ def clue_list(request):
             "statuses": ClueStatus.choices,
             "categories": ClueCategory.choices,
             "units": units.only("id", "name").order_by("path"),
+            "can_manage": scope.can(request.user, services.MANAGE),
         },
     )
 
@@ -277,6 +279,15 @@ def clue_escalate(request, pk: int):
     return redirect("clue_detail", clue.pk)
 
 
+@login_required
+def clue_template(request, channel: str):
+    from .importers import TITLES, template
+
+    scope.require(request.user, services.MANAGE)
+    name = str(TITLES[channel]).removeprefix("导入") + _("导入模板") + ".xlsx"
+    return excel.xlsx_response(template(channel), name)
+
+
 urlpatterns = [
     path("report/", report, name="clue_report"),
     path("report/status/", report_status, name="clue_report_status"),
@@ -290,4 +301,28 @@ urlpatterns = [
     path("clues/sample-points/<int:pk>/", clue_from_report, name="clue_from_report"),
     path("clues/signals/", clue_signals, name="clue_signals"),
     path("clues/signals/<int:pk>/", clue_escalate, name="clue_escalate"),
+    path(
+        "clues/import/hotline/",
+        import_views.upload,
+        {"kind": "accountability.clues_hotline"},
+        name="clue_import_hotline",
+    ),
+    path(
+        "clues/import/petition/",
+        import_views.upload,
+        {"kind": "accountability.clues_petition"},
+        name="clue_import_petition",
+    ),
+    path(
+        "clues/import/hotline.xlsx",
+        clue_template,
+        {"channel": ClueChannel.HOTLINE},
+        name="clue_template_hotline",
+    ),
+    path(
+        "clues/import/petition.xlsx",
+        clue_template,
+        {"channel": ClueChannel.PETITION},
+        name="clue_template_petition",
+    ),
 ]
