@@ -154,3 +154,28 @@ def test_no_bulletin_section_or_page_shows_the_informant(clue, people, login):
         assert not _shows_informant(login(name).get(reverse("home")).content.decode())
     ledger = login("discipline").get(reverse("clue_list")).content.decode()
     assert clue.text[:20] in ledger and not _shows_informant(ledger)
+
+
+def test_attachment_reached_through_the_clue(units, people, login):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    clue = make_clue(units["TA"], informant=INFORMANT, files=[("现场.png", png)])
+    f = clue.files.get()
+    url = reverse("clue_file", args=[f.pk])
+    assert login("discipline").get(url).status_code == 200
+    assert login("contact_a").get(url).status_code == 404  # not referred yet
+    services.clue_refer(by=people["discipline"], clue_id=clue.pk)
+    assert login("contact_a").get(url).status_code == 200
+    assert login("contact_b").get(url).status_code == 404
+
+
+def test_commission_home_card_counts_clusters_to_dispose(units, login):
+    make_clue(units["TA"], "甲县要求每个村每天上传十张工作照片留痕，村干部疲于应付，反映强烈。")
+    make_clue(units["TA"], "甲县要求每个村每天上传十张工作照片留痕，村干部疲于应付，反映很强烈！")
+    make_clue(units["TB"], "乙县一个月召开全县大会九次，每次要求村支书到场。")
+    body = login("discipline").get(reverse("home")).content.decode()
+    assert "待处置的问题线索" in body
+    import re
+
+    before = body.split("待处置的问题线索")[0]
+    assert re.findall(r'jf-todo-count">(\d+)<', before)[-1] == "2"  # the cluster counts once
+    assert "待处置的问题线索" not in login("office").get(reverse("home")).content.decode()
