@@ -1,6 +1,7 @@
 """Misconfiguration fails at start-up, not at the first request that needs it."""
 
 import hashlib
+from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
@@ -22,3 +23,32 @@ def check_configuration(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=False)
+def check_seal_key(app_configs, **kwargs):
+    """The SM4 key must not travel with the database: warn in production when its file sits in
+    the database's directory (or the var directory that holds the embedded database)."""
+    from django.core.checks import Warning as CheckWarning
+
+    from . import crypto
+
+    if settings.DEBUG or settings.TESTING:
+        return []
+    path = crypto.key_file()
+    if path is None:
+        return []
+    beside = {Path(settings.VAR_DIR).resolve()}
+    name = settings.DATABASES["default"].get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        beside.add(Path(str(name)).resolve().parent)
+    folder = path.resolve().parent
+    if folder in beside or folder.parent in beside:
+        return [
+            CheckWarning(
+                f"The SM4 key file {path} lives beside the database: a copy of one is a copy of "
+                f"both. Set {crypto.ENV_KEY} or point {crypto.ENV_KEY_FILE} elsewhere.",
+                id="jianfu.W010",
+            )
+        ]
+    return []

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.core.models import Unit, User
 from jianfu.core.scope_guard import ScopedManager
 
-__all__ = ["Clue", "ClueCategory", "ClueChannel", "ClueFile", "ClueStatus"]
+__all__ = ["Clue", "ClueCategory", "ClueChannel", "ClueFile", "ClueStatus", "PublicReportHit"]
 
 
 class ClueChannel(models.TextChoices):
@@ -78,6 +78,10 @@ class Clue(models.Model):
     informant_sealed = models.BinaryField(null=True, blank=True, editable=False)
     # When the commission referred it to the subject unit (which then sees it, without informant).
     referred_at = models.DateTimeField(_("转交被反映单位时间"), null=True, blank=True)
+    # What the public page hands back: a receipt number and a query code (kept only as a keyed
+    # digest) with which the informant later sees the status, not the handling.
+    receipt_no = models.CharField(_("受理编号"), max_length=20, blank=True)
+    query_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -100,6 +104,16 @@ class Clue(models.Model):
                 condition=~models.Q(external_ref=""),
                 name="acc_clue_channel_ref_unique",
             ),
+            models.UniqueConstraint(
+                fields=["receipt_no"],
+                condition=~models.Q(receipt_no=""),
+                name="acc_clue_receipt_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["source_kind", "source_id"],
+                condition=~models.Q(source_kind=""),
+                name="acc_clue_source_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,3 +134,15 @@ class ClueFile(models.Model):
 
     objects = models.Manager()
     scoped = ScopedManager("clue__subject_unit")
+
+
+class PublicReportHit(models.Model):
+    """One submission attempt on the public page, by client address: the rate limit counts these
+    in the database, so every worker process of the server sees the same count."""
+
+    ip = models.CharField(max_length=45)
+    at = models.DateTimeField()
+    accepted = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="acc_public_hit_ip")]
