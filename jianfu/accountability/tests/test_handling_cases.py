@@ -14,7 +14,6 @@ from jianfu.core import bulletin_sections as bs
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
 from jianfu.notify.models import Notice
-from jianfu.rectification.models import Problem
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +48,12 @@ def test_outcomes_problems_conclude_and_close(people, login):
         services.outcome_add(by=me, case_id=case.pk, kind="admonishment")
     assert "党组织" in str(e.value.message)
     with pytest.raises(DomainError):  # a person gets no 改组
-        services.outcome_add(by=me, case_id=case.pk, kind="org_reorganise", person="李某", position="副县长")
-    services.outcome_add(by=me, case_id=case.pk, kind="admonishment", person="李某", position="副县长")
+        services.outcome_add(
+            by=me, case_id=case.pk, kind="org_reorganise", person="李某", position="副县长"
+        )
+    services.outcome_add(
+        by=me, case_id=case.pk, kind="admonishment", person="李某", position="副县长"
+    )
     services.outcome_add(by=me, case_id=case.pk, kind="org_review")
     problems = sources.case_problems_open(
         by=me, case_id=case.pk, descriptions=["会议过多过长", "", "陪会要求层层加码"]
@@ -76,7 +79,10 @@ def test_case_scope_for_contacts_and_leaders(people, login):
     assert login("contact_b").get(f"/accountability/handling/cases/{case.pk}/").status_code == 404
     assert login("contact_a").get(f"/accountability/handling/cases/{case.pk}/").status_code == 403
     assert login("leader").get(f"/accountability/handling/cases/{case.pk}/").status_code == 403
-    assert login("leader").post(f"/accountability/handling/cases/{case.pk}/conclude/").status_code == 403
+    assert (
+        login("leader").post(f"/accountability/handling/cases/{case.pk}/conclude/").status_code
+        == 403
+    )
 
 
 def test_the_case_list_in_bounded_queries(people, login, django_assert_max_num_queries):
@@ -93,20 +99,30 @@ def test_the_bulletin_section_equals_the_outcomes_page_and_names_no_one(people, 
     with clock.frozen(at(2026, 11, 3)):
         case = _case(people, "TB")
         services.case_findings(by=me, case_id=case.pk, findings="事实")
-        services.outcome_add(by=me, case_id=case.pk, kind="notice", person="赵某某", position="镇长")
+        services.outcome_add(
+            by=me, case_id=case.pk, kind="notice", person="赵某某", position="镇长"
+        )
         services.outcome_add(by=me, case_id=case.pk, kind="org_notice")
         services.case_conclude(by=me, case_id=case.pk)
         other = _case(people, "TA")
         services.outcome_add(by=me, case_id=other.pk, kind="talk", person="钱某", position="所长")
-    part = bulletin.build(bs.Context(people["office"], dt.date(2026, 11, 1), dt.date(2026, 11, 30), "11月"))
+    part = bulletin.build(
+        bs.Context(people["office"], dt.date(2026, 11, 1), dt.date(2026, 11, 30), "11月")
+    )
     page = login("leader").get("/accountability/handling/outcomes/?start=2026-11-01&end=2026-11-30")
     body = page.content.decode()
-    assert {f["label"]: f["value"] for f in part.figures} == {"通报批评": 1, "通报（党组织）": 1, "谈话提醒": 1}
+    assert {f["label"]: f["value"] for f in part.figures} == {
+        "通报批评": 1,
+        "通报（党组织）": 1,
+        "谈话提醒": 1,
+    }
     assert len(part.lines) == 1
     assert part.lines[0]["text"] in body and "镇长：通报批评" in part.lines[0]["text"]
     for name in ("赵某某", "钱某"):
         assert name not in str(part.as_json()) and name not in body
     for label, n in ((f["label"], f["value"]) for f in part.figures):
-        assert f"<span>{label}</span><span class=\"fw-semibold\">{n}</span>" in body
-    empty = bulletin.build(bs.Context(people["office"], dt.date(2026, 1, 1), dt.date(2026, 1, 31), "1月"))
+        assert f'<span>{label}</span><span class="fw-semibold">{n}</span>' in body
+    empty = bulletin.build(
+        bs.Context(people["office"], dt.date(2026, 1, 1), dt.date(2026, 1, 31), "1月")
+    )
     assert empty.empty

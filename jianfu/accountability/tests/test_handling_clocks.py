@@ -33,7 +33,11 @@ def _approved(people, c, kind, **extra):
 def test_passing_on_within_five_working_days_across_national_day(people):
     c = clue(received=at(2026, 9, 29))
     d = services.disposition_propose(
-        by=people["discipline"], clue_id=c.pk, kind="passed_on", passed_to="省纪委", reason="属省管干部"
+        by=people["discipline"],
+        clue_id=c.pk,
+        kind="passed_on",
+        passed_to="省纪委",
+        reason="属省管干部",
     )
     # 30 Sep, 8, 9, 10 (a Saturday worked) and 12 October: not 6 October by weekdays alone.
     (k,) = _clocks(people, D(2026, 9, 30), "pass_on")
@@ -83,7 +87,11 @@ def test_the_org_adjustment_month(people):
     case = Case.objects.get(clue=c)
     with clock.frozen(at(2026, 1, 31)):
         o = services.outcome_add(
-            by=people["discipline"], case_id=case.pk, kind="adjustment", person="张某", position="局长"
+            by=people["discipline"],
+            case_id=case.pk,
+            kind="adjustment",
+            person="张某",
+            position="局长",
         )
     (k,) = _clocks(people, D(2026, 2, 10), "adjustment")
     assert k.due == D(2026, 2, 28) and k.colour == "green" and k.case_id == case.pk
@@ -92,7 +100,9 @@ def test_the_org_adjustment_month(people):
     services.outcome_carried_out(by=people["discipline"], outcome_id=o.pk)
     assert _clocks(people, D(2026, 3, 2), "adjustment") == []
     with pytest.raises(DomainError):  # only an adjustment has a month
-        other = Outcome.objects.create(case=case, kind="talk", decided_at=clock.now(), position="科长")
+        other = Outcome.objects.create(
+            case=case, kind="talk", decided_at=clock.now(), position="科长"
+        )
         services.outcome_carried_out(by=people["discipline"], outcome_id=other.pk)
 
 
@@ -128,7 +138,9 @@ def test_the_clocks_page_and_the_home_card_worst_first(people, login, rf):
         body = login("discipline").get("/accountability/handling/clocks/").content.decode()
         assert body.index("acc-clock-row-red") < body.index("acc-clock-green")
         assert login("contact_a").get("/accountability/handling/clocks/").status_code == 403
-        cards = home.PROVIDERS["accountability.handling"].compute(people["discipline"], clock.today())
+        cards = home.PROVIDERS["accountability.handling"].compute(
+            people["discipline"], clock.today()
+        )
     card = cards[0]
     assert card.count == 1 and card.tone == "urgent" and "甲县" in card.note
     assert cards[1].count == 0

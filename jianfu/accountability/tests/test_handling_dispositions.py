@@ -81,7 +81,9 @@ def test_bad_proposals_are_refused_with_the_field(people):
     first = clue()
     dup = clue(cluster=first)
     with pytest.raises(DomainError) as e:
-        services.disposition_propose(by=people["discipline"], clue_id=dup.pk, kind="held", reason="x")
+        services.disposition_propose(
+            by=people["discipline"], clue_id=dup.pk, kind="held", reason="x"
+        )
     assert e.value.code == "not_first"
     for kind, extra, field in [
         ("inquiry", {}, "inquiry_mode"),
@@ -101,7 +103,10 @@ def test_bad_proposals_are_refused_with_the_field(people):
 def test_the_panel_proposes_and_another_account_approves(people, login, client):
     c = clue()
     page = login("discipline")
-    bad = page.post(f"/accountability/handling/clues/{c.pk}/propose/", {"kind": "closed", "reason": "无法查证的理由"})
+    bad = page.post(
+        f"/accountability/handling/clues/{c.pk}/propose/",
+        {"kind": "closed", "reason": "无法查证的理由"},
+    )
     assert bad.status_code == 400 and "予以了结须选择" in bad.content.decode()
     assert "无法查证的理由" in bad.content.decode()  # what was typed survives
     ok = page.post(
@@ -129,7 +134,9 @@ def test_leaders_and_contacts_cannot_handle(people, login):
     assert login("leader").get("/accountability/handling/outcomes/").status_code == 200
 
 
-def test_the_queue_lists_oldest_first_in_bounded_queries(people, login, django_assert_max_num_queries):
+def test_the_queue_lists_oldest_first_in_bounded_queries(
+    people, login, django_assert_max_num_queries
+):
     from jianfu.accountability.tests.handling_city import at
 
     old = clue(received=at(2026, 9, 1), real_name=True)
