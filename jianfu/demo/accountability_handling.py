@@ -55,7 +55,7 @@ def accountability_handling(ctx: DemoContext) -> dict[str, int]:
     b = planted.get("swap", a)
     me = User.objects.get(username=f"{prefix}discipline")
     (other,) = ctx.add_accounts(
-        [AccountSpec(f"{prefix}discipline2", ctx.person_name(), ctx.root.code, ("discipline",))]
+        [AccountSpec("discipline2", ctx.person_name(), ctx.root.code, ("discipline",))]
     )
 
     def clue(unit, days_ago: int, text: str, *, real_name=False, category="meetings") -> Clue:
