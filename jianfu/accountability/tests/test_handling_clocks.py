@@ -144,3 +144,11 @@ def test_the_clocks_page_and_the_home_card_worst_first(people, login, rf):
     card = cards[0]
     assert card.count == 1 and card.tone == "urgent" and "甲县" in card.note
     assert cards[1].count == 0
+
+
+def test_the_commission_home_page_shows_its_work_queue(people, login):
+    clue("TA", received=at(2026, 9, 1), real_name=True)
+    with clock.frozen(at(2026, 10, 9)):
+        page = login("discipline").get("/").content.decode()
+    assert "待办事项" in page and "法定时限将到或已过" in page
+    assert "法定时限将到或已过" not in login("leader").get("/").content.decode()
