@@ -402,6 +402,7 @@ PIPELINE: tuple[str, ...] = (
     "gate_copies",
     "gate_burden",
     "accountability_clues",
+    "accountability_handling",
     "bulletins",
 )
 

@@ -232,7 +232,7 @@ def test_the_build_matches_the_plan(tiny):
     )
     assert stored == plan
     assert counts["units"] == len(plan) and counts["village"] == 12
-    assert counts["accounts"] == 6 + 2 + 3
+    assert counts["accounts"] == 6 + 2 + 3 + 1  # + the second commission account (approvals)
 
 
 def test_demo_accounts_log_in_with_their_roles_and_units(tiny, client):
@@ -286,7 +286,7 @@ def test_accounts_lists_the_demo_accounts(tiny):
     assert listed["demo-contact-410902"].roles == ("单位联络员",)
     assert listed["demo-contact-410902"].unit == Unit.objects.get(code="410902").name
     demo = [a for a in generator.accounts() if a.username.startswith("demo-")]
-    assert len(demo) == 11
+    assert len(demo) == 12  # with demo-discipline2: a disposition is approved by another
 
 
 def test_an_account_with_its_own_password_is_not_listed(tiny):
