@@ -176,7 +176,9 @@ def rectification(user, tour: Tour) -> list[UnitRows]:
     rows = _rows(findings, problems, clock.now(), stall_days())
     by_unit = {u.pk: UnitRows(u) for u in targets}
     for r in rows:
-        by_unit.setdefault(r.finding.unit_id, UnitRows(r.finding.unit)).rows.append(r)
+        if r.finding.unit_id not in by_unit:  # a former target: still shown with its findings
+            by_unit[r.finding.unit_id] = UnitRows(r.finding.unit)
+        by_unit[r.finding.unit_id].rows.append(r)
     return list(by_unit.values())
 
 
