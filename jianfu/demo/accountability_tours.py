@@ -131,7 +131,9 @@ def accountability_tours(ctx: DemoContext) -> dict[str, int]:
         for i, f in enumerate(made[key]):
             problem = by_finding[f.pk]
             with clock.frozen(day(40)):
-                m = _measure(contact, problem, unit, f"针对“{f.text[:20]}”制定整改措施并推进落实。", deadline)
+                m = _measure(
+                    contact, problem, unit, f"针对“{f.text[:20]}”制定整改措施并推进落实。", deadline
+                )
                 _act(contact, m, "start")
             if key == "pacing" and i == 0:
                 with clock.frozen(day(20)):

@@ -42,9 +42,7 @@ def test_doing_it_again_adds_nothing(people, units):
     a1 = add(people, tour, units["TA"], "甲县会议层层陪会")
     b1 = add(people, tour, units["TB"], "乙县报表多")
     services.findings_to_problems(by=people["office"], tour=tour, finding_ids=[a1.pk])
-    made = services.findings_to_problems(
-        by=people["office"], tour=tour, finding_ids=[a1.pk, b1.pk]
-    )
+    made = services.findings_to_problems(by=people["office"], tour=tour, finding_ids=[a1.pk, b1.pk])
     assert [p.source_id for p in made] == [b1.pk]
     assert Problem.objects.filter(source_kind=services.KIND).count() == 2
     assert services.findings_to_problems(by=people["office"], tour=tour, finding_ids=[a1.pk]) == []

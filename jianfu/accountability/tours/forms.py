@@ -19,9 +19,7 @@ def target_choices(scope_q) -> list[tuple[int, str]]:
     """Counties and departments (of the city and the counties) in scope: who a tour visits."""
     return list(
         Unit.objects.filter(scope_q, valid_until__isnull=True)
-        .filter(
-            kind__in=[UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.COUNTY_DEPARTMENT]
-        )
+        .filter(kind__in=[UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.COUNTY_DEPARTMENT])
         .order_by("path")
         .values_list("pk", "name")
     )
@@ -69,9 +67,7 @@ class TourForm(Put, StyledForm):
 class FindingForm(Put, StyledForm):
     unit = forms.TypedChoiceField(label=_("被巡察单位"), coerce=int, choices=())
     category = forms.ChoiceField(label=_("问题类别"), choices=BLANK + ClueCategory.choices)
-    text = TextField(
-        label=_("发现问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    text = TextField(label=_("发现问题"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     found_on = forms.DateField(label=_("发现日期"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, targets=(), **kwargs):

@@ -31,7 +31,9 @@ COLUMNS = (
         "问题类别",
         ("类别",),
         True,
-        note=gettext_lazy("必填：文山、会海、督查检查考核、报表、过度留痕、数据造假、虚假开工或其他。"),
+        note=gettext_lazy(
+            "必填：文山、会海、督查检查考核、报表、过度留痕、数据造假、虚假开工或其他。"
+        ),
     ),
     Column("text", "发现问题", ("问题", "问题描述"), True, note=gettext_lazy("必填。")),
     Column("found_on", "发现日期", ("日期",), True, note=gettext_lazy("必填，如 2025-07-15。")),

@@ -44,8 +44,7 @@ def evaluate(as_of: dt.date, unit_ids, settings: dict) -> list:
     if not pairs:
         return []
     problems = {
-        p.pk: p
-        for p in queries.annotate(Problem.objects.filter(pk__in=[x[2] for x in pairs]))
+        p.pk: p for p in queries.annotate(Problem.objects.filter(pk__in=[x[2] for x in pairs]))
     }
     groups: dict[tuple[int, int], list[Problem]] = {}
     for tour_id, unit_id, problem_id in pairs:

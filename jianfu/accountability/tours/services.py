@@ -135,9 +135,7 @@ def clean_finding(tour: Tour, data: dict, target_ids: set[int] | None = None) ->
         target_ids = set(tour.targets.values_list("pk", flat=True))
     unit_id = data.get("unit_id")
     if unit_id not in target_ids:
-        raise DomainError(
-            "not_a_target", _("该单位不是本轮巡察的被巡察单位。"), field="unit_id"
-        )
+        raise DomainError("not_a_target", _("该单位不是本轮巡察的被巡察单位。"), field="unit_id")
     category = data.get("category")
     if category not in ClueCategory.values:
         raise DomainError("category", _("请选择问题类别。"), field="category")
@@ -164,10 +162,7 @@ def clean_finding(tour: Tour, data: dict, target_ids: set[int] | None = None) ->
 def _lock_tour(by, tour_id: int) -> Tour:
     s = scope.require(by, MANAGE)
     tour = (
-        Tour.objects.select_for_update()
-        .filter(s.units_q("organiser__"))
-        .filter(pk=tour_id)
-        .first()
+        Tour.objects.select_for_update().filter(s.units_q("organiser__")).filter(pk=tour_id).first()
     )
     if tour is None:
         raise DomainError("not_found", _("巡察不存在或不在您的范围内。"), status=404)
