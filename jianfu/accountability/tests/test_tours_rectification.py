@@ -154,3 +154,17 @@ def test_a_tour_closed_before_the_period_is_not_in_its_bulletin(people, units):
         bs.Context(people["office"], dt.date(2025, 9, 1), TODAY, "9月")
     )
     assert part.empty
+
+
+def test_the_managers_home_counts_findings_to_list_and_units_fixing_nothing(
+    login, people, units
+):
+    tour = _city(people, units)
+    add(people, tour, units["TB"], "乙县新发现的问题")
+    from jianfu.accountability.tours import queries
+
+    with clock.frozen(TODAY):
+        assert queries.home_figures(people["discipline"]) == (1, 1)
+        page = login("discipline").get(reverse("home")).content.decode()
+    assert "巡察发现问题待列入问题清单" in page and "巡察问题整改不力的单位" in page
+    assert "巡察问题整改不力的单位" not in login("contact_a").get(reverse("home")).content.decode()

@@ -12,19 +12,19 @@ from .services import MANAGE
 
 
 def cards(user, today) -> list[home.Card]:
-    unfixed = queries.units_fixing_nothing(user)
+    pending, unfixed = queries.home_figures(user)
     return [
         home.Card(
             _("巡察发现问题待列入问题清单"),
             reverse("tour_list"),
-            count=queries.pending_count(user),
+            count=pending,
             tone="warning",
             icon="binoculars",
         ),
         home.Card(
             _("巡察问题整改不力的单位"),
             reverse("tour_list") + "?unfixed=1",
-            count=len({u for units in unfixed.values() for u in units}),
+            count=unfixed,
             tone="urgent",
             icon="exclamation-octagon",
         ),

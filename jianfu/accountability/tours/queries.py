@@ -224,8 +224,20 @@ def _stalled_pairs(pairs, problems_qs) -> dict[int, list[int]]:
 
 def pending_count(user) -> int:
     """Findings of the account's tours not yet on a problem list."""
+    return home_figures(user)[0]
+
+
+def home_figures(user) -> tuple[int, int]:
+    """(findings not yet on a problem list, target units fixing nothing) of the account's tours:
+    one query, a second only when some findings are on problem lists."""
     tours = visible_tours(user).exclude(status=TourStatus.PLANNED).values("pk")
-    return Finding.objects.filter(tour__in=tours, problem_id__isnull=True).count()
+    rows = list(
+        Finding.objects.filter(tour__in=tours).values_list("tour_id", "unit_id", "problem_id")
+    )
+    pending = sum(1 for _t, _u, p in rows if p is None)
+    pairs = [r for r in rows if r[2] is not None]
+    stalled = _stalled_pairs(pairs, Problem.objects.filter(pk__in=[p for _t, _u, p in pairs]))
+    return pending, len({u for units in stalled.values() for u in units})
 
 
 def own_findings(user) -> list[Row]:
