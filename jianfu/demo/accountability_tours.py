@@ -5,10 +5,14 @@ measure verified and its problem closed, two with measures in progress and recen
 one unit that has done nothing for six weeks — it raises acc_tour_unfixed and is flagged on the
 tour's page. One finding is referred to the discipline commission as a clue.
 
-Everything is written through the services with the clock set to when it happened; no measure is
-late, so the ledger's own rules raise nothing for these problems."""
+Everything is written through the services with the clock set to when it happened: the tour from
+eleven weeks before as_of, its findings put on the lists six weeks before, and the units' measures
+on the evening of as_of (after the rectification stage's history, whose audit entries read in time
+order). No measure is late, so the ledger's own rules raise nothing for these problems."""
 
 import datetime as dt
+
+from django.utils import timezone
 
 from jianfu.accountability.tours import services
 from jianfu.accountability.tours.models import Finding, Tour, TourStatus
@@ -123,6 +127,10 @@ def accountability_tours(ctx: DemoContext) -> dict[str, int]:
         )
         services.finding_refer(by=office, finding=made["paper"][1])
     by_finding = {p.source_id: p for p in problems}
+    # The ledger's steps are written in the evening of as_of: the rectification stage's history
+    # (whose audit entries must read in time order) runs up to as_of, and is written before.
+    evening = timezone.make_aware(dt.datetime.combine(today, dt.time(20)))
+    minutes = iter(range(0, 240, 2))
     deadline = today + dt.timedelta(days=30)
     for key, unit in planted.items():
         contact = contacts.get(unit.pk)
@@ -130,18 +138,15 @@ def accountability_tours(ctx: DemoContext) -> dict[str, int]:
             continue
         for i, f in enumerate(made[key]):
             problem = by_finding[f.pk]
-            with clock.frozen(day(40)):
-                m = _measure(
-                    contact, problem, unit, f"针对“{f.text[:20]}”制定整改措施并推进落实。", deadline
-                )
+            with clock.frozen(evening + dt.timedelta(minutes=next(minutes))):
+                content = f"针对“{f.text[:20]}”制定整改措施并推进落实。"
+                m = _measure(contact, problem, unit, content, deadline)
                 _act(contact, m, "start")
-            if key == "pacing" and i == 0:
-                with clock.frozen(day(20)):
+            with clock.frozen(evening + dt.timedelta(minutes=next(minutes))):
+                if key == "pacing" and i == 0:
                     _act(contact, m, "submit", "已完成整改，报送核验。")
-                with clock.frozen(day(15)):
                     _act(office, m, "verify", "经核验，整改到位。")
-            else:
-                with clock.frozen(day(10)):
+                else:
                     _act(contact, m, "progress", "已完成问题梳理，正在逐项整改。")
     with clock.frozen(today):
         runner.run(as_of=today, rules=["acc_tour_unfixed"])

@@ -156,9 +156,7 @@ def test_a_tour_closed_before_the_period_is_not_in_its_bulletin(people, units):
     assert part.empty
 
 
-def test_the_managers_home_counts_findings_to_list_and_units_fixing_nothing(
-    login, people, units
-):
+def test_the_managers_home_counts_findings_to_list_and_units_fixing_nothing(login, people, units):
     tour = _city(people, units)
     add(people, tour, units["TB"], "乙县新发现的问题")
     from jianfu.accountability.tours import queries
