@@ -403,6 +403,7 @@ PIPELINE: tuple[str, ...] = (
     "gate_burden",
     "accountability_clues",
     "accountability_handling",
+    "accountability_tours",
     "bulletins",
 )
 
