@@ -25,7 +25,9 @@ def sentence(row: queries.StudyRow) -> str:
 
 
 def build(ctx: bs.Context) -> bs.Part:
-    rows = queries.studies(ctx.principal, start=ctx.start, end=ctx.end, bulletin_only=True, perm=TRACK)
+    rows = queries.studies(
+        ctx.principal, start=ctx.start, end=ctx.end, bulletin_only=True, perm=TRACK
+    )
     url = (
         reverse("typical_studies")
         + "?"

@@ -27,7 +27,7 @@ APPROVE = "accountability.typical:approve"
 STUDY = "accountability.typical:study"
 TRACK = "accountability.typical:track"
 
-# --- What an account sees --------------------------------------------------------------------------
+# --- What an account sees ----------------------------------------------------------------------
 
 
 def published() -> QuerySet:
@@ -149,7 +149,13 @@ def leaks(*, title: str, body: str, names: list[str]) -> list[Leak]:
         for kind, pattern in PATTERNS:
             for m in pattern.finditer(plain):
                 found.append(
-                    Leak(where, kind, text[m.start() : m.end()], m.start() + 1, _excerpt(text, *m.span()))
+                    Leak(
+                        where,
+                        kind,
+                        text[m.start() : m.end()],
+                        m.start() + 1,
+                        _excerpt(text, *m.span()),
+                    )
                 )
         for name in names:
             start = text.find(name)
@@ -184,7 +190,9 @@ def _period_q(start: dt.date | None, end: dt.date | None) -> Q:
     if start:
         q &= Q(published_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
     if end:
-        q &= Q(published_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+        q &= Q(
+            published_at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
     return q
 
 

@@ -66,7 +66,9 @@ def typical_create(request):
     )
     error = None
     if request.method == "POST":
-        case = scope.get_for(Case.objects.all(), request.user, request.POST.get("case"), perm=MANAGE)
+        case = scope.get_for(
+            Case.objects.all(), request.user, request.POST.get("case"), perm=MANAGE
+        )
         try:
             typical = services.typical_draft(by=request.user, case=case)
         except DomainError as e:
@@ -103,11 +105,17 @@ def _detail(request, typical: TypicalCase, *, values=None, error=None, status=20
     leaks = queries.leaks_of(typical) if can_manage else []
     context = {
         "t": typical,
-        "values": values or {"title": typical.title, "body": typical.body},
+        "values": {
+            "title": typical.title,
+            "body": typical.body,
+            "studied_on": clock.today().isoformat(),
+            "format": "",
+            "note": "",
+            **(values or {}),
+        },
         "error": error,
         "can_manage": scope.can(user, MANAGE),
-        "editable": can_manage
-        and typical.status in (TypicalStatus.DRAFT, TypicalStatus.REDACTED),
+        "editable": can_manage and typical.status in (TypicalStatus.DRAFT, TypicalStatus.REDACTED),
         "can_approve": scope.can(user, APPROVE),
         "self_drafted": typical.drafted_by_id == user.pk,
         "names": queries.case_names(typical.case) if can_manage else [],
@@ -115,7 +123,6 @@ def _detail(request, typical: TypicalCase, *, values=None, error=None, status=20
         "title_segments": _segments(typical.title, leaks, "title"),
         "body_segments": _segments(typical.body, leaks, "body"),
         "formats": StudyFormat.choices,
-        "today": clock.today(),
         "own_study": queries.own_study(user, typical)
         if scope.can(user, STUDY) and typical.status == TypicalStatus.PUBLISHED
         else None,
@@ -199,7 +206,6 @@ def typical_study(request, pk):
     try:
         services.study_record(by=request.user, typical=typical, **values)
     except DomainError as e:
-        values |= {"title": typical.title, "body": typical.body}
         return _detail(request, typical, values=values, error=e, status=400)
     messages.success(request, _("已登记本单位的学习情况。"))
     return redirect("typical_detail", pk=typical.pk)

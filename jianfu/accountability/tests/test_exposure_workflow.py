@@ -34,7 +34,9 @@ def case(people):
 def _published(people, case):
     d2 = second_commissioner()
     t = services.typical_draft(by=people["discipline"], case=case)
-    services.typical_edit(by=people["discipline"], typical=t, title="甲县教育局过度留痕问题", body=CLEAN_BODY)
+    services.typical_edit(
+        by=people["discipline"], typical=t, title="甲县教育局过度留痕问题", body=CLEAN_BODY
+    )
     services.typical_redact(by=people["discipline"], typical=t)
     services.typical_approve(by=d2, typical=t)
     return services.typical_publish(
@@ -78,14 +80,18 @@ def test_redaction_is_refused_naming_each_name_phone_and_id_number(people, case)
 
 
 def test_full_width_digits_and_landlines_are_caught(people, case):
-    found = queries.leaks(title="", body="电话０３９１-1234567，手机１３９００００１１１１。", names=[])
+    found = queries.leaks(
+        title="", body="电话０３９１-1234567，手机１３９００００１１１１。", names=[]
+    )
     assert [lk.kind for lk in found] == ["landline", "mobile"]
     assert found[1].value == "１３９００００１１１１"
 
 
 def test_redaction_passes_once_removed_and_an_edit_sends_it_back_to_draft(people, case):
     t = services.typical_draft(by=people["discipline"], case=case)
-    services.typical_edit(by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY)
+    services.typical_edit(
+        by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY
+    )
     services.typical_redact(by=people["discipline"], typical=t)
     assert t.status == TypicalStatus.REDACTED and t.redacted_by == people["discipline"]
     services.typical_edit(by=people["discipline"], typical=t, title=t.title, body=t.body + "补充。")
@@ -95,7 +101,9 @@ def test_redaction_passes_once_removed_and_an_edit_sends_it_back_to_draft(people
 
 def test_the_drafter_cannot_approve_another_commission_account_can(people, case):
     t = services.typical_draft(by=people["discipline"], case=case)
-    services.typical_edit(by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY)
+    services.typical_edit(
+        by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY
+    )
     services.typical_redact(by=people["discipline"], typical=t)
     with pytest.raises(DomainError, match="不能审批本人起草的典型案例") as e:
         services.typical_approve(by=people["discipline"], typical=t)
@@ -129,16 +137,24 @@ def test_publication_tells_every_unit_with_a_contact_and_asks_it_to_study(people
 def test_publication_needs_a_target_and_refuses_a_name_added_since(people, case):
     d2 = second_commissioner()
     t = services.typical_draft(by=people["discipline"], case=case)
-    services.typical_edit(by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY + "赵某某。")
+    services.typical_edit(
+        by=people["discipline"], typical=t, title="甲县教育局过度留痕", body=CLEAN_BODY + "赵某某。"
+    )
     services.typical_redact(by=people["discipline"], typical=t)
     services.typical_approve(by=d2, typical=t)
     with pytest.raises(DomainError, match="至少选择一种发布方式"):
-        services.typical_publish(by=people["discipline"], typical=t, to_units=False, public=False, bulletin=False)
+        services.typical_publish(
+            by=people["discipline"], typical=t, to_units=False, public=False, bulletin=False
+        )
     from jianfu.accountability.handling.models import Outcome
 
-    Outcome.objects.create(case=case, person="赵某某", position="", kind="talk", decided_at=clock.now())
+    Outcome.objects.create(
+        case=case, person="赵某某", position="", kind="talk", decided_at=clock.now()
+    )
     with pytest.raises(DomainError, match="赵某某"):
-        services.typical_publish(by=people["discipline"], typical=t, to_units=True, public=True, bulletin=True)
+        services.typical_publish(
+            by=people["discipline"], typical=t, to_units=True, public=True, bulletin=True
+        )
     t.refresh_from_db()
     assert t.status == TypicalStatus.APPROVED
 
@@ -146,7 +162,9 @@ def test_publication_needs_a_target_and_refuses_a_name_added_since(people, case)
 def test_a_study_is_recorded_once_per_unit_and_case(people, case):
     t = _published(people, case)
     contact = people["contact_a"]
-    first = services.study_record(by=contact, typical=t, studied_on="2026-05-06", format="branch", note="支部会议学习")
+    first = services.study_record(
+        by=contact, typical=t, studied_on="2026-05-06", format="branch", note="支部会议学习"
+    )
     again = services.study_record(by=contact, typical=t, studied_on="2026-05-06", format="meeting")
     assert again.pk == first.pk and again.format == "branch"
     assert Study.objects.filter(typical=t, unit__code="TA").count() == 1
@@ -159,9 +177,13 @@ def test_a_study_with_a_bad_day_or_format_is_refused_naming_it(people, case):
     with pytest.raises(DomainError, match="学习日期“昨天”无效"):
         services.study_record(by=people["contact_a"], typical=t, studied_on="昨天", format="branch")
     with pytest.raises(DomainError, match="晚于今天"):
-        services.study_record(by=people["contact_a"], typical=t, studied_on="2026-06-01", format="branch")
+        services.study_record(
+            by=people["contact_a"], typical=t, studied_on="2026-06-01", format="branch"
+        )
     with pytest.raises(DomainError, match="学习形式“photo”无效"):
-        services.study_record(by=people["contact_a"], typical=t, studied_on="2026-05-06", format="photo")
+        services.study_record(
+            by=people["contact_a"], typical=t, studied_on="2026-05-06", format="photo"
+        )
     assert not Study.objects.filter(typical=t, studied_on__isnull=False).exists()
 
 
