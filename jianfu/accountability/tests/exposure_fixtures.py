@@ -50,9 +50,9 @@ def make_case(discipline, *, unit_code: str = "TA", title: str = "甲县某局�
     return case
 
 
-def second_commissioner() -> User:
+def second_commissioner(username: str = "discipline2") -> User:
     user = User.objects.create(
-        username="discipline2",
+        username=username,
         password=make_password("x"),
         full_name="纪委第二人",
         home_unit=Unit.objects.get(code="T"),
