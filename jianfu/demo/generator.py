@@ -401,6 +401,7 @@ PIPELINE: tuple[str, ...] = (
     "gate_proposals",
     "gate_copies",
     "gate_burden",
+    "accountability_exposure",
     "bulletins",
 )
 
