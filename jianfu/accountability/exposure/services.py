@@ -143,6 +143,13 @@ def typical_draft(*, by, case: Case) -> TypicalCase:
             "case_open",
             _("案件“%(t)s”尚在核查中，作出处理后才能作为典型案例。") % {"t": case.title},
         )
+    live = case.typical_cases.exclude(status=TypicalStatus.WITHDRAWN).first()
+    if live is not None:
+        raise DomainError(
+            "exists",
+            _("案件“%(c)s”已有典型案例“%(t)s”（%(s)s），请在原稿上修改。")
+            % {"c": case.title, "t": live.title, "s": live.get_status_display()},
+        )
     title, body = prefill(case)
     typical = TypicalCase.objects.create(
         case=case, title=title[:TITLE_MAX], body=body, drafted_by=by, drafted_at=clock.now()

@@ -4,7 +4,9 @@ once however often the form is posted."""
 
 import json
 import re
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,54 @@ def test_published_through_the_server_public_without_login_studied_once(granian_
         f"print(Notice.objects.filter(key__startswith='accountability.typical_published:{pk}:').count())\n"
     )
     assert stored.split() == ["1", "branch", "2"]
+
+
+PW_PYTHON = Path("/tmp/pwvenv/bin/python")  # noqa: S108 — where the machine keeps Playwright
+CHROMIUM = Path("/usr/bin/chromium")
+
+BROWSER = r"""
+import json, sys
+from playwright.sync_api import sync_playwright
+url, pk = sys.argv[1], sys.argv[2]
+out = {}
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(url + "/accountability/public/typical/")
+    out["public"] = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.documentElement.clientWidth")
+    page.goto(url + "/login/")
+    page.fill("input[name=username]", "contact_a")
+    page.fill("input[name=password]", "Jianfu@2025")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{url}/accountability/typical/{pk}/")
+    out["case"] = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.documentElement.clientWidth")
+    page.click("#study button[type=submit]")
+    page.wait_for_load_state()
+    out["studied"] = page.locator("#studied").count()
+    browser.close()
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(
+    not (PW_PYTHON.exists() and CHROMIUM.exists()), reason="Chromium or Playwright not installed"
+)
+def test_a_published_case_at_phone_width_in_a_real_browser(granian_server):
+    suffix = uuid.uuid4().hex[:6]
+    setup = SETUP.replace("{suffix}", suffix).replace(
+        "print(json.dumps(t.pk))",
+        "services.typical_publish(by=d1, typical=t, to_units=True, public=True, bulletin=False)\n"
+        "print(json.dumps(t.pk))",
+    )
+    pk = json.loads(granian_server.run_python("import json\n" + setup).strip().splitlines()[-1])
+    done = subprocess.run(
+        [str(PW_PYTHON), "-c", BROWSER, granian_server.url, str(pk)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["public"] <= 0 and out["case"] <= 0  # no sideways scrolling at 390 px
+    assert out["studied"] == 1  # one tap: the day and format come filled

@@ -50,6 +50,8 @@ def test_a_draft_names_people_by_unit_and_position_never_by_name(people, case):
     assert "甲县教育局副局长受到诫勉。" in t.body
     assert "甲县教育局办公室主任受到批评教育。" in t.body
     assert AuditEntry.objects.filter(code="jianfu.accountability.typical.drafted").exists()
+    with pytest.raises(DomainError, match="已有典型案例"):  # one live write-up per case
+        services.typical_draft(by=people["discipline"], case=case)
 
 
 def test_a_case_still_being_verified_cannot_become_a_typical_case(people, case):
