@@ -404,6 +404,7 @@ PIPELINE: tuple[str, ...] = (
     "accountability_clues",
     "accountability_handling",
     "accountability_tours",
+    "accountability_exposure",
     "bulletins",
 )
 

@@ -41,6 +41,7 @@ def test_a_draft_is_built_from_every_registered_section(city, people):
         "gate_burden",
         "acc_handling",
         "acc_tours",
+        "accountability_exposure",
     ]
     quota = b.content[0]
     assert any("甲县" in ln["text"] and "超出全年指标" in ln["text"] for ln in quota["lines"])
