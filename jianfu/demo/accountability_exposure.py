@@ -71,9 +71,13 @@ def accountability_exposure(ctx: DemoContext) -> dict[str, int]:
     if unit is None or county is None:
         return {}
     drafter = User.objects.get(username=f"{p}discipline")
-    (approver,) = ctx.add_accounts(
-        [AccountSpec("discipline-2", ctx.person_name(), ctx.root.code, ("discipline",))]
-    )
+    # The commission's second account (the handling stage's, which approves dispositions)
+    # approves the typical case the first one drafted.
+    approver = User.objects.filter(username=f"{p}discipline2").first()
+    if approver is None:
+        (approver,) = ctx.add_accounts(
+            [AccountSpec("discipline2", ctx.person_name(), ctx.root.code, ("discipline",))]
+        )
     head, clerk = ctx.person_name(), ctx.person_name()
     findings = (
         f"{unit.name}在生态环境执法检查中以材料督查代替实地检查，要求各乡镇每月报送工作台账、"

@@ -2,15 +2,16 @@
 registry (RULES) by setup.ready — signals sits below accountability and never imports it.
 
 - acc_clock_overdue: a statutory clock of the commission (queries.running_clocks) past its due
-  date. One signal per clock: subject "<kind>:<record>" (the commission's own clock), unit the
-  clue's subject unit, period the due date's year; severity by working days late (from 5:
-  medium, from 15: high).
+  date. One signal per clock: subject "<kind>:<record>" (the commission's own clock), period the
+  due date's year; severity by working days late (from 5: medium, from 15: high).
 
-What the subject unit may see: signals are read in the units' scope, so the subject unit's
-contact sees this signal. Its evidence therefore carries only the kind of clock, its start and due
-dates and the days late — never the informant (no identity, no contact), never the clue's text,
-and the two informant clocks are named alike ("答复反映人") so that nothing tells the unit who
-wrote or even whether the clue was signed.
+Whose signal it is: the clock is the commission's duty, not the subject unit's, so the signal sits
+on the top unit of the subject unit's tree (the city, where the commission is), never on the
+subject unit: signals are read in the units' scope, and a signal on the subject unit would tell
+its contact that a clue about it exists before the commission refers it — a tip-off. Its evidence
+carries only the kind of clock, its start and due dates and the days late — never the subject
+unit, the informant or the clue's text — and the two informant clocks are named alike
+("答复反映人") so that nothing tells who wrote or whether the clue was signed.
 """
 
 import datetime as dt
@@ -31,21 +32,32 @@ SIGNAL_KINDS = {
 
 
 def evaluate_overdue(as_of: dt.date, unit_ids, settings: dict) -> list:
+    from jianfu.core.models import Unit
     from jianfu.signals.rules.base import Finding, figure
 
     from ..clues.models import Clue
     from .models import Outcome
     from .queries import RED, clocks_of
 
+    overdue = [
+        c for c in clocks_of(Clue.objects.all(), Outcome.objects.all(), as_of) if c.colour == RED
+    ]
+    paths = dict(Unit.objects.filter(pk__in={c.unit_id for c in overdue}).values_list("pk", "path"))
+    tops = dict(
+        Unit.objects.filter(path__in={p[: Unit.steplen] for p in paths.values()}).values_list(
+            "path", "pk"
+        )
+    )
     out = []
-    for c in clocks_of(Clue.objects.all(), Outcome.objects.all(), as_of):
-        if c.colour != RED or (unit_ids is not None and c.unit_id not in unit_ids):
+    for c in overdue:
+        top = tops[paths[c.unit_id][: Unit.steplen]]
+        if unit_ids is not None and top not in unit_ids:
             continue
         late = -c.days_left
         severity = 3 if late >= HIGH_DAYS else 2 if late >= MEDIUM_DAYS else 1
         out.append(
             Finding(
-                unit_id=c.unit_id,
+                unit_id=top,
                 period=str(c.due.year),
                 subject=c.ref,
                 severity=severity,

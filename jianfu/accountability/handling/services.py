@@ -14,8 +14,8 @@ refusal is a DomainError with a Chinese sentence, and nothing is saved.
   `outcome_add`, `outcome_carried_out`, `case_conclude`, `case_close`;
 - `case_problems_open` (sources.py): problems on the unit's list, which run through rectification.
 
-The clue's status is changed here by `_clue_status_set` — a plain update on the clue rows until the
-clue ledger's service takes it over (the lead routes it at merge).
+The clue's status is changed through the clue ledger's own service
+(`clues.services.clue_set_status`), which moves the whole cluster and audits the step.
 """
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from jianfu.core import audit, clock, events, scope
 from jianfu.core.errors import DomainError
 
+from ..clues import services as clues
 from ..clues.models import Clue, ClueStatus
 from .models import (
     Case,
@@ -109,10 +110,10 @@ def cluster_of(clue: Clue) -> list[int]:
     )
 
 
-def _clue_status_set(clue_ids, status: str, *, referred: bool = False) -> None:
-    """The clue ledger's status (to be routed through the clues service at merge)."""
-    values = {"status": status, "updated_at": clock.now()}
-    Clue.objects.filter(pk__in=clue_ids).update(**values)
+def _clue_status_set(by, clue: Clue, status: str) -> None:
+    """The clue ledger's status, through the ledger's own service (it moves the whole cluster and
+    audits the step)."""
+    clues.clue_set_status(by=by, clue_id=clue.pk, status=status)
 
 
 def _track(clue_id: int) -> ClueTrack:
@@ -182,7 +183,7 @@ def disposition_propose(
         proposed_by=by,
         proposed_at=clock.now(),
     )
-    _clue_status_set(cluster_of(clue), ClueStatus.DISPOSING)
+    _clue_status_set(by, clue, ClueStatus.DISPOSING)
     audit.record(
         "jianfu.accountability.disposition.proposed",
         actor=by,
@@ -228,7 +229,7 @@ def disposition_approve(*, by, disposition_id: int, note: str = "") -> Dispositi
     )
     d.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     ids = cluster_of(d.clue)
-    _clue_status_set(ids, AFTER[d.kind])
+    _clue_status_set(by, d.clue, AFTER[d.kind])
     if d.kind in (DispositionKind.CLOSED, DispositionKind.PASSED_ON):
         _conclude_clues(ids, now)
     case = None
@@ -259,7 +260,7 @@ def disposition_reject(*, by, disposition_id: int, note: str) -> Disposition:
     d.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     # Back to where it was before the proposal: received, or handling after an earlier one.
     earlier = d.clue.dispositions.filter(status=DispositionStatus.APPROVED).exists()
-    _clue_status_set(cluster_of(d.clue), ClueStatus.HANDLING if earlier else ClueStatus.RECEIVED)
+    _clue_status_set(by, d.clue, ClueStatus.HANDLING if earlier else ClueStatus.RECEIVED)
     audit.record(
         "jianfu.accountability.disposition.rejected", actor=by, obj=d, extra={"clue": d.clue_id}
     )
@@ -485,7 +486,7 @@ def case_close(*, by, case_id: int) -> Case:
     case.status, case.closed_at = CaseStatus.CLOSED, now
     case.save(update_fields=["status", "closed_at", "updated_at"])
     ids = cluster_of(case.clue)
-    _clue_status_set(ids, ClueStatus.CLOSED)
+    _clue_status_set(by, case.clue, ClueStatus.CLOSED)
     _conclude_clues(ids, now)
     audit.record("jianfu.accountability.case.closed", actor=by, obj=case)
     _changed()

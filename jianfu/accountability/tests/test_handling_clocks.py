@@ -12,6 +12,7 @@ from jianfu.accountability.handling.models import Case, Outcome
 from jianfu.accountability.tests.handling_city import at, clue, second_commissioner
 from jianfu.core import clock, home
 from jianfu.core.errors import DomainError
+from jianfu.core.models import Unit
 from jianfu.signals.rules import RULES
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +125,11 @@ def test_the_rule_raises_on_overdue_clocks_only_and_names_no_informant(people):
     assert rule.group == "accountability"
     assert rule.evaluate(D(2026, 10, 26), None, {}) == []  # due that day: not yet overdue
     (f,) = rule.evaluate(D(2026, 10, 27), None, {})
-    assert f.unit_id == late.subject_unit_id and f.subject == f"accept:c{late.pk}"
+    # The commission's duty sits on the top unit, never on the unit the clue is about: a signal
+    # there would tell its contact that a clue exists before it is referred.
+    top = Unit.objects.get(path=late.subject_unit.path[: Unit.steplen])
+    assert f.unit_id == top.pk != late.subject_unit_id and f.subject == f"accept:c{late.pk}"
+    assert rule.evaluate(D(2026, 10, 27), [late.subject_unit_id], {}) == []
     assert f.evidence["due"] == "2026-10-26" and f.evidence["days_late"] == 1
     text = str(f.evidence)
     assert "张三" not in text and "138" not in text and "real" not in text

@@ -34,5 +34,9 @@ def test_the_demo_handling(db):
         runner.run(as_of=AS_OF, rules=["acc_clock_overdue"])
     counties = list(Unit.objects.filter(kind="county", path__startswith=root.path).order_by("path"))
     planted = choose_planted(counties, [])
-    (signal,) = Signal.objects.filter(rule="acc_clock_overdue")
-    assert signal.unit_id == planted["pacing"].pk and signal.subject.startswith("pass_on:")
+    signals = Signal.objects.filter(rule="acc_clock_overdue")
+    assert set(signals.values_list("unit_id", flat=True)) == {root.pk}
+    (signal,) = signals.filter(subject__startswith="pass_on:")
+    # On the city (the commission's duty), not on the county the clue is about.
+    assert signal.unit_id == root.pk and signal.subject.startswith("pass_on:")
+    assert planted["pacing"].pk != root.pk

@@ -16,6 +16,7 @@ from jianfu.rectification.models import Problem, Severity, Source
 from jianfu.rectification.problems import services as rectification
 
 from ..clues.models import Clue, ClueCategory, ClueChannel
+from ..clues.services import clue_create
 from .models import Finding, Tour, TourStatus
 
 VIEW = "accountability.tour:view"
@@ -255,10 +256,9 @@ def finding_refer(*, by, finding: Finding, received_at: dt.datetime | None = Non
     finding = Finding.objects.select_for_update().select_related("unit").get(pk=finding.pk)
     if finding.clue_id is not None:
         raise DomainError("referred", _("该问题已移交纪委监委。"), status=409)
-    # TEMPORARY until the clue ledger's one door lands (accountability/clues/services.py
-    # clue_create(channel=ClueChannel.TOUR, source_kind=KIND, source_id=…, …)): the clue is
-    # written here. The lead routes this through clue_create at merge.
-    clue = Clue.objects.create(
+    # Through the clue ledger's one door, as every channel: the clue is clustered with what the
+    # ledger already holds about the unit, and a second referral of the finding returns it.
+    clue = clue_create(
         channel=ClueChannel.TOUR,
         received_at=received_at or clock.now(),
         subject_unit=finding.unit,
@@ -267,7 +267,7 @@ def finding_refer(*, by, finding: Finding, received_at: dt.datetime | None = Non
         % {"t": tour.name, "r": tour.round, "x": finding.text},
         source_kind=KIND,
         source_id=finding.pk,
-        created_by=by,
+        by=by,
     )
     finding.clue = clue
     finding.save(update_fields=["clue"])

@@ -92,10 +92,8 @@ def test_an_empty_to_do_list_says_so_in_one_line(login):
     assert "jf-todo " not in page
 
 
-# The discipline commission has a work queue since accountability (clues to dispose of).
-# The discipline commission has a work queue since accountability (its clocks and approvals).
-# The discipline commission has a work queue since accountability (tour findings, clues).
-# The discipline commission has a work queue since accountability (typical cases to approve).
+# The discipline commission has a work queue since accountability (clues to dispose of, its
+# clocks and approvals, tour findings, typical cases to approve).
 @pytest.mark.parametrize("username", ["sysadmin", "secadmin", "auditor"])
 def test_accounts_without_a_work_queue_keep_their_links(login, username):
     page = login(username).get(reverse("home")).content.decode()

@@ -232,9 +232,8 @@ def test_the_build_matches_the_plan(tiny):
     )
     assert stored == plan
     assert counts["units"] == len(plan) and counts["village"] == 12
-    assert counts["accounts"] == 6 + 2 + 3 + 1  # + the second commission account (approvals)
     # The six named, a contact per county and department, and the second commission account
-    # that approves the typical case the commission's first account drafted.
+    # that approves dispositions and the typical case the commission's first account drafted.
     assert counts["accounts"] == 6 + 2 + 3 + 1
 
 
@@ -289,8 +288,7 @@ def test_accounts_lists_the_demo_accounts(tiny):
     assert listed["demo-contact-410902"].roles == ("单位联络员",)
     assert listed["demo-contact-410902"].unit == Unit.objects.get(code="410902").name
     demo = [a for a in generator.accounts() if a.username.startswith("demo-")]
-    assert len(demo) == 12  # with demo-discipline2: a disposition is approved by another
-    assert len(demo) == 12  # with demo-discipline-2, who approves the demo's typical case
+    assert len(demo) == 12  # with demo-discipline2, who approves what the first account drafts
 
 
 def test_an_account_with_its_own_password_is_not_listed(tiny):
