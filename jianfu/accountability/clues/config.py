@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from jianfu.core import runtime
 from jianfu.core.runtime import SettingDef
 
+# The permissions of the clue ledger (registered by setup.py), here so that both the writes and
+# the reads can name them without importing each other.
+VIEW = "accountability.clue:view"
+MANAGE = "accountability.clue:manage"
+INFORMANT = "accountability.clue:informant"
+REFERRED = "accountability.clue:referred"
+CREATE = "accountability.clue:create"
+
 CLUSTER_JACCARD = "accountability.clues.cluster_jaccard"
 PUBLIC_LIMIT = "accountability.clues.public_limit"
 PUBLIC_WINDOW = "accountability.clues.public_window_minutes"

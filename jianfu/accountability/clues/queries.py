@@ -11,8 +11,8 @@ from jianfu.core import clock, crypto, runtime, scope
 from jianfu.core.scope_guard import unscoped
 
 from . import config
+from .config import INFORMANT, MANAGE, REFERRED, VIEW
 from .models import Clue, ClueStatus, PublicReportHit
-from .services import INFORMANT, MANAGE, REFERRED, VIEW
 
 __all__ = ["INFORMANT", "MANAGE", "REFERRED", "VIEW"]
 

@@ -26,13 +26,9 @@ from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
 from . import config
+from .config import CREATE, INFORMANT, MANAGE, VIEW
 from .models import Clue, ClueCategory, ClueChannel, ClueFile, ClueStatus, PublicReportHit
-
-VIEW = "accountability.clue:view"
-MANAGE = "accountability.clue:manage"
-INFORMANT = "accountability.clue:informant"
-REFERRED = "accountability.clue:referred"
-CREATE = "accountability.clue:create"
+from .queries import hits_in_window
 
 TEXT_MAX = 20_000
 PERSON_MAX = 100
@@ -371,7 +367,6 @@ def public_report(
     """A report from the public page (no account): rate-limited by client address — the count of
     accepted reports in the window is read from the database, so every worker process sees the
     same — then registered through clue_create with a receipt number and query code."""
-    from .queries import hits_in_window
 
     ip = ip or "unknown"
     limit = runtime.get(config.PUBLIC_LIMIT)

@@ -4,11 +4,7 @@ navigation (section 监督问责), the commission's home card and the nightly es
 
 from django.utils.translation import gettext_lazy as _
 
-VIEW = "accountability.clue:view"
-MANAGE = "accountability.clue:manage"
-INFORMANT = "accountability.clue:informant"
-REFERRED = "accountability.clue:referred"
-CREATE = "accountability.clue:create"
+from .config import CREATE, INFORMANT, MANAGE, REFERRED, VIEW
 
 
 def ready():

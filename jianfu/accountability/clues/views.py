@@ -23,7 +23,7 @@ from jianfu.core.imports import views as import_views
 from jianfu.core.models import Unit
 from jianfu.core.scope_guard import unscoped
 
-from . import queries, services
+from . import config, queries, services
 from .models import Clue, ClueCategory, ClueChannel, ClueFile, ClueStatus
 
 PUBLIC_STATUS_LABELS = {
@@ -202,7 +202,7 @@ def clue_file(request, pk: int):
             ClueFile.scoped.filter(clue__referred_at__isnull=False),
             request.user,
             pk,
-            perm=services.REFERRED,
+            perm=config.REFERRED,
             unit_field="clue__subject_unit",
         )
     )
