@@ -3,12 +3,14 @@ the public page shows it to a visitor with no session, and a contact records its
 once however often the form is posted."""
 
 import json
+import os
 import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
+
+from jianfu.testing import browser
 
 SETUP = """
 import datetime as dt
@@ -80,16 +82,14 @@ def test_published_through_the_server_public_without_login_studied_once(granian_
     assert stored.split() == ["1", "branch", "2"]
 
 
-PW_PYTHON = Path("/tmp/pwvenv/bin/python")  # noqa: S108 — where the machine keeps Playwright
-CHROMIUM = Path("/usr/bin/chromium")
-
 BROWSER = r"""
-import json, sys
+import json, os, sys
 from playwright.sync_api import sync_playwright
 url, pk = sys.argv[1], sys.argv[2]
 out = {}
 with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    chromium = os.environ["JIANFU_CHROMIUM"]
+    browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page.goto(url + "/accountability/public/typical/")
     out["public"] = page.evaluate(
@@ -110,9 +110,7 @@ print(json.dumps(out))
 """
 
 
-@pytest.mark.skipif(
-    not (PW_PYTHON.exists() and CHROMIUM.exists()), reason="Chromium or Playwright not installed"
-)
+@browser.needed
 def test_a_published_case_at_phone_width_in_a_real_browser(granian_server):
     suffix = uuid.uuid4().hex[:6]
     setup = SETUP.replace("{suffix}", suffix).replace(
@@ -122,8 +120,9 @@ def test_a_published_case_at_phone_width_in_a_real_browser(granian_server):
     )
     pk = json.loads(granian_server.run_python("import json\n" + setup).strip().splitlines()[-1])
     done = subprocess.run(
-        [str(PW_PYTHON), "-c", BROWSER, granian_server.url, str(pk)],
+        [browser.PYTHON, "-c", BROWSER, granian_server.url, str(pk)],
         capture_output=True, text=True, timeout=180,
+        env={**os.environ, "JIANFU_CHROMIUM": browser.CHROMIUM},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])

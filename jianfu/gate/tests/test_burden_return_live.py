@@ -5,15 +5,14 @@ posted; and, where Chromium and Playwright are on the machine, in a real browser
 submit with the fewest taps."""
 
 import json
+import os
 import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-PW_PYTHON = Path("/tmp/pwvenv/bin/python")  # noqa: S108 — where the machine keeps Playwright
-CHROMIUM = Path("/usr/bin/chromium")
+from jianfu.testing import browser
 
 SETUP = """
 import datetime as dt
@@ -44,12 +43,13 @@ print([r.pk for r in req.returns.order_by("period")])
 """
 
 BROWSER = r"""
-import json, sys
+import json, os, sys
 from playwright.sync_api import sync_playwright
 url, pk, suffix = sys.argv[1], sys.argv[2], sys.argv[3]
 out = {}
 with sync_playwright() as p:
-    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    chromium = os.environ["JIANFU_CHROMIUM"]
+    browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page.goto(url + "/login/")
     page.fill("input[name=username]", "reporter")
@@ -121,14 +121,13 @@ def test_the_return_is_posted_with_csrf_and_submitted_once(granian_server, retur
     assert stored.split() == ["312", "True", "True"]
 
 
-@pytest.mark.skipif(
-    not (PW_PYTHON.exists() and CHROMIUM.exists()), reason="Chromium or Playwright not installed"
-)
+@browser.needed
 def test_the_return_at_phone_width_in_a_real_browser(granian_server, returns):
     suffix, (_first, second) = returns
     done = subprocess.run(
-        [str(PW_PYTHON), "-c", BROWSER, granian_server.url, str(second), suffix],
+        [browser.PYTHON, "-c", BROWSER, granian_server.url, str(second), suffix],
         capture_output=True, text=True, timeout=180,
+        env={**os.environ, "JIANFU_CHROMIUM": browser.CHROMIUM},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
