@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
+from jianfu.rectification.problems.forms import UnitChoice
 
 from .models import ProjectCategory, ProjectStatus
 
@@ -22,7 +23,6 @@ def _amount(label, required=True):
 
 
 class ProjectForm(forms.Form):
-    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("责任单位"))
     category = forms.ModelChoiceField(ProjectCategory.objects.all(), label=_("类别"))
     name = TextField(label=_("项目名称"), max_length=120)
     location = TextField(label=_("建设地点"), max_length=120)
@@ -30,9 +30,19 @@ class ProjectForm(forms.Form):
     planned_start = forms.DateField(label=_("计划开工日期"), required=False, widget=DATE)
     note = TextField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, principal, perm: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        # A select for a city's few dozen units; a code-or-name box for a province's 35,000,
+        # whose select alone was two megabytes of page.
+        self.units = UnitChoice(principal, perm)
+        if isinstance(unit := self.initial.get("unit"), Unit):
+            self.units.keep(unit)  # the unit of a record being edited, though it closed since
+            self.initial["unit"] = self.units.initial(unit)
+        self.fields["unit"] = self.units.field(_("责任单位"))
+        self.order_fields(["unit"])
+
+    def clean_unit(self):
+        return self.units.resolve(self.cleaned_data.get("unit"))
 
 
 class StatusForm(forms.Form):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from jianfu.core import clock, excel, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.imports import views as import_views
-from jianfu.core.models import Unit
 from jianfu.signals import display
 
 from . import health, queries, services
@@ -161,15 +160,10 @@ def _form_page(request, p, form, title: str, *, note: str = ""):
     )
 
 
-def _units(user):
-    s = scope.require(user, MANAGE)
-    return Unit.objects.filter(s.units_q()).order_by("path")  # unscoped: units in scope by units_q
-
-
 @login_required
 def project_create(request):
     user = request.user
-    form = ProjectForm(request.POST or None, units=_units(user))
+    form = ProjectForm(request.POST or None, principal=user, perm=MANAGE)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -205,7 +199,7 @@ def project_edit(request, pk):
         "planned_start": p.planned_start,
         "note": p.note,
     }
-    form = ProjectForm(request.POST or None, initial=initial, units=_units(user))
+    form = ProjectForm(request.POST or None, initial=initial, principal=user, perm=MANAGE)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.inputs import TextField
 from jianfu.core.models import Unit
+from jianfu.rectification.problems.forms import UnitChoice
 
 from .models import TargetKind
 
@@ -23,7 +24,6 @@ def _number(label, help_text=""):
 
 
 class TargetForm(forms.Form):
-    unit = forms.ModelChoiceField(Unit.objects.none(), label=_("责任单位"))
     kind = forms.ChoiceField(label=_("类别"), choices=TargetKind.choices)
     name = TextField(label=_("名称"), max_length=120)
     target_value = _number(_("年度目标值"), _("没有数值的重点工作留空，按完成进度填报。"))
@@ -32,9 +32,19 @@ class TargetForm(forms.Form):
     percent = _number(_("完成进度（%）"), _("0—100，仅用于没有年度目标值的工作。"))
     note = TextField(label=_("进展说明"), required=False, max_length=500)
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, principal, perm: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units if units is not None else Unit.objects.none()
+        # A select for a city's few dozen units; a code-or-name box for a province's 35,000,
+        # whose select alone was two megabytes of page.
+        self.units = UnitChoice(principal, perm)
+        if isinstance(unit := self.initial.get("unit"), Unit):
+            self.units.keep(unit)  # the unit of a record being edited, though it closed since
+            self.initial["unit"] = self.units.initial(unit)
+        self.fields["unit"] = self.units.field(_("责任单位"))
+        self.order_fields(["unit"])
+
+    def clean_unit(self):
+        return self.units.resolve(self.cleaned_data.get("unit"))
 
 
 class ProgressForm(forms.Form):

@@ -99,11 +99,6 @@ def _form_page(request, form, title: str, back: str, *, note: str = "", target=N
     )
 
 
-def _units(user):
-    s = scope.require(user, MANAGE)
-    return Unit.objects.filter(s.units_q()).order_by("path")  # unscoped: units in scope by units_q
-
-
 def _target(user, pk, perm: str) -> Target:
     return scope.get_for(Target.objects.select_related("unit", "review"), user, pk, perm=perm)
 
@@ -112,8 +107,14 @@ def _target(user, pk, perm: str) -> Target:
 def target_create(request):
     user = request.user
     year = _year(request)
-    initial = {"unit": request.GET.get("unit") or None}
-    form = TargetForm(request.POST or None, units=_units(user), initial=initial)
+    # "Add a target" from a unit's page names the unit; one outside the scope is simply not filled.
+    pk = request.GET.get("unit", "")
+    unit = scope.visible(Unit.objects.all(), user, perm=MANAGE, unit_field=None).filter(
+        pk=int(pk) if pk.isdigit() and len(pk) < 19 else None
+    )
+    form = TargetForm(
+        request.POST or None, principal=user, perm=MANAGE, initial={"unit": unit.first()}
+    )
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         unit = d.pop("unit")
@@ -146,7 +147,7 @@ def target_edit(request, pk):
         "percent": "" if t.percent is None else t.percent,
         "note": t.note,
     }
-    form = TargetForm(request.POST or None, units=_units(user), initial=initial)
+    form = TargetForm(request.POST or None, principal=user, perm=MANAGE, initial=initial)
     back = reverse("review_unit", args=[t.unit_id]) + f"?year={t.review.year}"
     if request.method == "POST" and request.POST.get("delete"):
         services.target_delete(by=user, target=t)

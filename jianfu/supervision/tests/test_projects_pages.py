@@ -129,6 +129,27 @@ def test_the_office_creates_a_project(units, login):
     assert "和美乡村示范片" in client.get(response["Location"]).content.decode()
 
 
+def test_a_province_sized_scope_names_the_unit_by_code_instead_of_a_select(
+    units, login, monkeypatch
+):
+    # A province's 35,000 units made a two-megabyte select; above the limit the form asks for the
+    # unit's code or name, and refuses one outside the scope by name.
+    from jianfu.rectification.problems import forms
+
+    monkeypatch.setattr(forms, "SELECT_LIMIT", 1)
+    client = login("office")
+    page = client.get(reverse("project_create")).content.decode()
+    assert '<select name="unit"' not in page and "填写单位代码或名称" in page
+    data = {"category": f.category("rural").pk, "name": "和美乡村示范片", "location": "甲一镇"}
+    with clock.frozen(f.AS_OF):
+        refused = client.post(reverse("project_create"), {**data, "unit": "没有这个单位"})
+        assert refused.status_code == 400 and "请选择您范围内的单位" in refused.content.decode()
+        assert "和美乡村示范片" in refused.content.decode()  # what was typed stays
+        made = client.post(reverse("project_create"), {**data, "unit": units["TA"].code})
+    assert made.status_code == 302
+    assert "和美乡村示范片" in client.get(made["Location"]).content.decode()
+
+
 def test_the_site_visit_export_holds_the_chosen_projects(two, units, login):
     a, b = two
     c = f.clean(units["TA"], "不去观摩的项目", location="别处")
