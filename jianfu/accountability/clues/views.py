@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from jianfu.core import audit, excel, files, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.imports import views as import_views
-from jianfu.core.models import Unit
+from jianfu.core.models import Unit, UnitKind
 from jianfu.core.scope_guard import unscoped
 
 from . import config, queries, services
@@ -34,23 +35,50 @@ PUBLIC_STATUS_LABELS = {
 }
 
 
-def _units_for_public() -> list[Unit]:
+# The kinds the public page suggests: the units that send work down. A village, school or
+# enterprise is still found when typed by name or code; listing a province's 30,000 of them made
+# the page two megabytes.
+SUGGESTED_KINDS = [
+    k for k in UnitKind if k not in {UnitKind.VILLAGE, UnitKind.SCHOOL, UnitKind.ENTERPRISE}
+]
+
+
+def _open_units():
+    # unscoped: the public page names units without an account; open units only
+    return Unit.objects.filter(valid_until__isnull=True)  # unscoped: public unit list
+
+
+def _units_for_public() -> list[dict]:
     with unscoped():
-        # unscoped: the public page lists every open unit, without an account
-        units = Unit.objects.filter(valid_until__isnull=True)  # unscoped: public unit list
-        units = units.only("id", "name", "code").order_by("path")
-        return list(units)
+        rows = _open_units().filter(kind__in=SUGGESTED_KINDS).order_by("path")
+        return list(rows.values("name", "code"))
 
 
-def _unit_from_choice(value: str, units: list[Unit]) -> int | None:
-    """The unit the datalist's text names: "名称（代码）", or a unique name or code alone."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    for u in units:
-        if value in (f"{u.name}（{u.code}）", u.code, u.name):
-            return u.pk
-    return None
+def _unit_from_choice(typed: str) -> int:
+    """The unit the text names: "名称（代码）" as the list offers it, or a code, or a name that
+    only one open unit bears (a shared name such as 城关镇 needs the code)."""
+    typed = (typed or "").strip()[:200]
+    if not typed:
+        raise DomainError(
+            "bad_unit", _("请从列表中选择被反映单位（可输入名称搜索）。"), field="unit"
+        )
+    value = typed[:-1].rsplit("（", 1)[1] if typed.endswith("）") and "（" in typed else typed
+    with unscoped():
+        found = list(
+            _open_units().filter(Q(code=value) | Q(name=value)).values_list("pk", "code")[:2]
+        )
+    by_code = [pk for pk, code in found if code == value]
+    if by_code or len(found) == 1:
+        return (by_code or [found[0][0]])[0]
+    if found:
+        raise DomainError(
+            "bad_unit",
+            _("有多个单位名为“%(v)s”，请从列表中选择，或填写单位代码。") % {"v": typed},
+            field="unit",
+        )
+    raise DomainError(
+        "bad_unit", _("没有找到单位“%(v)s”，请从列表中选择。") % {"v": typed}, field="unit"
+    )
 
 
 def _informant_from(post) -> dict | None:
@@ -66,17 +94,8 @@ def report(request):
         return render(request, "accountability/clues/public_report.html", ctx)
     post = request.POST
     ctx["data"] = post
-    unit_id = _unit_from_choice(post.get("unit", ""), units)
-    status = 400
     try:
-        if unit_id is None:
-            raise DomainError(
-                "bad_unit",
-                _("请从列表中选择被反映单位（可输入名称搜索）。")
-                if not post.get("unit", "").strip()
-                else _("没有找到单位“%(v)s”，请从列表中选择。") % {"v": post.get("unit", "")},
-                field="unit",
-            )
+        unit_id = _unit_from_choice(post.get("unit", ""))
         clue = services.public_report(
             ip=audit.client_ip(request),
             subject_unit_id=unit_id,
@@ -89,8 +108,7 @@ def report(request):
         )
     except DomainError as e:
         ctx["error"] = e
-        status = e.status
-        return render(request, "accountability/clues/public_report.html", ctx, status=status)
+        return render(request, "accountability/clues/public_report.html", ctx, status=e.status)
     return render(
         request,
         "accountability/clues/public_receipt.html",

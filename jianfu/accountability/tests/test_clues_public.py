@@ -81,6 +81,28 @@ def test_bad_input_is_refused_in_chinese_keeping_what_was_typed(data, message):
     assert not Clue.objects.exists()
 
 
+def test_a_village_typed_by_name_or_code_lands_though_the_list_leaves_villages_out(units):
+    # The list suggests the units that send work down; a province's 30,000 villages would make the
+    # page two megabytes. A village is still found by its name or its code.
+    village = units["TA0101"]
+    page = Client().get(URL).content.decode()
+    assert f"{village.name}（{village.code}）" not in page
+    assert _post(Client(), unit=village.name).status_code == 200
+    assert _post(Client(), ip="10.0.0.2", unit=village.code).status_code == 200
+    assert list(Clue.objects.values_list("subject_unit", flat=True)) == [village.pk] * 2
+
+
+def test_a_name_two_units_share_asks_for_the_code(units):
+    from jianfu.core.models import Unit
+
+    Unit.objects.filter(pk=units["TB01"].pk).update(name=units["TA0101"].name)
+    answer = _post(Client(), unit=units["TA0101"].name)
+    assert answer.status_code == 400
+    assert f"有多个单位名为“{units['TA0101'].name}”" in answer.content.decode()
+    assert not Clue.objects.exists()
+    assert _post(Client(), unit=units["TB01"].code).status_code == 200
+
+
 def test_executable_attachment_refused_nothing_saved_text_kept():
     exe = SimpleUploadedFile("照片.jpg", b"MZ" + b"\0" * 200)
     answer = Client().post(URL, {**_form(), "files": [exe]}, REMOTE_ADDR="10.0.0.1")
