@@ -37,9 +37,12 @@ def _writes(people, units, n):
 )
 def test_the_database_refuses_update_and_delete_of_audit_entries(people, units, sql):
     entry = _writes(people, units, 2)[0]
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute(sql, [entry.seq])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
+        cur.execute(sql, [entry.seq])
     assert AuditEntry.objects.get(seq=entry.seq).actor_name == "sysadmin"
     # New entries still go in.
     _writes(people, units, 1)
@@ -135,9 +138,7 @@ def test_a_checkpoint_line_forged_without_the_key_is_caught(people, units, heads
 
 
 @pytest.mark.django_db
-def test_a_restore_mark_lets_the_chain_continue_from_an_older_head(
-    people, units, heads_elsewhere
-):
+def test_a_restore_mark_lets_the_chain_continue_from_an_older_head(people, units, heads_elsewhere):
     entries = _writes(people, units, 4)
     audit.write_checkpoint()  # head 4, then the chain is rolled back to 2 (a restore)
     run_as_owner("DELETE FROM core_auditentry WHERE seq > %s", [entries[1].seq])
