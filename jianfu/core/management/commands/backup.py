@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from jianfu.core import backup
 
@@ -16,4 +17,4 @@ class Command(BaseCommand):
             target = backup.make(to)
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"备份完成：{target}"))
+        self.stdout.write(self.style.SUCCESS(_("备份完成：%(path)s") % {"path": target}))

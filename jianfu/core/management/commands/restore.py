@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from jianfu.core import backup
 
@@ -20,5 +21,10 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from exc
         if finding is not None:
-            raise CommandError(f"已恢复，但审计链校验未通过：{finding}（审计密钥与备份时一致吗？）")
-        self.stdout.write(self.style.SUCCESS(f"恢复完成，审计链校验通过：{path}"))
+            raise CommandError(
+                _("已恢复，但审计链校验未通过：%(finding)s（审计密钥与备份时一致吗？）")
+                % {"finding": finding}
+            )
+        self.stdout.write(
+            self.style.SUCCESS(_("恢复完成，审计链校验通过：%(path)s") % {"path": path})
+        )
