@@ -4,6 +4,8 @@ jianfu demo [--size city|province] [--seed N] [--accounts]
 jianfu serve [--port 8000] [--with-worker]
 jianfu worker
 jianfu audit verify | jianfu audit checkpoint
+jianfu backup [--to DIR]   database, uploaded files and audit heads into one directory
+jianfu restore PATH [--force]   into an empty database, then verify the audit chain
 jianfu init            create the first three administrators of a production install
 jianfu migrate | check | shell | …   any other management command
 """

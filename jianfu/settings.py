@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from jianfu.core.syslog_forward import logging_config as _syslog_config
+
 BASE_DIR = Path(__file__).resolve().parent
 # Where the embedded database, uploaded files and the audit chain heads live.
 VAR_DIR = Path(os.environ.get("JIANFU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -249,6 +251,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Audit entries and checkpoints go to syslog too ("host:port" over UDP, or /dev/log): what the
+# syslog server received, the database writer cannot rewrite. See core.syslog_forward.
+SYSLOG_ADDRESS = os.environ.get("JIANFU_SYSLOG_ADDRESS", "")
+_syslog = _syslog_config(SYSLOG_ADDRESS)
+LOGGING["handlers"].update(_syslog["handlers"])
+LOGGING["loggers"]["jianfu.audit.syslog"] = _syslog["logger"]
+# The audit chain's written heads. In production a directory the application may only append to,
+# owned by another user (chattr +a), outside VAR_DIR: the deploy check jianfu.W012 says so.
+AUDIT_CHECKPOINT_DIR = Path(
+    os.environ.get("JIANFU_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit")
+).resolve()
+# Where `jianfu backup` writes when no --to is given.
+BACKUP_DIR = Path(os.environ.get("JIANFU_BACKUP_DIR", VAR_DIR / "backups")).resolve()
 
 NINJA_PAGINATION_PER_PAGE = 50
 JIANFU_SITE_TITLE = _("基层减负监测平台")

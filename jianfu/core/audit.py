@@ -1,15 +1,26 @@
-"""The audit log: one call (`record`) made by services, hash-chained with SM3.
+"""The audit log: one call (`record`) made by services, chained with HMAC-SM3.
 
 `record` must run inside the service's transaction, as its last statement: it takes the chain head
 row's lock, so writers queue only for the append, and a failed audit write rolls the change back.
+
+Each entry's hash is an HMAC-SM3 over its fields and the previous hash, under a key kept outside
+the database and the code (core.audit_key): whoever can write the database cannot recompute the
+chain, so `verify` names the first altered entry even when every later hash was rewritten.
+Removing the newest entries and rewinding the head is caught by the checkpoints: heads written,
+each with its own HMAC, to an append-only file outside the var directory and to syslog
+(`write_checkpoint`, nightly and `jianfu audit checkpoint`). Once committed, every entry is also
+sent to syslog (core.syslog_forward). On the database, triggers refuse UPDATE and DELETE of entries
+(migration 0007).
 """
 
 import contextvars
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +28,12 @@ from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import clock
+from . import audit_key, clock
 from .models import AuditEntry, AuditHead
+from .syslog_forward import LOGGER as SYSLOG_LOGGER
 
 log = logging.getLogger("jianfu.audit")
+forward_log = logging.getLogger(SYSLOG_LOGGER)
 
 GENESIS = "0" * 64
 
@@ -99,8 +112,9 @@ def _default(value):
     return str(value)
 
 
-def _digest(entry: AuditEntry) -> str:
-    payload = json.dumps(
+def _payload(entry) -> bytes:
+    """What an entry's hash covers: its fields and the previous entry's hash."""
+    return json.dumps(
         [
             entry.seq,
             entry.at.astimezone(dt.UTC).isoformat(),
@@ -118,8 +132,16 @@ def _digest(entry: AuditEntry) -> str:
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
-    )
-    return hashlib.new("sm3", payload.encode()).hexdigest()
+    ).encode()
+
+
+def _digest(entry) -> str:
+    return hmac.new(audit_key.entry_key(), _payload(entry), "sm3").hexdigest()
+
+
+def _plain_digest(entry) -> str:
+    """The unkeyed SM3 of the chain before it was keyed (migration 0007 rekeys those entries)."""
+    return hashlib.new("sm3", _payload(entry)).hexdigest()
 
 
 def actor_identity(actor) -> tuple[int | None, str]:
@@ -168,7 +190,33 @@ def record(
         )
         entry.hash = _digest(entry)
         _append(entry)
+    # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog server.
+    # Only when syslog is configured, so the month-end burst pays nothing otherwise.
+    if forward_log.handlers:
+        transaction.on_commit(functools.partial(forward, entry))
     return entry
+
+
+def forward(entry: AuditEntry) -> None:
+    """One JSON line per entry to the syslog logger."""
+    forward_log.info(
+        "audit %s",
+        json.dumps(
+            {
+                "seq": entry.seq,
+                "at": entry.at.isoformat(),
+                "code": entry.code,
+                "success": entry.success,
+                "actor": entry.actor_name,
+                "actor_id": entry.actor_id,
+                "ip": entry.ip,
+                "object": f"{entry.object_type}:{entry.object_id}" if entry.object_type else "",
+                "hash": entry.hash,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
+    )
 
 
 # Every write in the application ends here, so the append is plain statements (two round trips on
@@ -253,38 +301,81 @@ class Finding:
 
 
 def checkpoint_path() -> Path:
-    return settings.VAR_DIR / "audit" / "chain-heads.log"
+    return Path(settings.AUDIT_CHECKPOINT_DIR) / "chain-heads.log"
 
 
-def write_checkpoint() -> tuple[int, str]:
-    """Write the chain head out (a file and the log), so a truncated chain is detected too."""
-    head = AuditHead.objects.filter(id=1).values_list("seq", "hash").first() or (0, GENESIS)
+def _checkpoint_mac(body: str) -> str:
+    return hmac.new(audit_key.checkpoint_key(), body.encode(), "sm3").hexdigest()
+
+
+def _head() -> tuple[int, str]:
+    return AuditHead.objects.filter(id=1).values_list("seq", "hash").first() or (0, GENESIS)
+
+
+def _write_head_line(kind: str, seq: int, digest: str) -> None:
+    """Append one signed line (`at kind seq hash mac`) to the checkpoint file and send it to
+    syslog. The file is opened for appending only, as `chattr +a` allows."""
+    body = f"{clock.now().isoformat()} {kind} {seq} {digest}"
+    line = f"{body} {_checkpoint_mac(body)}"
     path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
-        f.write(f"{clock.now().isoformat()} {head[0]} {head[1]}\n")
-    log.info("audit chain head seq=%s hash=%s", head[0], head[1])
+        f.write(line + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    forward_log.info("audit-%s %s", kind, line)
+    log.info("audit chain %s seq=%s hash=%s", kind, seq, digest)
+
+
+def write_checkpoint() -> tuple[int, str]:
+    """Write the chain head out (the checkpoint file and syslog), so a truncated chain is
+    detected too: nightly (tasks.audit_checkpoint), by `jianfu audit checkpoint` and by
+    `jianfu backup`."""
+    head = _head()
+    _write_head_line("head", *head)
     return head
 
 
-def _checkpoints() -> list[tuple[int, str]]:
+def write_restore_mark() -> tuple[int, str]:
+    """After a restore the chain continues from the backup's head: heads written before it with
+    a higher number belong to the chain the restore replaced, and no longer count."""
+    head = _head()
+    _write_head_line("restore", *head)
+    return head
+
+
+def _checkpoints() -> tuple[list[tuple[int, str]], Finding | None]:
+    """The signed heads that still count, in order, and the first line whose signature fails."""
     try:
         lines = checkpoint_path().read_text().splitlines()
     except FileNotFoundError:
-        return []
-    out = []
-    for line in lines:
+        return [], None
+    heads: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, 1):
         parts = line.split()
-        if len(parts) == 3 and parts[1].isdigit():
-            out.append((int(parts[1]), parts[2]))
-    return out
+        if len(parts) == 3:
+            continue  # an unsigned head from before the chain was keyed (it named plain hashes)
+        if len(parts) != 5 or not parts[2].isdigit() or parts[1] not in {"head", "restore"}:
+            return heads, Finding(0, str(_("检查点文件第 %(n)s 行格式不符")) % {"n": number})
+        body = " ".join(parts[:4])
+        if not hmac.compare_digest(_checkpoint_mac(body), parts[4]):
+            return heads, Finding(
+                int(parts[2]),
+                str(_("检查点文件第 %(n)s 行签名不符（检查点被改动）")) % {"n": number},
+            )
+        seq, digest = int(parts[2]), parts[3]
+        if parts[1] == "restore":
+            heads = [(s, d) for s, d in heads if s <= seq]
+        heads.append((seq, digest))
+    return heads, None
 
 
 def verify(chunk: int = 5000) -> Finding | None:
     """Walk the chain; return the first entry altered or removed, or None when it holds."""
     expected_seq, prev = 1, GENESIS
     hashes: dict[int, str] = {}
-    checkpoints = dict(_checkpoints())
+    heads, bad_line = _checkpoints()
+    wanted = {seq for seq, _digest in heads}
     last = 0
     while True:
         batch = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:chunk])
@@ -293,13 +384,12 @@ def verify(chunk: int = 5000) -> Finding | None:
         for entry in batch:
             if entry.seq != expected_seq:
                 return Finding(expected_seq, str(_("记录缺失（已被删除）")))
-            if entry.prev_hash != prev or _digest(entry) != entry.hash:
+            if entry.prev_hash != prev or not hmac.compare_digest(_digest(entry), entry.hash):
                 return Finding(entry.seq, str(_("记录内容与校验值不符（已被篡改）")))
-            if entry.seq in checkpoints:
+            if entry.seq in wanted:
                 hashes[entry.seq] = entry.hash
             prev, expected_seq, last = entry.hash, entry.seq + 1, entry.seq
-    head = AuditHead.objects.filter(id=1).values_list("seq", "hash").first() or (0, GENESIS)
-    for seq, digest in sorted(checkpoints.items()):
+    for seq, digest in sorted(heads):
         if seq == 0:
             continue
         if seq >= expected_seq:
@@ -308,6 +398,28 @@ def verify(chunk: int = 5000) -> Finding | None:
             )
         if hashes.get(seq) != digest:
             return Finding(seq, str(_("与已写出的链头校验值不符")))
+    if bad_line is not None:
+        return bad_line
+    head = _head()
     if head[0] != expected_seq - 1 or head[1] != prev:
         return Finding(expected_seq, str(_("链头与最后一条记录不符（链尾被截断）")))
     return None
+
+
+def rekey_plain_chain(entries, save) -> int:
+    """Re-hash the chain written before it was keyed (migration 0007): walk the entries in order
+    while their plain SM3 chain holds and give each its keyed hash. A break stays where it is
+    (those entries keep their plain hashes), so `verify` still names it. Returns the number
+    rekeyed; `save(entry)` stores one entry's prev_hash and hash."""
+    old_prev, new_prev, count = GENESIS, GENESIS, 0
+    for entry in entries:
+        if entry.seq != count + 1 or entry.prev_hash != old_prev:
+            break
+        if _plain_digest(entry) != entry.hash:
+            break
+        old_prev = entry.hash
+        entry.prev_hash = new_prev
+        entry.hash = _digest(entry)
+        save(entry)
+        new_prev, count = entry.hash, count + 1
+    return count

@@ -40,12 +40,7 @@ def check_seal_key(app_configs, **kwargs):
     path = crypto.key_file()
     if path is None:
         return []
-    beside = {Path(settings.VAR_DIR).resolve()}
-    name = settings.DATABASES["default"].get("NAME")
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
-        beside.add(Path(str(name)).resolve().parent)
-    folder = path.resolve().parent
-    if folder in beside or folder.parent in beside:
+    if _beside_database(path.resolve().parent):
         return [
             CheckWarning(
                 f"The SM4 key file {path} lives beside the database: a copy of one is a copy of "
@@ -54,3 +49,55 @@ def check_seal_key(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _beside_database(folder: Path) -> bool:
+    """Is `folder` the var directory (or the embedded database's), or one level inside it?"""
+    beside = {Path(settings.VAR_DIR).resolve()}
+    name = settings.DATABASES["default"].get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        beside.add(Path(str(name)).resolve().parent)
+    return folder in beside or folder.parent in beside
+
+
+@register(Tags.security, deploy=True)
+def check_audit_places(app_configs, **kwargs):
+    """The audit key and the written chain heads must be out of the database writer's reach: the
+    key beside the database lets whoever copies the database recompute the chain, and heads kept
+    in the var directory can be removed with the entries they would have caught."""
+    from django.core.checks import Warning as CheckWarning
+
+    from . import audit_key
+
+    if settings.DEBUG or settings.TESTING:
+        return []
+    warnings = []
+    path = audit_key.key_file()
+    if path is not None and _beside_database(path.resolve().parent):
+        warnings.append(
+            CheckWarning(
+                f"The audit key file {path} lives beside the database. Set "
+                f"{audit_key.ENV_KEY} or point {audit_key.ENV_KEY_FILE} elsewhere.",
+                id="jianfu.W011",
+            )
+        )
+    heads = Path(settings.AUDIT_CHECKPOINT_DIR).resolve()
+    var = Path(settings.VAR_DIR).resolve()
+    if heads == var or var in heads.parents:
+        warnings.append(
+            CheckWarning(
+                f"The audit checkpoints ({heads}) are written inside the var directory, where the "
+                "database's writer can remove them. Point JIANFU_AUDIT_CHECKPOINT_DIR at an "
+                "append-only directory (chattr +a) owned by another user.",
+                id="jianfu.W012",
+            )
+        )
+    if not settings.SYSLOG_ADDRESS:
+        warnings.append(
+            CheckWarning(
+                "Audit entries are not forwarded to syslog: set JIANFU_SYSLOG_ADDRESS "
+                '(e.g. "/dev/log" or "loghost:514").',
+                id="jianfu.W013",
+            )
+        )
+    return warnings

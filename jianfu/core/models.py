@@ -152,7 +152,9 @@ class AuditEntry(models.Model):
     """Append-only, hash-chained record of every write made through the application.
 
     `seq` is dense (1, 2, 3 …) so a removed entry leaves a gap that `jianfu audit verify` names;
-    `hash` covers the entry's fields and the previous entry's hash, so an altered entry breaks it.
+    `hash` is an HMAC-SM3 (key outside the database, core.audit_key) over the entry's fields and the
+    previous entry's hash, so an altered entry breaks it. The database refuses UPDATE and DELETE
+    of these rows (migration 0007).
     """
 
     seq = models.PositiveBigIntegerField(primary_key=True)
