@@ -25,7 +25,8 @@ try:
 except ValueError:
     tail = run.stderr.strip().splitlines()[-3:]
     if any(word in run.stderr for word in UNREACHABLE):
-        print(f"{LOUD}\nWARNING: pip-audit could not reach the advisory service; NOTHING WAS CHECKED.")
+        print(f"{LOUD}\nWARNING: pip-audit could not reach the advisory service.")
+        print("NOTHING WAS CHECKED.")
         print("\n".join(tail) + f"\n{LOUD}")
         sys.exit(0)
     print("pip-audit failed:\n" + run.stderr, file=sys.stderr)
