@@ -156,7 +156,6 @@ def test_a_refused_upload_leaves_no_temporary_or_kept_file(login, settings, tmp_
     for name, data in (("units.xlsx", b"PK\x03\x04" + bytes(100)), ("shell.php", b"<?php ?>")):
         answer = client.post(reverse("unit_import"), {"file": SimpleUploadedFile(name, data)})
         assert answer.status_code in (200, 302, 400)
-        answer.close()
     assert list(tmp_path.iterdir()) == []
     # Neither refused file was kept among the imported ones.
     assert kept_files() == before
