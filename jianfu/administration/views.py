@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from jianfu.core import audit, clock, inputs, queries, runtime, scope, security, services, workdays
 from jianfu.core.errors import DomainError
+from jianfu.core.fields import Unreadable
 from jianfu.core.inputs import TextField
 from jianfu.core.models import ApiToken, AuditVerification, HolidayKind, Unit, User
 from jianfu.core.permissions import Role
@@ -249,9 +250,17 @@ def _account(request, pk, perm="core.account:view") -> User:
     )
 
 
+UNREADABLE_PHONE = gettext_lazy(
+    "此账户的联系电话无法解密：服务器的 SM4 密钥（JIANFU_SM4_KEY）与保存时不同。"
+    "请系统管理员恢复原密钥；修改账户时填写新号码将替换原值，留空则保留原值。"
+)
+
+
 @login_required
 def account_detail(request, pk):
     account = _account(request, pk)
+    if isinstance(account.phone, Unreadable):
+        messages.error(request, UNREADABLE_PHONE)
     s = scope.scope_of(request.user)
     held = account.role_codes
     return render(
@@ -302,12 +311,16 @@ def account_create(request):
 @login_required
 def account_edit(request, pk):
     account = _account(request, pk, "core.account:manage")
+    unreadable = isinstance(account.phone, Unreadable)
+    if unreadable and request.method != "POST":
+        messages.error(request, UNREADABLE_PHONE)
     form = AccountForm(
         request.POST or None,
         initial={
             "username": account.username,
             "full_name": account.full_name,
-            "phone": account.phone,
+            # Never offer the notice as a value: saved back, it would replace the ciphertext.
+            "phone": "" if unreadable else account.phone,
             "unit_code": account.home_unit.code if account.home_unit else "",
         },
     )

@@ -141,15 +141,18 @@ def _resolve(request):
 
 
 class NoStoreMiddleware:
-    """Pages for a signed-in account are never cached (nothing left behind after logout)."""
+    """Nothing the application answers is kept by a browser or a proxy (等保 8.1.4.10: after
+    logout, Back shows nothing). Every answer, not only a signed-in account's: an API answer to a
+    token holds business data though no session is signed in, and a download (an export, a
+    bulletin) is business data too. Static files never reach this middleware (WhiteNoise answers
+    them first), so they stay cacheable."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated:
-            response["Cache-Control"] = "no-store, private"
+        response["Cache-Control"] = "no-store, private"
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
 
@@ -209,7 +212,8 @@ class ApiErrorsAsJsonMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             converted = error_response(response.status_code)
-            if response.has_header("Allow"):
-                converted["Allow"] = response["Allow"]
+            for header in ("Allow", "Cache-Control"):
+                if response.has_header(header):
+                    converted[header] = response[header]
             return converted
         return response

@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager
 
+from .fields import EncryptedTextField, Unreadable
+from .masking import mask_phone
 from .permissions import Role
 from .scope_guard import ScopedManager
 
@@ -80,7 +82,9 @@ class AccountManager(UserManager):
 
 class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    # Personal data: SM4-encrypted in the column, masked (phone_masked) everywhere but the
+    # account's own page.
+    phone = EncryptedTextField(_("联系电话"), blank=True)
     home_unit = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
@@ -116,6 +120,12 @@ class User(AbstractUser):
             cached = frozenset(self.role_grants.values_list("role", flat=True))
             self._role_codes = cached
         return cached
+
+    @property
+    def phone_masked(self) -> str:
+        if isinstance(self.phone, Unreadable):
+            return self.phone
+        return mask_phone(self.phone)
 
     def role_labels(self) -> list[str]:
         return [str(Role(r).label) for r in sorted(self.role_codes)]

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from . import audit, clock, permissions, runtime, scope
 from .errors import DomainError
+from .fields import Unreadable
+from .masking import mask_phone
 from .models import (
     ApiToken,
     HolidayKind,
@@ -29,6 +31,15 @@ from .permissions import ADMIN_ROLES, Role
 
 UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
 ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active")
+
+
+def _account_changes(before: dict, user: User) -> dict:
+    """The account's changed fields for the audit log, the phone number masked: the log is kept
+    for years and read by the auditor, who needs to see that it changed, not the number."""
+    changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+    if "phone" in changes:
+        changes["phone"] = [mask_phone(v or "") for v in changes["phone"]]
+    return changes
 
 
 def _require_covers(by, unit: Unit | None) -> None:
@@ -192,7 +203,7 @@ def account_create(
         "jianfu.core.account.created",
         actor=by,
         obj=user,
-        changes=audit.diff({}, audit.snapshot(user, ACCOUNT_FIELDS)),
+        changes=_account_changes({}, user),
     )
     return user, password
 
@@ -203,9 +214,12 @@ def account_update(*, by, user: User, full_name: str, phone: str, home_unit: Uni
     _require_covers(by, user.home_unit)
     _require_covers(by, home_unit)
     before = audit.snapshot(user, ACCOUNT_FIELDS)
-    user.full_name, user.phone, user.home_unit = full_name.strip(), phone.strip(), home_unit
+    user.full_name, user.home_unit = full_name.strip(), home_unit
+    # A phone this server cannot decrypt (key changed) is kept when the form leaves it blank.
+    if phone.strip() or not isinstance(user.phone, Unreadable):
+        user.phone = phone.strip()
     user.save(update_fields=["full_name", "phone", "home_unit"])
-    changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
+    changes = _account_changes(before, user)
     if changes:
         audit.record("jianfu.core.account.updated", actor=by, obj=user, changes=changes)
     return user

@@ -11,6 +11,9 @@ from jianfu.core import audit, clock
 from jianfu.core.models import RoleGrant, Unit, UnitKind, User
 from jianfu.core.permissions import Role
 
+# Names an attacker tries first (等保 8.1.4.2 b: no default account names).
+GUESSABLE = {"admin", "administrator", "root", "superuser", "system", "guest", "test", "user"}
+
 
 class Command(BaseCommand):
     help = "初始化生产环境：建立根单位和三员账户（系统管理员、安全管理员、审计管理员）。"
@@ -25,11 +28,15 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **o):
-        if Unit.objects.exists() or User.objects.exists():
-            raise CommandError("数据库中已有单位或账户，init 只用于全新安装。")
         names = [o["sysadmin"], o["secadmin"], o["auditor"]]
         if len({n.lower() for n in names}) != 3:
             raise CommandError("三员须是三个不同的账户。")
+        if guessable := [n for n in names if n.strip().lower() in GUESSABLE]:
+            raise CommandError(
+                f"用户名“{guessable[0]}”容易被猜到（默认账户名），请为三员另取用户名。"
+            )
+        if Unit.objects.exists() or User.objects.exists():
+            raise CommandError("数据库中已有单位或账户，init 只用于全新安装。")
         root = Unit.objects.add_root(
             {"code": o["unit_code"], "name": o["unit_name"], "kind": o["kind"]}
         )
