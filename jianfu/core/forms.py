@@ -46,3 +46,19 @@ class PasswordChangeForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK）。"))
+
+
+class CodeForm(forms.Form):
+    code = TextField(
+        label=_("验证码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )

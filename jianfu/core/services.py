@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit, clock, permissions, runtime, scope
+from . import audit, clock, passwords, permissions, runtime, scope
 from .errors import DomainError
 from .models import (
     ApiToken,
@@ -28,7 +28,7 @@ from .models import (
 from .permissions import ADMIN_ROLES, Role
 
 UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
-ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active")
+ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active", "valid_until")
 
 
 def _require_covers(by, unit: Unit | None) -> None:
@@ -159,6 +159,7 @@ def account_create(
     full_name: str = "",
     phone: str = "",
     password: str | None = None,
+    valid_until: dt.date | None = None,
 ) -> tuple[User, str]:
     """Create an account with a temporary password it must change at first login."""
     scope.require(by, "core.account:manage")
@@ -176,6 +177,7 @@ def account_create(
         phone=phone.strip(),
         home_unit=home_unit,
         must_change_password=True,
+        valid_until=valid_until,
     )
     password = password or _temporary_password()
     _validate_password(password, user)
@@ -198,13 +200,24 @@ def account_create(
 
 
 @transaction.atomic
-def account_update(*, by, user: User, full_name: str, phone: str, home_unit: Unit) -> User:
+def account_update(
+    *,
+    by,
+    user: User,
+    full_name: str,
+    phone: str,
+    home_unit: Unit,
+    valid_until: dt.date | None = None,
+) -> User:
+    """Change an account's particulars; `valid_until` is the last day it may log in (None: no
+    end)."""
     scope.require(by, "core.account:manage")
     _require_covers(by, user.home_unit)
     _require_covers(by, home_unit)
     before = audit.snapshot(user, ACCOUNT_FIELDS)
     user.full_name, user.phone, user.home_unit = full_name.strip(), phone.strip(), home_unit
-    user.save(update_fields=["full_name", "phone", "home_unit"])
+    user.valid_until = valid_until
+    user.save(update_fields=["full_name", "phone", "home_unit", "valid_until"])
     changes = audit.diff(before, audit.snapshot(user, ACCOUNT_FIELDS))
     if changes:
         audit.record("jianfu.core.account.updated", actor=by, obj=user, changes=changes)
@@ -231,6 +244,7 @@ def account_reset_password(*, by, user: User) -> str:
     scope.require(by, "core.account:manage")
     _require_covers(by, user.home_unit)
     password = _temporary_password()
+    passwords.retire(user)
     user.set_password(password)
     user.must_change_password = True
     user.password_changed_at = clock.now()
@@ -246,6 +260,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     if old_password == new_password:
         raise DomainError("same_password", _("新密码不能与原密码相同。"), field="new_password")
     _validate_password(new_password, user)
+    passwords.retire(user)
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = clock.now()
