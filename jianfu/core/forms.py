@@ -28,7 +28,8 @@ class PasswordChangeForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"
+            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名；"
+            "不能是常见密码或其简单变形，不能与最近 5 次的密码相同。"
         ),
     )
     new_password2 = TextField(
