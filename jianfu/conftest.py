@@ -61,6 +61,11 @@ def build_city():
         since=dt.date(2023, 1, 1),
     )
     point.reporters.set([User.objects.get(username="reporter")])
+    # As in the demo, the test city's people log in with a password alone (the fixtures, the live
+    # server's clients, the browser tests); the two-factor tests turn the setting on themselves.
+    from jianfu.core.models import RuntimeSetting
+
+    RuntimeSetting.objects.create(key="security.two_factor_roles", value="")
 
 
 @pytest.fixture(scope="session")

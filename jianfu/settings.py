@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "treebeard",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "jianfu.core",
     "jianfu.administration",
     "jianfu.registry",
@@ -153,8 +156,13 @@ TASKS = {
 AUTHENTICATION_BACKENDS = ["jianfu.core.security.AccountBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "jianfu.core.security.ComplexityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's list of 20,000 common passwords and our own, after undoing "Passw0rd!"-style
+    # disguises; then no reuse of the last five passwords.
+    {"NAME": "jianfu.core.passwords.CommonPasswordValidator"},
+    {"NAME": "jianfu.core.passwords.HistoryValidator"},
 ]
+# The authenticator app shows this name beside the account.
+OTP_TOTP_ISSUER = "jianfu"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -41,6 +41,12 @@ class AccountForm(forms.Form):
     full_name = TextField(label=_("姓名"), max_length=50, required=False)
     phone = TextField(label=_("联系电话"), max_length=30, required=False)
     unit_code = UnitCodeField(label=_("所在单位代码"))
+    valid_until = forms.DateField(
+        label=_("有效期至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("过了这一天账户不能再登录，夜间任务将其停用；长期有效可不填。"),
+    )
 
 
 class RoleForm(forms.Form):

@@ -16,6 +16,11 @@ urlpatterns = [
     path("accounts/<int:pk>/reset/", views.account_reset, name="account_reset"),
     path("accounts/<int:pk>/roles/", views.account_roles, name="account_roles"),
     path("accounts/<int:pk>/unlock/", views.account_unlock, name="account_unlock"),
+    path(
+        "accounts/<int:pk>/two-factor/reset/",
+        views.account_two_factor_reset,
+        name="account_two_factor_reset",
+    ),
     path("settings/", views.setting_list, name="setting_list"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -18,7 +18,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jianfu.core import audit, clock, inputs, queries, runtime, scope, security, services, workdays
+from jianfu.core import (
+    audit,
+    clock,
+    inputs,
+    queries,
+    runtime,
+    scope,
+    security,
+    services,
+    two_factor,
+    workdays,
+)
 from jianfu.core.errors import DomainError
 from jianfu.core.fields import Unreadable
 from jianfu.core.inputs import TextField
@@ -271,6 +282,9 @@ def account_detail(request, pk):
             "can_manage": s.can("core.account:manage"),
             "can_grant": s.can("core.role:grant") and account.pk != request.user.pk,
             "can_unlock": s.can("core.account:unlock"),
+            "can_reset_two_factor": s.can("core.two_factor:reset"),
+            "two_factor_enrolled": two_factor.is_enrolled(account),
+            "two_factor_required": two_factor.required_for(account),
             "locked": security.locked_anywhere(account.username),
             "grantable": [(v, label) for v, label in Role.choices if v not in held],
             "held": [(v, label) for v, label in Role.choices if v in held],
@@ -296,6 +310,7 @@ def account_create(request):
                     home_unit=unit,
                     full_name=d["full_name"],
                     phone=d["phone"],
+                    valid_until=d["valid_until"],
                 )
             except DomainError as e:
                 _apply_error(form, e)
@@ -322,6 +337,7 @@ def account_edit(request, pk):
             # Never offer the notice as a value: saved back, it would replace the ciphertext.
             "phone": "" if unreadable else account.phone,
             "unit_code": account.home_unit.code if account.home_unit else "",
+            "valid_until": account.valid_until,
         },
     )
     form.fields["username"].disabled = True
@@ -337,6 +353,7 @@ def account_edit(request, pk):
                 full_name=d["full_name"],
                 phone=d["phone"],
                 home_unit=unit,
+                valid_until=d["valid_until"],
             )
             messages.success(request, _("已保存。"))
             return redirect("account_detail", pk=account.pk)
@@ -396,6 +413,19 @@ def account_unlock(request, pk):
     account = _account(request, pk, "core.account:unlock")
     services.account_unlock(by=request.user, user=account)
     messages.success(request, _("已解除锁定。"))
+    return redirect("account_detail", pk=account.pk)
+
+
+@login_required
+@require_POST
+def account_two_factor_reset(request, pk):
+    account = _account(request, pk, "core.two_factor:reset")
+    try:
+        two_factor.reset(by=request.user, user=account)
+    except DomainError as e:
+        messages.error(request, str(e.message))
+    else:
+        messages.success(request, _("已重置双因素认证，该账户下次登录时须重新设置验证器。"))
     return redirect("account_detail", pk=account.pk)
 
 

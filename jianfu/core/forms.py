@@ -28,7 +28,8 @@ class PasswordChangeForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_(
-            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名。"
+            "至少 8 个字符，包含大写字母、小写字母、数字、特殊字符中的至少三类，且不含用户名；"
+            "不能是常见密码或其简单变形，不能与最近 5 次的密码相同。"
         ),
     )
     new_password2 = TextField(
@@ -46,3 +47,19 @@ class PasswordChangeForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_("支持 .xlsx、.xls、.csv（UTF-8 或 GBK）。"))
+
+
+class CodeForm(forms.Form):
+    code = TextField(
+        label=_("验证码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )

@@ -94,6 +94,8 @@ class User(AbstractUser):
     )
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
+    # After this day the account cannot log in, and the nightly run disables it.
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     # Bumped whenever the account's roles or standing change: a session keeps the role codes it
     # read, and reads them again when this moves.
     access_version = models.PositiveIntegerField(default=0, editable=False)
@@ -155,7 +157,11 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "ip", "at"], name="loginfailure_key")]
+        indexes = [
+            models.Index(fields=["username", "ip", "at"], name="loginfailure_key"),
+            # The address throttle counts an address's failures over every login name.
+            models.Index(fields=["ip", "at"], name="loginfailure_ip"),
+        ]
 
 
 class AuditEntry(models.Model):
@@ -308,6 +314,25 @@ class ScheduledJob(models.Model):
     name = models.CharField(max_length=80, unique=True)
     next_run_at = models.DateTimeField()
     last_run_at = models.DateTimeField(null=True, blank=True)
+
+
+class PasswordHistory(models.Model):
+    """A password an account had before (its hash): the last few may not be chosen again."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    password = models.CharField(max_length=128)
+    retired_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-retired_at"], name="passwordhistory_user")]
+
+
+class AddressBlock(models.Model):
+    """A client address refused any login until a time: it failed on too many login names
+    (credential stuffing). Runtime settings decide how many names, within what window, how long."""
+
+    ip = models.GenericIPAddressField(unique=True)
+    until = models.DateTimeField()
 
 
 class Lockout(models.Model):

@@ -51,6 +51,19 @@ class SettingDef:
 DEFINITIONS: dict[str, SettingDef] = {}
 
 
+def role_list(value: str) -> set[str]:
+    """A comma-separated list of role codes, as a set ("" is none)."""
+    return {part.strip() for part in str(value or "").replace("，", ",").split(",") if part.strip()}
+
+
+def _check_roles(value: str) -> None:
+    from .permissions import Role
+
+    unknown = sorted(role_list(value) - set(Role.values))
+    if unknown:
+        raise ValueError(str(_("未知的角色代码：%(r)s") % {"r": "、".join(unknown)}))
+
+
 def define(*defs: SettingDef) -> None:
     for d in defs:
         DEFINITIONS[d.key] = d
@@ -110,6 +123,54 @@ define(
         "security",
         30,
         365,
+    ),
+    SettingDef(
+        "security.address_threshold",
+        10,
+        _("同一地址失败账户数上限"),
+        _("同一地址在时间窗内对这么多个不同的用户名登录失败，即暂停从该地址登录（防撞库）。"),
+        "security",
+        3,
+        100,
+    ),
+    SettingDef(
+        "security.address_window_minutes",
+        15,
+        _("地址失败计数时间窗（分钟）"),
+        _("在此时间内从同一地址的登录失败计入上一项。"),
+        "security",
+        1,
+        1440,
+    ),
+    SettingDef(
+        "security.address_block_minutes",
+        30,
+        _("地址暂停登录时长（分钟）"),
+        _("暂停到期后自动解除。"),
+        "security",
+        5,
+        1440,
+    ),
+    SettingDef(
+        "security.two_factor_roles",
+        "office,sysadmin,secadmin,auditor",
+        _("须使用双因素认证的角色"),
+        _(
+            "角色代码，以逗号分隔（office 市委办、leader 领导、discipline 纪委监委、"
+            "contact 联络员、reporter 填报员、sysadmin、secadmin、auditor 三员）。"
+            "这些角色的账户登录时除密码外还须输入验证器应用生成的动态验证码；留空则不强制。"
+        ),
+        "security",
+        check=_check_roles,
+    ),
+    SettingDef(
+        "security.stale_account_days",
+        90,
+        _("长期未登录账户停用天数"),
+        _("账户超过此天数未登录，夜间任务自动停用（最后一个安全管理员除外）。"),
+        "security",
+        30,
+        3650,
     ),
     # A file's size says little about its sheet's: one value in XFD1048576 makes a 14 KB file a
     # sheet of 17 billion cells. Imports refuse sheets beyond these before reading them.

@@ -66,11 +66,17 @@ def tick() -> list[str]:
 
 
 def _register_core() -> None:
-    from .tasks import audit_checkpoint, remove_orphan_uploads, sweep_import_jobs
+    from .tasks import (
+        audit_checkpoint,
+        disable_stale_accounts,
+        remove_orphan_uploads,
+        sweep_import_jobs,
+    )
 
     register(Job("audit.checkpoint", audit_checkpoint, dt.time(1, 30)))
     register(Job("imports.sweep", sweep_import_jobs, dt.time(2, 30)))
     register(Job("imports.orphans", remove_orphan_uploads, dt.time(2, 40)))
+    register(Job("accounts.expire", disable_stale_accounts, dt.time(3, 10)))
 
 
 _register_core()

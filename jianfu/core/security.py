@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import audit, clock, runtime
-from .models import Lockout, LoginFailure
+from .models import AddressBlock, Lockout, LoginFailure
 
 MIN_LENGTH = 8
 CLASSES = (
@@ -81,20 +81,37 @@ class LoginResult:
         self.user, self.error, self.locked = user, error, locked
 
 
+def _minutes_left(until: dt.datetime) -> int:
+    return max(1, int((until - clock.now()).total_seconds() // 60) + 1)
+
+
+def refusal(username: str, ip: str | None) -> LoginResult | None:
+    """The answer for a login name and address that may not try now (its address blocked, or the
+    name locked from that address), or None. The password step and the second step both ask."""
+    if ip and (until := address_blocked_until(ip)):
+        return LoginResult(error=_address_message(_minutes_left(until)), locked=True)
+    if until := locked_until(username, ip):
+        return LoginResult(error=_locked_message(_minutes_left(until)), locked=True)
+    return None
+
+
 def attempt_login(request, username: str, password: str) -> LoginResult:
-    """Check the lockout, authenticate, count the failure. An unknown login name and a wrong
-    password get the same answer, and an unknown name is locked just the same, so the answer
-    never tells whether an account exists."""
+    """Check the address block and the lockout, authenticate, count the failure. An unknown login
+    name and a wrong password get the same answer, and an unknown name is locked just the same,
+    so the answer never tells whether an account exists."""
     ip = audit.client_ip(request)
     key = _key(username)
-    if until := locked_until(key, ip):
-        minutes = max(1, int((until - clock.now()).total_seconds() // 60) + 1)
-        return LoginResult(error=_locked_message(minutes), locked=True)
+    if refused := refusal(key, ip):
+        return refused
     user = authenticate(request, username=key, password=password)
     if user is not None:
-        LoginFailure.objects.filter(username=key, ip=ip).delete()
         return LoginResult(user=user)
-    return _fail(key, ip)
+    return fail(key, ip)
+
+
+def forgive(username: str, ip: str | None) -> None:
+    """A login completed: the name's earlier failures from this address are forgotten."""
+    LoginFailure.objects.filter(username=_key(username), ip=ip).delete()
 
 
 def _locked_message(minutes: int) -> str:
@@ -103,8 +120,15 @@ def _locked_message(minutes: int) -> str:
     ) % {"m": minutes}
 
 
+def _address_message(minutes: int) -> str:
+    # Says nothing of any account: the address tried too many, whichever names exist.
+    return _("本地址登录失败次数过多，已暂停从本地址登录，请 %(m)s 分钟后再试。") % {"m": minutes}
+
+
 @transaction.atomic
-def _fail(key: str, ip: str | None) -> LoginResult:
+def fail(key: str, ip: str | None, *, step: str = "password") -> LoginResult:
+    """Count one failed login (a wrong password, or a wrong second-factor code): toward the name's
+    lockout from this address, and toward the address's block over all names."""
     s = runtime.get_many(
         [
             "security.lockout_threshold",
@@ -115,18 +139,24 @@ def _fail(key: str, ip: str | None) -> LoginResult:
     now = clock.now()
     LoginFailure.objects.create(username=key, ip=ip, at=now)
     window_start = now - dt.timedelta(minutes=s["security.lockout_window_minutes"])
+    # Failures are kept after a lockout (the address throttle counts them too); those before the
+    # last lockout ended no longer count toward the name's next one.
+    last_lock = Lockout.objects.filter(username=key, ip=ip).values_list("until", flat=True).first()
+    if last_lock is not None and last_lock > window_start:
+        window_start = last_lock
     count = LoginFailure.objects.filter(username=key, ip=ip, at__gt=window_start).count()
     audit.record(
         "jianfu.core.login.failed",
         actor=None,
         actor_name=key,
         success=False,
-        extra={"failures_in_window": count},
+        extra={"failures_in_window": count, "step": step},
     )
+    if ip and (blocked := _block_address(ip, now)):
+        return blocked
     if count >= s["security.lockout_threshold"]:
         until = now + dt.timedelta(minutes=s["security.lockout_minutes"])
         Lockout.objects.update_or_create(username=key, ip=ip, defaults={"until": until})
-        LoginFailure.objects.filter(username=key, ip=ip).delete()
         audit.record(
             "jianfu.core.login.locked",
             actor=None,
@@ -137,6 +167,53 @@ def _fail(key: str, ip: str | None) -> LoginResult:
         return LoginResult(error=_locked_message(s["security.lockout_minutes"]), locked=True)
     left = s["security.lockout_threshold"] - count
     return LoginResult(error=_("用户名或密码错误。再失败 %(n)s 次将锁定。") % {"n": left})
+
+
+# --- The address throttle (credential stuffing) -----------------------------------------------
+
+
+def address_blocked_until(ip: str) -> dt.datetime | None:
+    return (
+        AddressBlock.objects.filter(ip=ip, until__gt=clock.now())
+        .values_list("until", flat=True)
+        .first()
+    )
+
+
+def _block_address(ip: str, now: dt.datetime) -> LoginResult | None:
+    """Block the address when it failed on too many different login names within the window.
+
+    Different names, not failures: one person mistyping their own password is the lockout's
+    business; many names from one address is someone trying a list."""
+    s = runtime.get_many(
+        [
+            "security.address_threshold",
+            "security.address_window_minutes",
+            "security.address_block_minutes",
+        ]
+    )
+    since = now - dt.timedelta(minutes=s["security.address_window_minutes"])
+    last_block = AddressBlock.objects.filter(ip=ip).values_list("until", flat=True).first()
+    if last_block is not None and last_block > since:
+        since = last_block
+    names = (
+        LoginFailure.objects.filter(ip=ip, at__gt=since)
+        .values_list("username", flat=True)
+        .distinct()
+        .count()
+    )
+    if names < s["security.address_threshold"]:
+        return None
+    until = now + dt.timedelta(minutes=s["security.address_block_minutes"])
+    AddressBlock.objects.update_or_create(ip=ip, defaults={"until": until})
+    audit.record(
+        "jianfu.core.login.address_blocked",
+        actor=None,
+        actor_name=ip,
+        success=False,
+        extra={"ip": ip, "names_in_window": names, "until": until},
+    )
+    return LoginResult(error=_address_message(s["security.address_block_minutes"]), locked=True)
 
 
 def password_expired(user) -> bool:
@@ -155,7 +232,14 @@ class AccountBackend(ModelBackend):
     """Django's ModelBackend; the account behind a session is read by one plain statement.
 
     Every request of a signed-in account reads it, and at the month-end burst building the ORM
-    query cost twice what running it did. The values still go through the ORM's conversions."""
+    query cost twice what running it did. The values still go through the ORM's conversions.
+    An account past its validity end date neither logs in nor keeps its sessions."""
+
+    def user_can_authenticate(self, user):
+        if not super().user_can_authenticate(user):
+            return False
+        valid_until = getattr(user, "valid_until", None)
+        return valid_until is None or valid_until >= clock.today()
 
     def get_user(self, user_id):
         model = get_user_model()

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import audit, clock, permissions, runtime, scope
+from . import audit, clock, passwords, permissions, runtime, scope
 from .errors import DomainError
 from .fields import Unreadable
 from .masking import mask_phone
@@ -30,7 +30,7 @@ from .models import (
 from .permissions import ADMIN_ROLES, Role
 
 UNIT_FIELDS = ("code", "name", "short_name", "kind", "valid_until", "successor_id")
-ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active")
+ACCOUNT_FIELDS = ("username", "full_name", "phone", "home_unit_id", "is_active", "valid_until")
 
 
 def _account_changes(before: dict, user: User) -> dict:
@@ -170,6 +170,7 @@ def account_create(
     full_name: str = "",
     phone: str = "",
     password: str | None = None,
+    valid_until: dt.date | None = None,
 ) -> tuple[User, str]:
     """Create an account with a temporary password it must change at first login."""
     scope.require(by, "core.account:manage")
@@ -187,6 +188,7 @@ def account_create(
         phone=phone.strip(),
         home_unit=home_unit,
         must_change_password=True,
+        valid_until=valid_until,
     )
     password = password or _temporary_password()
     _validate_password(password, user)
@@ -209,7 +211,17 @@ def account_create(
 
 
 @transaction.atomic
-def account_update(*, by, user: User, full_name: str, phone: str, home_unit: Unit) -> User:
+def account_update(
+    *,
+    by,
+    user: User,
+    full_name: str,
+    phone: str,
+    home_unit: Unit,
+    valid_until: dt.date | None = None,
+) -> User:
+    """Change an account's particulars; `valid_until` is the last day it may log in (None: no
+    end)."""
     scope.require(by, "core.account:manage")
     _require_covers(by, user.home_unit)
     _require_covers(by, home_unit)
@@ -218,7 +230,8 @@ def account_update(*, by, user: User, full_name: str, phone: str, home_unit: Uni
     # A phone this server cannot decrypt (key changed) is kept when the form leaves it blank.
     if phone.strip() or not isinstance(user.phone, Unreadable):
         user.phone = phone.strip()
-    user.save(update_fields=["full_name", "phone", "home_unit"])
+    user.valid_until = valid_until
+    user.save(update_fields=["full_name", "phone", "home_unit", "valid_until"])
     changes = _account_changes(before, user)
     if changes:
         audit.record("jianfu.core.account.updated", actor=by, obj=user, changes=changes)
@@ -245,6 +258,7 @@ def account_reset_password(*, by, user: User) -> str:
     scope.require(by, "core.account:manage")
     _require_covers(by, user.home_unit)
     password = _temporary_password()
+    passwords.retire(user)
     user.set_password(password)
     user.must_change_password = True
     user.password_changed_at = clock.now()
@@ -260,6 +274,7 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     if old_password == new_password:
         raise DomainError("same_password", _("新密码不能与原密码相同。"), field="new_password")
     _validate_password(new_password, user)
+    passwords.retire(user)
     user.set_password(new_password)
     user.must_change_password = False
     user.password_changed_at = clock.now()

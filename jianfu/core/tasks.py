@@ -32,6 +32,14 @@ def audit_checkpoint() -> int:
 
 
 @task()
+def disable_stale_accounts() -> int:
+    """Nightly: accounts unused too long or past their validity end date are disabled."""
+    from .account_expiry import disable_stale_accounts as disable
+
+    return len(disable())
+
+
+@task()
 def remove_orphan_uploads() -> int:
     """Nightly (and at the worker's start): uploaded files a stopped import left behind."""
     from .excel import remove_orphan_uploads as remove

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard_views, views
+from . import dashboard_views, two_factor_views, views
 from .imports import job_views
 from .imports import views as import_views
 
@@ -9,7 +9,10 @@ from .imports import views as import_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
+    path("login/verify/", two_factor_views.login_verify, name="login_verify"),
+    path("login/enrol/", two_factor_views.login_enrol, name="login_enrol"),
     path("logout/", views.logout_view, name="logout"),
+    path("two-factor/", two_factor_views.two_factor_page, name="two_factor"),
     path("dashboard/", dashboard_views.city, name="dashboard"),
     path("dashboard/unit/<int:pk>/", dashboard_views.unit_profile, name="dashboard_unit"),
     path("password/", views.password_change, name="password_change"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from . import excel, queries, scope, security, services, units_import
+from . import audit, excel, queries, scope, security, services, two_factor, units_import
 from . import home as home_cards
 from .errors import DomainError
 from .forms import LoginForm, PasswordChangeForm
@@ -36,16 +36,30 @@ def login_view(request):
             request, form.cleaned_data["username"], form.cleaned_data["password"]
         )
         if result.user is not None:
-            login(request, result.user)
-            services.login_recorded(user=result.user)
             target = request.POST.get("next") or request.GET.get("next") or ""
             if not url_has_allowed_host_and_scheme(
                 target, {request.get_host()}, require_https=request.is_secure()
             ):
                 target = "home"
-            return redirect(target)
+            # A second factor due: the account waits in the session, not signed in, for it.
+            if two_factor.is_enrolled(result.user):
+                two_factor.begin(request, result.user, target)
+                return redirect("login_verify")
+            if two_factor.required_for(result.user):
+                two_factor.begin(request, result.user, target)
+                return redirect("login_enrol")
+            return complete_login(request, result.user, target)
         form.add_error(None, result.error)
     return render(request, "core/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def complete_login(request, user, target: str):
+    """Sign the account in (both steps done): its earlier failures from here are forgotten."""
+    two_factor.end(request)
+    login(request, user, backend="jianfu.core.security.AccountBackend")
+    security.forgive(user.username, audit.client_ip(request))
+    services.login_recorded(user=user)
+    return redirect(target)
 
 
 @require_POST

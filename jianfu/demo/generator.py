@@ -46,8 +46,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
-from jianfu.core import audit, clock
-from jianfu.core.models import RoleGrant, Unit, UnitKind, User
+from jianfu.core import audit, clock, runtime
+from jianfu.core.models import RoleGrant, RuntimeSetting, Unit, UnitKind, User
 from jianfu.core.permissions import Role
 
 from . import names
@@ -560,6 +560,7 @@ def populate(
         )
         ctx.counts.update(plan_counts(nodes))
         ctx.add_accounts(build_accounts(nodes, seed))
+        relax_two_factor()
         for ext in extensions() if with_extensions else []:
             ctx.rng = random.Random(f"{seed}:{ext.name}")
             ctx.counts.update(ext.build(ctx) or {})
@@ -567,9 +568,28 @@ def populate(
         audit.record(
             "jianfu.demo.loaded",
             obj=ctx.root,
-            extra={"size": size, "seed": seed, "as_of": ctx.as_of, "counts": counts},
+            extra={
+                "size": size,
+                "seed": seed,
+                "as_of": ctx.as_of,
+                "counts": counts,
+                "two_factor_roles": DEMO_TWO_FACTOR_ROLES,
+            },
         )
     return counts
+
+
+# The demo is tried from a desk with its published password and no phone at hand: it asks no
+# second factor of anyone. A fresh install asks it of the office and the three administrators
+# (the setting's default); the security administrator turns it on again under 运行参数.
+DEMO_TWO_FACTOR_ROLES = ""
+
+
+def relax_two_factor() -> None:
+    RuntimeSetting.objects.update_or_create(
+        key="security.two_factor_roles", defaults={"value": DEMO_TWO_FACTOR_ROLES}
+    )
+    runtime.invalidate()
 
 
 def demo_exists() -> bool:
