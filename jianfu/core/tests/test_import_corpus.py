@@ -78,3 +78,25 @@ def test_corpus(kind, name, people, units, media):
     # the setup's own rows (a list, a plan, a tour) are there before; nothing else was added
     assert {k: v for k, v in after.items() if v != before[k]} == {}, text
     assert _files(media) == files
+
+
+JOB_KINDS = [kind for kind, spec in SPECS.items() if not spec.inline]
+
+
+@pytest.mark.parametrize("kind", JOB_KINDS)
+def test_a_bad_file_started_as_a_job_fails_whole_and_leaves_no_file(kind, people, units, media):
+    """The page's and the API's way in: the job keeps the upload while it runs, and a refused
+    file ends the job with its problems listed and the upload removed."""
+    from jianfu.core.imports import background
+
+    case = next(c for c in corpus.cases(kind) if c.name == "missing_required")
+    k = corpus.KINDS[kind]
+    before = _counts()
+    with clock.frozen(k.today):
+        job = background.start(kind, by=people[k.by], filename=case.filename, data=case.data)
+    assert job.status == "failed"
+    assert any(e["row"] == case.row and case.column in e["column"] for e in job.errors), job.errors
+    after = _counts()
+    changed = {m: after[m] - before[m] for m in after if after[m] != before[m]}
+    assert changed == {"core.ImportJob": 1}  # the failed job itself, with its problems
+    assert _files(media) == set()
