@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jianfu import notify
-from jianfu.core import audit, clock, runtime, scope
+from jianfu.core import audit, clock, crashpoints, runtime, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit, UnitKind, User
 from jianfu.core.runtime import SettingDef
@@ -154,6 +154,8 @@ def build_content(b: Bulletin, principal, *, on_step=None) -> list[dict]:
     for i, s in enumerate(registered):
         if on_step:
             on_step(i, len(registered), s)
+        if i == 1:
+            crashpoints.reached("bulletin.section")
         part = s.build(ctx)
         _cap(part, limit)
         out.append(

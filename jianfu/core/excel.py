@@ -79,6 +79,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and WPS .et) are OLE co
 def _kind(filename: str, data: bytes) -> str:
     name = filename.lower()
     if data[:4] == b"PK\x03\x04":
+        # An OpenDocument file stores its type uncompressed as its first entry ("mimetype").
+        if b"application/vnd.oasis.opendocument" in data[30:120]:
+            return "opendocument"
         return "xlsx"
     if data[:8] == OLE_MAGIC:
         return "xls"
@@ -140,6 +143,13 @@ def read_rows(filename: str, data: bytes) -> list[list]:
     if kind == "corrupt":
         raise _fail(
             _("文件已损坏或不是 Excel 文件，无法读取。请用 Excel 或 WPS 打开确认后重新保存。")
+        )
+    if kind == "opendocument":
+        raise _fail(
+            _(
+                "这是 OpenDocument 格式（.ods）的文件，不能直接导入。请用 WPS 或 LibreOffice 打开后"
+                "“另存为” Excel 文件（.xlsx）再导入。"
+            )
         )
     if kind == "html":
         raise _fail(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError
 
-from jianfu.core import clock
+from jianfu.core import clock, crashpoints
 
 from . import services
 from .rules import RULES, current_settings, reads
@@ -79,6 +79,7 @@ def _run_one(rule, as_of: dt.date, unit_ids, settings: dict, report: RunReport) 
         # Another run raised the same new signal between our read and our insert: read again.
         result = services.signals_upsert(**kwargs)
     report.results[rule.code] = result
+    crashpoints.reached("signals.rule")
     report.seconds[rule.code] = time.perf_counter() - started
 
 

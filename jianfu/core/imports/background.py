@@ -205,8 +205,10 @@ def run(job_id: int) -> str:
     if job is None:
         return ""
     importer = IMPORTERS[job.kind]
-    if job.status == S.QUEUED:
-        claimed = ImportJob.objects.filter(pk=job.pk, status=S.QUEUED).update(status=S.CHECKING)
+    if job.status in (S.QUEUED, S.CHECKING):
+        # CHECKING: a worker killed while checking left it so; its task was requeued
+        # (recovery.py) and the check starts again (it saved nothing: all or nothing).
+        claimed = ImportJob.objects.filter(pk=job.pk, status=job.status).update(status=S.CHECKING)
         if not claimed:
             return job.status
         job.status = S.CHECKING

@@ -19,7 +19,7 @@ import gc
 
 from django.db import IntegrityError, transaction
 
-from jianfu.core import audit, clock, events, excel, scope
+from jianfu.core import audit, clock, crashpoints, events, excel, scope
 from jianfu.core.excel import ImportFailed, SheetError
 from jianfu.core.models import ImportRecord, User
 
@@ -84,6 +84,7 @@ def run(
                     by=by if isinstance(by, User) else None,
                 )
                 out = spec.write(sheet, plan, changes, record, by, clock.now())
+                crashpoints.reached("import.written")
                 record.created, record.updated = len(out.created_ids), len(out.updated_ids)
                 record.save(update_fields=["created", "updated"])
                 if spec.event:

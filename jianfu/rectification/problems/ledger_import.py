@@ -77,6 +77,7 @@ audit.describe({"jianfu.rectification.ledger.imported": gettext_lazy("导入整�
 
 # The columns of running text: they keep line breaks and tabs, the others are one line each.
 MULTILINE = frozenset({DESCRIPTION, CONTENT, PROGRESS, COMPLETION, MECHANISM, NOTE})
+TEXT_MAX = 4000  # the longest running text the problem and measure forms take
 
 
 @dataclass
@@ -260,6 +261,16 @@ class _Reader:
                 except ParseError as e:
                     self.err(line, key, value, e.message)
                     clean = False
+        for key in MULTILINE:
+            # The problem and measure forms take no more (their max_length); a longer cell
+            # would be a record no one can edit and save again.
+            text = cell_text(cells.get(key))
+            if len(text) > TEXT_MAX:
+                self.err(
+                    line, key, text[:80],
+                    _("超过 %(n)s 个字（现有 %(m)s 个字）。") % {"n": TEXT_MAX, "m": len(text)},
+                )  # fmt: skip
+                clean = False
         if not clean:
             return
         number, description = cell_text(cells.get(NUMBER)), cell_text(cells.get(DESCRIPTION))

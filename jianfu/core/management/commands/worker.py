@@ -7,9 +7,11 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from jianfu.core import excel, scheduler
+from jianfu.core import excel, recovery, scheduler
 
 log = logging.getLogger("jianfu.worker")
+
+RECOVER_EVERY = 30.0  # seconds between looks for tasks a killed worker left running
 
 
 class Command(BaseCommand):
@@ -37,8 +39,14 @@ class Command(BaseCommand):
             excel.remove_orphan_uploads()
         except Exception:
             log.exception("removing orphaned uploads failed")
+        me = recovery.worker_id()
+        checked = -RECOVER_EVERY
         while self.running:
             close_old_connections()
+            if time.monotonic() - checked > RECOVER_EVERY:
+                # A worker killed in the middle of a task left it running: run it again.
+                recovery.requeue_interrupted()
+                checked = time.monotonic()
             scheduler.tick()
             if not DBTaskResult.objects.ready().exists():
                 if once:
@@ -53,7 +61,7 @@ class Command(BaseCommand):
                 backend_name="default",
                 startup_delay=False,
                 max_tasks=None,
-                worker_id="jianfu-worker",
+                worker_id=me,
                 excluded_queue_names=[],
             ).run()
             if once:
