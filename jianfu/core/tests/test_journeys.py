@@ -13,7 +13,6 @@ adds for them to start from.
 import io
 import json
 import re
-import uuid
 
 import pytest
 from openpyxl import Workbook
@@ -25,7 +24,8 @@ pytestmark = browser.needed_here
 
 WIDTHS = [pytest.param(DESK, id="1366px"), pytest.param(PHONE, id="375px")]
 
-# Per width: an open signal about 甲一村's report to triage, and a problem of 甲县 to rectify.
+# Per width: an open signal about 甲一村's report (the sample point `reporter` fills) to triage,
+# and a problem of 甲县 to rectify.
 WORLD = """
 import datetime as dt, json
 from jianfu.core import clock
@@ -35,7 +35,7 @@ from jianfu.signals.rules import RULES, current_settings
 office = User.objects.get(username="office")
 ta, village = Unit.objects.get(code="TA"), Unit.objects.get(code="TA0101")
 now, today = clock.now(), clock.today()
-world = {"signals": {}, "problems": {},
+world = {"village": village.pk, "signals": {}, "problems": {},
          "today": today.isoformat(), "in_a_month": (today + dt.timedelta(days=30)).isoformat()}
 rule, settings = RULES["truth_copies"], current_settings()
 for width, days in (({desk}, 60), ({phone}, 30)):
@@ -129,12 +129,11 @@ def test_log_in_find_a_page_in_the_menu_and_log_out(visit, width):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_register_a_document(visit, width, world):
-    title = f"关于做好春季防汛工作的通知{width}-{uuid.uuid4().hex[:4]}"
+    title = f"关于做好春季防汛工作的通知{width}"
+    number = f"甲发〔{world['today'][:4]}〕{width}号"
     v = visit(width).log_in("contact_a").open("/registry/documents/")
     v.follow("登记")
-    v.fill("标题", title).fill("文号", f"甲发〔2026〕{uuid.uuid4().int % 100000}号").fill(
-        "发文日期", world["today"]
-    )
+    v.fill("标题", title).fill("文号", number).fill("发文日期", world["today"])
     v.choose("文件类型", "红头文件")
     v.press("保存")
     shown = v.text()
@@ -146,7 +145,7 @@ def test_register_a_document(visit, width, world):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_import_a_workbook(visit, width, world):
-    number = f"甲办〔2026〕{uuid.uuid4().hex[:6]}号"
+    number = f"甲办〔{world['today'][:4]}〕{width}号"
     title = f"关于开展安全生产大检查的通知{width}"
     book = _xlsx(
         [
@@ -172,7 +171,7 @@ def test_import_a_workbook(visit, width, world):
 @pytest.mark.parametrize("width", WIDTHS)
 def test_triage_a_signal(visit, width, world):
     pk = world["signals"][str(width)]
-    v = visit(width).log_in("office").open("/signals/")
+    v = visit(width).log_in("office").open(f"/signals/?unit={world['village']}")
     v.tap(v.page.locator(f"a[href='/signals/{pk}/']").first)
     triage = v.page.locator("#triage form").first
     triage.get_by_label("确认说明").fill("经核实，该村当月填报系照抄，已责成如实重报。")
