@@ -5,12 +5,14 @@ Playwright's own browser download is never used: Chromium is the distribution's 
 the PATH (`make test` installs Debian's `chromium` when it is missing), or named by
 `JIANFU_CHROMIUM`. `JIANFU_PLAYWRIGHT_PYTHON` may name another Python with Playwright for the tests
 that run the browser in a subprocess; by default it is the interpreter running the tests. A machine
-without Playwright or Chromium skips these tests and says which is missing.
+without Playwright or Chromium skips these tests and says which is missing; where
+`JIANFU_BROWSER_REQUIRED=1` (CI) they run regardless, and fail.
 
 `Visit` is the page object of the in-process tests: one person's browser window on the live
 server, which records what a person would not see but must never happen — an error in the console
 (a script failing, a style or script the Content-Security-Policy refused), a request to any host
-other than the server's (refused, so nothing leaves the machine), and a page wider than a phone.
+other than the server's (refused, so nothing leaves the machine), a server error, and a page wider
+than the window.
 """
 
 import importlib.util
@@ -47,7 +49,6 @@ def _marker(lacks: str):
     return pytest.mark.skipif(bool(lacks) and not REQUIRED, reason=f"a real browser needs {lacks}")
 
 
-available = not missing()
 # Tests that run the browser in a subprocess (browser.PYTHON), and those that drive it here.
 needed = _marker(missing())
 needed_here = _marker(missing(in_process=True))

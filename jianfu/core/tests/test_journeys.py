@@ -3,8 +3,8 @@
 document, import a workbook, triage a signal, rectify a problem and verify it, and — on the phone
 only — a sample point's monthly report. Every journey also fails on an error in the browser's
 console (a script that breaks, a style or script the Content-Security-Policy refused), on any
-request to a host other than the server (refused, and named), and, at 375 px, on any page wider
-than the phone.
+request to a host other than the server (refused, and named), on a server error, and on any page
+wider than the window.
 
 The journeys have a server of their own, with the test city (jianfu/conftest.py) and what WORLD
 adds for them to start from.
