@@ -4,7 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 BIN     = $(VENV)/bin
 
-.PHONY: demo test gettext office install install-test serve worker lint format messages bench clean
+.PHONY: demo test gettext office chromium install install-test serve worker lint format messages bench clean
 
 # The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
 # skips the install and starts fast.
@@ -41,7 +41,14 @@ office:
 		fonts-arphic-ukai fonts-arphic-uming >/dev/null; } \
 		|| { echo "LibreOffice is needed for the bulletin's PDF: install 'libreoffice-writer-nogui'"; exit 1; }
 
-test: install-test gettext office
+# The browser tests drive Debian's Chromium (Playwright's own browser download is never used):
+# installed here when missing.
+chromium:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| { echo "Chromium is needed by the browser tests: install the 'chromium' package"; exit 1; }
+
+test: install-test gettext office chromium
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 serve: install
