@@ -26,6 +26,6 @@ def open_phones(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0007_alter_user_phone")]
+    dependencies = [("core", "0008_login_security_and_sealed_phone")]
 
     operations = [migrations.RunPython(seal_phones, open_phones)]
