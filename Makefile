@@ -4,7 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 BIN     = $(VENV)/bin
 
-.PHONY: demo test gettext office install install-test serve worker lint format messages bench clean
+.PHONY: demo test gettext office nginx install install-test serve worker lint format messages bench clean
 
 # The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
 # skips the install and starts fast.
@@ -41,7 +41,13 @@ office:
 		fonts-arphic-ukai fonts-arphic-uming >/dev/null; } \
 		|| { echo "LibreOffice is needed for the bulletin's PDF: install 'libreoffice-writer-nogui'"; exit 1; }
 
-test: install-test gettext office
+# The deployment test starts nginx with deploy/nginx/jianfu.conf: installed here when missing.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq nginx >/dev/null; } \
+		|| { echo "nginx is needed by the deployment test: install the 'nginx' package"; exit 1; }
+
+test: install-test gettext office nginx
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 serve: install

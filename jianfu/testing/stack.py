@@ -6,6 +6,7 @@ reads it — its Environment= lines, then the caller's environment in place of E
 then ${VAR} in ExecStart= — with the unit's fixed paths moved into a temporary directory.
 """
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -205,10 +206,8 @@ class Processes:
 
     def stop_all(self) -> None:
         for name in list(self.running):
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.stop(name)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 def wait_for(check, what: str, process: subprocess.Popen | None = None, timeout: float = 60):
