@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from . import dashboard, scope
-from .replica import replica_reads
 from .models import Unit, UnitKind
+from .replica import replica_reads
 
 # The units that have a profile: counties and city departments (the units quotas are set for).
 PROFILE_KINDS = (UnitKind.COUNTY, UnitKind.DEPARTMENT)

@@ -239,7 +239,11 @@ print(json.dumps({
     "versions": sorted(set(Report.objects.values_list("version", flat=True))),
     "stored": ReportVersion.objects.filter(report__period=PERIOD).count(),
     "reminders": Reminder.objects.filter(period=PERIOD).count(),
-    "messages": Message.objects.filter(recipient__username__startswith="burst").count(),
+    "messages": Message.objects.filter(
+        recipient__username__startswith="burst",
+        notice__kind="monitoring.reminder",
+        notice__key__contains=f":{PERIOD}:",
+    ).count(),
     "runs": {j.name: str(j.last_run_at) for j in ScheduledJob.objects.all()},
 }))
 """
