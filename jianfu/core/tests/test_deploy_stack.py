@@ -8,6 +8,7 @@ systemd reads them (jianfu/testing/stack.py)."""
 
 import io
 import re
+import ssl
 import uuid
 from pathlib import Path
 
@@ -86,7 +87,8 @@ def deployed(worker_id, tmp_path_factory):
         )
         processes.start("nginx", [stack.nginx_binary(), "-p", str(here), "-c", str(conf)], {})
         url = f"https://127.0.0.1:{https_port}"
-        transport = httpx.HTTPTransport(local_address=CLIENT_ADDRESS, verify=str(here / "cert.pem"))
+        tls = ssl.create_default_context(cafile=str(here / "cert.pem"))
+        transport = httpx.HTTPTransport(local_address=CLIENT_ADDRESS, verify=tls)
         client = httpx.Client(base_url=url, transport=transport, timeout=60)
         stack.wait_for(
             lambda: client.get("/login/").status_code == 200,
@@ -100,6 +102,7 @@ def deployed(worker_id, tmp_path_factory):
             "http": f"http://127.0.0.1:{http_port}",
             "processes": processes,
             "run": run,
+            "tls": tls,
         }
     except Exception:
         for name in ("web", "worker", "nginx"):
@@ -175,7 +178,9 @@ def test_the_deployed_stack_through_nginx(deployed):
     book = _xlsx(
         [HEADER, [f"甲发〔2025〕{tag}号", f"关于{tag}的通知", "甲县", "", "2025-03-01", "红头"]]
     )
-    system = httpx.Client(base_url=url, transport=httpx.HTTPTransport(verify=False), timeout=60)
+    system = httpx.Client(
+        base_url=url, transport=httpx.HTTPTransport(verify=deployed["tls"]), timeout=60
+    )
     auth = {"Authorization": f"Bearer {secret}"}
     answer = system.post(
         "/api/imports/registry.document", files={"file": ("发文.xlsx", book, XLSX)}, headers=auth
