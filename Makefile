@@ -4,7 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 BIN     = $(VENV)/bin
 
-.PHONY: demo test gettext office chromium install install-test serve worker lint format messages bench clean
+.PHONY: demo test gettext office chromium nginx install install-test serve worker lint format messages bench clean
 
 # The stamp is newer than pyproject.toml once the project is installed: a second `make demo`
 # skips the install and starts fast.
@@ -48,7 +48,13 @@ chromium:
 		&& apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 		|| { echo "Chromium is needed by the browser tests: install the 'chromium' package"; exit 1; }
 
-test: install-test gettext office chromium
+# The deployment test starts nginx with deploy/nginx/jianfu.conf: installed here when missing.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq nginx >/dev/null; } \
+		|| { echo "nginx is needed by the deployment test: install the 'nginx' package"; exit 1; }
+
+test: install-test gettext office chromium nginx
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
 serve: install

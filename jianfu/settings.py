@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "jianfu.core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jianfu.core.middleware.NoStoreMiddleware",
+    "jianfu.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "jianfu.urls"
@@ -134,22 +135,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else 600
+# A PostgreSQL replica for the pages marked read-only (core/replica.py); every write, every read
+# inside a transaction, and the accounts, sessions and audit chain stay on the primary.
+if _replica := os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica, conn_max_age=600, conn_health_checks=True
+    )
+    DATABASE_ROUTERS = ["jianfu.core.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 
 # --- Background work ----------------------------------------------------------------------------
+# JIANFU_TASK_BACKEND: "database" (the default: a queue in the database, one machine) or "rq"
+# (Redis at JIANFU_REDIS_URL: web processes and task workers on several machines), or a dotted path.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = os.environ.get("JIANFU_TASK_BACKEND", "immediate" if TESTING else "database")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "JIANFU_TASK_BACKEND",
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if TESTING
-            else "django_tasks_db.DatabaseBackend",
-        ),
+        "BACKEND": _TASK_BACKENDS.get(_task_backend, _task_backend),
         "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == _TASK_BACKENDS["rq"]:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("JIANFU_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            # A nightly rule run over a province takes minutes; rq's default is 3.
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
 
 # --- Authentication and sessions (等保2.0 level 3 baseline) ------------------------------------
 # ModelBackend, reading the session's account with one plain statement (see the class).
@@ -225,8 +245,9 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
+# Behind nginx the collected files sit where nginx may read them, outside the private var dir.
+STATIC_ROOT = Path(os.environ.get("JIANFU_STATIC_ROOT", VAR_DIR / "static")).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

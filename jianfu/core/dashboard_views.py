@@ -6,11 +6,13 @@ from django.shortcuts import redirect, render
 
 from . import dashboard, scope
 from .models import Unit, UnitKind
+from .replica import replica_reads
 
 # The units that have a profile: counties and city departments (the units quotas are set for).
 PROFILE_KINDS = (UnitKind.COUNTY, UnitKind.DEPARTMENT)
 
 
+@replica_reads
 @login_required
 def city(request):
     """The principal's whole scope. A contact, whose scope is its own unit, lands on its profile."""
@@ -39,6 +41,7 @@ def city(request):
     )
 
 
+@replica_reads
 @login_required
 def unit_profile(request, pk: int):
     """One unit's one-page profile: 404 outside the principal's units."""

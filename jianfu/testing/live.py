@@ -108,7 +108,8 @@ class LiveServer:
             raise RuntimeError(f"run_python failed:\n{done.stderr}")
         return done.stdout
 
-    def start(self) -> "LiveServer":
+    def prepare(self) -> None:
+        """Migrate the server's database and build the test city in it."""
         subprocess.run(
             [sys.executable, "-m", "jianfu.cli", "migrate", "--noinput", "-v", "0"],
             env=self.env,
@@ -117,6 +118,9 @@ class LiveServer:
             timeout=300,
         )
         self.run_python("from jianfu.conftest import build_city; build_city()")
+
+    def start(self) -> "LiveServer":
+        self.prepare()
         self.process = subprocess.Popen(
             [
                 sys.executable,
