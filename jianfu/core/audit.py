@@ -22,6 +22,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from logging.handlers import SysLogHandler
 from pathlib import Path
 
 from django.conf import settings
@@ -191,8 +192,9 @@ def record(
         entry.hash = _digest(entry)
         _append(entry)
     # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog server.
-    # Only when syslog is configured, so the month-end burst pays nothing otherwise.
-    if forward_log.handlers:
+    # Only when a syslog handler is configured (not any handler: a test runner's capture is one),
+    # so the month-end burst pays nothing otherwise.
+    if any(isinstance(h, SysLogHandler) for h in forward_log.handlers):
         transaction.on_commit(functools.partial(forward, entry))
     return entry
 

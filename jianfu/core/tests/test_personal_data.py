@@ -139,7 +139,7 @@ def test_a_changed_key_gives_a_clear_notice_not_a_server_error(login, reporter, 
 
 
 def test_the_data_migration_seals_plaintext_left_by_earlier_versions(reporter):
-    migration = importlib.import_module("jianfu.core.migrations.0008_privacy_seal_account_phones")
+    migration = importlib.import_module("jianfu.core.migrations.0009_privacy_seal_account_phones")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_user SET phone = %s WHERE id = %s", [PHONE, reporter.pk])
     assert User.objects.get(pk=reporter.pk).phone == PHONE  # plaintext still reads
