@@ -1,7 +1,8 @@
 """Every role sees and changes exactly what it should — through pages and the API.
 
 One table of URL × role × expected status (outside one's units: 404; inside, without the
-permission: 403), then what each role's lists actually contain.
+permission: 403; a record of a kind the role can never see: 404), then what each role's lists
+actually contain. The table of every URL is core/tests/test_access_table.py.
 """
 
 import pytest
@@ -37,22 +38,22 @@ PAGES = [
     (lambda: reverse("unit_list"), {"auditor": 403, "secadmin": 403}, 200),
     (
         lambda: reverse("unit_detail", args=[_pk("TA01")]),
-        {"contact_b": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        {"contact_b": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
         200,
     ),
     (
         lambda: reverse("unit_detail", args=[_pk("TA0101")]),
-        {"contact_b": 404, "auditor": 403, "secadmin": 403},
+        {"contact_b": 404, "auditor": 404, "secadmin": 404},
         200,
     ),
     (
         lambda: reverse("unit_detail", args=[_pk("TB01")]),
-        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        {"contact_a": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
         200,
     ),
     (
         lambda: reverse("unit_edit", args=[_pk("TA01")]),
-        {"sysadmin": 200, "contact_b": 404, "reporter": 404},
+        {"sysadmin": 200, "contact_b": 404, "reporter": 404, "secadmin": 404, "auditor": 404},
         403,
     ),
     (lambda: reverse("unit_create"), {"sysadmin": 200}, 403),
@@ -61,8 +62,8 @@ PAGES = [
     (lambda: reverse("account_list"), {"sysadmin": 200, "secadmin": 200}, 403),
     (
         lambda: reverse("account_detail", args=[_user("contact_a")]),
-        {"sysadmin": 200, "secadmin": 200, "contact_b": 404, "reporter": 404},
-        403,
+        {"sysadmin": 200, "secadmin": 200},
+        404,
     ),
     (lambda: reverse("account_create"), {"sysadmin": 200}, 403),
     (lambda: reverse("setting_list"), {"office": 200, "leader": 200, "secadmin": 200}, 403),
@@ -71,12 +72,12 @@ PAGES = [
     (lambda: "/api/units", {"auditor": 403, "secadmin": 403}, 200),
     (
         lambda: f"/api/units/{_pk('TB01')}",
-        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
+        {"contact_a": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
         200,
     ),
     (
         lambda: f"/api/units/{_pk('TA0101')}",
-        {"contact_b": 404, "auditor": 403, "secadmin": 403},
+        {"contact_b": 404, "auditor": 404, "secadmin": 404},
         200,
     ),
 ]
