@@ -17,8 +17,8 @@ from .core import api_errors
 from .core.api import auth, refuse_form_body
 from .core.api import router as core_router
 from .core.errors import DomainError
-from .core.scope_guard import refusal_hides
 from .core.imports.api import router as imports_router
+from .core.scope_guard import refusal_hides
 from .monitoring.reports.api import router as monitoring_router
 from .rectification.problems.api import router as rectification_router
 from .registry.api import router as registry_router
