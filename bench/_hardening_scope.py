@@ -32,7 +32,11 @@ def run() -> dict[str, int]:
     server = LiveServer(suffix="bench").start()
     try:
         office = api_fuzz.fuzz(server.url, api_fuzz.session_headers(server, "office"))
-        county = api_fuzz.fuzz(server.url, api_fuzz.county_token_headers(server, "TA"))
+        county = api_fuzz.fuzz(
+            server.url,
+            api_fuzz.county_token_headers(server, "TA"),
+            schema_headers=api_fuzz.session_headers(server, "contact_a"),
+        )
     finally:
         server.stop()
     for failure in office.failures + county.failures:

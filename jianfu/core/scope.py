@@ -122,17 +122,11 @@ def require(principal, code: str) -> Scope:
 def hides(principal, code: str) -> bool:
     """Is a refusal of `code` on a request that names a record a 404 rather than a 403?
 
-    Yes when the principal may not even see records of that kind — it lacks the entity's view
-    code ("<app>.<entity>:view"), or the refused code is a view code itself: an administrator on
-    a business record, a business role on an account or a token. A 403 there would tell an
-    existing id from a missing one. A role that sees the record but may not act on it keeps its
-    403 with the reason."""
-    entity = code.rsplit(":", 1)[0]
-    view = f"{entity}:view"
-    if code == view or (view in CATALOGUE and not scope_of(principal).can(view)):
-        return True
-    # An entity without a view code of its own (a measure, a data request): a code no role on the
-    # principal's side of the separation of duties (administrators or business) ever holds.
+    Yes when no role on the principal's side of the separation of duties ever holds the code:
+    an administrator (系统、安全、审计管理员) refused a business record, a business role refused an
+    account or a token. Such a principal can never see that record, and a 403 would tell an
+    existing id from a missing one. A refusal a role of the principal's own side could be granted
+    past keeps its 403 with the reason."""
     return code not in _side_codes(principal)
 
 

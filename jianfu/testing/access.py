@@ -303,9 +303,10 @@ def expected(route: str, principal: str, where: str) -> int | None:
     return int(code) if code and code != "-" else None
 
 
-def render(seen: list[Seen]) -> str:
-    """The EXPECTED dict as Python source, from a reviewed walk."""
-    rows: dict[str, dict[str, dict[str, int]]] = {}
+def render(seen: list[Seen], routes: list[Route]) -> str:
+    """The EXPECTED dict as Python source, from a reviewed walk ("- -": no such record in the
+    world, the route is listed but not requested)."""
+    rows: dict[str, dict[str, dict[str, int]]] = {r.name: {} for r in routes}
     for s in seen:
         rows.setdefault(s.route, {}).setdefault(s.principal, {})[s.where] = s.status
     lines = ["EXPECTED: dict[str, dict[str, str]] = {"]

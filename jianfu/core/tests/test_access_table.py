@@ -37,11 +37,12 @@ def test_every_role_and_anonymous_has_a_row_for_every_route():
 @pytest.mark.parametrize("half", sorted(HALVES))
 def test_every_role_gets_what_the_table_says_and_nothing_leaks(half):
     world = access.build_world()
-    seen = access.walk(world, access.every_route(), HALVES[half])
+    routes = access.every_route()
+    seen = access.walk(world, routes, HALVES[half])
     out = os.environ.get("JIANFU_ACCESS_RENDER")
     if out:  # a maintainer's aid after adding a URL (see above)
         with open(f"{out}.{half}", "w") as f:
-            f.write(access.render(seen))
+            f.write(access.render(seen, routes))
     assert not access.leaks(seen), "\n".join(access.leaks(seen))
     wrong = access.mismatches(seen)
     assert not wrong, "\n".join(wrong[:40])

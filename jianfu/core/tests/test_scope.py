@@ -1,8 +1,8 @@
 """Every role sees and changes exactly what it should — through pages and the API.
 
 One table of URL × role × expected status (outside one's units: 404; inside, without the
-permission: 403; a record of a kind the role can never see: 404), then what each role's lists
-actually contain. The table of every URL is core/tests/test_access_table.py.
+permission: 403; a record no role on the account's side ever sees: 404), then what each role's
+lists actually contain. The table of every URL is core/tests/test_access_table.py.
 """
 
 import pytest
@@ -38,22 +38,22 @@ PAGES = [
     (lambda: reverse("unit_list"), {"auditor": 403, "secadmin": 403}, 200),
     (
         lambda: reverse("unit_detail", args=[_pk("TA01")]),
-        {"contact_b": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
+        {"contact_b": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
         200,
     ),
     (
         lambda: reverse("unit_detail", args=[_pk("TA0101")]),
-        {"contact_b": 404, "auditor": 404, "secadmin": 404},
+        {"contact_b": 404, "auditor": 403, "secadmin": 403},
         200,
     ),
     (
         lambda: reverse("unit_detail", args=[_pk("TB01")]),
-        {"contact_a": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
+        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
         200,
     ),
     (
         lambda: reverse("unit_edit", args=[_pk("TA01")]),
-        {"sysadmin": 200, "contact_b": 404, "reporter": 404, "secadmin": 404, "auditor": 404},
+        {"sysadmin": 200, "contact_b": 404, "reporter": 404},
         403,
     ),
     (lambda: reverse("unit_create"), {"sysadmin": 200}, 403),
@@ -62,7 +62,8 @@ PAGES = [
     (lambda: reverse("account_list"), {"sysadmin": 200, "secadmin": 200}, 403),
     (
         lambda: reverse("account_detail", args=[_user("contact_a")]),
-        {"sysadmin": 200, "secadmin": 200},
+        # a business role never sees accounts: 404, as for a missing one
+        {"sysadmin": 200, "secadmin": 200, "auditor": 403},
         404,
     ),
     (lambda: reverse("account_create"), {"sysadmin": 200}, 403),
@@ -72,12 +73,12 @@ PAGES = [
     (lambda: "/api/units", {"auditor": 403, "secadmin": 403}, 200),
     (
         lambda: f"/api/units/{_pk('TB01')}",
-        {"contact_a": 404, "reporter": 404, "auditor": 404, "secadmin": 404},
+        {"contact_a": 404, "reporter": 404, "auditor": 403, "secadmin": 403},
         200,
     ),
     (
         lambda: f"/api/units/{_pk('TA0101')}",
-        {"contact_b": 404, "auditor": 404, "secadmin": 404},
+        {"contact_b": 404, "auditor": 403, "secadmin": 403},
         200,
     ),
 ]
