@@ -18,6 +18,7 @@ from .core.api import auth, refuse_form_body
 from .core.api import router as core_router
 from .core.errors import DomainError
 from .core.imports.api import router as imports_router
+from .core.scope_guard import refusal_hides
 from .monitoring.reports.api import router as monitoring_router
 from .rectification.problems.api import router as rectification_router
 from .registry.api import router as registry_router
@@ -141,6 +142,8 @@ def domain_error(request, exc: DomainError):
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
+    if refusal_hides(request, exc):  # a record the principal can never see: as if missing
+        return api_errors.error_response(404)
     return api_errors.error_response(403, "forbidden", str(exc) or None)
 
 

@@ -252,13 +252,17 @@ def account_list(request):
 
 
 def _account(request, pk, perm="core.account:view") -> User:
-    return scope.get_for(
+    """An account in scope; one who may not see accounts at all gets 404 for any id (the account
+    view code first), one who sees it but lacks `perm` a 403 naming it."""
+    account = scope.get_for(
         User.objects.select_related("home_unit"),
         request.user,
         pk,
-        perm=perm,
+        perm="core.account:view",
         unit_field="home_unit",
     )
+    scope.require(request.user, perm)
+    return account
 
 
 UNREADABLE_PHONE = gettext_lazy(

@@ -13,7 +13,14 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .permissions import CATALOGUE, UNIT_ONLY_ROLES, check_code, permissions_for_roles
+from .permissions import (
+    ADMIN_ROLES,
+    CATALOGUE,
+    ROLE_PERMISSIONS,
+    UNIT_ONLY_ROLES,
+    check_code,
+    permissions_for_roles,
+)
 
 PATH_MAX = 255
 
@@ -95,12 +102,40 @@ def can(principal, code: str) -> bool:
     return scope_of(principal).can(code)
 
 
+class Refused(PermissionDenied):
+    """A missing permission code (403 with the reason), carrying the code it missed so that a
+    request naming a record can answer 404 instead (see `hides`)."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
 def require(principal, code: str) -> Scope:
     """403 with a reason when the principal lacks the code."""
     scope = scope_of(principal)
     if not scope.can(code):
-        raise PermissionDenied(_("您没有“%(what)s”的权限。") % {"what": CATALOGUE[code]})
+        raise Refused(_("您没有“%(what)s”的权限。") % {"what": CATALOGUE[code]}, code)
     return scope
+
+
+def hides(principal, code: str) -> bool:
+    """Is a refusal of `code` on a request that names a record a 404 rather than a 403?
+
+    Yes when no role on the principal's side of the separation of duties ever holds the code:
+    an administrator (系统、安全、审计管理员) refused a business record, a business role refused an
+    account or a token. Such a principal can never see that record, and a 403 would tell an
+    existing id from a missing one. A refusal a role of the principal's own side could be granted
+    past keeps its 403 with the reason."""
+    return code not in _side_codes(principal)
+
+
+def _side_codes(principal) -> frozenset[str]:
+    """Every code some role on the principal's side holds (read now: apps register theirs)."""
+    roles = getattr(principal, "role_codes", None)
+    admin = bool(roles) and set(roles) <= ADMIN_ROLES
+    side = ADMIN_ROLES if admin else set(ROLE_PERMISSIONS) - ADMIN_ROLES
+    return frozenset().union(*(ROLE_PERMISSIONS[r] for r in side))
 
 
 def visible(qs: QuerySet, principal, *, perm: str, unit_field: str | None = "unit") -> QuerySet:

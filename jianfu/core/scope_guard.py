@@ -28,8 +28,9 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 from django.db import models
+from django.http import Http404
 
-from .scope import Scope, scope_of
+from .scope import Refused, Scope, hides, scope_of
 
 
 class ScopeError(Exception):
@@ -100,8 +101,28 @@ def principal_of(request):
     return getattr(request, "auth", None) or getattr(request, "user", None)
 
 
+# Path arguments that name no record (a step of a workflow, a kind of import, a period).
+_NOT_RECORDS = frozenset({"action", "step", "kind", "period", "channel"})
+
+
+def names_record(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match) and any(k not in _NOT_RECORDS for k in match.kwargs)
+
+
+def refusal_hides(request, exc) -> bool:
+    """A refusal on a request that names a record, of a kind the principal can never see: the
+    record does not exist for it (404), so ids cannot be probed (scope.hides)."""
+    return (
+        isinstance(exc, Refused)
+        and names_record(request)
+        and hides(principal_of(request), exc.code)
+    )
+
+
 class ScopeMiddleware:
-    """Every request runs inside the scope of its principal, resolved lazily (see principal_of)."""
+    """Every request runs inside the scope of its principal, resolved lazily (see principal_of).
+    A view's refusal of a record its principal can never see becomes a 404 (refusal_hides)."""
 
     def __init__(self, get_response: Callable):
         self.get_response = get_response
@@ -109,3 +130,8 @@ class ScopeMiddleware:
     def __call__(self, request):
         with _entered(lambda: scope_of(principal_of(request))):
             return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        if refusal_hides(request, exc):
+            raise Http404 from exc
+        return None

@@ -34,7 +34,7 @@ def test_a_bulletin_not_addressed_to_the_unit_is_404(city, people, login):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("office", 200), ("leader", 200), ("contact_a", 404), ("reporter", 403), ("sysadmin", 403)],
+    [("office", 200), ("leader", 200), ("contact_a", 404), ("reporter", 403), ("sysadmin", 404)],
 )
 def test_a_draft_page_by_role(city, people, login, who, status):
     d = draft(people["office"])

@@ -34,8 +34,9 @@ def only(allowed: set[str], **overrides) -> dict[str, int]:
     return table
 
 
-# A record of county A: contact_b and the reporter (a village of A, but unit-only) do not see it.
-OUTSIDE = {"contact_b": 404, "reporter": 404}
+# A record of county A: contact_b and the reporter (a village of A, but unit-only) do not see it;
+# nor do the three administrators, who never see business records (404, as for a missing id).
+OUTSIDE = {"contact_b": 404, "reporter": 404, "sysadmin": 404, "secadmin": 404, "auditor": 404}
 RECORD_READ = only(READERS, **OUTSIDE)
 RECORD_WRITE = only({"office", "contact_a"}, **OUTSIDE)
 
