@@ -13,12 +13,9 @@ rewritten. Two keys are derived with a purpose label, one for entries and one fo
 
 import functools
 import hmac
-import os
 from pathlib import Path
 
-from django.conf import settings
-
-from .crypto import KeyConfigError, _create_dev_key
+from .keys import KeySource
 
 ENV_KEY = "JIANFU_AUDIT_KEY"
 ENV_KEY_FILE = "JIANFU_AUDIT_KEY_FILE"
@@ -26,40 +23,21 @@ ENTRY_PURPOSE = b"jianfu.audit.entry.v1"
 CHECKPOINT_PURPOSE = b"jianfu.audit.checkpoint.v1"
 
 
+KEY = KeySource(ENV_KEY, ENV_KEY_FILE, "audit.key", "audit key")
+
+
 def default_key_file() -> Path:
-    return Path(settings.VAR_DIR) / "keys" / "audit.key"
+    return KEY.default_file()
 
 
 def key_file() -> Path | None:
     """The file the key is read from, or None when it comes from the environment variable."""
-    if os.environ.get(ENV_KEY):
-        return None
-    if named := os.environ.get(ENV_KEY_FILE):
-        return Path(named)
-    return default_key_file()
-
-
-def _parse(text: str, where: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text.strip())
-    except ValueError as exc:
-        raise KeyConfigError(f"{where}: the audit key must be hexadecimal") from exc
-    if len(raw) < 16:
-        raise KeyConfigError(f"{where}: the audit key must be at least 128 bits (32 hex digits)")
-    return raw
+    return KEY.file()
 
 
 @functools.cache
 def master_key() -> bytes:
-    if text := os.environ.get(ENV_KEY):
-        return _parse(text, ENV_KEY)
-    path = key_file()
-    if not os.environ.get(ENV_KEY_FILE) and not path.exists():
-        _create_dev_key(path)
-    try:
-        return _parse(path.read_text(), str(path))
-    except FileNotFoundError as exc:
-        raise KeyConfigError(f"{ENV_KEY_FILE}: no key file at {path}") from exc
+    return KEY.read()
 
 
 @functools.cache

@@ -16,13 +16,13 @@ A tampered value or one sealed under another key is refused (SealError), never h
 import functools
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from django.conf import settings
+
+from .keys import KeyConfigError, KeySource  # noqa: F401  (KeyConfigError: callers catch it here)
 
 ENV_KEY = "JIANFU_SM4_KEY"
 ENV_KEY_FILE = "JIANFU_SM4_KEY_FILE"
@@ -36,55 +36,21 @@ class SealError(Exception):
     """A sealed value that cannot be opened: tampered, truncated or sealed under another key."""
 
 
-class KeyConfigError(Exception):
-    """The configured key is missing or malformed (raised at first use, and by the system check)."""
+KEY = KeySource(ENV_KEY, ENV_KEY_FILE, "sm4.key", "SM4 key")
 
 
 def default_key_file() -> Path:
-    return Path(settings.VAR_DIR) / "keys" / "sm4.key"
+    return KEY.default_file()
 
 
 def key_file() -> Path | None:
     """The file the key is read from, or None when it comes from the environment variable."""
-    if os.environ.get(ENV_KEY):
-        return None
-    if named := os.environ.get(ENV_KEY_FILE):
-        return Path(named)
-    return default_key_file()
-
-
-def _parse(text: str, where: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text.strip())
-    except ValueError as exc:
-        raise KeyConfigError(f"{where}: the SM4 key must be hexadecimal") from exc
-    if len(raw) < 16:
-        raise KeyConfigError(f"{where}: the SM4 key must be at least 128 bits (32 hex digits)")
-    return raw
-
-
-def _create_dev_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # O_EXCL: two workers starting together never write two different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(16) + "\n")
+    return KEY.file()
 
 
 @functools.cache
 def master_key() -> bytes:
-    if text := os.environ.get(ENV_KEY):
-        return _parse(text, ENV_KEY)
-    path = key_file()
-    if not os.environ.get(ENV_KEY_FILE) and not path.exists():
-        _create_dev_key(path)
-    try:
-        return _parse(path.read_text(), str(path))
-    except FileNotFoundError as exc:
-        raise KeyConfigError(f"{ENV_KEY_FILE}: no key file at {path}") from exc
+    return KEY.read()
 
 
 def forget_key() -> None:
