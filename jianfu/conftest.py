@@ -75,6 +75,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _office_language():
+    """Each test starts in the office's language: a request with the English cookie activates
+    English in the thread, and a service called directly after it (an import's messages, say)
+    would speak English in the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     """Runtime settings and report forms are cached per process; a test's rows end with its
     transaction, so do the caches."""
