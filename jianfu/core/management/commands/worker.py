@@ -86,6 +86,7 @@ class Command(BaseCommand):
         import django_rq
         from django_tasks_rq.backend import Job
         from rq import SimpleWorker
+        from rq.exceptions import StopRequested
 
         queue = django_rq.get_queue("default", job_class=Job)
         while self.running:
@@ -97,7 +98,11 @@ class Command(BaseCommand):
                 worker = SimpleWorker(
                     [queue], connection=queue.connection, job_class=Job, queue_class=type(queue)
                 )
-                worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+                try:
+                    worker.work(burst=True, with_scheduler=False, logging_level="WARNING")
+                except StopRequested:
+                    # A SIGTERM in rq's own teardown (after the job in hand): a clean stop.
+                    self.running = False
                 # rq put its own handlers in place (a warm stop); a SIGTERM that came meanwhile
                 # stopped it after its job, and ends this loop too.
                 if worker._stop_requested:
