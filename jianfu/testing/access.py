@@ -5,7 +5,8 @@ path arguments pointing at an object inside the account's units and at one outsi
   each API operation from the OpenAPI document as "api:<METHOD> <path>".
 - `build_world()`: the tiny demo (two counties and their units, with records of every kind) beside
   whatever is in the database, and one account per role homed in its first county ("A"); a
-  reporter is homed on a sample point of A.
+  reporter is homed on a sample point of A. Each county also gets one record of every kind the
+  tiny demo has none of (files, an import job, a token, a delivery, a report, a requirement).
 - `walk()`: requests everything (GET; POST where GET is refused) and returns one `Seen` per
   (route, principal, object): the table in `access_table.py` is what a correct walk sees.
 - `leaks()`: what must never be seen whatever the table says — a server error, a record outside
