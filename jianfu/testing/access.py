@@ -5,7 +5,8 @@ path arguments pointing at an object inside the account's units and at one outsi
   each API operation from the OpenAPI document as "api:<METHOD> <path>".
 - `build_world()`: the tiny demo (two counties and their units, with records of every kind) beside
   whatever is in the database, and one account per role homed in its first county ("A"); a
-  reporter is homed on a sample point of A.
+  reporter is homed on a sample point of A. Each county also gets one record of every kind the
+  tiny demo has none of (files, an import job, a token, a delivery, a report, a requirement).
 - `walk()`: requests everything (GET; POST where GET is refused) and returns one `Seen` per
   (route, principal, object): the table in `access_table.py` is what a correct walk sees.
 - `leaks()`: what must never be seen whatever the table says — a server error, a record outside
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from .access_table import ARGS, EXPECTED, LITERALS, SHARED
+from .access_table import ARGS, EXPECTED, LITERALS, PLACED, SHARED
 
 ROLES = ("office", "leader", "contact", "reporter", "discipline", "sysadmin", "secadmin", "auditor")
 PRINCIPALS = (*ROLES, "anonymous")
@@ -143,7 +144,101 @@ def build_world() -> World:
             RoleGrant.objects.create(user=user, role=role)
             accounts[role] = user
         point.reporters.add(accounts["reporter"])
+        # An office account of B, the owner of B's import job.
+        outsider = User.objects.create_user(
+            username=f"{PREFIX}office-b", password=None, full_name="office-b", home_unit=b
+        )
+        RoleGrant.objects.create(user=outsider, role="office")
+        for county, owner in ((a, accounts["office"]), (b, outsider)):
+            _seed(county, points[county.pk], owner)
     return World(a=a, b=b, accounts=accounts)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _seed(county, point, owner) -> None:
+    """Records of the kinds the tiny demo has none of, one set per county: files (stored through
+    jianfu.core.files, so a download finds its bytes), an import job, an API token, a notice's
+    delivery, a sample point's report and a reporting requirement the county publishes."""
+    from django.utils import timezone
+
+    from jianfu.accountability.clues.models import Clue, ClueFile
+    from jianfu.core import files
+    from jianfu.core.imports import background
+    from jianfu.core.models import ApiToken
+    from jianfu.core.services import token_hash
+    from jianfu.gate.proposals.models import Proposal, ProposalFile
+    from jianfu.monitoring.models import Report, ReportForm
+    from jianfu.notify.models import Delivery, Notice
+    from jianfu.rectification.models import Attachment, Problem
+    from jianfu.supervision.items.models import Assignment, ItemFile
+    from jianfu.supervision.reporting.models import (
+        ReportingRequirement,
+        Submission,
+        SubmissionFile,
+    )
+
+    now = timezone.now()
+    stored = files.store(PDF, "pdf")
+    pdf = {"name": "材料.pdf", "kind": "pdf", "size": stored.size, "sha256": stored.sha256}
+    pdf["relpath"] = stored.relpath
+
+    def first(model, field):
+        return model.objects.filter(**{f"{field}__path__startswith": county.path}).order_by("pk")[0]
+
+    Attachment.objects.create(
+        problem=first(Problem, "unit"), uploaded_by=owner, uploaded_at=now, **pdf
+    )
+    ClueFile.objects.create(clue=first(Clue, "subject_unit"), uploaded_at=now, **pdf)
+    ProposalFile.objects.create(
+        proposal=first(Proposal, "unit"), uploaded_by=owner, uploaded_at=now, **pdf
+    )
+    assignment = first(Assignment, "unit")
+    ItemFile.objects.create(
+        item=assignment.item, assignment=assignment, uploaded_by=owner, uploaded_at=now, **pdf
+    )
+    # reporting_file names the submission too: the file is the first submission's of the county
+    SubmissionFile.objects.create(submission=first(Submission, "unit"), **pdf)
+    requirement = ReportingRequirement.objects.create(
+        unit=county,
+        kind="schedule",
+        title=f"{county.name}工作信息",
+        quota=1,
+        starts_on=AS_OF.replace(day=1),
+        published_by=owner,
+        published_at=now,
+    )
+    requirement.targets.add(county)
+    background.start("registry.document", by=owner, filename="文件.csv", data=b"x\n")
+    ApiToken.objects.create(
+        name=f"{county.name}接口",
+        unit=county,
+        scopes=["registry.document:edit"],
+        prefix=f"jf_{county.pk}",
+        key_hash=token_hash(f"{PREFIX}{county.pk}"),
+        created_by=owner,
+    )
+    Delivery.objects.create(
+        notice=Notice.objects.order_by("pk")[0],
+        channel="email",
+        unit=county,
+        recipient=owner,
+        address="office@example.org",
+        status="failed",
+        attempts=5,
+        last_error="550",
+        created_at=now,
+    )
+    Report.objects.create(
+        point=point,
+        period=LITERALS["period"],
+        form=ReportForm.objects.order_by("-pk")[0],
+        values={},
+        reporter=owner,
+        first_submitted_at=now,
+        submitted_at=now,
+    )
 
 
 def _object(world: World, label: str, inside: bool, attr: str = "pk"):
@@ -157,9 +252,12 @@ def _object(world: World, label: str, inside: bool, attr: str = "pk"):
         qs = model.objects.order_by("pk")
         if attr != "pk":  # a record that has the value the path names (an external id)
             qs = qs.exclude(**{attr: ""}).exclude(**{f"{attr}__isnull": True})
-        if not isinstance(manager, ScopedManager):
+        if isinstance(manager, ScopedManager):
+            field = f"{manager.unit_field}__path" if manager.unit_field else "path"
+        elif label in PLACED:
+            field = f"{PLACED[label]}__path"
+        else:
             return qs.first() if inside else None
-        field = f"{manager.unit_field}__path" if manager.unit_field else "path"
         if inside:
             return qs.filter(**{f"{field}__startswith": world.a.path}).first()
         shared = SHARED.get(label)

@@ -19,6 +19,12 @@ HALVES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _files(settings, tmp_path):
+    """The world's evidence files and import uploads are written under a throwaway MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def test_every_url_and_api_operation_is_in_the_table():
     missing = access.untabled(access.every_route())
     assert not missing, f"add these routes to jianfu/testing/access_table.py: {missing}"

@@ -72,7 +72,13 @@ def pending_count(user) -> int:
 
 def requirements(user):
     """The office sees what its units published; a unit the requirements addressed to it."""
-    s = scope.require(user, VIEW)
+    scope.require(user, VIEW)
+    return _within(user)
+
+
+def _within(user):
+    """The requirements the account's units published or were addressed, whatever its rights."""
+    s = scope.scope_of(user)
     return (
         ReportingRequirement.objects.filter(Q(s.units_q("unit__")) | Q(pk__in=_addressed_ids(user)))
         .distinct()
@@ -88,13 +94,16 @@ def _addressed_ids(user):
 
 
 def requirement(user, pk) -> ReportingRequirement:
-    """One requirement the reader published (within its units) or was addressed; else 404."""
+    """One requirement the reader published (within its units) or was addressed; else 404. Found
+    before the permission is asked, so a requirement outside the account's units is a 404 for
+    every role and only one inside them is refused (403) to a role that may not see it."""
     try:
-        found = requirements(user).filter(pk=int(pk)).first()
+        found = _within(user).filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         found = None
     if found is None:
         raise Http404
+    scope.require(user, VIEW)
     return found
 
 
