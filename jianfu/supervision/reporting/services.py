@@ -176,14 +176,16 @@ def contact_designate(*, by, unit_id, user_id, since: dt.date | None = None) -> 
 
 @transaction.atomic
 def contact_end(*, by, contact_id, until: dt.date | None = None) -> ReportingContact:
-    s = scope.require(by, MANAGE)
+    # Found within the account's units before the permission is asked: a contact outside them is
+    # a 404 for every role, and only one inside them is refused (403) to a role that may not.
     contact = (
         ReportingContact.objects.select_for_update()
-        .filter(s.units_q("unit__"), pk=contact_id, until__isnull=True)
+        .filter(scope.scope_of(by).units_q("unit__"), pk=contact_id, until__isnull=True)
         .first()
     )
     if contact is None:
         raise DomainError("not_found", _("该信息员不存在或已免去。"), status=404)
+    scope.require(by, MANAGE)
     until = until or clock.today()
     if until < contact.since:
         raise DomainError(
