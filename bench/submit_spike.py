@@ -41,6 +41,8 @@ import time
 import uuid
 from pathlib import Path
 
+from jianfu.testing.reports import plausible_answers
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data" / "submit_spike"
 PG_DEFAULT = "postgres://postgres@127.0.0.1:5432/jianfu_bench_spike"
@@ -300,35 +302,6 @@ def stop_server(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def answers(rng: random.Random) -> dict:
-    docs = rng.randint(8, 60)
-    meetings = rng.randint(2, 20)
-    inspections = rng.randint(0, 8)
-    return {
-        "docs_total": docs,
-        "docs_city": rng.randint(0, docs // 4),
-        "docs_county": rng.randint(0, docs // 2),
-        "docs_township": rng.randint(0, docs // 4),
-        "docs_senders": "",
-        "meetings_total": meetings,
-        "meetings_hours": round(meetings * rng.uniform(0.5, 2.5), 1),
-        "meetings_video": rng.randint(0, meetings),
-        "meetings_county": rng.randint(0, meetings),
-        "inspections_total": inspections,
-        "inspection_days": rng.randint(0, inspections),
-        "inspections_remote": rng.randint(0, inspections),
-        "inspections_county": rng.randint(0, inspections),
-        "forms_filled": rng.randint(0, 40),
-        "trace_demands": rng.randint(0, 20),
-        "app_checkins": rng.randint(0, 12),
-        "hours_burden_week": rng.randint(5, 30),
-        "hours_service_week": rng.randint(10, 40),
-        "burden_score": rng.randint(1, 5),
-        "problems": "",
-        "suggestions": "",
-    }
-
-
 def cookie_header(cookies: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
@@ -439,7 +412,7 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
                     "point": point,
                     "period": PERIOD,
                     "client_key": str(uuid.uuid4()),
-                    "values": answers(rng),
+                    "values": plausible_answers(rng),
                 }
             ).encode()
             jobs.append((point, body, retry))

@@ -91,7 +91,6 @@ MIDDLEWARE = [
     "jianfu.core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jianfu.core.middleware.NoStoreMiddleware",
-    "jianfu.core.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "jianfu.urls"
@@ -142,6 +141,8 @@ if _replica := os.environ.get("DATABASE_REPLICA_URL"):
         _replica, conn_max_age=600, conn_health_checks=True
     )
     DATABASE_ROUTERS = ["jianfu.core.replica.ReplicaRouter"]
+    # Only with a replica: without one, the month-end burst pays nothing for it.
+    MIDDLEWARE.append("jianfu.core.replica.ReplicaReadsMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

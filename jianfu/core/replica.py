@@ -8,7 +8,7 @@ alias. Everything else stays on the primary, because a replica lags and refuses 
   page: a role revoked or a session ended a moment ago must count at once;
 - pages not marked — most GETs write something (an audited read, a burden return's timer, the
   idle timeout's session) or read what the same person just wrote.
-Without DATABASE_REPLICA_URL there is no router and this middleware does nothing.
+Without DATABASE_REPLICA_URL neither the router nor this middleware is installed.
 """
 
 import contextvars
@@ -44,7 +44,6 @@ def replica_reads(view: Callable) -> Callable:
 class ReplicaReadsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.enabled = REPLICA in connections.settings
 
     def __call__(self, request):
         token = _reading.set(False)
@@ -54,11 +53,7 @@ class ReplicaReadsMiddleware:
             _reading.reset(token)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if (
-            self.enabled
-            and request.method in ("GET", "HEAD")
-            and getattr(view_func, "replica_reads", False)
-        ):
+        if request.method in ("GET", "HEAD") and getattr(view_func, "replica_reads", False):
             _reading.set(True)
 
 

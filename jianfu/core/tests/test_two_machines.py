@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from jianfu.testing import stack
 from jianfu.testing.live import PASSWORD, LiveServer, _admin, _drop_postgres_database
+from jianfu.testing.reports import plausible_answers
 
 REDIS_URL = os.environ.get("JIANFU_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 PG_URL = os.environ.get("DATABASE_URL", "")
@@ -155,33 +156,6 @@ def _log_in(client: httpx.Client, username: str) -> str:
     return client.cookies["csrftoken"]
 
 
-def _answers(rng: random.Random) -> dict:
-    docs, meetings, inspections = rng.randint(8, 60), rng.randint(2, 20), rng.randint(0, 8)
-    return {
-        "docs_total": docs,
-        "docs_city": rng.randint(0, docs // 4),
-        "docs_county": rng.randint(0, docs // 2),
-        "docs_township": rng.randint(0, docs // 4),
-        "docs_senders": "",
-        "meetings_total": meetings,
-        "meetings_hours": round(meetings * rng.uniform(0.5, 2.5), 1),
-        "meetings_video": rng.randint(0, meetings),
-        "meetings_county": rng.randint(0, meetings),
-        "inspections_total": inspections,
-        "inspection_days": rng.randint(0, inspections),
-        "inspections_remote": rng.randint(0, inspections),
-        "inspections_county": rng.randint(0, inspections),
-        "forms_filled": rng.randint(0, 40),
-        "trace_demands": rng.randint(0, 20),
-        "app_checkins": rng.randint(0, 12),
-        "hours_burden_week": rng.randint(5, 30),
-        "hours_service_week": rng.randint(10, 40),
-        "burden_score": rng.randint(1, 5),
-        "problems": "",
-        "suggestions": "",
-    }
-
-
 def _submit(machines: Machines, index: int, point: int, username: str) -> list[int]:
     """One reporter: logs in on one web process, submits there; every fifth also sends the very
     same report to the other web process at the same moment (a double tap across machines)."""
@@ -193,7 +167,7 @@ def _submit(machines: Machines, index: int, point: int, username: str) -> list[i
         "point": point,
         "period": PERIOD,
         "client_key": str(uuid.uuid4()),
-        "values": _answers(random.Random(point)),
+        "values": plausible_answers(random.Random(point)),
     }
 
     def post(sock: str) -> int:
