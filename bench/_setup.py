@@ -71,17 +71,14 @@ def measure_dashboard(as_of, username: str = "leader") -> None:
     """The leaders' dashboard (core/dashboard_views.py) as `username` sees it on `as_of`, over the
     data the calling bench built; bench/dashboard.py and bench/bulletin.py both call it.
 
-    Prints each panel's own time (core.dashboard.build, panel by panel, the median of five), the
-    quota panel's again after the earlier years changed (its kept history, quotas/figures.py
-    history(), read afresh: the first load after a late record of an earlier year), then the
-    figures: dashboard_ms, GET /dashboard/ through the test client signed in as `username`, the
+    Prints each panel's own time (core.dashboard.build, panel by panel, the median of five), then
+    the figures: dashboard_ms, GET /dashboard/ through the test client signed in as `username`, the
     median of seven after one warm-up; dashboard_anchor_ms, GET of the login page in the same
     process and database the same way (a request that reads nothing); and their ratio."""
     from django.test import Client
 
     from jianfu.core import clock, dashboard
     from jianfu.core.models import User
-    from jianfu.registry.quotas import figures as quota_figures
 
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username=username))
@@ -93,21 +90,11 @@ def measure_dashboard(as_of, username: str = "leader") -> None:
 
         return get
 
-    def afresh(panel, user):
-        def compute():
-            quota_figures.forget_history()
-            panel.compute(user, None, as_of)
-
-        return compute
-
     with clock.frozen(as_of):
         for key, panel in sorted(dashboard.PANELS.items(), key=lambda kv: kv[1].order):
             user = User.objects.get(username=username)
             ms = median_ms(lambda p=panel, u=user: p.compute(u, None, as_of), runs=5)
             print(f"panel {key}: {ms:.0f} ms", flush=True)
-            if key == "registry.quotas":
-                ms = median_ms(afresh(panel, user), runs=3)
-                print(f"panel {key}, earlier years read afresh: {ms:.0f} ms", flush=True)
         dashboard_ms = median_ms(page("/dashboard/", client), runs=7)
         anchor_ms = median_ms(page("/login/", Client(HTTP_HOST="localhost")), runs=7)
     figure("dashboard_ms", round(dashboard_ms))

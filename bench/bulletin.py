@@ -49,6 +49,7 @@ from jianfu.monitoring.models import SamplePoint  # noqa: E402
 from jianfu.monitoring.points import queries as point_queries  # noqa: E402
 from jianfu.rectification.models import Measure, Problem  # noqa: E402
 from jianfu.rectification.problems import queries as rect_queries  # noqa: E402
+from jianfu.registry import rollup  # noqa: E402
 from jianfu.registry.models import MonthlyUsage, Quota  # noqa: E402
 from jianfu.registry.quotas.queries import quota_overview  # noqa: E402
 from jianfu.signals.models import Signal  # noqa: E402
@@ -87,6 +88,7 @@ def build_rollup(rng: random.Random) -> None:
                     )
     MonthlyUsage.objects.bulk_create(rows, batch_size=5000)
     Quota.objects.bulk_create(quotas, batch_size=5000)
+    rollup.rebuild_quota_usage()  # the quota status reads it; written here directly, not by writes
     print(f"  {len(rows):,} rollup rows, {len(quotas):,} quotas in {time.perf_counter() - t:.0f} s")
 
 

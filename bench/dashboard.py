@@ -48,6 +48,7 @@ from jianfu.rectification.models import (  # noqa: E402
     ProblemStatus,
     Source,
 )
+from jianfu.registry import rollup  # noqa: E402
 from jianfu.registry.models import Category, MonthlyUsage, Quota  # noqa: E402
 from jianfu.signals.models import Signal, SignalStatus  # noqa: E402
 from jianfu.signals.rules import RULES  # noqa: E402
@@ -105,6 +106,7 @@ def build_rollup(rng: random.Random) -> None:
                 )
     MonthlyUsage.objects.bulk_create(rows, batch_size=BATCH)
     Quota.objects.bulk_create(quotas, batch_size=BATCH)
+    rollup.rebuild_quota_usage()  # the quota status reads it; written here directly, not by writes
     print(f"rollup rows: {len(rows):,}; quotas: {len(quotas):,}", flush=True)
 
 

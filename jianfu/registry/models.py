@@ -288,3 +288,52 @@ class MonthlyUsage(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["year", "category"], name="monthlyusage_year_cat")]
+
+
+# The earlier years a quota status reads: a unit's own monthly profile is these years summed.
+HISTORY_YEARS = 3
+
+
+class QuotaUsage(models.Model):
+    """One unit's year in one category as the quota status reads it (quotas/figures.py): the
+    counted records of that year, of the year before and of the HISTORY_YEARS before it, and the
+    quota. Summed from the monthly rollup and rewritten with it, in the same transaction as every
+    write to the records or to the quota (registry/rollup.py), so one query reads every unit's
+    status fresh.
+
+    What depends on the day the status is read for (used so far, the share of the year's use
+    reached, the projection, the pace, the exhaustion date) is not stored: that query computes it
+    from these counts, so a row stays true until the records or the quota change, whatever the
+    date. A row exists for a (unit, category, year) with a quota, or with rollup rows in that
+    year or the HISTORY_YEARS before it."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=20, choices=Category.choices)
+    limit = models.PositiveIntegerField(null=True)  # the quota; null: none set
+    # The rollup rows of the earlier years (none: the unit adds nothing to the pooled profile,
+    # and with every unit at none there is no pooled profile).
+    history_rows = models.PositiveIntegerField(default=0)
+    # This year's and last year's counted records month by month, "3,0,…,5;2,4,…,1", as the
+    # status hands them out (Status.monthly, monthly_last): one value to read per row, not 24.
+    months = models.CharField(max_length=300)
+
+    objects = models.Manager()
+    scoped = ScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "category", "unit"], name="quotausage_key_unique"
+            ),
+        ]
+
+
+# Counted records up to the end of each month (cumulative, so that what was used by a month, or
+# what a profile had reached, is one column): c01…c12 this year, h01…h12 the earlier years
+# (HISTORY_YEARS) summed. Columns rather than an array, so that both databases can read them in
+# SQL.
+QUOTA_USAGE_MONTHS = {prefix: [f"{prefix}{m:02}" for m in range(1, 13)] for prefix in ("c", "h")}
+for _names in QUOTA_USAGE_MONTHS.values():
+    for _name in _names:
+        QuotaUsage.add_to_class(_name, models.PositiveIntegerField(default=0))

@@ -1,23 +1,38 @@
-"""The monthly rollup (MonthlyUsage): rewritten for the units and years a write touched, in the
-same transaction as the write, so every figure that reads it is fresh.
+"""The monthly rollup (MonthlyUsage) and, summed from it, the quota usage (QuotaUsage): both
+rewritten for the units and years a write touched, in the same transaction as the write, so every
+figure that reads them is fresh.
 
-Rows are deleted and created, never updated in place: the quota status keeps the earlier years'
-figures until their rows' count, highest id or sum of ids changes (quotas/figures.py, history())."""
+A record of year Y is in the quota usage of Y (this year's months), of Y + 1 (last year's) and of
+Y + 1 … Y + HISTORY_YEARS (the earlier years' profile), so a write refreshes those rows too; a
+quota written refreshes its own row (refresh_quota_usage)."""
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 
+from jianfu.core.models import Unit
+
 from .kinds import by_category
-from .models import Category, MonthlyUsage
+from .models import HISTORY_YEARS, QUOTA_USAGE_MONTHS, Category, MonthlyUsage, Quota, QuotaUsage
 
 
 def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int:
-    """Recompute every month of `years` for `unit_ids` in one category; returns rows written."""
+    """Recompute every month of `years` for `unit_ids` in one category, and the quota usage that
+    sums them; returns the monthly rows written."""
     unit_ids, years = sorted(set(unit_ids)), sorted(set(years))
     if not unit_ids or not years:
         return 0
+    _lock_units(unit_ids)
+    written = _refresh_months(category, unit_ids, years)
+    _write_quota_usage(
+        category, unit_ids, sorted({y + i for y in years for i in range(HISTORY_YEARS + 1)})
+    )
+    return written
+
+
+def _refresh_months(category: str, unit_ids: list[int], years: list[int]) -> int:
     k = by_category(category)
     model, date_field, metrics = k.model, k.date_field, k.metrics
     rows = []
@@ -52,7 +67,8 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
 
 
 def refresh_all(category: str | None = None) -> int:
-    """Rebuild the whole rollup (after the counting rules change, or for the demo)."""
+    """Rebuild the whole rollup and the quota usage (after the counting rules change, or for the
+    demo); returns the monthly rows written."""
     written = 0
     for cat in [category] if category else list(Category.values):
         k = by_category(cat)
@@ -63,8 +79,152 @@ def refresh_all(category: str | None = None) -> int:
         for unit_id, year in pairs:
             by_year.setdefault(year, set()).add(unit_id)
         for year, units in by_year.items():
-            written += refresh(cat, units, [year])
+            written += _refresh_months(cat, sorted(units), [year])
+        rebuild_quota_usage(cat)
     return written
+
+
+def refresh_quota_usage(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> None:
+    """Rewrite the quota usage of `years` for `unit_ids` in one category from the monthly rollup
+    and the quotas, as they stand in this transaction (after the write that changed them)."""
+    unit_ids, years = sorted(set(unit_ids)), sorted(set(years))
+    if not unit_ids or not years:
+        return
+    _lock_units(unit_ids)
+    _write_quota_usage(category, unit_ids, years)
+
+
+def refresh_quotas(keys: Iterable[tuple[int, int, str]]) -> None:
+    """After quotas were written, in the same transaction: rewrite the quota usage of each
+    (unit_id, year, category) in `keys`."""
+    groups: dict[tuple[str, int], set[int]] = {}
+    for unit_id, year, category in keys:
+        groups.setdefault((category, year), set()).add(unit_id)
+    for (category, year), unit_ids in sorted(groups.items()):
+        refresh_quota_usage(category, unit_ids, [year])
+
+
+def _write_quota_usage(category: str, unit_ids: list[int], years: list[int]) -> None:
+    for chunk in _chunks(unit_ids, 500):
+        QuotaUsage.objects.filter(category=category, year__in=years, unit_id__in=chunk).delete()
+        with connection.cursor() as cursor:
+            for year in years:
+                cursor.execute(*quota_usage_insert(category, year, chunk))
+
+
+def rebuild_quota_usage(
+    category: str | None = None, *, models=(MonthlyUsage, Quota, QuotaUsage)
+) -> None:
+    """Rebuild the quota usage of every unit from the monthly rollup and the quotas: after the
+    rollup is rebuilt, or written directly (a fixture, a bench), and in the migration that
+    created it (`models`: the migration's historical ones)."""
+    usage_model, quota_model, target = models
+    for cat in [category] if category else list(Category.values):
+        target.objects.filter(category=cat).delete()
+        years = {
+            y + i
+            for y in usage_model.objects.filter(category=cat)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by()
+            for i in range(HISTORY_YEARS + 1)
+        }
+        years |= set(
+            quota_model.objects.filter(category=cat)
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by()
+        )
+        with connection.cursor() as cursor:
+            for year in sorted(years):
+                cursor.execute(*quota_usage_insert(cat, year, None, models=models))
+
+
+def quota_usage_insert(
+    category: str,
+    year: int,
+    unit_ids: list[int] | None,
+    *,
+    models=(MonthlyUsage, Quota, QuotaUsage),
+) -> tuple[str, list]:
+    """One INSERT … SELECT writing the quota usage of `year` for `unit_ids` (None: every unit)
+    from the monthly rollup and the quotas: a row for each unit with a quota that year or rollup
+    rows in it or the HISTORY_YEARS before it. Summed in the database: an import touching every
+    county would otherwise carry seven years of their months through Python."""
+    usage_model, quota_model, target = models
+    qn = connection.ops.quote_name
+    year = int(year)  # written into the statement: a year, never input
+    first = year - HISTORY_YEARS
+
+    def through(condition: str) -> list[str]:
+        return [
+            f"SUM(CASE WHEN {condition} AND s.mo BETWEEN 1 AND {m} THEN s.n ELSE 0 END)"
+            for m in range(1, 13)
+        ]
+
+    def listed(y: int) -> str:
+        return " || ',' || ".join(
+            f"CAST(SUM(CASE WHEN s.yr = {y} AND s.mo = {m} THEN s.n ELSE 0 END) AS TEXT)"
+            for m in range(1, 13)
+        )
+
+    columns = [
+        "unit_id",
+        "year",
+        "category",
+        qn("limit"),
+        "history_rows",
+        "months",
+        *QUOTA_USAGE_MONTHS["c"],
+        *QUOTA_USAGE_MONTHS["h"],
+    ]
+    values = [
+        "s.unit_id",
+        str(year),
+        "%s",
+        "MAX(s.lim)",
+        f"SUM(CASE WHEN s.yr < {year} AND s.mo > 0 THEN 1 ELSE 0 END)",
+        f"{listed(year)} || ';' || {listed(year - 1)}",
+        *through(f"s.yr = {year}"),
+        *through(f"s.yr < {year}"),
+    ]
+    units, unit_params = "", []
+    if unit_ids is not None:
+        units = f"AND unit_id IN ({', '.join(['%s'] * len(unit_ids))})"
+        unit_params = list(unit_ids)
+    # The tables and columns come from the models, the years from int(): nothing from input.
+    sql = f"""
+        INSERT INTO {qn(target._meta.db_table)} ({", ".join(columns)})
+        SELECT {", ".join(values)}
+        FROM (
+            SELECT unit_id, year AS yr, month AS mo, counted AS n, NULL AS lim
+            FROM {qn(usage_model._meta.db_table)}
+            WHERE category = %s AND year BETWEEN {first} AND {year} {units}
+            UNION ALL
+            SELECT unit_id, year, 0, 0, {qn("limit")}
+            FROM {qn(quota_model._meta.db_table)}
+            WHERE category = %s AND year = {year} {units}
+        ) s
+        GROUP BY s.unit_id
+    """  # noqa: S608
+    return sql, [category, category, *unit_params, category, *unit_params]
+
+
+def _lock_units(unit_ids: list[int]) -> None:
+    """On PostgreSQL, take the units' rows (in one order, so that two writers cannot deadlock)
+    before their figures are rewritten: a second writer of the same unit waits for the first to
+    commit, then sums what it wrote, instead of summing what it could see before and leaving the
+    rows without the other's change (or failing on the unique key). FOR NO KEY UPDATE leaves a
+    record referring to the unit free to be written meanwhile. SQLite's writers take turns."""
+    if not (connection.features.has_select_for_update and connection.in_atomic_block):
+        return
+    for chunk in _chunks(unit_ids, 500):
+        list(
+            Unit.objects.select_for_update(no_key=True)
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _chunks(items: list, size: int):

@@ -8,9 +8,9 @@ nightly job, by the registry's data-changed event and on demand, not audited.
 
 The LSH (datasketch MinHashLSH over the signatures, 42 bands of 3 rows) is built in the process
 from the stored signatures and kept until they change, which the count, highest id and sum of ids
-of the rows tell (a changed text deletes its row and creates another: see models.py). As
-registry/quotas/figures.py's history(), it is kept only outside a transaction: inside one (a test,
-the demo's load) rows it read may roll back, so it is built afresh for each use.
+of the rows tell (a changed text deletes its row and creates another: see models.py). It is kept
+only outside a transaction: inside one (a test, the demo's load) rows it read may roll back, so it
+is built afresh for each use.
 
 Bands. A pair of signatures agreeing on a share J of their 128 bins becomes a candidate with
 probability 1 - (1 - J^3)^42: 0.996 at J = 0.5 — the Jaccard of two documents of like length one of

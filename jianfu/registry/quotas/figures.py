@@ -1,9 +1,18 @@
 """Quota figures: used, left, pace, projected year-end use and exhaustion date, year on year.
 
-Everything reads the monthly rollup (MonthlyUsage), which every write keeps fresh in its own
-transaction, so the status of every unit and category is a few grouped reads, not a scan of the
-registries. What the earlier years say (history()) is kept between calls until their rollup
-changes: a status reads this year's months and the quotas, not four years of rows.
+Everything reads the quota usage (QuotaUsage): one row per unit, category and year holding that
+year's counted records by month, last year's, and the earlier years' summed, with the quota. Every
+write to the records or to a quota rewrites the rows it touches in its own transaction
+(registry/rollup.py), so one query reads the status of every unit and category fresh.
+
+What depends on the day asked for is computed by that query, not stored: used so far, the share
+of the year's use reached by that day, the projection, the exhaustion date (and, from them, the
+pace and the state). Stored, they would be true for one day only, and every row would need
+rewriting each morning or checking for staleness on each read; computed, they are a few
+additions per row in the database, and a row stays true until the records or the quota change.
+The pooled profile (below) is summed in the same query from every unit's row of the year: a
+write to any unit's earlier years changes it for every unit without a profile of its own, which a
+stored projection would have to follow across the whole city.
 
 Projection: a unit's year does not burn evenly (a year-end rush, a quiet Spring Festival), so the
 year-end figure divides what has been used by the share of the year's use that the unit's own
@@ -14,19 +23,16 @@ the profile of all units in the category ("peers"), and without any history to a
 import calendar
 import datetime as dt
 import functools
-import math
-import threading
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, models
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from ..models import Category, MonthlyUsage, Quota
+from ..models import HISTORY_YEARS, QUOTA_USAGE_MONTHS, Category, MonthlyUsage, QuotaUsage
 
-HISTORY_YEARS = 3
+__all__ = ["HISTORY_YEARS", "MIN_HISTORY", "State", "Status", "quota_status", "year_share"]
+
 MIN_HISTORY = 12  # counted records in earlier years below which a unit's own profile is noise
 FAST_PACE = 1.1  # a pace at or above this is spending too fast (the pace badge turns amber)
 
@@ -53,13 +59,30 @@ class Status:
     year: int
     limit: int | None
     used: int
-    monthly: list[int] = field(default_factory=lambda: [0] * 12)
-    monthly_last: list[int] = field(default_factory=lambda: [0] * 12)
     share_year: float = 0.0  # share of the year gone
     share_profile: float = 0.0  # share of a year's use normally reached by now
     projected: float = 0.0
     exhaustion: dt.date | None = None
     profile: str = "linear"
+    # This year's and last year's counted records by month as the quota usage keeps them
+    # ("3,0,…;2,4,…"), read into `monthly` and `monthly_last` when first asked for: a status of
+    # the whole city is thousands of rows, and most of its readers look at a few units' months.
+    months: str = field(default="", repr=False)
+
+    @functools.cached_property
+    def monthly(self) -> list[int]:
+        """This year's counted records by month (assignable)."""
+        return self._months(0)
+
+    @functools.cached_property
+    def monthly_last(self) -> list[int]:
+        """Last year's counted records by month (assignable)."""
+        return self._months(1)
+
+    def _months(self, part: int) -> list[int]:
+        if not self.months:
+            return [0] * 12
+        return [int(n) for n in self.months.split(";")[part].split(",")]
 
     @property
     def left(self) -> int | None:
@@ -120,50 +143,7 @@ def year_share(day: dt.date) -> float:
 
 @functools.cache
 def _days_in(year: int, month: int) -> int:
-    """The days of a month (calendar.monthrange works out the weekday too: thousands of calls a
-    status of the whole city)."""
     return calendar.monthrange(year, month)[1]
-
-
-def cumulative(profile: Sequence[float], day: dt.date) -> float:
-    """Share of a year's use reached by the end of `day`, under a monthly profile."""
-    month_days = _days_in(day.year, day.month)
-    return sum(profile[: day.month - 1]) + profile[day.month - 1] * day.day / month_days
-
-
-def _linear(year: int) -> list[float]:
-    days = 366 if calendar.isleap(year) else 365
-    return [_days_in(year, m) / days for m in range(1, 13)]
-
-
-def _normalise(counts: list[float]) -> list[float] | None:
-    total = sum(counts)
-    return [c / total for c in counts] if total else None
-
-
-def exhaustion_date(status: Status, profile: Sequence[float], as_of: dt.date) -> dt.date | None:
-    """The day the projected cumulative use first reaches the quota, or None within the year.
-
-    From today on, use grows along the profile towards the projected year-end figure; the profile
-    is linear within a month, so the crossing day is found month by month, then solved for."""
-    if status.limit is None:
-        return None
-    if status.used >= status.limit:
-        return as_of
-    reached = cumulative(profile, as_of)
-    if reached >= 1 or status.projected <= status.limit:
-        return None
-    rate = (status.projected - status.used) / (1 - reached)
-    target = reached + (status.limit - status.used) / rate  # the profile share at the crossing
-    before = sum(profile[: as_of.month - 1])
-    for month in range(as_of.month, 13):
-        share = profile[month - 1]
-        days = _days_in(as_of.year, month)
-        if share > 0 and before + share >= target - 1e-12:
-            day = math.ceil((target - before) * days / share - 1e-9)
-            return dt.date(as_of.year, month, min(days, max(1, day)))
-        before += share
-    return None
 
 
 def quota_status(
@@ -174,174 +154,149 @@ def quota_status(
     categories: list[str] | None = None,
     with_quota_only: bool = False,
 ) -> list[Status]:
-    """The status of every (unit, category) that has a quota or any use this year.
-
-    Three reads: the quotas, this year's months of the units asked for, and what the earlier
-    years say (history(): each unit's own profile, last year's months, the pooled profile), which
-    is kept between calls until the earlier years' rollup changes."""
+    """The status of every (unit, category) that has a quota or any use this year (with
+    with_quota_only, a quota): one query over the quota usage, each row already carrying its
+    figures for `as_of`."""
     categories = categories or list(Category.values)
-    usage = MonthlyUsage.objects.filter(year=year, category__in=categories)
-    quotas = Quota.objects.filter(year=year, category__in=categories)
-    if unit_ids is not None:
-        usage, quotas = usage.filter(unit_id__in=unit_ids), quotas.filter(unit_id__in=unit_ids)
-    limits = {(u, c): n for u, c, n in quotas.values_list("unit_id", "category", "limit")}
-
-    this: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    for unit_id, category, m, n in usage.values_list("unit_id", "category", "month", "counted"):
-        this[(unit_id, category)][m - 1] += n
-    past = history(year, unit_ids)
-
-    linear = _linear(year)
+    sql, params = _status_query(year, as_of, unit_ids, categories, with_quota_only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     share_year = year_share(as_of) if as_of.year == year else (1.0 if as_of.year > year else 0)
-    keys = set(limits) | ({k for k, v in this.items() if any(v)} if not with_quota_only else set())
-    result = []
-    for key in keys:
-        unit_id, category = key
-        monthly = this.get(key, [0] * 12)
-        used = sum(monthly[: as_of.month]) if as_of.year == year else sum(monthly)
-        own = past.own.get(key)
-        if own is not None:
-            profile, source = own, "own"
-        elif category in past.peers:
-            profile, source = past.peers[category], "peers"
-        else:
-            profile, source = linear, "linear"
-        reached = cumulative(profile, as_of) if as_of.year == year else 1.0
-        status = Status(
-            unit_id=unit_id,
-            category=category,
-            year=year,
-            limit=limits.get(key),
-            used=used,
-            monthly=list(monthly),
-            monthly_last=list(past.last.get(key, [0] * 12)),
-            share_year=share_year,
-            share_profile=reached,
-            profile=source,
-            projected=used / reached if reached > 0 else float(used),
+    fromordinal = dt.date.fromordinal
+    return [
+        Status(
+            unit_id,
+            category,
+            year,
+            limit,
+            used,
+            share_year,
+            reached,
+            projected,
+            None if ends is None else fromordinal(ends),
+            profile,
+            months,
         )
-        if as_of.year == year:
-            status.exhaustion = exhaustion_date(status, profile, as_of)
-        result.append(status)
-    return result
+        for unit_id, category, limit, used, reached, projected, ends, profile, months in rows
+    ]
 
 
-@dataclass(frozen=True)
-class History:
-    """What a year's status reads from the earlier years (HISTORY_YEARS before it)."""
+def _status_query(
+    year: int,
+    as_of: dt.date,
+    unit_ids: list[int] | None,
+    categories: list[str],
+    with_quota_only: bool,
+) -> tuple[str, list]:
+    """The one query of quota_status, written for `as_of` (the months it reads are columns,
+    chosen here once for every row).
 
-    # (unit, category) -> the unit's own monthly profile, where its earlier years counted at
-    # least MIN_HISTORY records (the others fall back to the peers' profile).
-    own: dict[tuple[int, str], tuple[float, ...]]
-    # (unit, category) -> last year's counted records by month, where it has any row.
-    last: dict[tuple[int, str], tuple[int, ...]]
-    # category -> the profile of every unit's earlier years pooled: the same for every unit
-    # whatever the page or job asks for (linear where they counted nothing).
-    peers: dict[str, tuple[float, ...]]
+    For each row: its profile, the share of a year's use reached by the end of each month (y01…
+    y12 over y12, cumulative: the unit's earlier years where they counted at least MIN_HISTORY
+    records, else every unit's earlier years pooled, else the days); `reached`, the share reached
+    by the end of `as_of`, the profile being even within a month; the projection, used / reached;
+    and the exhaustion date, where the projected use, growing along the profile from today, first
+    reaches the quota: t, the share of the year at which it does, then the first month from this
+    one whose profile passes t, then the day within that month. Returned as a day number
+    (date.toordinal())."""
+    qn = connection.ops.quote_name
+    table = qn(QuotaUsage._meta.db_table)
+    c, h = QUOTA_USAGE_MONTHS["c"], QUOTA_USAGE_MONTHS["h"]
+    days = [_days_in(year, k) for k in range(1, 13)]
+    current = as_of.year == year
+    least, greatest = ("MIN", "MAX") if connection.vendor == "sqlite" else ("LEAST", "GREATEST")
 
-
-# The history of the years asked for recently, per database: {(database, year): (fingerprint,
-# History)}. The earlier years change far more rarely than they are read (a record registered
-# late, a correction): the dashboard, the overview and the home cards read them on every load.
-_HISTORY: dict[tuple[str, int], tuple[tuple, History]] = {}
-_HISTORY_KEPT = 4
-_HISTORY_LOCK = threading.Lock()
-
-
-def history(year: int, unit_ids: list[int] | None = None) -> History:
-    """The earlier years' figures of `year`'s status, for the units asked (None: every unit).
-
-    Outside a transaction it is read for every unit once and kept in the process until the
-    earlier years' rollup changes, which the count, highest id and sum of ids of their rows tell
-    (the fingerprint, read before the rows it stands for: rows read under it can only be newer).
-    The rollup's rows are deleted and created, never updated in place (rollup.refresh), and an id
-    is never given twice. On SQLite, whose writers take turns, ids are committed in the order
-    they are given, so a created row raises the highest id for good and a deletion alone lowers
-    the count. On PostgreSQL a writer may commit rows with lower ids after another's higher one;
-    when it deleted as many rows as it created (a month's figures rewritten), the count and the
-    highest id stay, but the sum of ids rises: a refresh creates its rows after deleting the old
-    ones, so theirs are higher. (Only writers overlapping in time whose changes cancel exactly in
-    all three would go unseen, until the next change.)
-
-    Inside a transaction (a test, a write that reads statuses) rows it wrote and may roll back
-    would be kept, so there it is read afresh for the units asked. A database replaced under a
-    running process (restored from a backup) needs the process restarted, as any cache in it."""
-    if not _may_keep():
-        return _read_history(year, unit_ids)
-    key = (connection.settings_dict["NAME"], year)
-    fingerprint = tuple(
-        MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lt=year)
-        .aggregate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"))
-        .values()
-    )
-    kept = _HISTORY.get(key)
-    if kept is not None and kept[0] == fingerprint:
-        return kept[1]
-    found = _read_history(year, None)
-    with _HISTORY_LOCK:
-        _HISTORY.pop(key, None)
-        while len(_HISTORY) >= _HISTORY_KEPT:
-            _HISTORY.pop(next(iter(_HISTORY)))
-        _HISTORY[key] = (fingerprint, found)
-    return found
-
-
-def forget_history() -> None:
-    """Forget the kept history (the next status reads it afresh)."""
-    with _HISTORY_LOCK:
-        _HISTORY.clear()
-
-
-def _may_keep() -> bool:
-    """Whether what is read now may be kept: only committed rows, outside any transaction."""
-    return not connection.in_atomic_block
-
-
-def _read_history(year: int, unit_ids: list[int] | None) -> History:
-    """One grouped read: each unit's earlier years summed by category and month (a third of the
-    rows), last year's beside them."""
-    usage = MonthlyUsage.objects.filter(year__gte=year - HISTORY_YEARS, year__lt=year)
+    marks = ", ".join(["%s"] * len(categories))
+    where = [f"q.year = %s AND q.category IN ({marks})"]
+    params: list = [year, *categories]
     if unit_ids is not None:
-        usage = usage.filter(unit_id__in=unit_ids)
-    rows = (
-        usage.values_list("unit_id", "category", "month")
-        .order_by()
-        .annotate(n=Sum("counted"), last=Sum("counted", filter=Q(year=year - 1)))
-    )
-    own: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    last: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0] * 12)
-    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
-    for unit_id, category, m, n, n_last in rows:
-        key = (unit_id, category)
-        own[key][m - 1] += n
-        if unit_ids is None:
-            peers[category][m - 1] += n
-        if n_last is not None:  # the unit has rows of last year
-            last[key][m - 1] += n_last
-    if unit_ids is not None:
-        # The pooled profile is every unit's, not just the ones asked for.
-        peers = _peer_history(year, list(Category.values))
-    linear = _linear(year)
-    return History(
-        own={k: tuple(_normalise(v)) for k, v in own.items() if sum(v) >= MIN_HISTORY},
-        last={k: tuple(v) for k, v in last.items()},
-        peers={c: tuple(_normalise(v) or linear) for c, v in peers.items()},
-    )
+        where.append(f"q.unit_id IN ({', '.join(['%s'] * len(unit_ids))})")
+        params += list(unit_ids)
+    if with_quota_only:
+        where.append(f"q.{qn('limit')} IS NOT NULL")
+    else:
+        where.append(f"(q.{qn('limit')} IS NOT NULL OR q.c12 > 0)")
 
+    # The pooled profile, once per category: every unit's earlier years, else the days.
+    linear = [sum(days[: k + 1]) for k in range(12)]
+    pooled = ", ".join(
+        f"CASE WHEN SUM(h12) > 0 THEN SUM({hk}) ELSE {d} END AS p{k:02}"
+        for k, (hk, d) in enumerate(zip(h, linear, strict=True), start=1)
+    )
+    own = f"q.h12 >= {MIN_HISTORY}"
 
-def _peer_history(year: int, categories: list[str]) -> dict[str, list[int]]:
-    rows = (
-        MonthlyUsage.objects.filter(
-            year__gte=year - HISTORY_YEARS, year__lt=year, category__in=categories
+    def y(k: int) -> str:
+        """The row's profile up to the end of month k (0: nothing yet)."""
+        return "0" if k == 0 else f"CASE WHEN {own} THEN q.h{k:02} ELSE p{k:02} END"
+
+    if current:
+        month = as_of.month
+        used = c[month - 1]
+        kept = [k for k in range(month - 1, 13) if k]  # the months the date is looked for in
+        profile = ", ".join(f"{y(k)} AS y{k:02}" for k in kept)
+        # The share of this month gone, written into the statement: a number, never input.
+        within = f"CAST({as_of.day / days[month - 1]!r} AS DOUBLE PRECISION)"
+        reached = f"(({y(month - 1)} + ({y(month)} - {y(month - 1)}) * {within}) / {y(12)})"
+
+        def cum(k: int) -> str:
+            return "0" if k == 0 else f"y{k:02}"
+
+        def share(expr: str) -> str:
+            # The division in floating point on both databases.
+            return f"(CAST({expr} AS DOUBLE PRECISION) / y12)"
+
+        def branch(k: int) -> str:
+            """Month k, if its profile passes t: the day it does, as a day number."""
+            before, upto, d = cum(k - 1), cum(k), days[k - 1]
+            day = f"CEILING((t - {share(before)}) * {d} / {share(f'{upto} - {before}')} - 1e-9)"
+            return (
+                f"WHEN {upto} > {before} AND {share(upto)} >= t - 1e-12 THEN "
+                f"{dt.date(year, k, 1).toordinal() - 1}"
+                f" + CAST({least}({d}, {greatest}(1, {day})) AS INTEGER)"
+            )
+
+        search = " ".join(branch(k) for k in range(month, 13))
+        ends = (
+            f"CASE WHEN lim IS NULL THEN NULL WHEN used >= lim THEN {as_of.toordinal()} "
+            f"WHEN t IS NULL THEN NULL {search} END"
         )
-        .values_list("category", "month")
-        .order_by()
-        .annotate(n=Sum("counted"))
-    )
-    peers: dict[str, list[int]] = defaultdict(lambda: [0] * 12)
-    for category, month, n in rows:
-        peers[category][month - 1] += n or 0
-    return peers
+    else:
+        used, profile, reached = "c12", "", "CAST(1 AS DOUBLE PRECISION)"
+        ends = "NULL"
+    # The share of the year at which the projected use reaches the quota, t: where use grows from
+    # `used` at `reached` towards `projected` at 1 along the profile, that is reached + (limit -
+    # used) / rate with rate = (projected - used) / (1 - reached) = used / reached, which is
+    # reached × limit / used.
+    lim = qn("limit")
+    # The tables and columns come from the models, the numbers from the calendar: nothing from
+    # input but the parameters.
+    sql = f"""
+        WITH peers AS (
+            SELECT category AS pc, SUM(history_rows) AS prows, {pooled}
+            FROM {table}
+            WHERE year = %s AND category IN ({marks})
+            GROUP BY category
+        ),
+        reaching AS (
+            SELECT q.unit_id, q.category, q.{lim} AS lim, q.{used} AS used, q.months,
+                CASE WHEN {own} THEN 'own' WHEN prows > 0 THEN 'peers' ELSE 'linear' END AS src,
+                {profile + "," if profile else ""}
+                {reached} AS reached,
+                CASE WHEN q.{lim} IS NOT NULL AND q.{used} < q.{lim} AND {reached} > 0
+                        AND {reached} < 1 AND q.{used} / {reached} > q.{lim}
+                    THEN {reached} * q.{lim} / q.{used}
+                END AS t
+            FROM {table} q JOIN peers ON pc = q.category
+            WHERE {" AND ".join(where)}
+        )
+        SELECT unit_id, category, lim, used, reached,
+            CASE WHEN reached > 0 THEN used / reached
+                ELSE CAST(used AS DOUBLE PRECISION) END AS projected,
+            {ends} AS ends, src, months
+        FROM reaching
+    """  # noqa: S608
+    return sql, [year, *categories, *params]
 
 
 def counted_by_unit(

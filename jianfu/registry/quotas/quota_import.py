@@ -19,6 +19,7 @@ from jianfu.core.bulk import BATCH, chunks
 from jianfu.core.imports import Row, Sheet, Spec, Updates, Written
 from jianfu.core.models import User
 
+from .. import rollup
 from ..models import Category, Quota
 from ..records.importers.columns import UNIT, ChoiceParsers, Col
 from ..records.importers.workbooks import counting_notes
@@ -162,6 +163,7 @@ def _write(sheet, p: Plan, changes, record, by, now) -> Written:
             updates.append(q)
     Quota.objects.bulk_create(creates, batch_size=BATCH)
     Quota.objects.bulk_update(updates, ["limit", "set_by", "updated_at"], batch_size=500)
+    rollup.refresh_quotas((q.unit_id, q.year, q.category) for q in [*creates, *updates])
     if creates and creates[0].pk is None:
         years = sorted({q.year for q in creates})
         for q in Quota.objects.filter(unit_id__in=[q.unit_id for q in creates], year__in=years):

@@ -8,6 +8,7 @@ from jianfu.core import audit, scope
 from jianfu.core.errors import DomainError
 from jianfu.core.models import Unit
 
+from .. import rollup
 from ..models import Category, Quota
 from ..records.services import require_unit  # the unit must be in the writer's scope
 from .queries import bulk_basis
@@ -39,6 +40,7 @@ def quota_set(*, by, unit: Unit, year: int, category: str, limit: int) -> Quota:
         quota.limit, quota.set_by = limit, by
         quota.save(update_fields=["limit", "set_by", "updated_at"])
     if before != limit:
+        rollup.refresh_quotas([(unit.pk, year, category)])
         audit.record(
             "jianfu.registry.quota.set",
             actor=by,
@@ -88,6 +90,7 @@ def quotas_from_last_year(
         updated.append(quota)
     Quota.objects.bulk_create(created, batch_size=500)
     Quota.objects.bulk_update(updated, ["limit", "set_by"], batch_size=500)
+    rollup.refresh_quotas((q.unit_id, year, q.category) for q in [*created, *updated])
     for period in basis.periods:
         audit.record(
             "jianfu.registry.quota.derived",

@@ -6,7 +6,7 @@ from django.urls import reverse
 from jianfu.core import clock
 from jianfu.registry.models import Document, MonthlyUsage
 from jianfu.registry.quotas import services as quota_services
-from jianfu.registry.quotas.figures import cumulative, quota_status
+from jianfu.registry.quotas.figures import quota_status
 from jianfu.registry.records import services
 
 AS_OF = dt.date(2025, 5, 31)
@@ -127,10 +127,15 @@ def test_uncounted_documents_stay_out_of_the_quota(people, units):
     assert (row.total, row.counted, row.white_header) == (3, 2, 1)
 
 
-def test_cumulative_profile_share():
-    linear = [1 / 12] * 12
-    assert cumulative(linear, dt.date(2025, 12, 31)) == pytest.approx(1.0)
-    assert cumulative(linear, dt.date(2025, 6, 30)) == pytest.approx(0.5)
+@pytest.mark.django_db
+def test_without_any_history_the_share_reached_is_the_share_of_the_days(people, units):
+    _docs(people, units["TA"], dt.date(2025, 3, 5), 3)
+    assert _status(units["TA"], as_of=dt.date(2025, 6, 30)).share_profile == pytest.approx(
+        181 / 365
+    )
+    december = _status(units["TA"], as_of=dt.date(2025, 12, 31))
+    assert december.profile == "linear"
+    assert (december.share_profile, december.projected) == (pytest.approx(1.0), 3)
 
 
 @pytest.mark.django_db

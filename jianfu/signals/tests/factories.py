@@ -109,6 +109,7 @@ def quota(unit, year: int, category: str, limit: int) -> Quota:
     q, _created = Quota.objects.update_or_create(
         unit=unit, year=year, category=category, defaults={"limit": limit}
     )
+    rollup.refresh_quotas([(unit.pk, year, category)])  # as the quota services do
     return q
 
 

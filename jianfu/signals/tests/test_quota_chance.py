@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import Unit
+from jianfu.registry import rollup
 from jianfu.registry.models import Category, MonthlyUsage
 from jianfu.signals import runner
 from jianfu.signals.models import Signal
@@ -421,6 +422,9 @@ def quotas_at_the_null(units):
                 counted[0, :5] = rng.multinomial(int(early * 240), SEASON[:5] / SEASON[:5].sum())
             write([unit], Category.DOCUMENT, year, counted=counted, total=counted)
         f.quota(unit, 2025, Category.DOCUMENT, 240)
+    # The rollup and the quotas were written here directly: the quota usage the status reads is
+    # summed from them, as the migration summed what was there before it.
+    rollup.rebuild_quota_usage()
     return clean, planted, twin
 
 
