@@ -119,7 +119,7 @@ def record_update(obj, *, by, co_units=None, **fields):
     require_unit(by, obj.unit)
     obj = model.objects.select_for_update().get(pk=obj.pk)
     before = audit.snapshot(obj, k.fields)
-    old_year = _year(obj)
+    old_unit, old_year = obj.unit_id, _year(obj)
     old_dates = {name: getattr(obj, name) for name in k.checked_dates}
     for name, value in fields.items():
         setattr(obj, name, value)
@@ -134,8 +134,9 @@ def record_update(obj, *, by, co_units=None, **fields):
         ) from e
     if co_units is not None:
         _set_co_units(obj, co_units)
-    _touch_rollup(model, {(obj.unit_id, old_year), (obj.unit_id, _year(obj))})
-    events.data_changed("registry", unit_ids=[obj.unit_id])
+    # Both the (unit, year) the record left and the one it joined: an edit may move it across.
+    _touch_rollup(model, {(old_unit, old_year), (obj.unit_id, _year(obj))})
+    events.data_changed("registry", unit_ids=sorted({old_unit, obj.unit_id}))
     changes = audit.diff(before, audit.snapshot(obj, k.fields))
     if changes or co_units is not None:
         audit.record(k.audit_code("updated"), actor=by, obj=obj, changes=changes)
