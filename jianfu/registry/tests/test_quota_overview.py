@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from jianfu.core import clock
 from jianfu.core.models import Unit
+from jianfu.registry import rollup
 from jianfu.registry.models import Document, Meeting, Quota
 from jianfu.registry.quotas import services as quota_services
 from jianfu.registry.records import services
@@ -113,6 +114,7 @@ def test_the_overview_is_paged_and_the_pages_keep_the_filters(login, people, uni
         )
         for category in ("document", "meeting", "inspection"):
             Quota.objects.create(unit=unit, year=2025, category=category, limit=10 + i)
+    rollup.rebuild_quota_usage()  # the quotas were written directly, not by the service
     client = login("office")
     first = client.get(reverse("quota_overview"), {"kind": "department"})
     assert first.context["page"].paginator.count == 60
@@ -141,6 +143,7 @@ def test_the_overview_takes_the_same_queries_for_many_units(
             city, {"code": f"TQ{i:02d}", "name": f"市第{i}办", "kind": "department"}
         )
         Quota.objects.create(unit=unit, year=2025, category="document", limit=5)
+    rollup.rebuild_quota_usage()  # the quotas were written directly, not by the service
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("quota_overview"))
     assert page.context["total"] == 35
