@@ -158,6 +158,8 @@ def quota_status(
     with_quota_only, a quota): one query over the quota usage, each row already carrying its
     figures for `as_of`."""
     categories = categories or list(Category.values)
+    if unit_ids is not None and not unit_ids:
+        return []  # no unit asked for (and `IN ()` is no SQL)
     sql, params = _status_query(year, as_of, unit_ids, categories, with_quota_only)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

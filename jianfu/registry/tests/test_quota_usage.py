@@ -135,6 +135,7 @@ def same_as_the_records() -> None:
             quota_status(year=YEAR, as_of=AS_OF, **asked),
             reference_status(year=YEAR, as_of=AS_OF, **asked),
         )
+    assert quota_status(year=YEAR, as_of=AS_OF, unit_ids=[]) == []
     kept = _kept_rows()
     rollup.rebuild_quota_usage()
     assert _kept_rows() == kept
