@@ -271,6 +271,10 @@ def _status_query(
     # used) / rate with rate = (projected - used) / (1 - reached) = used / reached, which is
     # reached × limit / used.
     lim = qn("limit")
+    # The share reached and t are worked out once per row and kept for the last step
+    # (MATERIALIZED, PostgreSQL 12 and SQLite 3.35 on): inlined there, as the databases otherwise
+    # do, the three profile columns and t would be worked out again in each month's branch.
+    keep_rows = "MATERIALIZED" if _materialized() else ""
     # The tables and columns come from the models, the numbers from the calendar: nothing from
     # input but the parameters.
     sql = f"""
@@ -280,7 +284,7 @@ def _status_query(
             WHERE year = %s AND category IN ({marks})
             GROUP BY category
         ),
-        reaching AS (
+        reaching AS {keep_rows} (
             SELECT q.unit_id, q.category, q.{lim} AS lim, q.{used} AS used, q.months,
                 CASE WHEN {own} THEN 'own' WHEN prows > 0 THEN 'peers' ELSE 'linear' END AS src,
                 {profile + "," if profile else ""}
@@ -299,6 +303,13 @@ def _status_query(
         FROM reaching
     """  # noqa: S608
     return sql, [year, *categories, *params]
+
+
+@functools.cache
+def _materialized() -> bool:
+    if connection.vendor == "sqlite":
+        return connection.Database.sqlite_version_info >= (3, 35)
+    return connection.vendor == "postgresql"
 
 
 def counted_by_unit(
