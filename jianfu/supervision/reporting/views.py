@@ -337,7 +337,7 @@ def reporting_contact_list(request):
     user = request.user
     scope.require(user, VIEW)
     can_manage = scope.can(user, MANAGE)
-    units = queries.designatable_units(user) if can_manage else Unit.objects.none()
+    units = queries.designatable_units(user) if can_manage else Unit.scoped.none()
     form = ContactForm(units=units)
     status = 200
     if request.method == "POST":
