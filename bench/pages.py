@@ -1,7 +1,8 @@
 """Every list page at province size, as the office sees it, and the nightly run over the same data.
 
-    .venv/bin/python bench/pages.py                                   # SQLite (bench/.data/pages/)
+    .venv/bin/python bench/pages.py                  # SQLite (bench/.data/pages-province/)
     DATABASE_URL=postgres://…/jianfu_bench_pages .venv/bin/python bench/pages.py
+        # PostgreSQL (its files in bench/.data/pages-province-postgresql/)
     .venv/bin/python bench/pages.py --size city                       # quicker
 
 Builds, when absent, the demo's province (`jianfu demo --size province`: 16 cities, 25,000 villages,
@@ -20,6 +21,7 @@ in the same run) and `slowest_page_vs_login_ratio`; `nightly_s`.
 
 import argparse
 import datetime as dt
+import os
 import time
 
 from _setup import figure, start
@@ -30,7 +32,9 @@ parser.add_argument("--runs", type=int, default=3)
 parser.add_argument("--skip-nightly", action="store_true")
 args = parser.parse_args()
 
-vendor = start(f"pages-{args.size}")
+# PostgreSQL's run keeps its files (uploads, keys) apart from SQLite's, whose database is there.
+on_pg = os.environ.get("DATABASE_URL", "").startswith("postgres")
+vendor = start(f"pages-{args.size}" + ("-postgresql" if on_pg else ""))
 
 import logging  # noqa: E402
 

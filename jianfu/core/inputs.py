@@ -18,6 +18,9 @@ import re
 from typing import Annotated
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -187,3 +190,27 @@ class RecordDateField(forms.DateField):
         problem = date_problem(value, str(self.label) if self.label else None)
         if problem:
             raise forms.ValidationError(problem, code="implausible_date")
+
+
+# --- Long selects -------------------------------------------------------------------------------
+
+
+class QuickSelectMultiple(forms.SelectMultiple):
+    """A multiple select drawn in one pass: Django draws each option through a template of its
+    own, which for a province's 2,500 units was most of a page's time. Same markup, flat choices
+    only (no option groups)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in (value or [])}
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        # escape() per value rather than format_html per option: a tenth of the time.
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if str(v) in chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in self.choices
+        )
+        return format_html(
+            "<select multiple{}>{}</select>",
+            flatatt(attrs),
+            mark_safe(options),  # noqa: S308
+        )

@@ -6,6 +6,7 @@ template."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -21,6 +22,8 @@ from . import queries, services
 from .forms import ChangeForm, ItemForm, ReasonForm
 from .models import AnnualPlan, ChangeAction, ChangeStatus, PlanChange, PlanItem, PlanStatus
 from .services import EDIT, EDITABLE, FILE, VIEW
+
+PER_PAGE = 100
 
 
 def _year(request, default: int | None = None) -> int:
@@ -45,11 +48,17 @@ def gate_plan_list(request):
     ov = queries.overview(request.user, year)
     groups = queries.visible_splits(request.user, year)
     today = clock.today().year
+    # A province's thousand units a page at a time (each row carries a form), by state if asked.
+    state = request.GET.get("state", "")
+    rows = [r for r in ov.rows if r.state == state] if state in ov.counts else ov.rows
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "gate/plans/list.html",
         {
             "ov": ov,
+            "page": page,
+            "state": state if state in ov.counts else "",
             "year": year,
             "years": list(range(today - 2, today + 2)),
             "groups": groups,

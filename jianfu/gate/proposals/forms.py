@@ -6,7 +6,7 @@ DomainErrors land on the fields named here, with what the person typed kept."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.core.inputs import TextField
+from jianfu.core.inputs import QuickSelectMultiple, TextField
 from jianfu.core.models import Unit
 from jianfu.rectification.problems.forms import StyledForm
 from jianfu.registry.models import (
@@ -245,13 +245,13 @@ class IssueForm(StyledForm):
 class EnrolForm(StyledForm):
     units = forms.MultipleChoiceField(
         label=_("单位"),
-        widget=forms.SelectMultiple(attrs={"size": 10}),
+        widget=QuickSelectMultiple(attrs={"size": 10}),
         error_messages={"invalid_choice": _("请选择您范围内的单位。")},
     )
     since = _date(_("纳入关口管理日期"))
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].choices = [(str(u.pk), u.name) for u in units]
+        self.fields["units"].choices = [(str(pk), name) for pk, name in units]
         self.fields["since"].required = True
         self.restyle()

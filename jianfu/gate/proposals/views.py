@@ -337,13 +337,15 @@ def gate_proposal_figures(request):
 # --- Units under the gate -----------------------------------------------------------------------
 
 
-def _candidates(user):
+def _candidates(user) -> list[tuple[int, str]]:
+    """(id, name) of the units that may be enrolled: rows, not models (a province has 2,500)."""
     s = scope.require(user, REVIEW)
     return list(
         scope.visible(Unit.objects.all(), user, perm=REVIEW, unit_field=None)
         .filter(kind__in=("county", "department", "township"), depth__gt=1)
         .exclude(pk=s.unit_id)
         .order_by("path")
+        .values_list("pk", "name")
     )
 
 

@@ -42,6 +42,24 @@ def test_the_office_sees_every_units_state_and_files_a_plan(login, people, units
     assert "已备案" in detail.content.decode()
 
 
+def test_the_overview_lists_the_units_of_one_state_a_page_at_a_time(
+    login, people, units, monkeypatch
+):
+    from jianfu.gate.plans import views
+
+    plan = plan_with_items(people["contact_a"], units["TA"], [doc(10)])
+    services.plan_submit(by=people["contact_a"], plan=plan)
+    client = login("office")
+    url = reverse("gate_plan_list")
+    submitted = client.get(url, {"year": YEAR, "state": "submitted"}).content.decode()
+    assert "甲县" in submitted and "乙县" not in submitted
+    missing = client.get(url, {"year": YEAR, "state": "missing"}).content.decode()
+    assert "乙县" in missing and ">甲县<" not in missing
+    monkeypatch.setattr(views, "PER_PAGE", 1)
+    first = client.get(url, {"year": YEAR}).content.decode()
+    assert "第 1–1 条" in first and 'rel="next"' in first
+
+
 def test_another_countys_plan_answers_404_and_a_contact_cannot_file(login, people, units):
     plan = plan_with_items(people["contact_b"], units["TB"], [doc(3)])
     services.plan_submit(by=people["contact_b"], plan=plan)

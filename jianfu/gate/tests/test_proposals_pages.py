@@ -304,6 +304,10 @@ def test_the_office_puts_units_under_the_gate_from_a_page(client, login, units):
     login("office")
     page = client.get(reverse("gate_enrolment_list"))
     assert page.status_code == 200 and "甲县" in page.content.decode()
+    # Without a date the form comes back with the units chosen still selected.
+    kept = client.post(reverse("gate_enrolment_list"), {"units": [str(units["TA"].pk)]})
+    assert kept.status_code == 400
+    assert f'<option value="{units["TA"].pk}" selected>甲县</option>' in kept.content.decode()
     answer = client.post(
         reverse("gate_enrolment_list"),
         {"units": [str(units["TA"].pk), str(units["TD01"].pk)], "since": "2026-03-01"},

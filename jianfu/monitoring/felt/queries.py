@@ -22,14 +22,13 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from django.db.models import Avg, Count, FloatField, Q
-from django.db.models.functions import Cast
+from django.db.models import CharField, Count, Func, Q
 from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
 from jianfu.registry.models import Category, Meeting, MonthlyUsage
 
-from ..models import Answer, Report
+from ..reports import means
 
 MEASURES = {
     "documents": "docs_county",
@@ -51,10 +50,28 @@ def members(county_ids) -> dict[int, int]:
     for path in counties.values():
         q |= Q(path__startswith=path)
     depts = Unit.objects.filter(q, kind=UnitKind.COUNTY_DEPARTMENT).values_list("pk", "path")
-    by_path = sorted(counties.items(), key=lambda kv: -len(kv[1]))
+    # A department's county is the one whose path begins its own: looked up by prefix length
+    # (a county's path is as long as its depth), not compared with every county in turn.
+    by_path = {path: pk for pk, path in counties.items()}
+    lengths = sorted({len(path) for path in by_path}, reverse=True)
     for pk, path in depts:
-        out[pk] = next(c for c, p in by_path if path.startswith(p))
+        out[pk] = next(by_path[path[:n]] for n in lengths if path[:n] in by_path)
     return out
+
+
+class YearMonth(Func):
+    """A date's "YYYY-MM", as text: SQLite keeps dates as ISO text (its first seven characters),
+    PostgreSQL formats it."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')", **extra
+        )
 
 
 def _empty():
@@ -85,21 +102,24 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
                 out[owner[unit_id]]["documents"][year][month - 1] += grassroots
             else:
                 out[owner[unit_id]]["inspections"][year][month - 1] += total
-        # Counted by day, the months added up here: on SQLite, held_on__year__in and
-        # ExtractYear / ExtractMonth call a Python function per meeting, three times.
+        # Counted by month in the database as text ("2025-03"): on SQLite, held_on__year__in and
+        # ExtractYear / ExtractMonth call a Python function per meeting, three times, and by day
+        # it was ten thousand rows to add up here.
         meetings = (
             Meeting.objects.filter(
                 unit_id__in=chunk,
                 grassroots_required=True,
                 held_on__range=(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)),
             )
-            .values_list("unit_id", "held_on")
+            .annotate(ym=YearMonth("held_on"))
+            .values_list("unit_id", "ym")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for unit_id, day, n in meetings:
-            if day.year in years:  # (years need not follow one another)
-                out[owner[unit_id]]["meetings"][day.year][day.month - 1] += n
+        for unit_id, ym, n in meetings:
+            year, month = int(ym[:4]), int(ym[5:7])
+            if year in years:  # (years need not follow one another)
+                out[owner[unit_id]]["meetings"][year][month - 1] += n
     return {c: {m: dict(y) for m, y in v.items()} for c, v in out.items()}
 
 
@@ -108,23 +128,18 @@ def felt(county_ids, years) -> dict[int, dict[str, dict[int, list[float | None]]
     mean per reporting point (None for a month without reports) and the points that reported."""
     years = sorted(set(years))
     keys = [f"{y}-{m:02d}" for y in years for m in range(1, 13)]
-    annotations = {key: Avg(Cast(Answer(key), FloatField())) for key in FELT_KEYS}
-    rows = (
-        Report.objects.filter(point__county_id__in=list(county_ids), period__in=keys)
-        .values("point__county_id", "period")
-        .annotate(n=Count("pk"), **annotations)
-        .order_by()
-    )
     names = {**{v: k for k, v in MEASURES.items()}, "burden_score": "burden_score"}
     out: dict = defaultdict(lambda: defaultdict(dict))
-    for row in rows:
-        year, month = int(row["period"][:4]), int(row["period"][5:7])
-        county = out[row["point__county_id"]]
-        county["points"].setdefault(year, [None] * 12)
-        for key in FELT_KEYS:
-            series = county[names[key]].setdefault(year, [None] * 12)
-            series[month - 1] = None if row[key] is None else round(row[key], 4)
-        county["points"][year][month - 1] = row["n"]
+    for period, cells in means.by_county(keys, county_ids).items():
+        year, month = int(period[:4]), int(period[5:7])
+        for county_id, cell in cells.items():
+            county = out[county_id]
+            county["points"].setdefault(year, [None] * 12)
+            for key in FELT_KEYS:
+                series = county[names[key]].setdefault(year, [None] * 12)
+                mean = cell.mean(key)
+                series[month - 1] = None if mean is None else round(mean, 4)
+            county["points"][year][month - 1] = cell.n
     return {c: {k: dict(v) for k, v in m.items()} for c, m in out.items()}
 
 

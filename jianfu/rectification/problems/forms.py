@@ -8,6 +8,7 @@ templates render each field with `{{ field }}` and keep what Django gives for fr
 """
 
 import datetime as dt
+from collections import Counter
 
 from django import forms
 from django.db.models import Q
@@ -15,9 +16,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.core import clock, inputs, scope, workdays
+from jianfu.core import clock, inputs, parsing, scope, workdays
 from jianfu.core.inputs import TextField
-from jianfu.core.models import Unit
+from jianfu.core.models import GRASSROOTS_KINDS, Unit
 
 from ..models import Measure, MeasureKind, Problem, Severity, Source
 from . import queries
@@ -100,9 +101,13 @@ def _unit_label(unit: Unit) -> str:
     return "　" * max(0, unit.depth - 1) + unit.name
 
 
+SUGGESTED = 3000  # the most units a text box suggests (a province has about 2,300 above townships)
+
+
 class UnitChoice:
     """One unit of the principal's scope: a select for a small tree, else a text box taking a
-    unit code or name (a name shared by several units asks for the code)."""
+    unit code or name (a name shared by several units asks for the code), suggesting the units
+    above the townships (the thousands of villages, schools and enterprises are typed)."""
 
     def __init__(self, principal, perm: str):
         self.qs = queries.scope_units(principal, perm=perm)
@@ -114,13 +119,66 @@ class UnitChoice:
         if self.units is not None and all(u.pk != unit.pk for u in self.units):
             self.units.append(unit)
 
+    def suggestions(self) -> list[tuple[str, str]]:
+        """(what to type, shown beside it): the name, or the code where the name is shared."""
+        if not hasattr(self, "_suggestions"):
+            rows = list(
+                self.qs.filter(valid_until__isnull=True)
+                .exclude(kind__in=GRASSROOTS_KINDS)
+                .values_list("code", "name")[:SUGGESTED]
+            )
+            names = Counter(name for _code, name in rows)
+            self._suggestions = [
+                (
+                    name if names[name] == 1 else code,
+                    f"{name}（{code}）" if names[name] > 1 else code,
+                )
+                for code, name in rows
+            ]
+        return self._suggestions
+
     def field(self, label, **kwargs) -> forms.Field:
         if self.units is not None:
             choices = [("", "")] + [(str(u.pk), _unit_label(u)) for u in self.units]
             kwargs.setdefault("error_messages", {"invalid_choice": _("请选择您范围内的单位。")})
             return forms.ChoiceField(label=label, choices=choices, **kwargs)
         kwargs.setdefault("help_text", _("填写单位代码或名称。"))
+        kwargs.setdefault("widget", DatalistInput(self.suggestions))
         return TextField(label=label, max_length=120, **kwargs)
+
+    def several(self, label, **kwargs) -> forms.Field:
+        """Several units: a multiple select for a small tree, else a text box of names or codes
+        separated by 、 with the suggestions (resolve_several reads it)."""
+        if self.units is not None:
+            return forms.MultipleChoiceField(
+                label=label,
+                choices=[(str(u.pk), u.name) for u in self.units],
+                widget=forms.SelectMultiple(attrs={"size": 6}),
+                help_text=_("可多选（按住 Ctrl 点选）。"),
+                error_messages={"invalid_choice": _("请选择您范围内的单位。")},
+                **kwargs,
+            )
+        return TextField(
+            label=label,
+            max_length=4000,
+            widget=DatalistInput(self.suggestions, several=True),
+            help_text=_("填写单位代码或名称，多个用顿号（、）分隔，输入时有提示。"),
+            **kwargs,
+        )
+
+    def resolve_several(self, value) -> list[str]:
+        """The units of several(): their ids, as the multiple select gives them."""
+        if self.units is not None:
+            return list(value or [])
+        out, errors = [], []
+        for token in parsing.split_list(value or ""):
+            try:
+                out.append(str(self.resolve(token).pk))
+            except forms.ValidationError as e:
+                errors.append(f"{token}：{e.messages[0]}")
+        if errors:
+            raise forms.ValidationError(errors)
+        return list(dict.fromkeys(out))
 
     def initial(self, unit: Unit | None):
         if unit is None:
@@ -150,18 +208,32 @@ class UnitChoice:
 
 
 class DatalistInput(forms.TextInput):
-    """A text box with a <datalist> of suggestions (a long list of people: the browser filters
-    as one types; without the list the box still takes an account name)."""
+    """A text box with a <datalist> of suggestions (a long list of people or units: the browser
+    filters as one types; without the list the box still takes a name). `options` may be a
+    function, called only when the box is drawn. `several`: a box of several names separated by
+    、, whose suggestions jianfu.js offers for the name being typed."""
 
-    def __init__(self, options, attrs=None):
+    def __init__(self, options, attrs=None, several=False):
         super().__init__(attrs)
         self.options = options
+        self.several = several
 
     def render(self, name, value, attrs=None, renderer=None):
         list_id = f"{(attrs or {}).get('id') or name}-list"
+        options = self.options() if callable(self.options) else self.options
+        options = format_html_join("", '<option value="{}">{}</option>', options)
+        if self.several:
+            box_id = (attrs or {}).get("id") or name
+            box = super().render(name, value, {**(attrs or {}), "autocomplete": "off"}, renderer)
+            return format_html(
+                '{}<datalist id="{}" data-multi-for="{}">{}</datalist>',
+                box,
+                list_id,
+                box_id,
+                options,
+            )
         attrs = {**(attrs or {}), "list": list_id, "autocomplete": "off"}
         box = super().render(name, value, attrs, renderer)
-        options = format_html_join("", '<option value="{}">{}</option>', self.options)
         return format_html('{}<datalist id="{}">{}</datalist>', box, list_id, options)
 
 

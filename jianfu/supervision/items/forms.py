@@ -50,15 +50,8 @@ class ItemForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.units = UnitChoice(principal, MANAGE)
         self.fields["lead_unit"] = self.units.field(_("主办单位"))
-        choices = [(str(u.pk), u.name) for u in self.units.units or []]
-        self.fields["co_units"] = forms.MultipleChoiceField(
-            label=_("协办单位"),
-            choices=choices,
-            required=False,
-            widget=forms.SelectMultiple(attrs={"size": 6}),
-            help_text=_("可多选（按住 Ctrl 点选）。"),
-            error_messages={"invalid_choice": _("请选择您范围内的单位。")},
-        )
+        # Above SELECT_LIMIT units, a text box of names with suggestions (it had no choices).
+        self.fields["co_units"] = self.units.several(_("协办单位"), required=False)
         self.order_fields(
             ["source", "source_ref", "title", "instruction", "leader", "lead_unit", "co_units"]
         )
@@ -66,6 +59,9 @@ class ItemForm(StyledForm):
 
     def clean_lead_unit(self):
         return self.units.resolve(self.cleaned_data.get("lead_unit"))
+
+    def clean_co_units(self):
+        return self.units.resolve_several(self.cleaned_data.get("co_units"))
 
     def clean_milestones(self):
         import datetime as dt

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jianfu.core import clock, excel, files, scope
 from jianfu.core.errors import DomainError
+from jianfu.core.models import Unit
 
 from . import queries, services
 from .forms import (
@@ -258,9 +259,10 @@ def reporting_requirement_list(request):
 def reporting_requirement_create(request):
     user = request.user
     scope.require(user, MANAGE)
-    units = list(queries.designatable_units(user))
+    units = queries.designatable_units(user)
+    contact_units = {c.unit_id for c in queries.contacts(user)}
     if request.method == "POST":
-        form = RequirementForm(request.POST, units=units)
+        form = RequirementForm(request.POST, units=units, contact_unit_ids=contact_units)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -269,7 +271,7 @@ def reporting_requirement_create(request):
                     kind=d["kind"],
                     title=d["title"],
                     topics=d["topics"],
-                    target_ids=d["targets"],
+                    target_ids=d["target_ids"],
                     period_type=d["period_type"] or "month",
                     quota=d["quota"],
                     deadline=d["deadline"],
@@ -277,14 +279,21 @@ def reporting_requirement_create(request):
                 messages.success(request, _("已发布。"))
                 return redirect("reporting_requirement_detail", pk=req.pk)
             except DomainError as e:
+                if e.field == "targets":  # the units are chosen in the groups and the box
+                    e.field = "groups"
                 _land(form, e)
         status = 400
     else:
         # Pre-filled: every unit that has a designated contact.
-        chosen = {str(c.unit_id) for c in queries.contacts(user)}
         form = RequirementForm(
-            initial={"kind": "commission", "period_type": "month", "quota": 2, "targets": chosen},
+            initial={
+                "kind": "commission",
+                "period_type": "month",
+                "quota": 2,
+                "groups": ["contacts"],
+            },
             units=units,
+            contact_unit_ids=contact_units,
         )
         status = 200
     return render(
@@ -328,7 +337,7 @@ def reporting_contact_list(request):
     user = request.user
     scope.require(user, VIEW)
     can_manage = scope.can(user, MANAGE)
-    units = list(queries.designatable_units(user)) if can_manage else []
+    units = queries.designatable_units(user) if can_manage else Unit.scoped.none()
     form = ContactForm(units=units)
     status = 200
     if request.method == "POST":

@@ -169,6 +169,42 @@ def test_creating_an_item_with_lead_and_co_units(login, units):
     ]
 
 
+def test_above_the_select_limit_the_units_are_typed_with_suggestions(login, units, monkeypatch):
+    """A province's units: the lead unit and the co-units are text boxes suggesting the units
+    above the townships (the co-units had no choices at all), typed by name or code; a unit
+    outside the scope is refused by name with what was typed kept."""
+    from jianfu.rectification.problems import forms
+
+    monkeypatch.setattr(forms, "SELECT_LIMIT", 1)
+    client = login("office")
+    data = {
+        "source": "instruction",
+        "title": "清理台账",
+        "instruction": "清理多余台账",
+        "deadline": "2026-06-30",
+        "lead_unit": "甲县",
+        "feedback_rule": "monthly",
+    }
+    with clock.frozen(DAY):
+        page = client.get(reverse("sup_item_create")).content.decode()
+        assert '<select name="co_units"' not in page
+        assert '<datalist id="id_co_units-list" data-multi-for="id_co_units">' in page
+        assert 'list="id_lead_unit-list"' in page and '<option value="乙县">TB</option>' in page
+        assert ">TA0101<" not in page  # villages are typed, not suggested
+        refused = client.post(reverse("sup_item_create"), {**data, "co_units": "乙县、丙县"})
+        body = refused.content.decode()
+        assert refused.status_code == 400 and "丙县：请选择您范围内的单位。" in body
+        assert 'value="乙县、丙县"' in body
+        made = client.post(reverse("sup_item_create"), {**data, "co_units": "乙县、TD01"})
+    assert made.status_code == 302
+    item = Item.objects.get(title="清理台账")
+    assert sorted(item.assignments.values_list("unit__code", "role")) == [
+        ("TA", "lead"),
+        ("TB", "co"),
+        ("TD01", "co"),
+    ]
+
+
 def test_a_deadline_before_creation_keeps_the_form(login, units):
     data = {
         "source": "annual",

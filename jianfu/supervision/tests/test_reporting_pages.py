@@ -2,6 +2,7 @@
 404 outside the scope, the submit form keeping what was typed on an error, the home cards."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -169,6 +170,54 @@ def test_the_office_publishes_a_commission_and_designates_a_contact(login, peopl
     assert r.status_code == 302 and ReportingContact.objects.get().user == people["contact_a"]
     r = client.post(reverse("reporting_contact_list"), {"unit": units["TA"].pk, "user": "office"})
     assert r.status_code == 400 and "不是甲县的在用账户" in r.content.decode()
+
+
+def test_a_requirement_goes_to_groups_and_to_units_typed_by_name(login, people, units):
+    """The office picks whole groups (the units with a contact, every county …) and adds units by
+    name, short name or code in one box; a name it cannot place is refused with what was typed
+    kept, and nothing is published."""
+    designate(people, units)  # counties A and B have a contact
+    client = login("office")
+    url = reverse("reporting_requirement_create")
+    with clock.frozen(DAY):
+        page = client.get(url).content.decode()
+        assert re.search(r'value="contacts"\s+checked', page)  # pre-filled
+        assert "已指定信息员的单位（2 个）" in page and "全部乡镇（街道）（2 个）" in page
+        assert '<datalist id="jf-requirement-units" data-multi-for="id_units">' in page
+        assert '<option value="市教育局">' in page
+        base = {"kind": "commission", "title": "上半年亮点", "deadline": "2026-03-20"}
+        r = client.post(url, {**base, "groups": ["township"], "units": "教育局、乙县（TB）"})
+        assert r.status_code == 302
+        req = ReportingRequirement.objects.get(title="上半年亮点")
+        assert set(req.targets.values_list("code", flat=True)) == {"TA01", "TB01", "TD01", "TB"}
+        r = client.post(url, {**base, "title": "找不到", "units": "甲县、丙县"})
+        body = r.content.decode()
+        assert r.status_code == 400 and "在可选单位中找不到“丙县”" in body
+        assert 'value="甲县、丙县"' in body
+        r = client.post(url, {**base, "title": "没有单位"})
+        assert r.status_code == 400 and "请选择报送单位" in r.content.decode()
+    assert not ReportingRequirement.objects.filter(title__in=["找不到", "没有单位"]).exists()
+
+
+def test_above_the_select_limit_the_contact_unit_is_typed_with_suggestions(
+    login, people, monkeypatch
+):
+    """A province's units are a text box with a datalist, not a select of thousands: the unit is
+    found by name or code among the designatable units only."""
+    from jianfu.supervision.reporting import forms
+
+    monkeypatch.setattr(forms, "SELECT_LIMIT", 1)
+    client = login("office")
+    url = reverse("reporting_contact_list")
+    page = client.get(url).content.decode()
+    assert '<select class="form-select" name="unit"' not in page
+    assert '<datalist id="jf-contact-units" data-for="id_unit">' in page
+    assert '<option value="乙县">TB</option>' in page and ">TA0101<" not in page  # no villages
+    r = client.post(url, {"unit": "甲一村", "user": "contact_a"})
+    assert r.status_code == 400 and "在可选单位中找不到“甲一村”" in r.content.decode()
+    r = client.post(url, {"unit": "甲县", "user": "contact_a", "since": "2026-01-05"})
+    assert r.status_code == 302
+    assert ReportingContact.objects.get().unit.code == "TA"
 
 
 def test_home_cards(login, city):
