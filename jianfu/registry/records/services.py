@@ -123,6 +123,9 @@ def record_update(obj, *, by, co_units=None, **fields):
     old_dates = {name: getattr(obj, name) for name in k.checked_dates}
     for name, value in fields.items():
         setattr(obj, name, value)
+    if obj.unit_id != old_unit:
+        # Moving a record hands it to another unit: that unit must be the writer's too.
+        require_unit(by, obj.unit)
     _validate(obj, old_dates)
     k.derive(obj, counting.Rules.current())
     try:

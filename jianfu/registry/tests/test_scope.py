@@ -148,6 +148,17 @@ def test_contact_cannot_set_a_quota_of_a_unit_outside_by_id(login, units):
 
 
 @pytest.mark.django_db
+def test_a_contact_cannot_move_a_record_to_a_unit_outside(people, records, units):
+    from jianfu.core.errors import DomainError
+
+    document = Document.objects.get(pk=records["document"])
+    with pytest.raises(DomainError) as refused:
+        services.record_update(document, by=people["contact_a"], unit=units["TB"])
+    assert refused.value.field == "unit"
+    assert Document.objects.get(pk=document.pk).unit == units["TA"]
+
+
+@pytest.mark.django_db
 def test_navigation_shows_the_pages_each_role_may_open(login):
     office = login("office").get(reverse("home")).content.decode()
     for label in ("发文登记", "会议登记", "督查检查考核", "硬性指标", "计数规则"):
