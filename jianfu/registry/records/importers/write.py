@@ -14,6 +14,7 @@ class's derive_key); one rollup refresh.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -174,7 +175,7 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
     pairs.update(zip(_column(columns["unit_id"], n), years, strict=True))
     # By unit and date: the indexes (unit, date), (unit, 文号) … are then written in order, a
     # little faster than in the file's order.
-    order = [i for _u, _d, i in sorted(zip(columns["unit_id"], dates, range(n), strict=True))]
+    order = _order(columns["unit_id"], dates)
     for key, column in columns.items():
         if type(column) is list:
             columns[key] = list(map(column.__getitem__, order))
@@ -238,6 +239,16 @@ def _record_pk(r: Row, created: dict[int, int]) -> int:
 
 def _column(column, n: int) -> list:
     return [column.value] * n if type(column) is bulk.Same else column
+
+
+def _order(unit_ids: list[int], dates: list) -> list[int]:
+    """The rows' indexes by unit and date, sorted on one integer each (its parts computed once
+    per distinct date object and spread in C)."""
+    by_id = dict(zip(map(id, dates), dates, strict=True))
+    ordinal = {key: d.toordinal() for key, d in by_id.items()}
+    days = map(ordinal.__getitem__, map(id, dates))
+    keys = list(map(operator.add, map(operator.mul, unit_ids, itertools.repeat(1 << 22)), days))
+    return sorted(range(len(keys)), key=keys.__getitem__)
 
 
 def _years(dates: list) -> list[int]:
