@@ -2,7 +2,9 @@
 every cell parsed, required cells checked, defaults filled, then the spec's check of each row.
 
 Column by column: a column whose values repeat (units, kinds, dates, levels, yes/no, counts) is
-parsed once per distinct value, the columns the spec calls `distinct` cell by cell. Problems are
+parsed once per distinct value, the columns the spec calls `distinct` at once when their parser
+can (cells.text, cells.code: `many`, for a column that needs nothing but trimming), else cell by
+cell. Problems are
 collected in `sheet.errors`, not raised, so the checks against the database can add theirs and
 one attempt reports every problem.
 """

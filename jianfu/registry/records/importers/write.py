@@ -5,10 +5,11 @@ last; and the preview of what a file changes in existing records (RecordUpdates)
 Whether a record counts against the quota is derived (kinds.Kind.derive, the counting rules in
 force), never read from the file.
 
-Speed (bench/import_registry.py): new rows written as plain values (multi-row INSERT on SQLite,
-COPY on PostgreSQL — bulk_create's per-value compilation was three quarters of the time:
-core.bulk); derived once per distinct combination of what the derivation reads (the counting
-class's derive_key); one rollup refresh.
+Speed (bench/import_registry.py): new rows written column by column as plain values (multi-row
+INSERT on SQLite, COPY on PostgreSQL — bulk_create's per-value compilation was three quarters of
+the time: core.bulk.insert_columns), without a dict or model instance per row; derived once per
+distinct combination of what the derivation reads (the counting class's derive_inputs); one
+rollup refresh.
 """
 
 from __future__ import annotations
