@@ -5,11 +5,13 @@ Rows are deleted and created, never updated in place: the quota status keeps the
 figures until their rows' count, highest id or sum of ids changes (quotas/figures.py, history())."""
 
 import functools
+import itertools
 import operator
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from jianfu.core import bulk
 
@@ -58,6 +60,142 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
     # Plain rows (core.bulk): bulk_create compiled each of the thousands of values on its own.
     bulk.insert_many(MonthlyUsage, rows)
     return len(rows)
+
+
+def add_created(category: str, columns: Mapping[str, list], skip: set[tuple[int, int]]) -> bool:
+    """Add records just created (their stored values, one list per field; "unit_id" and the
+    date field at least) to the rollup without reading them back: each (unit, year) they touch
+    has its rows re-created as what the rollup held plus the new records, as refresh would
+    write them (every month of the year deleted and created). Pairs in `skip` are left to
+    refresh. False, with nothing written, when a metric is not one this can compute from the
+    values (refresh then reads them instead)."""
+    k = by_category(category)
+    distinct = dict(zip(map(id, columns[k.date_field]), columns[k.date_field], strict=True))
+    if any(d is None for d in distinct.values()):
+        return False
+    months = _month_keys(columns["unit_id"], columns[k.date_field], distinct)
+    added: dict[str, Counter] = {"total": Counter(months)}
+    for name, agg in {"counted": Count("pk", filter=Q(counted=True)), **k.metrics}.items():
+        found = _metric(agg, columns, months)
+        if found is None:
+            return False
+        added[name] = found
+    # Summed for every record, then the months refresh writes left out (fewer than records).
+    by_key = {_unpack(key): key for key in added["total"]}
+    by_key = {key: packed for key, packed in by_key.items() if key[:2] not in skip}
+    pairs = {(u, y) for u, y, _m in by_key}
+    if not pairs:
+        return True
+    years = {y for _u, y in pairs}
+    old: dict[tuple[int, int, int], dict] = {}
+    stale: list[int] = []
+    for chunk in _chunks(sorted({u for u, _y in pairs}), 500):
+        for row in MonthlyUsage.objects.filter(
+            category=category, unit_id__in=chunk, year__in=years
+        ).values():
+            if (row["unit_id"], row["year"]) in pairs:
+                stale.append(row.pop("id"))
+                old[(row["unit_id"], row["year"], row["month"])] = row
+    for chunk in _chunks(stale, 500):
+        MonthlyUsage.objects.filter(pk__in=chunk).delete()
+    rows = []
+    for key in sorted(old.keys() | by_key.keys()):
+        unit_id, year, month = key
+        row = old.get(key) or {
+            **_EMPTY,
+            "unit_id": unit_id,
+            "year": year,
+            "month": month,
+            "category": category,
+        }
+        packed = by_key.get(key)
+        if packed is not None:
+            for name, counts in added.items():
+                row[name] += counts[packed]
+        rows.append(row)
+    bulk.insert_many(MonthlyUsage, rows)
+    return True
+
+
+def _month_keys(units: list[int], dates: list, distinct: dict) -> list[int]:
+    """Each record's unit, year (a date's, < 2**14) and month packed in one integer (hashed and
+    counted in C), the date's parts read once per distinct date object."""
+    part = {key: d.year * 16 + d.month for key, d in distinct.items()}
+    return list(
+        map(
+            operator.add,
+            map(operator.mul, units, itertools.repeat(1 << 18)),
+            map(part.__getitem__, map(id, dates)),
+        )
+    )
+
+
+def _unpack(key: int) -> tuple[int, int, int]:
+    return key >> 18, (key >> 4) & 0x3FFF, key & 15
+
+
+def _metric(agg, columns: Mapping[str, list], months: list) -> Counter | None:
+    """A metric (Count with a filter, or Coalesce(Sum(field, filter), 0)) summed by month over
+    the columns; None when it has another shape."""
+    if isinstance(agg, Coalesce):
+        inner, *rest = agg.get_source_expressions()
+        if not (
+            isinstance(inner, Sum)
+            and len(rest) == 1
+            and isinstance(rest[0], Value)
+            and rest[0].value == 0
+        ):
+            return None
+        agg = inner
+    if not isinstance(agg, Count | Sum) or agg.distinct:
+        return None
+    if len(agg.source_expressions) != 1:
+        return None
+    name = getattr(agg.source_expressions[0], "name", None)
+    if isinstance(agg, Count):
+        if name != "pk":
+            return None
+    elif name not in columns:
+        return None
+    rows = [True] * len(months)
+    if agg.filter is not None:
+        rows = _holds(agg.filter, columns, len(months))
+        if rows is None:
+            return None
+    if isinstance(agg, Count):
+        return Counter(itertools.compress(months, rows))
+    out: Counter = Counter()
+    for key, v, yes in zip(months, columns[name], rows, strict=True):
+        if yes and v:
+            out[key] += v
+    return out
+
+
+def _holds(q: Q, columns: Mapping[str, list], n: int) -> list[bool] | None:
+    """Whether each record meets q (an AND of field=value and field__in=values); None for any
+    other condition."""
+    if q.negated or (q.connector != Q.AND and len(q.children) > 1):
+        return None
+    out = None
+    for child in q.children:
+        if isinstance(child, Q):
+            part = _holds(child, columns, n)
+        elif isinstance(child, tuple) and len(child) == 2:
+            field, _sep, lookup = child[0].partition("__")
+            if field not in columns:
+                return None
+            if lookup in ("", "exact"):
+                part = list(map(operator.eq, columns[field], itertools.repeat(child[1])))
+            elif lookup == "in":
+                part = list(map(frozenset(child[1]).__contains__, columns[field]))
+            else:
+                return None
+        else:
+            return None
+        if part is None:
+            return None
+        out = part if out is None else list(map(operator.and_, out, part))
+    return [True] * n if out is None else out
 
 
 class _Year(ExtractYear):

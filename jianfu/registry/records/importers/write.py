@@ -113,9 +113,16 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
 def write(kind: str, sheet: Sheet, p, changes: list[Change], record: ImportRecord, by, now):
     """Write what `plan` and `updates_of` found (`changes`: updates_of(kind, sheet, p, rules)),
     then refresh the rollup of the (unit, year) pairs touched."""
-    out, pairs = _write(kind, sheet, p, record, by, now, changes)
-    if pairs:
-        rollup.refresh(KINDS[kind].category, out.unit_ids, {y for _u, y in pairs})
+    out, pairs, created = _write(kind, sheet, p, record, by, now, changes)
+    category = KINDS[kind].category
+    # What updates touch is read back (a record may leave one unit's month for another's); the
+    # new records are added from the values just written, which are all the rollup sums.
+    units, years = {u for u, _y in pairs}, {y for _u, y in pairs}
+    if created and not rollup.add_created(category, created, set(itertools.product(units, years))):
+        units |= set(created["unit_id"])
+        years |= set(_years(created[KINDS[kind].date_field]))
+    if units:
+        rollup.refresh(category, units, years)
     return out
 
 
@@ -172,8 +179,7 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
     if type(columns.get("merged_with_id")) is list:
         columns["merged_with_id"] = [None if m == -1 else m for m in columns["merged_with_id"]]
     dates = _column(columns[date_field], n)
-    years = _years(dates)
-    pairs.update(zip(_column(columns["unit_id"], n), years, strict=True))
+    created = {key: _column(column, n) for key, column in columns.items()} if n else {}
     # By unit and date: the indexes (unit, date), (unit, 文号) … are then written in order, a
     # little faster than in the file's order.
     order = _order(columns["unit_id"], dates)
@@ -229,7 +235,8 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
         ]
         links += [{src: c.row.match, "unit_id": u} for c in changes for u in c.co_added]
         bulk.insert_many(through, links)
-    return Written(created_ids, sorted(updated_ids), {u for u, _y in pairs}), pairs
+    unit_ids = {u for u, _y in pairs} | set(created.get("unit_id", ()))
+    return Written(created_ids, sorted(updated_ids), unit_ids), pairs, created
 
 
 def _record_pk(r: Row, created: dict[int, int]) -> int:
