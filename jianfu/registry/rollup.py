@@ -164,11 +164,13 @@ def _metric(agg, columns: Mapping[str, list], months: list) -> Counter | None:
             return None
     if isinstance(agg, Count):
         return Counter(itertools.compress(months, rows))
-    out: Counter = Counter()
-    for key, v, yes in zip(months, columns[name], rows, strict=True):
-        if yes and v:
-            out[key] += v
-    return out
+    out: dict[int, int] = {}
+    get = out.get
+    values = itertools.compress(columns[name], rows)
+    for key, v in zip(itertools.compress(months, rows), values, strict=True):
+        if v:
+            out[key] = get(key, 0) + v
+    return Counter(out)
 
 
 def _holds(q: Q, columns: Mapping[str, list], n: int) -> list[bool] | None:
