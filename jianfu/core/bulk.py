@@ -27,52 +27,90 @@ def chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
 
 
 def insert_many(model, rows: list[dict], *, ids_by: str | None = None) -> None:
-    """INSERT many rows given as {attname: value} without the ORM's per-value compilation. The
-    columns that need a database form (dates, times, JSON) go through the field's own
-    get_db_prep_save, once per distinct value; the rest is moved column-wise in C (itemgetter,
-    zip). Multi-row INSERTs on SQLite, COPY on PostgreSQL.
+    """INSERT many rows given as {attname: value} without the ORM's per-value compilation
+    (insert_columns, the rows taken apart column by column in C).
 
-    ids_by: put each new id into its dict under the pk's attname, in order. It names a column
-    whose value, the same in every row, marks exactly the rows of this call (an import's
-    ImportRecord): COPY returns no ids, so PostgreSQL reads them back by it; SQLite uses
-    RETURNING, in VALUES order, as bulk_create relies on."""
+    ids_by: put each new id into its dict under the pk's attname, in order (insert_columns)."""
     if not rows:
         return
+    meta = model._meta
+    names = [f.attname for f in meta.concrete_fields if not f.primary_key]
+    columns = {a: list(map(operator.itemgetter(a), rows)) for a in names}
+    ids = insert_columns(model, columns, len(rows), ids_by=ids_by)
+    if ids_by is not None:
+        attname = meta.pk.attname
+        for row, pk_value in zip(rows, ids, strict=True):
+            row[attname] = pk_value
+
+
+class Same:
+    """A column of insert_columns with one value in every row."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def insert_columns(
+    model, columns: dict[str, list | Same], n: int, *, ids_by: str | None = None
+) -> list[int] | None:
+    """INSERT `n` rows given column by column, {attname: list of n values, or Same(value)}; a
+    column left out takes the field's default. The columns that need a database form
+    (dates, times, JSON) go through the field's own get_db_prep_save, once per distinct object;
+    the rest is moved in C (zip). Multi-row INSERTs on SQLite, COPY on PostgreSQL.
+
+    ids_by: return the new ids, in row order. It names a column whose value, the same in every
+    row, marks exactly the rows of this call (an import's ImportRecord): COPY returns no ids, so
+    PostgreSQL reads them back by it; SQLite uses RETURNING, in VALUES order, as bulk_create
+    relies on."""
+    if not n:
+        return [] if ids_by is not None else None
     meta, qn = model._meta, connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    values_of = operator.itemgetter(*[f.attname for f in fields])
-    columns_data = list(zip(*map(values_of, rows), strict=True))
-    for i, f in enumerate(fields):
-        if f.get_internal_type() in ("DateField", "TimeField", "DateTimeField", "JSONField"):
-            columns_data[i] = list(map(_db_form(f), columns_data[i]))
-    values = list(zip(*columns_data, strict=True))
+    columns_data = []
+    for f in fields:
+        values = columns.get(f.attname)
+        if values is None:
+            values = Same(f.get_default() if f.has_default() else None)
+        prepared = f.get_internal_type() in ("DateField", "TimeField", "DateTimeField", "JSONField")
+        if type(values) is Same:
+            value = f.get_db_prep_save(values.value, connection) if prepared else values.value
+            values = itertools.repeat(value, n)
+        elif prepared:
+            values = _db_forms(f, values)
+        columns_data.append(values)
+    values = list(zip(*columns_data, strict=True))  # every column n values long
     table, pk = qn(meta.db_table), qn(meta.pk.column)
-    columns = ", ".join(qn(f.column) for f in fields)
+    names = ", ".join(qn(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        _copy_in(table, columns, values)
-        if ids_by is not None:
-            # COPY takes each row's id from the sequence in row order.
-            marker = qn(meta.get_field(ids_by).column)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {pk} FROM {table} WHERE {marker} = %s ORDER BY {pk}",  # noqa: S608
-                    [rows[0][ids_by]],
-                )
-                ids = [r[0] for r in cursor.fetchall()]
-            for row, pk_value in zip(rows, ids, strict=True):
-                row[meta.pk.attname] = pk_value
-        return
+        _copy_in(table, names, values)
+        if ids_by is None:
+            return None
+        # COPY takes each row's id from the sequence in row order.
+        marker = qn(meta.get_field(ids_by).column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {pk} FROM {table} WHERE {marker} = %s ORDER BY {pk}",  # noqa: S608
+                [_first(columns[ids_by])],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+        if len(ids) != n:
+            raise ValueError("insert_columns: the marker column does not mark these rows alone")
+        return ids
     sqlite = connection.vendor == "sqlite"
     mark = "?" if sqlite else "%s"  # SQLite: qmarks straight to the driver, no rewriting
     one = "(" + ", ".join([mark] * len(fields)) + ")"
     per_statement = BATCH
     if sqlite:
         per_statement = min(BATCH, _sqlite_max_params() // len(fields))
+        if n >= LARGE:
+            _sqlite_cache_at_least(SQLITE_CACHE_KIB)
     ids: list[int] = []
     with connection.cursor() as cursor:
         for at in range(0, len(values), per_statement):
             chunk = values[at : at + per_statement]
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+            sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
             if ids_by is not None:
                 sql += f" RETURNING {pk}"  # in VALUES order, as Django's bulk_create relies on
             params = list(itertools.chain.from_iterable(chunk))
@@ -83,10 +121,11 @@ def insert_many(model, rows: list[dict], *, ids_by: str | None = None) -> None:
                 cursor.execute(sql, params)
             if ids_by is not None:
                 ids.extend(r[0] for r in cursor.fetchall())
-    if ids_by is not None:
-        attname = meta.pk.attname
-        for row, pk_value in zip(rows, ids, strict=True):
-            row[attname] = pk_value
+    return ids if ids_by is not None else None
+
+
+def _first(column: list | Same):
+    return column.value if type(column) is Same else column[0]
 
 
 def _copy_in(table: str, columns: str, values: list[tuple]) -> None:
@@ -103,19 +142,30 @@ def _copy_in(table: str, columns: str, values: list[tuple]) -> None:
             write(row)
 
 
-def _db_form(field):
-    """value -> the field's database form, remembered per value (lists by their items)."""
-    memo: dict = {}
+def _db_forms(field, values) -> list:
+    """The values' database forms: the field's get_db_prep_save once per distinct object (an
+    import's parsed columns share one object per distinct cell, and an import's timestamp is one
+    object), then spread in C."""
+    values = values if type(values) is list else list(values)
+    by_id = dict(zip(map(id, values), values, strict=True))
+    form = {key: field.get_db_prep_save(value, connection) for key, value in by_id.items()}
+    return list(map(form.__getitem__, map(id, values)))
 
-    def convert(value):
-        key = tuple(value) if type(value) is list else value
-        try:
-            return memo[key]
-        except KeyError:
-            found = memo[key] = field.get_db_prep_save(value, connection)
-            return found
 
-    return convert
+# SQLite's page cache for a connection that writes a large batch: the default 2 MB holds too few
+# of the pages of the table and its indexes that 100,000 new rows touch, and they are read and
+# written again and again (a fifth of the insert's time). A limit, allocated as used.
+LARGE = 10_000
+SQLITE_CACHE_KIB = 64 * 1024
+
+
+def _sqlite_cache_at_least(kib: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        size = cursor.fetchone()[0]
+        # Negative: KiB (the default, -2000); pages when someone set it so: left as set.
+        if size < 0 and -size < kib:
+            cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
 
 
 def _sqlite_max_params() -> int:

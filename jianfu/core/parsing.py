@@ -40,6 +40,7 @@ class ParseError(ValueError):
 _SPACES = "\u3000\xa0\u2002\u2003\u2009\u202f"
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 _STRIP = " \t\r\n" + _SPACES + _INVISIBLE
+STRIPPED = _STRIP  # what normalise_text trims from the ends of a cell
 _SPACE_TABLE = str.maketrans(dict.fromkeys(_SPACES, " ") | dict.fromkeys(_INVISIBLE, ""))
 _ODD_SPACE = re.compile(f"[{_SPACES}{_INVISIBLE}]")
 
@@ -66,6 +67,12 @@ def normalise_text(value) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value).translate(_SPACE_TABLE).strip(_STRIP)
+
+
+def has_odd_space(text: str) -> bool:
+    """Whether `text` holds a space or invisible character normalise_text replaces or drops
+    (text without one is only trimmed)."""
+    return not text.isascii() and _ODD_SPACE.search(text) is not None
 
 
 def parse_text(value, *, multiline: bool = False) -> str:

@@ -25,6 +25,7 @@ import faulthandler
 import gc
 import heapq
 import io
+import operator
 import os
 import pickle
 import re
@@ -117,7 +118,8 @@ def _quick_extent(xml_bytes: bytes) -> tuple[int, int, list, set, set] | None:
     refs = _CELL_REF.findall(xml_bytes)
     if not refs or xml_bytes.count(b"<c ") + xml_bytes.count(b"<c>") != len(refs):
         return None
-    row_set, col_set = {r for _c, r in refs}, {c for c, _r in refs}
+    row_set = set(map(operator.itemgetter(1), refs))  # in C: a million cells are common
+    col_set = set(map(operator.itemgetter(0), refs))
     rows = max(map(int, row_set))
     cols = max(column_index(c.decode()) for c in col_set)
     return rows, cols, refs, row_set, col_set
@@ -720,10 +722,14 @@ def parse_workbook(kind: str, data: bytes, limits: Limits) -> list[list] | TooLa
 
 
 # An .xlsx whose sheet XML and prepared range are at most this large is read in the process that
-# asks: calamine then builds at most two million cells (about 60 MB; a 100,000-row document file
-# holds 1.2 million in 58 MB of XML), and the fork and the rows' round trip through the pipe
-# (about as long as the parse itself) are spared. Anything larger goes to a child.
-IN_PROCESS_XML_BYTES = 64 * 1024 * 1024
+# asks: calamine then builds at most two million cells, and the fork and the rows' round trip
+# through the pipe (pickling and unpickling take as long as the parse itself) are spared. Anything
+# larger goes to a child. The cell count is what bounds calamine's dense range (the abort the
+# child guards against); the XML bounds the text in those cells. A 100,000-row document file is
+# 1.1 million cells in 58 MB of XML with shared strings, 78 MB with inline strings (openpyxl's
+# write-only mode, many OA exports), and peaks at about 230 MB read here, which is what the
+# parent holds anyway once a child has sent the same rows back.
+IN_PROCESS_XML_BYTES = 128 * 1024 * 1024
 IN_PROCESS_CELLS = 2_000_000
 
 

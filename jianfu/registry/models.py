@@ -85,8 +85,10 @@ class RegistryRecord(models.Model):
     """What the three registries share: the unit that imposes, the OA system's key, and whether
     the record counts against the quota."""
 
+    # No index of its own: each kind's (unit, date) index starts with it and serves every lookup
+    # by unit (one index fewer to write per record: imports of 100,000 rows).
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位")
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位"), db_index=False
     )
     external_id = models.CharField(_("外部系统编号"), max_length=80, blank=True)
     title = models.CharField(_("标题"), max_length=300)

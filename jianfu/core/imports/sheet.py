@@ -2,7 +2,9 @@
 every cell parsed, required cells checked, defaults filled, then the spec's check of each row.
 
 Column by column: a column whose values repeat (units, kinds, dates, levels, yes/no, counts) is
-parsed once per distinct value, the columns the spec calls `distinct` cell by cell. Problems are
+parsed once per distinct value, the columns the spec calls `distinct` at once when their parser
+can (cells.text, cells.code: `many`, for a column that needs nothing but trimming), else cell by
+cell. Problems are
 collected in `sheet.errors`, not raised, so the checks against the database can add theirs and
 one attempt reports every problem.
 """
@@ -97,6 +99,46 @@ def _blank(raw: list) -> bool:
     return True
 
 
+# A first cell that starts with one of these may be blank after all: _blank decides.
+_SPACE_LIKE = frozenset(parsing.STRIPPED)
+
+
+def _kept(rows: list[list], h: int, sheet: Sheet) -> tuple[list[int], list[list]]:
+    """(line numbers, rows) of the data rows under the header `h`: blank rows dropped, the
+    template's example rows noted in sheet.examples and dropped; ImportFailed when none is
+    left."""
+    lines, raws, examples = [], [], []
+    mark = excel.EXAMPLE_MARK
+    for i, raw in enumerate(rows[h + 1 :], start=h + 2):
+        # The usual row starts with a text cell whose first character is no space: neither
+        # blank, nor an example unless that cell starts with the mark (excel.is_example).
+        first = raw[0] if raw else None
+        if type(first) is str and first and not first[0].isspace() and first[0] not in _SPACE_LIKE:
+            example = first.startswith(mark)
+        elif _blank(raw):
+            continue
+        else:
+            example = excel.is_example(raw)
+        if example:
+            examples.append(i)
+        else:
+            lines.append(i)
+            raws.append(raw)
+    sheet.examples = examples
+    if examples and not raws:
+        raise excel.only_examples(examples)
+    if not raws:
+        raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
+    return lines, raws
+
+
+def _many(fn, cells) -> list | None:
+    """The column read at once by the parser's `many` (cells.text, cells.code), or None: no
+    such reader, or a cell it leaves to be read on its own."""
+    many = getattr(fn, "many", None)
+    return many(cells) if many is not None else None
+
+
 def _apply(fn, value):
     """fn(value), or the ParseError it raised."""
     try:
@@ -131,19 +173,12 @@ def read(
         parsers[UNIT] = units.resolve
     sheet = Sheet(spec, h + 1, found, headers, [], [], options=dict(options or {}))
     errors = sheet.errors
-    kept = [(h + 2 + i, raw) for i, raw in enumerate(rows[h + 1 :]) if not _blank(raw)]
-    sheet.examples = [line for line, raw in kept if excel.is_example(raw)]
-    if sheet.examples:
-        kept = [(line, raw) for line, raw in kept if not excel.is_example(raw)]
-        if not kept:
-            raise excel.only_examples(sheet.examples)
-    if not kept:
-        raise ImportFailed([SheetError(h + 1, None, _("表头下面没有任何数据行。"))])
-    lines = [line for line, _raw in kept]
-    n = len(kept)
+    lines, raws = _kept(rows, h, sheet)
+    n = len(raws)
     # The sheet as columns (CSV rows may be ragged: padded first).
     width = max(found.values()) + 1
-    raws = [raw if len(raw) >= width else [*raw, *[None] * (width - len(raw))] for _l, raw in kept]
+    if min(map(len, raws)) < width:
+        raws = [raw if len(raw) >= width else [*raw, *[None] * (width - len(raw))] for raw in raws]
     cells_of = list(zip(*raws, strict=False))
     bad: dict[int, set[str]] = {}  # row index -> keys whose cell could not be read
     screened: set[int] = set()  # rows with a cell spec.screen refused: nothing else reported
@@ -162,7 +197,9 @@ def read(
             continue
         fn = parsers[key]
         cells = cells_of[index]
-        if key in spec.distinct:
+        if key in spec.distinct and (out := _many(fn, cells)) is not None:
+            pass  # the whole column read at once, without a problem
+        elif key in spec.distinct:
             out = []
             for i, value in enumerate(cells):
                 try:
@@ -188,11 +225,14 @@ def read(
             continue
         if c.key in spec.may_be_empty:
             continue
-        for i, v in enumerate(parsed[c.key]):
+        values = parsed[c.key]
+        if None not in values and "" not in values:  # the usual column: looked through in C
+            continue
+        for i, v in enumerate(values):
             if (v is None or v == "") and c.key not in bad.get(i, ()):
                 err(i, c.key, _("必填，不能为空。"))
     for key, default in spec.defaults.items():
-        if key in parsed:
+        if key in parsed and None in parsed[key]:
             parsed[key] = [default if v is None else v for v in parsed[key]]
 
     none = [None] * n
@@ -205,26 +245,32 @@ def read(
         if keys
         else [{} for _i in range(n)]
     )
-    check = spec.row_check
+    units_of = unit_ids if default_unit is None else [u or default_unit for u in unit_ids]
+    if any(UNIT in failed for failed in bad.values()):
+        units_of = list(units_of)
+        for i, failed in bad.items():
+            if UNIT in failed:
+                units_of[i] = None
     rows_out = sheet.rows
-    for i in range(n):
-        failed = bad.get(i)
-        r = Row(
-            lines[i],
-            dicts[i],
-            pks[i],
-            None if failed and UNIT in failed else (unit_ids[i] or default_unit),
+    rows_out.extend(map(Row, lines, dicts, pks, units_of))
+    if extras:
+        # Each row its own empty list where its cell is empty (a check may change it).
+        filled = [
+            [v or (empty.copy() if type(empty) is list else empty) for v in values]
+            for values, empty in extras.values()
+        ]
+        extra_dicts = map(
+            dict, map(functools.partial(zip, list(extras)), zip(*filled, strict=True))
         )
-        if extras:
-            r.extra = {
-                k: values[i] or (empty.copy() if type(empty) is list else empty)
-                for k, (values, empty) in extras.items()
-            }
-        if failed:
-            r.ok = False
-        elif check is not None:
-            check(sheet, r)
-        rows_out.append(r)
+        for r, extra in zip(rows_out, extra_dicts, strict=True):
+            r.extra = extra
+    for i in bad:
+        rows_out[i].ok = False
+    check = spec.row_check
+    if check is not None:
+        for r in rows_out:
+            if r.ok:
+                check(sheet, r)
     return sheet
 
 

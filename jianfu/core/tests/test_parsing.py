@@ -305,3 +305,47 @@ def test_labels_round_trip():
 def test_split_list_keeps_names_with_spaces_whole():
     assert parsing.split_list("甲县、乙县,丙 县", spaces=False) == ["甲县", "乙县", "丙 县"]
     assert parsing.split_list("甲县 乙县") == ["甲县", "乙县"]
+
+
+# --- Whole columns (imports.cells: text and codes read at once) ---------------------------------
+
+TRICKY = [
+    "  关于做好安全生产工作的通知 ",
+    "\u3000\x0b标题",  # a full-width space, then a control character normalise_text keeps
+    "标题\u200b",  # an invisible character
+    "'=1+2",  # a formula our export neutralised
+    "第一行\n第二行",
+    "ＯＡ－２０２５",  # full-width letters and digits
+    "x" * 81,
+    12.0,
+    None,
+    "",
+]
+
+
+@pytest.mark.parametrize("parser", ["text", "text_multiline", "code"])
+@pytest.mark.parametrize("cell", TRICKY)
+def test_a_column_read_at_once_reads_every_cell_as_one_by_one(parser, cell):
+    """The column fast path gives exactly what the cell parser gives, or leaves the column to
+    be read cell by cell (where its problems are named): a tricky cell among plain ones."""
+    from jianfu.core.imports import cells
+
+    parse = {
+        "text": cells.text(80),
+        "text_multiline": cells.text(80, multiline=True),
+        "code": cells.code(80),
+    }[parser]
+    column = ["关于报送材料的函", None, " OA-2025-1 ", cell, "文〔2025〕3号"]
+    at_once = parse.many(column)
+    if at_once is None:
+        return  # read cell by cell, as before
+    assert at_once == [parse(c) for c in column]
+
+
+def test_a_plain_column_is_read_at_once():
+    from jianfu.core.imports import cells
+
+    column = [" 关于报送材料的函", None, "OA-2025-1", ""]
+    assert cells.text(80).many(column) == ["关于报送材料的函", "", "OA-2025-1", ""]
+    assert cells.code(80).many(column) == ["关于报送材料的函", "", "OA-2025-1", ""]
+    assert cells.text(3).many(column) is None  # too long: named cell by cell

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 from jianfu.core import events, excel, imports
 from jianfu.core.errors import DomainError
 from jianfu.core.models import AuditEntry, ImportRecord, Unit
-from jianfu.registry import counting, kinds
+from jianfu.registry import counting, kinds, rollup
 from jianfu.registry.models import (
     Document,
     Inspection,
@@ -580,6 +580,46 @@ def test_the_rollup_is_right_after_an_import_and_a_reimport_that_moves_a_record(
     assert (march.total, march.counted) == (2, 1)
     dec = MonthlyUsage.objects.get(unit=units["TA"], year=2024, month=12, category="document")
     assert (dec.total, dec.counted, dec.pages) == (1, 1, 4)
+
+
+def _rollup_rows():
+    return sorted(
+        tuple(v for k, v in row.items() if k != "id") for row in MonthlyUsage.objects.values()
+    )
+
+
+@pytest.mark.django_db
+def test_new_records_added_to_the_rollup_match_a_rebuild_from_the_records(office, units):
+    """New records are added to the rollup from the values written, not read back: every
+    figure of every month must be what a rebuild from the records gives, months that already
+    held records included, in all three categories."""
+    run("document", [DOC_HEADER, doc("A1", "甲发〔2025〕1号", kind="红头文件", pages=4)], office)
+    run("meeting", [MEETING_HEADER, meeting("M1")], office)
+    run("inspection", [INSPECTION_HEADER, inspection("I1")], office)
+    docs = [
+        DOC_HEADER,
+        doc("A2", "甲发〔2025〕2号", kind="红头文件", pages=2, chars=700),
+        doc("A3", "", title="工作群", kind="工作群通知", assigns="否", pages=1, chars=100),
+        doc("A4", "", unit="乙县", day="2025-04-02", kind="白头文件", pages=6, chars=300),
+        doc("A5", "", day="2024-12-30", kind="白头文件", levels="村（社区）"),
+    ]
+    run("document", docs, office)
+    meetings = [
+        MEETING_HEADER,
+        meeting("M2", "视频调度会", form="视频会议", attendees=7),
+        meeting("M3", "乙县会议", unit="乙县", day="2025-05-06", attendees=3),
+    ]
+    run("meeting", meetings, office)
+    inspections = [
+        INSPECTION_HEADER,
+        inspection("I2", "电话抽查", kind="督查", method="电话", targets="TA01", end="", plan="否"),
+        inspection("I3", "秋季检查", start="2025-09-01", end="2025-09-02", forms=5),
+    ]
+    run("inspection", inspections, office)
+    added = _rollup_rows()
+    assert len(added) >= 6
+    rollup.refresh_all()
+    assert _rollup_rows() == added
 
 
 # --- Export -------------------------------------------------------------------------------------

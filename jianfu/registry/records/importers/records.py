@@ -19,6 +19,7 @@ force), never read from the file: exports show it in a column that imports ignor
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
@@ -185,9 +186,11 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
             for pk, unit_id, day, title in qs:
                 pool[(unit_id, day, title)].append(pk)
 
-    # The record each row updates.
+    # The record each row updates (none when the units hold no keys yet and no row names a
+    # record: a first import).
     claimed: dict[int, Row] = {}
-    for r in rows:
+    may_match = by_pk or owners["external_id"] or owners["number"] or pool
+    for r in rows if may_match else ():
         v = r.values
         ext, number = v.get("external_id") or "", v.get("number") or ""
         match, how = None, None
@@ -224,6 +227,8 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     # not by a record the file leaves holding it.
     for key in ("external_id", "number"):
         if not sheet.has(key):
+            continue
+        if _keys_free(rows, key, owners[key]):
             continue
         what = _("外部编号") if key == "external_id" else _("文号")
         in_file: dict[tuple[int, str], Row] = {}
@@ -289,6 +294,17 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     creates = [r for r in rows if r.match is None]
     updates = [r for r in rows if r.match is not None]
     return Plan(creates, updates, existing, existing_co, merged_rows, merged_pks)
+
+
+def _keys_free(rows: list[Row], key: str, owners: dict[tuple[int, str], int]) -> bool:
+    """Whether every filled `key` (外部编号 or 文号) of the rows is once per unit in the file and
+    held by no record of the unit: the usual file, told in C, without the row-by-row pass that
+    names the problems."""
+    values = list(map(operator.methodcaller("get", key), map(operator.attrgetter("values"), rows)))
+    filled = len(values) - values.count("") - values.count(None)
+    pairs = set(zip(map(operator.attrgetter("unit_id"), rows), values, strict=True))
+    empty = sum(1 for _u, v in pairs if not v)
+    return len(pairs) - empty == filled and owners.keys().isdisjoint(pairs)
 
 
 def _merged(r: Row) -> str:

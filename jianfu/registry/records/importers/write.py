@@ -5,15 +5,17 @@ last; and the preview of what a file changes in existing records (RecordUpdates)
 Whether a record counts against the quota is derived (kinds.Kind.derive, the counting rules in
 force), never read from the file.
 
-Speed (bench/import_registry.py): new rows written as plain values (multi-row INSERT on SQLite,
-COPY on PostgreSQL — bulk_create's per-value compilation was three quarters of the time:
-core.bulk); derived once per distinct combination of what the derivation reads (the counting
-class's derive_key); one rollup refresh.
+Speed (bench/import_registry.py): new rows written column by column as plain values (multi-row
+INSERT on SQLite, COPY on PostgreSQL — bulk_create's per-value compilation was three quarters of
+the time: core.bulk.insert_columns), without a dict or model instance per row; derived once per
+distinct combination of what the derivation reads (the counting class's derive_inputs); one
+rollup refresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import operator
 from dataclasses import dataclass
 
@@ -111,9 +113,16 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
 def write(kind: str, sheet: Sheet, p, changes: list[Change], record: ImportRecord, by, now):
     """Write what `plan` and `updates_of` found (`changes`: updates_of(kind, sheet, p, rules)),
     then refresh the rollup of the (unit, year) pairs touched."""
-    out, pairs = _write(kind, sheet, p, record, by, now, changes)
-    if pairs:
-        rollup.refresh(KINDS[kind].category, out.unit_ids, {y for _u, y in pairs})
+    out, pairs, created = _write(kind, sheet, p, record, by, now, changes)
+    category = KINDS[kind].category
+    # What updates touch is read back (a record may leave one unit's month for another's); the
+    # new records are added from the values just written, which are all the rollup sums.
+    units, years = {u for u, _y in pairs}, {y for _u, y in pairs}
+    if created and not rollup.add_created(category, created, set(itertools.product(units, years))):
+        units |= set(created["unit_id"])
+        years |= set(_years(created[KINDS[kind].date_field]))
+    if units:
+        rollup.refresh(category, units, years)
     return out
 
 
@@ -121,15 +130,16 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
     model, k = MODELS[kind], KINDS[kind]
     date_field, end_field = k.date_field, k.end_field
     rules = counting.Rules.current()
-    derive = k.derive
     user_id = by.pk if isinstance(by, User) else None
     defaults = DEFAULTS[kind]
     pairs: set[tuple[int, int]] = set()
 
-    # Creates, as plain dicts of column values (no Model.__init__, no ORM compilation: they were
-    # most of the time for 100,000 rows): every field at its default, then the row's values.
-    # `counted` and the grassroots flags come from Kind.derive, run on a model instance
-    # once per distinct combination of what it reads.
+    # Creates, column by column (no dict or model instance per row: they were most of the time
+    # for 100,000 rows): every field at its default, then the sheet's columns. `counted` and the
+    # grassroots flags come from Kind.derive, run on a model instance once per distinct
+    # combination of what it reads.
+    creates = p.creates
+    n = len(creates)
     base = {
         f.attname: f.get_default() if f.has_default() else None
         for f in model._meta.concrete_fields
@@ -141,39 +151,44 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
         "created_at": now,
         "updated_at": now,
     }
-    derived = _DERIVED[kind]
-    derive_key = k.counting.derive_key
-    derived_memo: dict[tuple, dict] = {}
-
-    def build(r: Row) -> dict:
-        d = {**base, **r.values, "unit_id": r.unit_id}
-        if kind == "meeting":
-            if id(r) in p.merged_pks:
-                d["merged_with_id"] = p.merged_pks[id(r)]
-            elif id(r) in p.merged_rows:
-                # merged into a meeting of this file: its id is set below, once it has one
-                d["merged_with_id"] = p.merged_rows[id(r)].match or -1
-        elif end_field and d[end_field] is None:
-            d[end_field] = d[date_field]  # one day
-        key = derive_key(d)
-        hit = derived_memo.get(key)
-        if hit is None:
-            obj = model(**{k: v for k, v in d.items() if k not in derived})
-            derive(obj, rules)
-            hit = derived_memo[key] = {f: getattr(obj, f) for f in derived}
-        d.update(hit)
-        if d.get("merged_with_id") == -1:
-            d["merged_with_id"] = None
-        r.obj = d
-        pairs.add((r.unit_id, d[date_field].year))
-        return d
-
-    rows = [build(r) for r in p.creates]
+    columns: dict[str, list | bulk.Same] = {a: bulk.Same(v) for a, v in base.items()}
+    values = [r.values for r in creates]
+    for key in set().union(*values) & base.keys():
+        try:
+            columns[key] = list(map(operator.itemgetter(key), values))
+        except KeyError:  # a row without the key (a row check's doing): the default there
+            columns[key] = [v.get(key, base[key]) for v in values]
+    columns["unit_id"] = [r.unit_id for r in creates]
+    if kind == "meeting" and (p.merged_pks or p.merged_rows):
+        # merged into an existing meeting, or into one of this file (an update's own id, or -1
+        # while derived: set below, once the new one has its id)
+        columns["merged_with_id"] = [
+            p.merged_pks[id(r)]
+            if id(r) in p.merged_pks
+            else ((p.merged_rows[id(r)].match or -1) if id(r) in p.merged_rows else None)
+            for r in creates
+        ]
+    elif kind != "meeting" and end_field and type(columns[end_field]) is list:
+        starts = _column(columns[date_field], n)
+        columns[end_field] = [
+            s if e is None else e for e, s in zip(columns[end_field], starts, strict=True)
+        ]
+    elif kind != "meeting" and end_field:
+        columns[end_field] = columns[date_field]  # no end in the file: one day
+    _derive_columns(k, model, columns, n, rules)
+    if type(columns.get("merged_with_id")) is list:
+        columns["merged_with_id"] = [None if m == -1 else m for m in columns["merged_with_id"]]
+    dates = _column(columns[date_field], n)
+    created = {key: _column(column, n) for key, column in columns.items()} if n else {}
     # By unit and date: the indexes (unit, date), (unit, 文号) … are then written in order, a
     # little faster than in the file's order.
-    rows.sort(key=operator.itemgetter("unit_id", date_field))
-    bulk.insert_many(model, rows, ids_by="import_record_id")
-    created_ids = sorted(d["id"] for d in rows)
+    order = _order(columns["unit_id"], dates)
+    for key, column in columns.items():
+        if type(column) is list:
+            columns[key] = list(map(column.__getitem__, order))
+    ids = bulk.insert_columns(model, columns, n, ids_by="import_record_id") or []
+    created_pk = dict(zip((id(creates[i]) for i in order), ids, strict=True))
+    created_ids = sorted(ids)
 
     # Updates: the file's values over the current ones; only what changes is written.
     changed_objs, changed_fields, key_moves = [], set(), []
@@ -203,7 +218,7 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
     # Meetings merged into meetings this file created.
     if kind == "meeting" and p.merged_rows:
         late = [
-            Meeting(pk=_record_pk(r), merged_with_id=_record_pk(target))
+            Meeting(pk=_record_pk(r, created_pk), merged_with_id=_record_pk(target, created_pk))
             for r in [*p.creates, *p.updates]
             if (target := p.merged_rows.get(id(r))) is not None and target.match is None
         ]
@@ -214,18 +229,66 @@ def _write(kind: str, sheet: Sheet, p, record: ImportRecord, by, now, changes: l
     if sheet.has(CO_UNITS) and k.co_field:
         through, src = k.co_through()
         links = [
-            {src: _record_pk(r), "unit_id": u}
+            {src: _record_pk(r, created_pk), "unit_id": u}
             for r in p.creates
             for u in (r.extra.get(CO_UNITS) or ())
         ]
         links += [{src: c.row.match, "unit_id": u} for c in changes for u in c.co_added]
         bulk.insert_many(through, links)
-    return Written(created_ids, sorted(updated_ids), {u for u, _y in pairs}), pairs
+    unit_ids = {u for u, _y in pairs} | set(created.get("unit_id", ()))
+    return Written(created_ids, sorted(updated_ids), unit_ids), pairs, created
 
 
-def _record_pk(r: Row) -> int:
-    """The id of the record a row wrote: the one it updated, or the one it created."""
-    return r.match if r.match is not None else r.obj["id"]
+def _record_pk(r: Row, created: dict[int, int]) -> int:
+    """The id of the record a row wrote: the one it updated, or the one it created (`created`:
+    id(row) -> the new record's id)."""
+    return r.match if r.match is not None else created[id(r)]
+
+
+def _column(column, n: int) -> list:
+    return [column.value] * n if type(column) is bulk.Same else column
+
+
+def _order(unit_ids: list[int], dates: list) -> list[int]:
+    """The rows' indexes by unit and date, sorted on one integer each (its parts computed once
+    per distinct date object and spread in C)."""
+    by_id = dict(zip(map(id, dates), dates, strict=True))
+    ordinal = {key: d.toordinal() for key, d in by_id.items()}
+    days = map(ordinal.__getitem__, map(id, dates))
+    keys = list(map(operator.add, map(operator.mul, unit_ids, itertools.repeat(1 << 22)), days))
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
+def _years(dates: list) -> list[int]:
+    """The year of each date, read once per distinct date object (a parsed column shares one
+    per distinct cell)."""
+    by_id = dict(zip(map(id, dates), dates, strict=True))
+    year = {key: d.year for key, d in by_id.items()}
+    return list(map(year.__getitem__, map(id, dates)))
+
+
+def _derive_columns(k, model, columns: dict, n: int, rules) -> None:
+    """Kind.derive's fields (counted, the grassroots flag) as columns: derived on a model
+    instance once per distinct combination of what derive reads (the counting class's
+    derive_inputs), found per row by the objects' identities, then by their values."""
+    derived = _DERIVED[k.code]
+    inputs = [_column(columns[a], n) for a in k.counting.derive_inputs]
+    keys = list(zip(*[map(id, c) for c in inputs], strict=True)) if inputs else [()] * n
+    first = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))  # key -> first row
+    by_value: dict[tuple, dict] = {}
+    of_key: dict[tuple, dict] = {}
+    for key, i in first.items():
+        row = {a: (c.value if type(c) is bulk.Same else c[i]) for a, c in columns.items()}
+        value_key = k.counting.derive_key(row)
+        hit = by_value.get(value_key)
+        if hit is None:
+            obj = model(**{a: v for a, v in row.items() if a not in derived})
+            k.derive(obj, rules)
+            hit = by_value[value_key] = {f: getattr(obj, f) for f in derived}
+        of_key[key] = hit
+    for f in derived:
+        column = {key: hit[f] for key, hit in of_key.items()}
+        columns[f] = list(map(column.__getitem__, keys))
 
 
 # --- Preview ------------------------------------------------------------------------------------
