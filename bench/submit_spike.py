@@ -53,6 +53,8 @@ AS_OF = "2026-06-03"  # May's report is due on 5 June: the month-end burst
 PERIOD = "2026-05"
 PASSWORD = "Spike@2026"
 SETTINGS_MODULE = "spike_settings"
+URLS_MODULE = "spike_urls"
+MINIMAL_PATH = "/bench/minimal"
 
 
 # --- The parent: one child process per database (settings are per process) ---------------------
@@ -96,13 +98,36 @@ def main_parent(args, argv: list[str]) -> int:
 # --- The child: set up, serve, log in, burst, check ----------------------------------------------
 
 
+MINIMAL_URLS = '''"""The application's URLs, and first the anchor: the least a signed-in JSON write costs."""
+
+from django.http import JsonResponse
+from django.urls import path
+
+from jianfu.urls import urlpatterns as application_urls
+
+
+def minimal(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "unauthorized"}, status=401)
+    return JsonResponse({"ok": True, "user": request.user.pk})
+
+
+urlpatterns = [path("bench/minimal", minimal), *application_urls]
+'''
+
+
 def write_settings(var_dir: Path, real_hasher: bool) -> None:
-    """The server's settings: the real ones; only the untimed logins may use a faster hasher."""
+    """The server's settings: the real ones, plus the minimal endpoint's URL; only the untimed
+    logins may use a faster hasher."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["from jianfu.settings import *  # noqa: F403\n"]
+    lines = [
+        "from jianfu.settings import *  # noqa: F403\n",
+        f'ROOT_URLCONF = "{URLS_MODULE}"\n',
+    ]
     if not real_hasher:
         lines.append('PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n')
     (var_dir / f"{SETTINGS_MODULE}.py").write_text("".join(lines))
+    (var_dir / f"{URLS_MODULE}.py").write_text(MINIMAL_URLS)
 
 
 def build(vendor: str, real_hasher: bool) -> None:
@@ -376,10 +401,10 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
                 "Accept": "application/json",
             }
 
-        async def post(point: int, body: bytes) -> tuple[int, dict | None, float]:
+        async def post(point: int, body: bytes, to: str = url) -> tuple[int, dict | None, float]:
             start = time.perf_counter()
             try:
-                async with http.post(url, data=body, headers=headers(point)) as r:
+                async with http.post(to, data=body, headers=headers(point)) as r:
                     raw = await r.read()
                     status = r.status
             except (TimeoutError, aiohttp.ClientError):
@@ -403,6 +428,8 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
             )
         )
 
+        await asyncio.gather(*(post(p, b"{}", base + MINIMAL_PATH) for p in warm))
+
         jobs = []
         for point, _username in reporters:
             roll = rng.random()
@@ -417,6 +444,29 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
             ).encode()
             jobs.append((point, body, retry))
         rng.shuffle(jobs)
+
+        # The anchor, just before the burst: each point posts its report's body once to the
+        # minimal endpoint, from the same 64 clients with the same cookies and CSRF header.
+        minimal_pending = list(jobs)
+        minimal_bad = 0
+
+        async def minimal_worker():
+            nonlocal minimal_bad
+            while minimal_pending:
+                point, body, _retry = minimal_pending.pop()
+                status, _data, _ms = await post(point, body, base + MINIMAL_PATH)
+                minimal_bad += status != 200
+
+        cpu_before = group_cpu_s(server_pgid)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(minimal_worker() for _ in range(CLIENTS)))
+        minimal_window = time.perf_counter() - t0
+        minimal = {
+            "per_s": len(jobs) / minimal_window,
+            "server_ms": (group_cpu_s(server_pgid) - cpu_before) / len(jobs) * 1000,
+            "bad": minimal_bad,
+        }
+
         latencies: list[float] = []
         bad: dict[str, int] = {}
         outcome = {"created": 0, "same": 0, "retries": 0, "double_taps": 0}
@@ -472,6 +522,7 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
         "outcome": outcome,
         "answered_versions": versions,
         "cpu": cpu,
+        "minimal": minimal,
     }
 
 
@@ -551,12 +602,23 @@ def main_child(args) -> int:
         f"{per_request['client']:.1f} ms",
         flush=True,
     )
-    figure("submits_per_s", round(counts["reports"] / result["window"]))
+    minimal = result["minimal"]
+    print(
+        f"minimal endpoint: {len(reporters)} requests, server CPU {minimal['server_ms']:.1f} ms "
+        f"per request, not 200: {minimal['bad']}",
+        flush=True,
+    )
+    submits_per_s = counts["reports"] / result["window"]
+    figure("minimal_per_s", round(minimal["per_s"]))
+    figure("submits_per_s", round(submits_per_s))
+    figure("burst_vs_minimal_ratio", round(submits_per_s / minimal["per_s"], 2))
+    figure("server_cpu_per_submit_ms", round(per_request["server"], 2))
+    figure("server_cpu_per_minimal_ms", round(minimal["server_ms"], 2))
     figure("p50_ms", round(percentile(lat, 0.50)))
     figure("p99_ms", round(percentile(lat, 0.99)))
     figure("lost", lost)
     figure("doubled", doubled)
-    return 0 if not lost and not doubled and not result["bad"] else 1
+    return 0 if not lost and not doubled and not result["bad"] and not minimal["bad"] else 1
 
 
 def main() -> int:
