@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import audit_key, clock
+from . import audit_key, clock, prepared
 from .models import AuditEntry, AuditHead
 from .syslog_forward import LOGGER as SYSLOG_LOGGER
 
@@ -243,7 +243,7 @@ _ENTRY_FIELDS = (
 
 def _lock_head() -> tuple[int, str]:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM {AuditHead._meta.db_table} WHERE id = 1{lock}")  # noqa: S608
         return cursor.fetchone()
 
@@ -268,7 +268,7 @@ def _append_statements(alias: str) -> tuple[list, str, str, str | None]:
 def _append(entry: AuditEntry) -> None:
     fields, insert, move_head, both = _append_statements(connection.alias)
     params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         if both:
             cursor.execute(both, [*params, entry.seq, entry.hash])
         else:

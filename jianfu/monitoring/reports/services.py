@@ -10,7 +10,7 @@ import time
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, clock, inputs, periods, scope
+from jianfu.core import audit, clock, inputs, periods, prepared, scope
 from jianfu.core.errors import DomainError
 
 from ..models import PeriodClosure, Report, ReportForm, ReportVersion, SamplePoint
@@ -121,7 +121,7 @@ def _first_look(by, point: SamplePoint | int, period: str, client_key: str):
         f" EXISTS(SELECT 1 FROM {Report._meta.db_table} WHERE point_id = p.id AND period = %s)"
         f" FROM {SamplePoint._meta.db_table} p WHERE p.id = %s"
     )
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(sql, [client_key, by.pk, period, period, point_id])
         row = cursor.fetchone()
     if row is None:
@@ -255,7 +255,7 @@ def _insert_first(report: Report, version: ReportVersion) -> None:
     r_fields, v_fields, both, insert_report, insert_version = _first_statements(connection.alias)
     r_params = [f.get_db_prep_save(getattr(report, f.attname), connection) for f in r_fields]
     v_params = [f.get_db_prep_save(getattr(version, f.attname), connection) for f in v_fields]
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         if both:
             cursor.execute(both, r_params + v_params)
             report.pk, version.pk = cursor.fetchone()
