@@ -21,10 +21,22 @@ points send their key twice: half as a retry after the answer, half as a double 
 at once). Then the database is checked: every point has exactly one report for the period, at
 version 1, with one stored version (none lost, none doubled).
 
-Figures, per database (PostgreSQL's last): submits_per_s (reports stored / window), p50_ms and
-p99_ms (every request in the window, retries included), lost, doubled. It also prints the CPU time
-per request of the server, of the database's backends and of the client: on this shared machine
-they move less than the throughput when something else runs beside the bench.
+The anchor, measured in the same run on the same server just before the burst: a minimal Django
+endpoint. Each point POSTs its report's body once to /bench/minimal, from the same 64 clients with
+the same session cookie and X-CSRFToken header. The endpoint is a plain Django view, first in the
+URL list, that answers the signed-in account's id as a small JSON object: it pays what every
+signed-in write pays on this stack (granian, the full middleware, the session and the account read
+from the database, the CSRF check) and nothing else — no validation, no transaction, no write.
+It lives only in the bench's own URL module (bench/.data/…/spike_urls.py: the application's
+URLs after it), written beside the bench's settings module, which is the application's settings
+with that ROOT_URLCONF.
+
+Figures, per database (PostgreSQL's last): minimal_per_s (the anchor's requests / its window),
+submits_per_s (reports stored / window), burst_vs_minimal_ratio (the two), p50_ms and p99_ms
+(every request in the window, retries included), lost, doubled, and the server's CPU time per
+request of each (server_cpu_per_submit_ms, server_cpu_per_minimal_ms). It also prints the CPU time
+per request of the database's backends and of the client: on this shared machine CPU times move
+less than the throughput when something else runs beside the bench.
 """
 
 import argparse
@@ -98,7 +110,8 @@ def main_parent(args, argv: list[str]) -> int:
 # --- The child: set up, serve, log in, burst, check ----------------------------------------------
 
 
-MINIMAL_URLS = '''"""The application's URLs, and first the anchor: the least a signed-in JSON write costs."""
+MINIMAL_URLS = '''"""The application's URLs, and first the anchor: the least a signed-in JSON write
+costs on this stack."""
 
 from django.http import JsonResponse
 from django.urls import path
