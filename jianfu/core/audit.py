@@ -171,30 +171,34 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     actor_id, name = actor_identity(actor)
-    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
-    # must roll that whole transaction back anyway.
-    with transaction.atomic(savepoint=False):
-        head_seq, head_hash = _lock_head()
-        entry = AuditEntry(
-            seq=head_seq + 1,
-            at=clock.now().astimezone(dt.UTC),
-            actor_id=actor_id,
-            actor_name=(actor_name or name)[:160],
-            ip=(_context.get() or RequestContext()).ip,
-            code=code,
-            success=success,
-            object_type=object_type,
-            object_id=str(object_id),
-            changes=_jsonable(changes or {}),
-            extra=_jsonable(extra or {}),
-            prev_hash=head_hash,
-        )
-        entry.hash = _digest(entry)
-        _append(entry)
+    # Everything that does not depend on the chain's head is built before the head is locked: the
+    # lock is held until the caller's transaction commits, and every write in the application
+    # waits for it (at the month-end burst, four web processes at once).
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_name=(actor_name or name)[:160],
+        ip=(_context.get() or RequestContext()).ip,
+        code=code,
+        success=success,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes=_jsonable(changes or {}),
+        extra=_jsonable(extra or {}),
+    )
     # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog server.
     # Only when a syslog handler is configured (not any handler: a test runner's capture is one),
     # so the month-end burst pays nothing otherwise.
-    if any(isinstance(h, SysLogHandler) for h in forward_log.handlers):
+    forwarded = any(isinstance(h, SysLogHandler) for h in forward_log.handlers)
+    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
+    # must roll that whole transaction back anyway.
+    with transaction.atomic(savepoint=False):
+        head_seq, entry.prev_hash = _lock_head()
+        entry.seq = head_seq + 1
+        # Stamped once the head is held, so the entries' times follow their order in the chain.
+        entry.at = clock.now().astimezone(dt.UTC)
+        entry.hash = _digest(entry)
+        _append(entry)
+    if forwarded:
         transaction.on_commit(functools.partial(forward, entry))
     return entry
 
