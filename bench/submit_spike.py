@@ -19,7 +19,8 @@ The timed window: 2,000 submissions from 64 concurrent clients, each one POST of
 /api/monitoring/reports with its session cookie, X-CSRFToken and a fresh client_key. 5 % of the
 points send their key twice: half as a retry after the answer, half as a double tap (both in flight
 at once). Then the database is checked: every point has exactly one report for the period, at
-version 1, with one stored version (none lost, none doubled).
+version 1, with one stored version (none lost, none doubled), each stored report has its audit
+entry, and the audit chain verifies end to end (the run fails otherwise).
 
 The anchor, measured in the same run on the same server just before the burst: a minimal Django
 endpoint. Each point POSTs its report's body once to /bench/minimal, from the same 64 clients with
@@ -557,6 +558,8 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
 def check(reporters: list[tuple[int, str]]) -> tuple[int, int, dict]:
     from django.db.models import Count, Max
 
+    from jianfu.core import audit
+    from jianfu.core.models import AuditEntry
     from jianfu.monitoring.models import Report, ReportVersion
 
     expected = {p for p, _u in reporters}
@@ -571,7 +574,24 @@ def check(reporters: list[tuple[int, str]]) -> tuple[int, int, dict]:
     highest = Report.objects.filter(period=PERIOD).aggregate(v=Max("version"))["v"]
     lost = sum(1 for p in expected if p not in reports)
     doubled = sum(1 for p in expected if reports.get(p, 0) > 1 or stored_versions.get(p, 0) > 1)
-    return lost, doubled, {"reports": sum(reports.values()), "highest_version": highest}
+    # Audited: one "submitted" entry per stored report, and the whole chain still verifies.
+    ids = [str(pk) for pk in Report.objects.filter(period=PERIOD).values_list("pk", flat=True)]
+    audited = AuditEntry.objects.filter(
+        code="jianfu.monitoring.report.submitted",
+        object_type="monitoring.report",
+        object_id__in=ids,
+    ).count()
+    broken = audit.verify()
+    return (
+        lost,
+        doubled,
+        {
+            "reports": sum(reports.values()),
+            "highest_version": highest,
+            "audited": audited,
+            "chain": "holds" if broken is None else f"broken at {broken}",
+        },
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -617,7 +637,8 @@ def main_child(args) -> int:
         f"({len(lat) / result['window']:.0f} requests/s); created {o['created']}, "
         f"same key answered {o['same']} (retries {o['retries']}, double taps {o['double_taps']}); "
         f"not 2xx: {result['bad'] or 0}; stored {counts['reports']} reports, "
-        f"highest version {counts['highest_version']}; mean {statistics.mean(lat):.0f} ms",
+        f"highest version {counts['highest_version']}; audit entries for them {counts['audited']}, "
+        f"audit chain {counts['chain']}; mean {statistics.mean(lat):.0f} ms",
         flush=True,
     )
     cpu = result["cpu"]
@@ -641,7 +662,9 @@ def main_child(args) -> int:
     figure("p99_ms", round(percentile(lat, 0.99)))
     figure("lost", lost)
     figure("doubled", doubled)
-    return 0 if not lost and not doubled and not result["bad"] and not minimal["bad"] else 1
+    audited = counts["audited"] == counts["reports"] and counts["chain"] == "holds"
+    ok = not lost and not doubled and audited and not result["bad"] and not minimal["bad"]
+    return 0 if ok else 1
 
 
 def main() -> int:
