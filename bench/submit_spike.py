@@ -16,7 +16,8 @@ Logins are not timed; they use a fast password hasher so 2,000 of them take seco
 (`--real-hasher` keeps PBKDF2).
 
 The timed window: 2,000 submissions from 64 concurrent clients, each one POST of the report JSON to
-/api/monitoring/reports with its session cookie, X-CSRFToken and a fresh client_key. 5 % of the
+/api/monitoring/submit (where the phone page posts: POST /api/monitoring/reports's checks, service
+and answers in a plain view) with its session cookie, X-CSRFToken and a fresh client_key. 5 % of the
 points send their key twice: half as a retry after the answer, half as a double tap (both in flight
 at once). Then the database is checked: every point has exactly one report for the period, at
 version 1, with one stored version (none lost, none doubled), each stored report has its audit
@@ -403,7 +404,7 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
         await asyncio.gather(*(login_worker() for _ in range(CLIENTS)))
         print(f"{len(sessions)} reporters logged in in {time.perf_counter() - t:.1f} s", flush=True)
 
-        url = base + "/api/monitoring/reports"
+        url = base + "/api/monitoring/submit"
         rng = random.Random(5)
 
         def headers(point: int) -> dict:
