@@ -16,15 +16,29 @@ Logins are not timed; they use a fast password hasher so 2,000 of them take seco
 (`--real-hasher` keeps PBKDF2).
 
 The timed window: 2,000 submissions from 64 concurrent clients, each one POST of the report JSON to
-/api/monitoring/reports with its session cookie, X-CSRFToken and a fresh client_key. 5 % of the
+/api/monitoring/submit (where the phone page posts: POST /api/monitoring/reports's checks, service
+and answers in a plain view) with its session cookie, X-CSRFToken and a fresh client_key. 5 % of the
 points send their key twice: half as a retry after the answer, half as a double tap (both in flight
 at once). Then the database is checked: every point has exactly one report for the period, at
-version 1, with one stored version (none lost, none doubled).
+version 1, with one stored version (none lost, none doubled), each stored report has its audit
+entry, and the audit chain verifies end to end (the run fails otherwise).
 
-Figures, per database (PostgreSQL's last): submits_per_s (reports stored / window), p50_ms and
-p99_ms (every request in the window, retries included), lost, doubled. It also prints the CPU time
-per request of the server, of the database's backends and of the client: on this shared machine
-they move less than the throughput when something else runs beside the bench.
+The anchor, measured in the same run on the same server just before the burst: a minimal Django
+endpoint. Each point POSTs its report's body once to /bench/minimal, from the same 64 clients with
+the same session cookie and X-CSRFToken header. The endpoint is a plain Django view, first in the
+URL list, that answers the signed-in account's id as a small JSON object: it pays what every
+signed-in write pays on this stack (granian, the full middleware, the session and the account read
+from the database, the CSRF check) and nothing else — no validation, no transaction, no write.
+It lives only in the bench's own URL module (bench/.data/…/spike_urls.py: the application's
+URLs after it), written beside the bench's settings module, which is the application's settings
+with that ROOT_URLCONF.
+
+Figures, per database (PostgreSQL's last): minimal_per_s (the anchor's requests / its window),
+submits_per_s (reports stored / window), burst_vs_minimal_ratio (the two), p50_ms and p99_ms
+(every request in the window, retries included), lost, doubled, and the server's CPU time per
+request of each (server_cpu_per_submit_ms, server_cpu_per_minimal_ms). It also prints the CPU time
+per request of the database's backends and of the client: on this shared machine CPU times move
+less than the throughput when something else runs beside the bench.
 """
 
 import argparse
@@ -53,6 +67,8 @@ AS_OF = "2026-06-03"  # May's report is due on 5 June: the month-end burst
 PERIOD = "2026-05"
 PASSWORD = "Spike@2026"
 SETTINGS_MODULE = "spike_settings"
+URLS_MODULE = "spike_urls"
+MINIMAL_PATH = "/bench/minimal"
 
 
 # --- The parent: one child process per database (settings are per process) ---------------------
@@ -96,13 +112,37 @@ def main_parent(args, argv: list[str]) -> int:
 # --- The child: set up, serve, log in, burst, check ----------------------------------------------
 
 
+MINIMAL_URLS = '''"""The application's URLs, and first the anchor: the least a signed-in JSON write
+costs on this stack."""
+
+from django.http import JsonResponse
+from django.urls import path
+
+from jianfu.urls import urlpatterns as application_urls
+
+
+def minimal(request):
+    if not request.user.is_authenticated:
+        return JsonResponse({"code": "unauthorized"}, status=401)
+    return JsonResponse({"ok": True, "user": request.user.pk})
+
+
+urlpatterns = [path("bench/minimal", minimal), *application_urls]
+'''
+
+
 def write_settings(var_dir: Path, real_hasher: bool) -> None:
-    """The server's settings: the real ones; only the untimed logins may use a faster hasher."""
+    """The server's settings: the real ones, plus the minimal endpoint's URL; only the untimed
+    logins may use a faster hasher."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["from jianfu.settings import *  # noqa: F403\n"]
+    lines = [
+        "from jianfu.settings import *  # noqa: F403\n",
+        f'ROOT_URLCONF = "{URLS_MODULE}"\n',
+    ]
     if not real_hasher:
         lines.append('PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]\n')
     (var_dir / f"{SETTINGS_MODULE}.py").write_text("".join(lines))
+    (var_dir / f"{URLS_MODULE}.py").write_text(MINIMAL_URLS)
 
 
 def build(vendor: str, real_hasher: bool) -> None:
@@ -364,7 +404,7 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
         await asyncio.gather(*(login_worker() for _ in range(CLIENTS)))
         print(f"{len(sessions)} reporters logged in in {time.perf_counter() - t:.1f} s", flush=True)
 
-        url = base + "/api/monitoring/reports"
+        url = base + "/api/monitoring/submit"
         rng = random.Random(5)
 
         def headers(point: int) -> dict:
@@ -376,10 +416,10 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
                 "Accept": "application/json",
             }
 
-        async def post(point: int, body: bytes) -> tuple[int, dict | None, float]:
+        async def post(point: int, body: bytes, to: str = url) -> tuple[int, dict | None, float]:
             start = time.perf_counter()
             try:
-                async with http.post(url, data=body, headers=headers(point)) as r:
+                async with http.post(to, data=body, headers=headers(point)) as r:
                     raw = await r.read()
                     status = r.status
             except (TimeoutError, aiohttp.ClientError):
@@ -403,6 +443,18 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
             )
         )
 
+        # Every session used once more (untimed), each through the minimal endpoint: a session's
+        # last-seen time is written at most once a minute (IdleTimeoutMiddleware), so the sessions
+        # logged in more than a minute ago would otherwise pay that write in whichever timed
+        # window comes first. Now neither the anchor nor the burst pays it.
+        touch = [p for p, _u in reporters]
+
+        async def toucher():
+            while touch:
+                await post(touch.pop(), b"{}", base + MINIMAL_PATH)
+
+        await asyncio.gather(*(toucher() for _ in range(CLIENTS)))
+
         jobs = []
         for point, _username in reporters:
             roll = rng.random()
@@ -417,6 +469,34 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
             ).encode()
             jobs.append((point, body, retry))
         rng.shuffle(jobs)
+
+        # The anchor, just before the burst: each point posts its report's body once to the
+        # minimal endpoint, from the same 64 clients with the same cookies and CSRF header.
+        minimal_pending = list(jobs)
+        minimal_bad = 0
+
+        async def minimal_worker():
+            nonlocal minimal_bad
+            while minimal_pending:
+                point, body, _retry = minimal_pending.pop()
+                status, _data, _ms = await post(point, body, base + MINIMAL_PATH)
+                minimal_bad += status != 200
+
+        cpu_before = group_cpu_s(server_pgid)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(minimal_worker() for _ in range(CLIENTS)))
+        minimal_window = time.perf_counter() - t0
+        minimal = {
+            "per_s": len(jobs) / minimal_window,
+            "server_ms": (group_cpu_s(server_pgid) - cpu_before) / len(jobs) * 1000,
+            "bad": minimal_bad,
+        }
+        print(
+            f"minimal endpoint: {len(jobs)} requests in {minimal_window:.2f} s, server CPU "
+            f"{minimal['server_ms']:.1f} ms per request, not 200: {minimal_bad}",
+            flush=True,
+        )
+
         latencies: list[float] = []
         bad: dict[str, int] = {}
         outcome = {"created": 0, "same": 0, "retries": 0, "double_taps": 0}
@@ -472,12 +552,15 @@ async def burst(base: str, reporters: list[tuple[int, str]], server_pgid: int) -
         "outcome": outcome,
         "answered_versions": versions,
         "cpu": cpu,
+        "minimal": minimal,
     }
 
 
 def check(reporters: list[tuple[int, str]]) -> tuple[int, int, dict]:
     from django.db.models import Count, Max
 
+    from jianfu.core import audit
+    from jianfu.core.models import AuditEntry
     from jianfu.monitoring.models import Report, ReportVersion
 
     expected = {p for p, _u in reporters}
@@ -492,7 +575,24 @@ def check(reporters: list[tuple[int, str]]) -> tuple[int, int, dict]:
     highest = Report.objects.filter(period=PERIOD).aggregate(v=Max("version"))["v"]
     lost = sum(1 for p in expected if p not in reports)
     doubled = sum(1 for p in expected if reports.get(p, 0) > 1 or stored_versions.get(p, 0) > 1)
-    return lost, doubled, {"reports": sum(reports.values()), "highest_version": highest}
+    # Audited: one "submitted" entry per stored report, and the whole chain still verifies.
+    ids = [str(pk) for pk in Report.objects.filter(period=PERIOD).values_list("pk", flat=True)]
+    audited = AuditEntry.objects.filter(
+        code="jianfu.monitoring.report.submitted",
+        object_type="monitoring.report",
+        object_id__in=ids,
+    ).count()
+    broken = audit.verify()
+    return (
+        lost,
+        doubled,
+        {
+            "reports": sum(reports.values()),
+            "highest_version": highest,
+            "audited": audited,
+            "chain": "holds" if broken is None else f"broken at {broken}",
+        },
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -538,7 +638,8 @@ def main_child(args) -> int:
         f"({len(lat) / result['window']:.0f} requests/s); created {o['created']}, "
         f"same key answered {o['same']} (retries {o['retries']}, double taps {o['double_taps']}); "
         f"not 2xx: {result['bad'] or 0}; stored {counts['reports']} reports, "
-        f"highest version {counts['highest_version']}; mean {statistics.mean(lat):.0f} ms",
+        f"highest version {counts['highest_version']}; audit entries for them {counts['audited']}, "
+        f"audit chain {counts['chain']}; mean {statistics.mean(lat):.0f} ms",
         flush=True,
     )
     cpu = result["cpu"]
@@ -551,12 +652,20 @@ def main_child(args) -> int:
         f"{per_request['client']:.1f} ms",
         flush=True,
     )
-    figure("submits_per_s", round(counts["reports"] / result["window"]))
+    minimal = result["minimal"]
+    submits_per_s = counts["reports"] / result["window"]
+    figure("minimal_per_s", round(minimal["per_s"]))
+    figure("submits_per_s", round(submits_per_s))
+    figure("burst_vs_minimal_ratio", round(submits_per_s / minimal["per_s"], 2))
+    figure("server_cpu_per_submit_ms", round(per_request["server"], 2))
+    figure("server_cpu_per_minimal_ms", round(minimal["server_ms"], 2))
     figure("p50_ms", round(percentile(lat, 0.50)))
     figure("p99_ms", round(percentile(lat, 0.99)))
     figure("lost", lost)
     figure("doubled", doubled)
-    return 0 if not lost and not doubled and not result["bad"] else 1
+    audited = counts["audited"] == counts["reports"] and counts["chain"] == "holds"
+    ok = not lost and not doubled and audited and not result["bad"] and not minimal["bad"]
+    return 0 if ok else 1
 
 
 def main() -> int:

@@ -1,9 +1,12 @@
 from django.urls import include, path
 
 from .api import api
+from .monitoring.reports.views import report_post
 
 # The API first: the month-end burst of submissions should not walk every page pattern.
 urlpatterns = [
+    # The phone page's submission: a plain view beside the API (see report_post).
+    path("api/monitoring/submit", report_post, name="report_post"),
     path("api/", api.urls),
     path("", include("jianfu.core.urls")),
     path("", include("jianfu.administration.urls")),

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import audit_key, clock
+from . import audit_key, clock, prepared
 from .models import AuditEntry, AuditHead
 from .syslog_forward import LOGGER as SYSLOG_LOGGER
 
@@ -164,37 +164,45 @@ def record(
     extra: dict | None = None,
     success: bool = True,
     actor_name: str | None = None,
+    head: tuple[int, str] | None = None,
 ) -> AuditEntry:
+    """Append an entry to the chain in the caller's transaction. `head`: the chain's head (seq,
+    hash) when the caller has already locked and read it in this transaction, in the same
+    statement as its own write (HEAD_LOCK_SQL), which spares a round trip to the database."""
     if code not in SENTENCES:
         raise KeyError(f"unknown audit code: {code}")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     actor_id, name = actor_identity(actor)
-    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
-    # must roll that whole transaction back anyway.
-    with transaction.atomic(savepoint=False):
-        head_seq, head_hash = _lock_head()
-        entry = AuditEntry(
-            seq=head_seq + 1,
-            at=clock.now().astimezone(dt.UTC),
-            actor_id=actor_id,
-            actor_name=(actor_name or name)[:160],
-            ip=(_context.get() or RequestContext()).ip,
-            code=code,
-            success=success,
-            object_type=object_type,
-            object_id=str(object_id),
-            changes=_jsonable(changes or {}),
-            extra=_jsonable(extra or {}),
-            prev_hash=head_hash,
-        )
-        entry.hash = _digest(entry)
-        _append(entry)
+    # Everything that does not depend on the chain's head is built before the head is locked: the
+    # lock is held until the caller's transaction commits, and every write in the application
+    # waits for it (at the month-end burst, four web processes at once).
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_name=(actor_name or name)[:160],
+        ip=(_context.get() or RequestContext()).ip,
+        code=code,
+        success=success,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes=_jsonable(changes or {}),
+        extra=_jsonable(extra or {}),
+    )
     # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog server.
     # Only when a syslog handler is configured (not any handler: a test runner's capture is one),
     # so the month-end burst pays nothing otherwise.
-    if any(isinstance(h, SysLogHandler) for h in forward_log.handlers):
+    forwarded = any(isinstance(h, SysLogHandler) for h in forward_log.handlers)
+    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
+    # must roll that whole transaction back anyway.
+    with transaction.atomic(savepoint=False):
+        head_seq, entry.prev_hash = head if head is not None else _lock_head()
+        entry.seq = head_seq + 1
+        # Stamped once the head is held, so the entries' times follow their order in the chain.
+        entry.at = clock.now().astimezone(dt.UTC)
+        entry.hash = _digest(entry)
+        _append(entry)
+    if forwarded:
         transaction.on_commit(functools.partial(forward, entry))
     return entry
 
@@ -241,9 +249,14 @@ _ENTRY_FIELDS = (
 )
 
 
+# The head, locked until the transaction ends, as a lateral subquery a caller's own statement can
+# join (PostgreSQL): seq and hash are the newest committed, as _lock_head's.
+HEAD_LOCK_SQL = f"SELECT seq, hash FROM {AuditHead._meta.db_table} WHERE id = 1 FOR UPDATE"  # noqa: S608
+
+
 def _lock_head() -> tuple[int, str]:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM {AuditHead._meta.db_table} WHERE id = 1{lock}")  # noqa: S608
         return cursor.fetchone()
 
@@ -268,7 +281,7 @@ def _append_statements(alias: str) -> tuple[list, str, str, str | None]:
 def _append(entry: AuditEntry) -> None:
     fields, insert, move_head, both = _append_statements(connection.alias)
     params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         if both:
             cursor.execute(both, [*params, entry.seq, entry.hash])
         else:

@@ -11,7 +11,7 @@ from django.db import connections, router, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import audit, clock, runtime
+from . import audit, clock, prepared, runtime
 from .models import AddressBlock, Lockout, LoginFailure
 
 MIN_LENGTH = 8
@@ -245,7 +245,7 @@ class AccountBackend(ModelBackend):
         model = get_user_model()
         connection = connections[router.db_for_read(model)]
         sql, names, columns = _account_query(connection.alias)
-        with connection.cursor() as cursor:
+        with prepared.cursor(connection.alias) as cursor:
             cursor.execute(sql, [model._meta.pk.get_db_prep_value(user_id, connection)])
             row = cursor.fetchone()
         if row is None:

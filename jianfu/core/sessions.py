@@ -11,12 +11,14 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import connections, router
 from django.utils import timezone
 
+from . import prepared
+
 
 class SessionStore(db.SessionStore):
     def load(self):
         connection = connections[router.db_for_read(self.model)]
         expire = self.model._meta.get_field("expire_date")
-        with connection.cursor() as cursor:
+        with prepared.cursor(connection.alias) as cursor:
             cursor.execute(
                 f"SELECT session_data FROM {self.model._meta.db_table}"  # noqa: S608
                 " WHERE session_key = %s AND expire_date > %s",
@@ -34,7 +36,7 @@ class SessionStore(db.SessionStore):
         data = self.encode(self._get_session(no_load=False))
         connection = connections[router.db_for_write(self.model)]
         expire = self.model._meta.get_field("expire_date")
-        with connection.cursor() as cursor:
+        with prepared.cursor(connection.alias) as cursor:
             cursor.execute(
                 f"UPDATE {self.model._meta.db_table}"  # noqa: S608
                 " SET session_data = %s, expire_date = %s WHERE session_key = %s",

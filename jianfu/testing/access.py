@@ -43,7 +43,7 @@ class Route:
     name: str  # URL name, or "api:<METHOD> <openapi path>"
     pattern: str  # a Django pattern ("units/<int:pk>/") or an OpenAPI path ("/api/units/{unit_id}")
     kwargs: tuple[str, ...]
-    method: str | None = None  # API operations only
+    method: str | None = None  # API operations, and plain views under api/ (POST)
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ _KW = re.compile(r"<(?:\w+:)?(\w+)>")
 def _walk(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
+            if p.namespace == "api":
+                continue  # the API's operations: from its OpenAPI document (every_route)
             yield from _walk(p.url_patterns, prefix + str(p.pattern))
         elif isinstance(p, URLPattern):
             yield prefix + str(p.pattern), p
@@ -75,7 +77,11 @@ def every_route() -> list[Route]:
 
     routes: dict[str, Route] = {}
     for pattern, p in _walk(get_resolver().url_patterns):
-        if pattern.startswith("api/") or p.name in IGNORED:
+        if p.name in IGNORED:
+            continue
+        # A plain view beside the API (the phone's submission) takes a JSON POST, as the API's.
+        if pattern.startswith("api/"):
+            routes[p.name] = Route(p.name, "/" + pattern, (), "POST")
             continue
         routes[p.name] = Route(p.name, pattern, tuple(_KW.findall(pattern)))
     schema = api.get_openapi_schema()

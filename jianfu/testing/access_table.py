@@ -2913,6 +2913,17 @@ EXPECTED: dict[str, dict[str, str]] = {
         "auditor": "404 404",
         "anonymous": "302 302",
     },
+    "report_post": {
+        "office": "422",
+        "leader": "422",
+        "contact": "422",
+        "reporter": "422",
+        "discipline": "422",
+        "sysadmin": "422",
+        "secadmin": "422",
+        "auditor": "422",
+        "anonymous": "401",
+    },
     "report_home": {
         "office": "403",
         "leader": "403",

@@ -16,11 +16,11 @@ from jianfu.core import periods, scope
 from jianfu.core.api import MAX_ID, id_path
 from jianfu.core.errors import DomainError
 from jianfu.core.inputs import Line, Text
-from jianfu.core.permissions import permissions_for_roles
 
 from ..models import Report, SamplePoint
 from . import services
 from .views import (
+    CONFLICTS,
     SUBMIT,
     my_points,
     period_label,
@@ -28,11 +28,9 @@ from .views import (
     reporter_point,
     sections_of,
 )
+from .views import may_submit as _may_submit
 
 router = Router(tags=["monitoring"])
-
-# Refusals that are about the period's state, not the request's shape.
-CONFLICTS = {"closed", "future", "inactive", "key_reused"}
 
 
 # --- Schemas ------------------------------------------------------------------------------------
@@ -139,17 +137,6 @@ class SubmitOut(Schema):
 
 
 # --- Endpoints ----------------------------------------------------------------------------------
-
-
-def _may_submit(who) -> bool:
-    """scope.can(who, SUBMIT), without loading the home unit the full scope needs: on the
-    busiest endpoint the roles alone decide it (the same rules as scope.scope_of)."""
-    known = getattr(who, "_jianfu_scope", None)
-    if known is not None:
-        return known.can(SUBMIT)
-    if getattr(who, "is_token", False) or not who.is_active or who.home_unit_id is None:
-        return False
-    return SUBMIT in permissions_for_roles(who.role_codes)
 
 
 def _not_found() -> dict:

@@ -10,7 +10,7 @@ import time
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils.translation import gettext as _
 
-from jianfu.core import audit, clock, inputs, periods, scope
+from jianfu.core import audit, clock, inputs, periods, prepared, scope
 from jianfu.core.errors import DomainError
 
 from ..models import PeriodClosure, Report, ReportForm, ReportVersion, SamplePoint
@@ -121,7 +121,7 @@ def _first_look(by, point: SamplePoint | int, period: str, client_key: str):
         f" EXISTS(SELECT 1 FROM {Report._meta.db_table} WHERE point_id = p.id AND period = %s)"
         f" FROM {SamplePoint._meta.db_table} p WHERE p.id = %s"
     )
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(sql, [client_key, by.pk, period, period, point_id])
         row = cursor.fetchone()
     if row is None:
@@ -227,9 +227,10 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
         )
         # Another first report stored meanwhile fails the (point, period) constraint here, and
         # report_submit stores this one again as its correction.
-        _insert_first(report, version)
+        head = _insert_first(report, version)
         code, changes = "jianfu.monitoring.report.submitted", {}
     else:
+        head = None
         changes = audit.diff(report.values, values)
         report.values, report.reporter, report.submitted_at = values, by, now
         report.version += 1
@@ -243,22 +244,27 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
         obj=report,
         changes=changes,
         extra={"version": report.version, "period": period, "late": late},
+        head=head,
     )
     return report, version, True
 
 
-def _insert_first(report: Report, version: ReportVersion) -> None:
+def _insert_first(report: Report, version: ReportVersion) -> tuple[int, str] | None:
     """Store a period's first report and its first version: one round trip on PostgreSQL (a
-    data-modifying CTE), two plain statements elsewhere. This is the month-end burst's write, and
-    building two ORM inserts cost more than running them. The values still go through each
-    field's own database conversion."""
+    data-modifying CTE, which also locks and reads the audit chain's head for the entry that
+    follows: returned), two plain statements elsewhere (None). This is the month-end burst's
+    write, and building two ORM inserts cost more than running them. The values still go through
+    each field's own database conversion."""
     r_fields, v_fields, both, insert_report, insert_version = _first_statements(connection.alias)
     r_params = [f.get_db_prep_save(getattr(report, f.attname), connection) for f in r_fields]
     v_params = [f.get_db_prep_save(getattr(version, f.attname), connection) for f in v_fields]
-    with connection.cursor() as cursor:
+    head = None
+    with prepared.cursor() as cursor:
         if both:
             cursor.execute(both, r_params + v_params)
-            report.pk, version.pk = cursor.fetchone()
+            report.pk, version.pk, *head = cursor.fetchone()
+            # No head row (never, after the migrations): record() locks it itself.
+            head = tuple(head) if head[0] is not None else None
         else:
             cursor.execute(insert_report, r_params)
             report.pk = cursor.fetchone()[0]
@@ -266,6 +272,7 @@ def _insert_first(report: Report, version: ReportVersion) -> None:
             version.pk = cursor.fetchone()[0]
     version.report = report
     report._state.adding = version._state.adding = False
+    return head
 
 
 @functools.cache
@@ -288,8 +295,10 @@ def _first_statements(alias: str) -> tuple[list, list, str | None, str, str]:
     both = None
     if connections[alias].vendor == "postgresql":
         both = (
-            f"WITH r AS ({insert_report}) INSERT INTO {v_table} (report_id, {v_columns})"  # noqa: S608
-            f" VALUES ((SELECT id FROM r), {v_marks}) RETURNING report_id, id"
+            f"WITH r AS ({insert_report}), v AS (INSERT INTO {v_table} (report_id, {v_columns})"  # noqa: S608
+            f" VALUES ((SELECT id FROM r), {v_marks}) RETURNING report_id, id)"
+            f" SELECT v.report_id, v.id, h.seq, h.hash FROM v"
+            f" LEFT JOIN LATERAL ({audit.HEAD_LOCK_SQL}) h ON true"
         )
     return r_fields, v_fields, both, insert_report, insert_version
 

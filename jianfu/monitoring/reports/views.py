@@ -9,19 +9,26 @@ for this same period.
 
 import dataclasses
 import datetime as dt
+import json
 import uuid
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from ninja.utils import check_csrf
 
 from jianfu.core import clock, periods, scope
+from jianfu.core.api import MAX_ID, refuse_form_body
+from jianfu.core.api_errors import error_response, generic
 from jianfu.core.errors import DomainError
+from jianfu.core.permissions import permissions_for_roles
+from jianfu.core.scope_guard import refusal_hides
 
 from ..models import Report, ReportForm, SamplePoint
 from . import services
@@ -400,7 +407,7 @@ def report_fill(request, point, period):
             "note": note,
             "client_key": client_key,
             "draft_key": draft_key(request.user, point, period),
-            "api_url": reverse("api:report_submit"),
+            "api_url": reverse("report_post"),
             "js_messages": js_messages(),
             "login_url": reverse("login") + "?" + urlencode({"next": request.path}),
         },
@@ -468,4 +475,119 @@ def report_history(request, point, period):
             "versions": versions[::-1],
             "can_correct": services.period_state(point.form_code, period) in ("open", "late"),
         },
+    )
+
+
+# --- The phone page's submission ----------------------------------------------------------------
+
+# Refusals that are about the period's state or the key, not the request's shape (as the API's).
+CONFLICTS = {"closed", "future", "inactive", "key_reused"}
+
+
+def may_submit(who) -> bool:
+    """scope.can(who, SUBMIT), without loading the home unit the full scope needs: on the
+    busiest endpoint the roles alone decide it (the same rules as scope.scope_of)."""
+    known = getattr(who, "_jianfu_scope", None)
+    if known is not None:
+        return known.can(SUBMIT)
+    if getattr(who, "is_token", False) or not who.is_active or who.home_unit_id is None:
+        return False
+    return SUBMIT in permissions_for_roles(who.role_codes)
+
+
+# ReportIn's fields (api.py): name, type, smallest and largest length (or value), required.
+_SHAPE = (
+    ("point", int, 1, MAX_ID, True),
+    ("period", str, 0, 10, True),
+    ("client_key", str, 8, 64, True),
+    ("values", dict, None, None, True),
+    ("note", str, 0, 200, False),
+)
+
+
+def _shape_errors(body) -> list[dict]:
+    """What POST /api/monitoring/reports's schema would refuse in the body, field by field."""
+    if not isinstance(body, dict):
+        return [{"field": "body", "detail": generic(422)[1]}]
+    errors = []
+    for name, kind, low, high, required in _SHAPE:
+        if name not in body:
+            if required:
+                errors.append({"field": name, "detail": generic(422)[1]})
+            continue
+        value = body[name]
+        size = value if kind is int else len(value) if isinstance(value, str) else None
+        if (
+            not isinstance(value, kind)
+            or isinstance(value, bool)
+            or (low is not None and not low <= size <= high)
+        ):
+            errors.append({"field": name, "detail": generic(422)[1]})
+    return errors
+
+
+@csrf_exempt  # checked below once the session is signed in, as the API's session auth does
+@require_POST
+def report_post(request):
+    """The phone page's final POST: POST /api/monitoring/reports for the signed-in browser, with
+    the same checks in the same order, the same service (validation, scope, idempotency on
+    client_key, the audit entry in the same transaction) and the same answers, but without the
+    API framework's per-request work (its parsing, schema objects and response schema), which at
+    the month-end burst cost more than the submission's own checks. Under /api/, so that the
+    middleware answers it as the API (401 on an expired session, JSON errors)."""
+    who = request.user
+    if not who.is_authenticated:
+        return error_response(401)
+    try:
+        refuse_form_body(request)
+    except DomainError as e:
+        return error_response(e.status, e.code, e.message)
+    if check_csrf(request) is not None:
+        return error_response(
+            403, "csrf_failed", _("CSRF 校验未通过：浏览器会话的写操作须带 X-CSRFToken 请求头。")
+        )
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return error_response(400, "bad_body", _("请求体不是有效的 JSON。"))
+    errors = _shape_errors(body)
+    if errors:
+        return error_response(422, "invalid", errors[0]["detail"], errors=errors)
+    if not may_submit(who):
+        # Inside the account's units the refusal says why (403); outside, the point is not there.
+        if SamplePoint.scoped.filter(pk=body["point"]).exists():
+            try:
+                scope.require(who, SUBMIT)
+            except scope.Refused as e:
+                if refusal_hides(request, e):  # as the API's: a record it can never see
+                    return error_response(404)
+                return error_response(403, "forbidden", str(e))
+        return error_response(404, "not_found", _("找不到该样本点。"))
+    try:
+        report, version, created = services.report_submit(
+            by=who,
+            point=body["point"],
+            period=body["period"],
+            values=body["values"],
+            client_key=body["client_key"],
+            note=body.get("note", ""),
+        )
+    except services.ReportInvalid as e:
+        return error_response(400, "invalid", e.message, errors=e.errors)
+    except DomainError as e:
+        status = 409 if e.code in CONFLICTS else e.status
+        return error_response(status, e.code, e.message, field=e.field)
+    return JsonResponse(
+        {
+            "report": report.pk,
+            "point": report.point_id,
+            "period": report.period,
+            "version": version.version,
+            "created": created,
+            "late": version.late,
+            "submitted_at": version.submitted_at,
+            "done_url": reverse("report_done", args=[report.point_id, report.period]),
+        },
+        status=201 if created else 200,
+        json_dumps_params={"ensure_ascii": False},
     )
