@@ -8,7 +8,6 @@ same key again answers 200 with the version already stored, never a second repor
 import datetime as dt
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 
@@ -27,6 +26,7 @@ from .views import (
     period_rows,
     reporter_point,
     sections_of,
+    submitted,
 )
 from .views import may_submit as _may_submit
 
@@ -286,16 +286,4 @@ def report_submit(request, payload: ReportIn):
     except DomainError as e:
         status = 409 if e.code in CONFLICTS else e.status
         return Status(status, {"code": e.code, "detail": str(e.message), "field": e.field})
-    return Status(
-        201 if created else 200,
-        {
-            "report": report.pk,
-            "point": report.point_id,
-            "period": report.period,
-            "version": version.version,
-            "created": created,
-            "late": version.late,
-            "submitted_at": version.submitted_at,
-            "done_url": reverse("report_done", args=[report.point_id, report.period]),
-        },
-    )
+    return Status(201 if created else 200, submitted(report, version, created))

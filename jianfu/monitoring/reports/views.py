@@ -484,6 +484,20 @@ def report_history(request, point, period):
 CONFLICTS = {"closed", "future", "inactive", "key_reused"}
 
 
+def submitted(report, version, created: bool) -> dict:
+    """What a submission answers (this view and the API's alike)."""
+    return {
+        "report": report.pk,
+        "point": report.point_id,
+        "period": report.period,
+        "version": version.version,
+        "created": created,
+        "late": version.late,
+        "submitted_at": version.submitted_at,
+        "done_url": reverse("report_done", args=[report.point_id, report.period]),
+    }
+
+
 def may_submit(who) -> bool:
     """scope.can(who, SUBMIT), without loading the home unit the full scope needs: on the
     busiest endpoint the roles alone decide it (the same rules as scope.scope_of)."""
@@ -578,16 +592,7 @@ def report_post(request):
         status = 409 if e.code in CONFLICTS else e.status
         return error_response(status, e.code, e.message, field=e.field)
     return JsonResponse(
-        {
-            "report": report.pk,
-            "point": report.point_id,
-            "period": report.period,
-            "version": version.version,
-            "created": created,
-            "late": version.late,
-            "submitted_at": version.submitted_at,
-            "done_url": reverse("report_done", args=[report.point_id, report.period]),
-        },
+        submitted(report, version, created),
         status=201 if created else 200,
         json_dumps_params={"ensure_ascii": False},
     )
