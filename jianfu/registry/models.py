@@ -188,7 +188,11 @@ class Meeting(RegistryRecord):
                 name="meeting_attendees_plausible",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "held_on"], name="meeting_unit_date")]
+        indexes = [
+            models.Index(fields=["unit", "held_on"], name="meeting_unit_date"),
+            # The newest first across a province or a city (queries.merge_candidates).
+            models.Index(fields=["held_on", "id"], name="meeting_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title
