@@ -620,3 +620,21 @@ def test_counting_rules_cannot_be_changed_by_others(login):
         )
         assert response.status_code == 403
     assert not RuntimeSetting.objects.filter(key="counting.video_meetings").exists()
+
+
+@pytest.mark.django_db
+def test_the_list_filters_offer_the_units_and_years_with_records_in_scope(people, units):
+    from jianfu.registry.records.queries import units_with_records, years_with_records
+
+    office = people["office"]
+    meeting(office, units["TA"], held_on=dt.date(2024, 4, 2))
+    meeting(office, units["TA01"], held_on=dt.date(2025, 4, 2))
+    meeting(office, units["TB"], held_on=dt.date(2023, 4, 2))
+    assert years_with_records(office, Meeting) == [2025, 2024, 2023]
+    assert years_with_records(people["contact_a"], Meeting) == [2025, 2024]
+    assert years_with_records(people["contact_b"], Meeting) == [2023]
+    assert years_with_records(people["contact_b"], Document) == []
+    codes = [u.code for u in units_with_records(office, Meeting)]
+    assert codes == ["TA", "TA01", "TB"]
+    assert [u.code for u in units_with_records(office, Meeting, limit=1)] == ["TA", "TA01"]
+    assert [u.code for u in units_with_records(people["contact_b"], Meeting)] == ["TB"]
