@@ -144,7 +144,16 @@ class Document(RegistryRecord):
                 name="document_counts_plausible",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "issued_on"], name="document_unit_date")]
+        indexes = [
+            models.Index(fields=["unit", "issued_on"], name="document_unit_date"),
+            # The documents reaching the grassroots in a span, by unit (the senders ranking):
+            # read from the index alone instead of every document of every year.
+            models.Index(
+                fields=["issued_on", "unit"],
+                name="document_grassroots_date",
+                condition=Q(reaches_grassroots=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -190,7 +199,11 @@ class Meeting(RegistryRecord):
                 name="meeting_attendees_plausible",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "held_on"], name="meeting_unit_date")]
+        indexes = [
+            models.Index(fields=["unit", "held_on"], name="meeting_unit_date"),
+            # The newest first across a province or a city (queries.merge_candidates).
+            models.Index(fields=["held_on", "id"], name="meeting_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title

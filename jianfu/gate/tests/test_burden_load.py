@@ -108,6 +108,19 @@ def test_the_senders_are_ranked_and_the_bulletin_says_what_the_page_shows(march,
     assert str(bs.SECTIONS["gate_burden"].label) == "向基层要数据最多的单位"
 
 
+def test_the_senders_ranking_is_shown_a_page_at_a_time(march, people, login, monkeypatch):
+    from jianfu.gate.burden import views
+
+    monkeypatch.setattr(views, "SENDERS_PER_PAGE", 3)
+    client = login("office")
+    url = "/gate/burden/senders/?start=2026-03-01&end=2026-03-31"
+    first, second = client.get(url), client.get(url + "&page=2")
+    assert [r.rank for r in first.context["rows"]] == [1, 2, 3]
+    assert [r.rank for r in second.context["rows"]] == [4]
+    assert first.context["rows"][0].name == "甲县"
+    assert "共 4 条" in first.content.decode()
+
+
 def test_a_county_contact_ranks_only_its_own_units(march, people):
     rows = queries.senders(
         people["contact_b"], dt.date(2026, 3, 1), dt.date(2026, 3, 31), perm=services.VIEW

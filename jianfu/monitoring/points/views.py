@@ -14,7 +14,9 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -331,19 +333,35 @@ def _period_param(value, ptype: str, latest: str) -> str | None:
     return value if kind == ptype and value <= latest else None
 
 
-def _shown(f: queries.Figures, alerts: tuple[int, int]) -> dict:
-    """One matrix cell ready to print (the matrix can hold thousands: no template logic)."""
-    if not f.expected:
-        return {"expected": 0}
-    return {
-        "expected": f.expected,
-        "c": f"{f.completeness:.0f}%",
-        "t": f"{f.timeliness:.0f}%",
-        "low_c": f.completeness < alerts[0],
-        "low_t": f.timeliness < alerts[1],
-        "title": _("应报 %(e)s，已报 %(r)s，按时 %(t)s，迟报 %(l)s，缺报 %(m)s")
-        % {"e": f.expected, "r": f.received, "t": f.on_time, "l": f.late, "m": f.missing},
-    }
+def _shower(alerts: tuple[int, int]):
+    """A function printing one matrix cell as HTML. The matrix holds a cell per county and
+    period, thousands at province size: an include, a format_html or a translation per cell cost
+    most of the page's time, so the title is translated and escaped once and the rest is numbers
+    and constant classes."""
+    title_fmt = conditional_escape(_("应报 %(e)s，已报 %(r)s，按时 %(t)s，迟报 %(l)s，缺报 %(m)s"))
+    empty = mark_safe('<td class="text-muted">—</td>')
+
+    def shown(f: queries.Figures, bold: bool = False) -> str:
+        if not f.expected:
+            return empty
+        low_c = f.completeness < alerts[0]
+        title = title_fmt % {
+            "e": f.expected,
+            "r": f.received,
+            "t": f.on_time,
+            "l": f.late,
+            "m": f.missing,
+        }
+        return mark_safe(  # noqa: S308 (numbers, constant classes and the escaped title)
+            f'<td class="{"fw-semibold " if bold else ""}{"table-danger" if low_c else ""}"'
+            f' title="{title}"><span class="d-block'
+            f'{" text-danger fw-semibold" if low_c else ""}">{f.completeness:.0f}%</span>'
+            '<span class="d-block small '
+            f'{"text-danger" if f.timeliness < alerts[1] else "text-body-secondary"}">'
+            f'{f.timeliness:.0f}%</span><span class="visually-hidden">{title}</span></td>'
+        )
+
+    return shown
 
 
 def _chart(c: queries.Completeness, alerts: tuple[int, int]) -> dict:
@@ -450,12 +468,13 @@ def completeness(request):
         }
         for k in reversed(recent)
     ]
+    shown = _shower(alerts)
     rows = [
         {
             "key": r.key,
             "label": r.label,
-            "cells": [_shown(f, alerts) for f in r.cells],
-            "total": _shown(r.total, alerts),
+            "cells": [shown(f) for f in r.cells],
+            "total": shown(r.total, bold=True),
         }
         for r in (c.by_kind if by == "kind" else c.by_county)
     ]
@@ -464,8 +483,8 @@ def completeness(request):
         "c": c,
         "rows": rows,
         "period_figures": list(zip(c.periods, c.by_period, strict=True)),
-        "period_cells": [_shown(f, alerts) for f in c.by_period],
-        "total_cell": _shown(c.total, alerts),
+        "period_cells": [shown(f) for f in c.by_period],
+        "total_cell": shown(c.total),
         "by": by,
         "n": n,
         "ranges": RANGES,

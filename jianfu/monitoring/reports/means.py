@@ -6,14 +6,13 @@ province size (one JSON parse per report and answer).
 Each county × period cell holds the reports, and per answer its sum and how many reports gave
 it, so a mean over several counties is exact (the sums added, then divided). A period's cells
 are kept until its reports change. A report is created once and corrected in place, each
-submission a new ReportVersion (services.submit); so what changed since the cells were read is
-told by the periods' count, highest id and sum of ids of reports (a created or deleted report),
-and by the versions above the highest one seen then (a correction: their reports' periods). Both
-are read from indexes, before the cells they stand for (cells read under them can only be
-newer), and only the periods that moved are read again: at month end the month being reported,
-not three years. The points' counties are in the fingerprint too (a point moved to another
-county takes its reports along). On PostgreSQL a correction committed after a later-numbered one
-already seen would go unseen until the next change (as in registry/quotas/figures.history).
+submission a new ReportVersion (services.submit) that also raises the report's own version by
+one; so what changed since the cells were read is told by the periods' count, highest id and sum
+of ids of reports (a created or deleted report) and sum of their versions (a correction raises it
+by exactly one, whatever order corrections commit in), all read from the Report table alone,
+before the cells they stand for (cells read under them can only be newer); only the periods that
+moved are read again: at month end the month being reported, not three years. The points'
+counties are in the fingerprint too (a point moved to another county takes its reports along).
 
 Inside a transaction (a test, a write that reads) rows that may be rolled back would be kept, so
 there the cells are read afresh."""
@@ -25,7 +24,7 @@ from django.db import connection
 from django.db.models import Count, FloatField, Max, Sum
 from django.db.models.functions import Cast
 
-from ..models import Answer, Report, ReportVersion, SamplePoint
+from ..models import Answer, Report, SamplePoint
 
 # The answers read as means: the felt measures, the burden score, the documents received.
 KEYS = ("docs_county", "meetings_county", "inspections_county", "burden_score", "docs_total")
@@ -67,13 +66,12 @@ def by_county(periods, county_ids=None) -> dict[str, dict[int, Cell]]:
     if not _may_keep():
         return _read(periods, county_ids)
     prints = {
-        row["period"]: (row["n"], row["last"], row["ids"])
+        row["period"]: (row["n"], row["last"], row["ids"], row["versions"])
         for row in Report.objects.filter(period__in=periods)
         .values("period")
-        .annotate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"))
+        .annotate(n=Count("pk"), last=Max("pk"), ids=Sum("pk"), versions=Sum("version"))
         .order_by()
     }
-    top = ReportVersion.objects.aggregate(top=Max("pk"))["top"]
     points = tuple(
         SamplePoint.objects.aggregate(n=Count("pk"), last=Max("pk"), c=Sum("county_id")).values()
     )
@@ -81,20 +79,11 @@ def by_county(periods, county_ids=None) -> dict[str, dict[int, Cell]]:
     kept = _KEPT.get(db, {})
     if kept.get("points") != points:
         kept = {"points": points}
-    touched = set()
-    if kept.get("version") is not None and kept["version"] != top:
-        touched = set(
-            ReportVersion.objects.filter(pk__gt=kept["version"])
-            .values_list("report__period", flat=True)
-            .distinct()
-        )
-    stale = [
-        p for p in periods if p in prints and (p in touched or kept.get(p, (None,))[0] != prints[p])
-    ]
-    if stale or kept.get("version") != top:
-        fresh = _read(stale, None) if stale else {}
+    stale = [p for p in periods if p in prints and kept.get(p, (None,))[0] != prints[p]]
+    if stale:
+        fresh = _read(stale, None)
         with _LOCK:
-            kept = {**kept, **{p: (prints[p], fresh.get(p, {})) for p in stale}, "version": top}
+            kept = {**kept, **{p: (prints[p], fresh.get(p, {})) for p in stale}}
             _KEPT[db] = kept
     out = {}
     for p in periods:

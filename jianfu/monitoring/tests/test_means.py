@@ -59,3 +59,17 @@ def test_the_dashboard_panel_reads_the_same_means_as_each_report(kept, reporter,
     # A unit below the county (a part of its points): read from the reports directly.
     own = dashboard.monthly(office, point.unit, ["2025-03"])["2025-03"]
     assert (own["n"], own["burden"], own["docs"]) == (1, 2, 30)
+
+
+def test_a_correction_is_seen_whatever_its_version_rows_id(kept, reporter, point):
+    """On PostgreSQL a correction may commit after a later-numbered one was already read: its
+    version row's id is then below the highest seen. The report's own version still moves, so
+    the period is read again; here the correction is written with no version row at all."""
+    county = point.county_id
+    submit(reporter, point, docs_county=15)
+    assert means.by_county(["2025-03"])["2025-03"][county].mean("docs_county") == 15
+    report = Report.objects.get(point=point, period="2025-03")
+    Report.objects.filter(pk=report.pk).update(
+        values={**report.values, "docs_county": 40}, version=report.version + 1
+    )
+    assert means.by_county(["2025-03"])["2025-03"][county].mean("docs_county") == 40

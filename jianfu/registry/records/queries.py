@@ -186,28 +186,35 @@ def totals_for(principal, model, f: RecordFilter, qs: QuerySet) -> dict[str, int
 
 
 def units_with_records(principal, model, limit: int = 500) -> list[Unit]:
-    """The units in scope that have records in this registry (read from the small rollup)."""
+    """The units in scope that have records in this registry (read from the small rollup).
+
+    The scope's units are walked in path order, each probed for a rollup row by the rollup's key
+    index, until `limit` + 1 are found: collecting every unit with a row and then matching them
+    against the scope read the whole rollup on every list page."""
     k = kinds.by_model(model)
     s = scope.require(principal, k.view_perm)
-    ids = MonthlyUsage.objects.filter(category=k.category, total__gt=0).values("unit_id").distinct()
+    has_rows = MonthlyUsage.objects.filter(unit=OuterRef("pk"), category=k.category, total__gt=0)
     return list(
-        Unit.objects.filter(s.units_q(), pk__in=ids)
+        Unit.objects.filter(s.units_q())
+        .filter(Exists(has_rows))
         .order_by("path")
         .only("pk", "code", "name", "short_name", "depth", "path")[: limit + 1]
     )
 
 
 def years_with_records(principal, model) -> list[int]:
+    """The years with records in scope, newest first: each year between the rollup's first and
+    last probed on its own (the first row found answers), instead of every row of the scope read
+    to be told apart by year."""
     k = kinds.by_model(model)
     s = scope.require(principal, k.view_perm)
-    years = (
-        MonthlyUsage.objects.filter(category=k.category, total__gt=0)
-        .filter(s.units_q("unit__"))
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("-year")
-    )
-    return list(years)
+    # Two probes of the (year, category) index's ends, whatever the category.
+    first = MonthlyUsage.objects.order_by("year").values_list("year", flat=True).first()
+    if first is None:
+        return []
+    last = MonthlyUsage.objects.order_by("-year").values_list("year", flat=True).first()
+    mine = MonthlyUsage.objects.filter(category=k.category, total__gt=0).filter(s.units_q("unit__"))
+    return [y for y in range(last, first - 1, -1) if mine.filter(year=y).exists()]
 
 
 def issuer_units(principal, limit: int = 1000) -> list[Unit]:
@@ -221,10 +228,19 @@ def issuer_units(principal, limit: int = 1000) -> list[Unit]:
 
 
 def merge_candidates(principal, exclude_pk=None, limit: int = 200) -> list[Meeting]:
-    """Meetings another meeting may be merged into: the recent ones in scope."""
-    qs = scope.visible(Meeting.objects.all(), principal, perm="registry.record:view").exclude(
-        form=MeetingForm.MERGED, merged_with__isnull=False
-    )
+    """Meetings another meeting may be merged into: the recent ones in scope.
+
+    Over a province or a city the newest meetings are walked in date order (index
+    meeting_recent), each one's unit checked by its key, and the first `limit` come within a few
+    thousand rows; joining every meeting to its unit and sorting them all cost 100-200 ms at
+    province size. Below a city the scope's own meetings are few: they are joined and sorted (a
+    walk in date order would pass the whole province's meetings to find them)."""
+    s = scope.require(principal, "registry.record:view")
+    qs = Meeting.objects.exclude(form=MeetingForm.MERGED, merged_with__isnull=False)
+    if s.path is not None and not s.unit_only and len(s.path) <= 2 * Unit.steplen:
+        qs = qs.filter(Exists(Unit.objects.filter(s.units_q(), pk=OuterRef("unit_id"))))
+    else:
+        qs = qs.filter(s.units_q("unit__"))
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return list(qs.select_related("unit").order_by("-held_on", "-pk")[:limit])

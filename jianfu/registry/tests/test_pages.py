@@ -167,6 +167,31 @@ def test_meeting_form_end_before_start_and_merged_meeting(login, people, units):
 
 
 @pytest.mark.django_db
+def test_the_meetings_offered_to_merge_into_are_the_newest_in_scope(login, people, units):
+    """The office and a county's contact (the top two levels: walked newest first) and a
+    township's contact (its own meetings, joined and sorted) are offered the same kind of list:
+    in scope, newest first, without the meetings already merged into another."""
+    from jianfu.core.models import RoleGrant, Unit, User
+    from jianfu.registry.records.queries import merge_candidates
+
+    office, contact = people["office"], people["contact_a"]
+    township = User.objects.create(username="contact_t", home_unit=Unit.objects.get(code="TA01"))
+    RoleGrant.objects.create(user=township, role="contact")
+    old = meeting(office, units["TA"], title="甲县旧会", held_on=dt.date(2025, 1, 5))
+    new = meeting(office, units["TA"], title="甲县新会", held_on=dt.date(2025, 5, 5))
+    other = meeting(office, units["TB"], title="乙县会", held_on=dt.date(2025, 3, 5))
+    meeting(office, units["TA"], title="并入的会", form="merged", merged_with=new)
+    town_old = meeting(office, units["TA01"], title="甲一镇旧会", held_on=dt.date(2025, 2, 1))
+    town_new = meeting(office, units["TA01"], title="甲一镇新会", held_on=dt.date(2025, 4, 1))
+    assert merge_candidates(office) == [new, town_new, other, town_old, old]
+    assert merge_candidates(contact) == [new, town_new, town_old, old]
+    assert merge_candidates(contact, exclude_pk=new.pk) == [town_new, town_old, old]
+    assert merge_candidates(office, limit=2) == [new, town_new]
+    assert merge_candidates(township) == [town_new, town_old]
+    assert merge_candidates(township, limit=1) == [town_new]
+
+
+@pytest.mark.django_db
 def test_inspection_form_with_targets(login, units):
     client = login("contact_a")
     data = {
@@ -595,3 +620,21 @@ def test_counting_rules_cannot_be_changed_by_others(login):
         )
         assert response.status_code == 403
     assert not RuntimeSetting.objects.filter(key="counting.video_meetings").exists()
+
+
+@pytest.mark.django_db
+def test_the_list_filters_offer_the_units_and_years_with_records_in_scope(people, units):
+    from jianfu.registry.records.queries import units_with_records, years_with_records
+
+    office = people["office"]
+    meeting(office, units["TA"], held_on=dt.date(2024, 4, 2))
+    meeting(office, units["TA01"], held_on=dt.date(2025, 4, 2))
+    meeting(office, units["TB"], held_on=dt.date(2023, 4, 2))
+    assert years_with_records(office, Meeting) == [2025, 2024, 2023]
+    assert years_with_records(people["contact_a"], Meeting) == [2025, 2024]
+    assert years_with_records(people["contact_b"], Meeting) == [2023]
+    assert years_with_records(people["contact_b"], Document) == []
+    codes = [u.code for u in units_with_records(office, Meeting)]
+    assert codes == ["TA", "TA01", "TB"]
+    assert [u.code for u in units_with_records(office, Meeting, limit=1)] == ["TA", "TA01"]
+    assert [u.code for u in units_with_records(people["contact_b"], Meeting)] == ["TB"]

@@ -1,0 +1,12 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("registry", "0003_quota_usage")]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="meeting",
+            index=models.Index(fields=["held_on", "id"], name="meeting_recent"),
+        ),
+    ]
