@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0003_quota_usage")]
+    dependencies = [("registry", "0004_unit_index_redundant")]
 
     operations = [
         migrations.AddIndex(

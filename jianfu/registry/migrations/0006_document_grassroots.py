@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0004_pages2_meeting_recent")]
+    dependencies = [("registry", "0005_meeting_recent")]
 
     operations = [
         migrations.AddIndex(
