@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema, Status
 
 from jianfu.core import periods, scope
-from jianfu.core.api import MAX_ID, id_path
+from jianfu.core.api import id_path
 from jianfu.core.errors import DomainError
-from jianfu.core.inputs import Line, Text
+from jianfu.core.inputs import Line
 
 from ..models import Report, SamplePoint
 from . import services
+from .schemas import ReportIn
 from .views import (
     CONFLICTS,
     SUBMIT,
@@ -110,19 +111,6 @@ class FormOut(Schema):
     report: CurrentReport | None = Field(
         ..., description="本样本点本期已提交的内容；从不带出其他周期的数字"
     )
-
-
-class ReportIn(Schema):
-    point: int = Field(..., ge=1, le=MAX_ID, description="样本点编号")
-    period: Line = Field(..., max_length=10, description="周期，如 2025-03")
-    client_key: Line = Field(
-        ...,
-        min_length=8,
-        max_length=64,
-        description="设备为每次提交生成的编号（如 UUID）；重试时原样再发，只会存一份",
-    )
-    values: dict[str, Any] = Field(..., description="{题目代码: 回答}，数字可为字符串")
-    note: Text = Field("", max_length=200, description="更正说明（可不填）")
 
 
 class SubmitOut(Schema):

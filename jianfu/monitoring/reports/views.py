@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import uuid
 
+import pydantic
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ninja.utils import check_csrf
 
 from jianfu.core import clock, periods, scope
-from jianfu.core.api import MAX_ID, refuse_form_body
+from jianfu.core.api import refuse_form_body
 from jianfu.core.api_errors import error_response, generic
 from jianfu.core.errors import DomainError
 from jianfu.core.permissions import permissions_for_roles
@@ -33,6 +34,7 @@ from jianfu.core.scope_guard import refusal_hides
 from ..models import Report, ReportForm, SamplePoint
 from . import services
 from .questions import OPTIONAL_TYPES, SECTIONS
+from .schemas import ReportIn
 
 SUBMIT = "monitoring.report:submit"
 
@@ -509,35 +511,16 @@ def may_submit(who) -> bool:
     return SUBMIT in permissions_for_roles(who.role_codes)
 
 
-# ReportIn's fields (api.py): name, type, smallest and largest length (or value), required.
-_SHAPE = (
-    ("point", int, 1, MAX_ID, True),
-    ("period", str, 0, 10, True),
-    ("client_key", str, 8, 64, True),
-    ("values", dict, None, None, True),
-    ("note", str, 0, 200, False),
-)
-
-
 def _shape_errors(body) -> list[dict]:
-    """What POST /api/monitoring/reports's schema would refuse in the body, field by field."""
+    """What POST /api/monitoring/reports's schema refuses in the body, field by field."""
     if not isinstance(body, dict):
         return [{"field": "body", "detail": generic(422)[1]}]
-    errors = []
-    for name, kind, low, high, required in _SHAPE:
-        if name not in body:
-            if required:
-                errors.append({"field": name, "detail": generic(422)[1]})
-            continue
-        value = body[name]
-        size = value if kind is int else len(value) if isinstance(value, str) else None
-        if (
-            not isinstance(value, kind)
-            or isinstance(value, bool)
-            or (low is not None and not low <= size <= high)
-        ):
-            errors.append({"field": name, "detail": generic(422)[1]})
-    return errors
+    try:
+        ReportIn.model_validate(body)
+    except pydantic.ValidationError as e:
+        fields = dict.fromkeys(str(err["loc"][0]) if err["loc"] else "body" for err in e.errors())
+        return [{"field": name, "detail": generic(422)[1]} for name in fields]
+    return []
 
 
 @csrf_exempt  # checked below once the session is signed in, as the API's session auth does
@@ -545,10 +528,11 @@ def _shape_errors(body) -> list[dict]:
 def report_post(request):
     """The phone page's final POST: POST /api/monitoring/reports for the signed-in browser, with
     the same checks in the same order, the same service (validation, scope, idempotency on
-    client_key, the audit entry in the same transaction) and the same answers, but without the
-    API framework's per-request work (its parsing, schema objects and response schema), which at
-    the month-end burst cost more than the submission's own checks. Under /api/, so that the
-    middleware answers it as the API (401 on an expired session, JSON errors)."""
+    client_key, the audit entry in the same transaction) and the same answers, with the body
+    checked by the same ReportIn, but without the API framework's per-request work (its routing,
+    parsing and response schema), which at the month-end burst cost more than the submission's
+    own checks. Under /api/, so that the middleware answers it as the API (401 on an expired
+    session, JSON errors)."""
     who = request.user
     if not who.is_authenticated:
         return error_response(401)
