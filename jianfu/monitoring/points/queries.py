@@ -458,15 +458,26 @@ def figures(points: QuerySet, form_code: str, period_keys: list[str]) -> Complet
     spans = [periods.bounds(p) for p in keys]
     expected: dict[tuple, int] = defaultdict(int)  # (period index, county, kind) → n
     per_point: dict[int, PointFigures] = {}
-    expected_at: dict[int, list[int]] = {}
+    expected_at: dict[int, tuple[int, ...]] = {}
+    # Points share their days in monitoring (designated together, rarely closed): the periods
+    # each pair of days is active in are found once, and the points counted by county, kind and
+    # days before they are spread over those periods.
+    active_in: dict[tuple, tuple[int, ...]] = {}
+    same: dict[tuple, int] = defaultdict(int)  # (county, kind, since, until) → points
     for pk, county, kind, since, until in points.values_list(
         "pk", "county_id", "kind", "since", "until"
     ):
-        active = [i for i, (s, e) in enumerate(spans) if is_active(since, until, s, e)]
-        for i in active:
-            expected[(i, county, kind)] += 1
+        active = active_in.get((since, until))
+        if active is None:
+            active = active_in[(since, until)] = tuple(
+                i for i, (s, e) in enumerate(spans) if is_active(since, until, s, e)
+            )
+        same[(county, kind, since, until)] += 1
         per_point[pk] = PointFigures(pk, expected=len(active))
         expected_at[pk] = active
+    for (county, kind, since, until), n in same.items():
+        for i in active_in[(since, until)]:
+            expected[(i, county, kind)] += n
 
     reports = Report.objects.filter(point__in=points.values("pk"), period__in=keys).order_by()
     received: dict[tuple, tuple[int, int]] = {}
