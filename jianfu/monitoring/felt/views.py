@@ -12,6 +12,8 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from jianfu.core import clock, periods, runtime, scope
@@ -155,6 +157,22 @@ def county_figures(county_ids: list[int], year: int, months: int) -> dict[int, d
     return out
 
 
+def _change_cell(f: dict) -> str:
+    """One measure's cell of the overview (registered change / felt change, flagged when
+    diverging), as HTML: three per county, built here rather than by an include each."""
+    reg = "—" if f["reg_change"] is None else f"{floatformat(f['reg_change'], 0)}%"
+    fel = "—" if f["felt_change"] is None else f"{floatformat(f['felt_change'], 0)}%"
+    if f["diverging"]:
+        return format_html(
+            '<td class="text-end jf-nowrap table-danger">{} / {} <i class="bi'
+            ' bi-exclamation-triangle text-danger" aria-label="{}"></i></td>',
+            reg,
+            fel,
+            _("登记减少而基层感受未减轻"),
+        )
+    return format_html('<td class="text-end jf-nowrap">{} / {}</td>', reg, fel)
+
+
 @login_required
 def felt_overview(request):
     s = scope.require(request.user, "monitoring.felt:view")
@@ -174,6 +192,8 @@ def felt_overview(request):
         for c in sorted(county_ids, key=lambda c: counties[c].path)
     ]
     rows.sort(key=lambda r: not any(r[m]["diverging"] for m in felt.MEASURES))
+    for r in rows:
+        r["cells"] = [_change_cell(r[m]) for m in felt.MEASURES]
     return render(
         request,
         "monitoring/felt_overview.html",
