@@ -114,6 +114,9 @@ def test_the_county_page_shows_both_lines(built, client):
     assert chart["series"][0]["data"][-1] == 14
     assert "登记减少而基层感受未减轻" in html
     assert overview.status_code == 200 and county.name in overview.content.decode()
+    # The overview flags the same county, its row first.
+    rows = re.findall(r"<tr>.*?</tr>", overview.content.decode(), re.S)
+    assert county.name in rows[1] and "登记减少而基层感受未减轻" in rows[1]
 
 
 def test_a_county_contact_may_not_read_what_its_points_say(built, client):
