@@ -22,7 +22,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from django.db.models import CharField, Count, Func, Q
+from django.db.models import CharField, Count, Func
 from scipy import special
 
 from jianfu.core.models import Unit, UnitKind
@@ -46,16 +46,23 @@ def members(county_ids) -> dict[int, int]:
     out = {pk: pk for pk in counties}
     if not counties:
         return out
-    q = Q()
-    for path in counties.values():
-        q |= Q(path__startswith=path)
-    depts = Unit.objects.filter(q, kind=UnitKind.COUNTY_DEPARTMENT).values_list("pk", "path")
+    # The departments between the first county's path and the end of the last one's, one range
+    # read (a condition per county cost more than the rows it saves): those of other counties
+    # in between are left out below.
+    first, last = min(counties.values()), max(counties.values())
+    depts = Unit.objects.filter(
+        kind=UnitKind.COUNTY_DEPARTMENT,
+        path__gte=first,
+        path__lt=last[:-1] + chr(ord(last[-1]) + 1),
+    ).values_list("pk", "path")
     # A department's county is the one whose path begins its own: looked up by prefix length
     # (a county's path is as long as its depth), not compared with every county in turn.
     by_path = {path: pk for pk, path in counties.items()}
     lengths = sorted({len(path) for path in by_path}, reverse=True)
     for pk, path in depts:
-        out[pk] = next(by_path[path[:n]] for n in lengths if path[:n] in by_path)
+        county = next((by_path[path[:n]] for n in lengths if path[:n] in by_path), None)
+        if county is not None:
+            out[pk] = county
     return out
 
 
@@ -86,18 +93,24 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
     if not owner or not years:
         return {}
     unit_ids = sorted(owner)
+    wanted = set(years)
     for i in range(0, len(unit_ids), 2000):
         chunk = unit_ids[i : i + 2000]
+        # The years as a range (those in between left out below): with a list of years SQLite
+        # walks every unit's rows of those years by the (year, category) index, with a range
+        # only these units' rows by the (unit, year, …) one.
         rows = (
             MonthlyUsage.objects.filter(
                 unit_id__in=chunk,
-                year__in=years,
+                year__range=(years[0], years[-1]),
                 category__in=[Category.DOCUMENT, Category.INSPECTION],
             )
             .values_list("unit_id", "year", "month", "category", "grassroots", "total")
             .order_by()
         )
         for unit_id, year, month, category, grassroots, total in rows:
+            if year not in wanted:
+                continue
             if category == Category.DOCUMENT:
                 out[owner[unit_id]]["documents"][year][month - 1] += grassroots
             else:
@@ -118,7 +131,7 @@ def registered(county_ids, years) -> dict[int, dict[str, dict[int, list[int]]]]:
         )
         for unit_id, ym, n in meetings:
             year, month = int(ym[:4]), int(ym[5:7])
-            if year in years:  # (years need not follow one another)
+            if year in wanted:  # (years need not follow one another)
                 out[owner[unit_id]]["meetings"][year][month - 1] += n
     return {c: {m: dict(y) for m, y in v.items()} for c, v in out.items()}
 
