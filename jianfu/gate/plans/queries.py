@@ -218,19 +218,19 @@ def _groups(entries: list[Entry]) -> list[list[Entry]]:
 
 
 def _plan_entries(items: QuerySet) -> tuple[list[Entry], dict[int, int]]:
+    inspections = items.filter(category=Category.INSPECTION, dropped=False)
     rows = list(
-        items.filter(category=Category.INSPECTION, dropped=False).values_list(
+        inspections.values_list(
             "pk", "plan_id", "plan__unit_id", "inspection_kind", "title", "months"
         )
     )
+    # The items' targets in one read, the items chosen by the same conditions in the database
+    # (not their ids sent back in batches).
     targets: dict[int, set[int]] = defaultdict(set)
-    through = PlanItem.targets.through
-    ids = [r[0] for r in rows]
-    for i in range(0, len(ids), 500):
-        for item_id, unit_id in through.objects.filter(
-            planitem_id__in=ids[i : i + 500]
-        ).values_list("planitem_id", "unit_id"):
-            targets[item_id].add(unit_id)
+    for item_id, unit_id in PlanItem.targets.through.objects.filter(
+        planitem__in=inspections.values("pk")
+    ).values_list("planitem_id", "unit_id"):
+        targets[item_id].add(unit_id)
     entries, plans = [], {}
     for pk, plan_id, unit_id, kind, title, months in rows:
         plans[pk] = plan_id
