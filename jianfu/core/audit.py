@@ -115,29 +115,41 @@ def _default(value):
 
 def _payload(entry) -> bytes:
     """What an entry's hash covers: its fields and the previous entry's hash."""
-    return json.dumps(
-        [
-            entry.seq,
-            entry.at.astimezone(dt.UTC).isoformat(),
-            entry.actor_id,
-            entry.actor_name,
-            entry.ip,
-            entry.code,
-            entry.success,
-            entry.object_type,
-            entry.object_id,
-            entry.changes,
-            entry.extra,
-            entry.prev_hash,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
+    return _payload_around(entry, *_fixed_parts(entry))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _fixed_parts(entry) -> tuple[str, str]:
+    """The payload's fields that do not depend on the chain's head nor on the object's id, as
+    JSON: the JSON of a list is its items' JSON joined by commas, so the payload can be put
+    together from these once the head is known, as the whole list would have been dumped."""
+    before = [
+        entry.actor_id,
+        entry.actor_name,
+        entry.ip,
+        entry.code,
+        entry.success,
+        entry.object_type,
+    ]
+    return ",".join(map(_dumps, before)), ",".join(map(_dumps, [entry.changes, entry.extra]))
+
+
+def _payload_around(entry, before: str, after: str) -> bytes:
+    # [seq, at, actor_id, actor_name, ip, code, success, object_type, object_id, changes, extra,
+    #  prev_hash]
+    return (
+        f"[{_dumps(entry.seq)},{_dumps(entry.at.astimezone(dt.UTC).isoformat())},{before},"
+        f"{_dumps(entry.object_id)},{after},{_dumps(entry.prev_hash)}]"
     ).encode()
 
 
-def _digest(entry) -> str:
-    return hmac.new(audit_key.entry_key(), _payload(entry), "sm3").hexdigest()
+def _digest(entry, parts: tuple[str, str] | None = None) -> str:
+    """The entry's HMAC-SM3; `parts`: its _fixed_parts when already built."""
+    payload = _payload_around(entry, *parts) if parts else _payload(entry)
+    return hmac.new(audit_key.entry_key(), payload, "sm3").hexdigest()
 
 
 def _plain_digest(entry) -> str:
@@ -165,19 +177,49 @@ def record(
     success: bool = True,
     actor_name: str | None = None,
     head: tuple[int, str] | None = None,
+    last: bool = False,
 ) -> AuditEntry:
     """Append an entry to the chain in the caller's transaction. `head`: the chain's head (seq,
     hash) when the caller has already locked and read it in this transaction, in the same
-    statement as its own write (HEAD_LOCK_SQL), which spares a round trip to the database."""
+    statement as its own write (HEAD_LOCK_SQL), which spares a round trip to the database.
+    `last`: nothing follows in the caller's transaction, so where it is the outermost one the
+    append is sent with its COMMIT (prepared.execute_and_commit): the head's lock is then held for
+    one round trip after the head is read."""
+    return pending(
+        code,
+        actor=actor,
+        obj=obj,
+        object_type=object_type,
+        object_id=object_id,
+        changes=changes,
+        extra=extra,
+        success=success,
+        actor_name=actor_name,
+    ).append(head=head, last=last)
+
+
+def pending(
+    code: str,
+    *,
+    actor=None,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    changes: dict | None = None,
+    extra: dict | None = None,
+    success: bool = True,
+    actor_name: str | None = None,
+) -> "Pending":
+    """record()'s entry, built as far as it goes without the chain's head; `.append()` chains
+    it. A caller whose own statement takes the head (HEAD_LOCK_SQL) builds it before that
+    statement, so that nothing of this runs while the head is locked; the id of an object that
+    statement inserts is set on `.entry.object_id` before the append."""
     if code not in SENTENCES:
         raise KeyError(f"unknown audit code: {code}")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     actor_id, name = actor_identity(actor)
-    # Everything that does not depend on the chain's head is built before the head is locked: the
-    # lock is held until the caller's transaction commits, and every write in the application
-    # waits for it (at the month-end burst, four web processes at once).
     entry = AuditEntry(
         actor_id=actor_id,
         actor_name=(actor_name or name)[:160],
@@ -189,22 +231,48 @@ def record(
         changes=_jsonable(changes or {}),
         extra=_jsonable(extra or {}),
     )
-    # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog server.
-    # Only when a syslog handler is configured (not any handler: a test runner's capture is one),
-    # so the month-end burst pays nothing otherwise.
-    forwarded = any(isinstance(h, SysLogHandler) for h in forward_log.handlers)
-    # No savepoint: record() is the last statement of its caller's transaction, and a failure here
-    # must roll that whole transaction back anyway.
-    with transaction.atomic(savepoint=False):
-        head_seq, entry.prev_hash = head if head is not None else _lock_head()
-        entry.seq = head_seq + 1
-        # Stamped once the head is held, so the entries' times follow their order in the chain.
-        entry.at = clock.now().astimezone(dt.UTC)
-        entry.hash = _digest(entry)
-        _append(entry)
-    if forwarded:
-        transaction.on_commit(functools.partial(forward, entry))
-    return entry
+    return Pending(entry)
+
+
+# Set once the head is known (object_id: a caller's insert may learn it in the same statement).
+_CHAINED_FIELDS = frozenset({"seq", "at", "object_id", "prev_hash", "hash"})
+
+
+class Pending:
+    """An entry waiting for the chain's head (see pending())."""
+
+    def __init__(self, entry: AuditEntry):
+        self.entry = entry
+        fields = _append_statements(connection.alias)[0]
+        # Everything that does not depend on the chain's head is converted before the head is
+        # locked: the lock is held until the caller's transaction commits, and every write in the
+        # application waits for it (at the month-end burst, four web processes at once).
+        self._params = {
+            f.attname: f.get_db_prep_save(getattr(entry, f.attname), connection)
+            for f in fields
+            if f.attname not in _CHAINED_FIELDS
+        }
+        self._parts = _fixed_parts(entry)
+        # Forwarded once committed: a write rolled back is not in the chain, nor at the syslog
+        # server. Only when a syslog handler is configured (not any handler: a test runner's
+        # capture is one), so the month-end burst pays nothing otherwise.
+        self._forwarded = any(isinstance(h, SysLogHandler) for h in forward_log.handlers)
+
+    def append(self, *, head: tuple[int, str] | None = None, last: bool = False) -> AuditEntry:
+        """Chain the entry in the caller's transaction (record()'s `head` and `last`)."""
+        entry = self.entry
+        # No savepoint: record() is the last statement of its caller's transaction, and a failure
+        # here must roll that whole transaction back anyway.
+        with transaction.atomic(savepoint=False):
+            head_seq, entry.prev_hash = head if head is not None else _lock_head()
+            entry.seq = head_seq + 1
+            # Stamped once the head is held, so the entries' times follow their order in the chain.
+            entry.at = clock.now().astimezone(dt.UTC)
+            entry.hash = _digest(entry, self._parts)
+            _append(entry, self._params, last)
+        if self._forwarded:
+            transaction.on_commit(functools.partial(forward, entry))
+        return entry
 
 
 def forward(entry: AuditEntry) -> None:
@@ -278,15 +346,23 @@ def _append_statements(alias: str) -> tuple[list, str, str, str | None]:
     return fields, insert, move_head, both
 
 
-def _append(entry: AuditEntry) -> None:
+def _append(entry: AuditEntry, fixed: dict, last: bool = False) -> None:
+    """Insert the entry and move the head; `fixed`: the values of the fields not set by the
+    chaining, already converted for the database."""
     fields, insert, move_head, both = _append_statements(connection.alias)
-    params = [f.get_db_prep_save(getattr(entry, f.attname), connection) for f in fields]
-    with prepared.cursor() as cursor:
-        if both:
-            cursor.execute(both, [*params, entry.seq, entry.hash])
-        else:
-            cursor.execute(insert, params)
-            cursor.execute(move_head, [entry.seq, entry.hash])
+    params = [
+        fixed[f.attname]
+        if f.attname in fixed
+        else f.get_db_prep_save(getattr(entry, f.attname), connection)
+        for f in fields
+    ]
+    if not (both and last and prepared.execute_and_commit(both, [*params, entry.seq, entry.hash])):
+        with prepared.cursor() as cursor:
+            if both:
+                cursor.execute(both, [*params, entry.seq, entry.hash])
+            else:
+                cursor.execute(insert, params)
+                cursor.execute(move_head, [entry.seq, entry.hash])
     entry._state.adding = False
 
 

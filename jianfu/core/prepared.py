@@ -37,6 +37,41 @@ def cursor(alias: str = "default"):
         return connection._prepare_cursor(_prepared_class()(raw))
 
 
+def execute_and_commit(sql: str, params, alias: str = "default") -> bool:
+    """Run the transaction's last statement and its COMMIT in one round trip (PostgreSQL, psycopg's
+    pipeline): whatever lock that statement's transaction holds is released one round trip after
+    the statement is sent, not two. Only when the caller's atomic block is the outermost one, with
+    no savepoint (beside at most one block without a savepoint: audit.record's own): the block
+    then commits nothing more on exit (psycopg's commit() does nothing on a connection already
+    idle) and runs its on_commit hooks as usual. Returns False, having run nothing, anywhere else
+    (SQLite, a transaction inside another, a test's transaction): the caller runs the statement and
+    its block commits. An error in either statement raises here, as Django's error; the block then
+    rolls back (nothing, when the COMMIT itself failed: the database rolled back)."""
+    connection = connections[alias]
+    if (
+        connection.vendor != "postgresql"
+        or connection.queries_logged
+        or not connection.in_atomic_block
+        or connection.needs_rollback
+        or not connection.commit_on_exit
+        or not _outermost(connection)
+    ):
+        return False
+    raw = connection.connection
+    with connection.wrap_database_errors, raw.pipeline():
+        with cursor(alias) as c:
+            c.execute(sql, params)
+        raw.execute("COMMIT")
+    return True
+
+
+def _outermost(connection) -> bool:
+    """The atomic blocks open are one transaction's own: the outermost, plus at most one nested
+    block that made no savepoint (Django notes such a block's savepoint as None)."""
+    blocks, savepoints = connection.atomic_blocks, connection.savepoint_ids
+    return (len(blocks), savepoints) in ((1, []), (2, [None]))
+
+
 _PREPARED = None
 
 

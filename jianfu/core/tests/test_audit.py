@@ -150,3 +150,54 @@ def test_the_auditor_verifies_the_chain_from_the_page(login, people, units):
     assert AuditVerification.objects.get().ok
     assert "审计链完整" in client.get(reverse("audit_list")).content.decode()
     assert login("office").post(reverse("audit_verify")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_payload_put_together_around_the_head_is_the_whole_list_dumped(people, units):
+    import json
+
+    _make_entries(people, units, n=1)
+    entry = AuditEntry.objects.order_by("-seq").first()
+    entry.changes = {"名称": ["甲一镇", "甲一镇\"新\""], "n": [1, 2.5], "z": None}
+    whole = json.dumps(
+        [
+            entry.seq,
+            entry.at.isoformat(),
+            entry.actor_id,
+            entry.actor_name,
+            entry.ip,
+            entry.code,
+            entry.success,
+            entry.object_type,
+            entry.object_id,
+            entry.changes,
+            entry.extra,
+            entry.prev_hash,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
+    assert audit._payload(entry) == whole
+
+
+@pytest.mark.django_db
+def test_an_entry_sent_with_its_commit_only_ends_a_transaction_of_its_own(people, units):
+    from django.db import transaction
+
+    from jianfu.core import prepared
+
+    # Inside another transaction (here the test's), nothing is committed early: the statement is
+    # left to the caller and the transaction commits, or rolls back, as a whole.
+    with transaction.atomic():
+        assert prepared.execute_and_commit("SELECT 1", []) is False
+        with transaction.atomic(savepoint=False):
+            assert prepared.execute_and_commit("SELECT 1", []) is False
+    head = AuditHead.objects.get(id=1).seq
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit.record(
+            "jianfu.core.unit.updated", actor=people["sysadmin"], obj=units["TA01"], last=True
+        )
+        raise RuntimeError("a later failure in the same transaction")
+    assert AuditHead.objects.get(id=1).seq == head
+    assert audit.verify() is None

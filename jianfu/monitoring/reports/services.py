@@ -225,27 +225,35 @@ def _store(by, point, period, form, values, client_key, late, note, reported=Non
             submitted_at=now,
             late=late,
         )
+        # The audit entry is built before the insert, which also takes the chain's head: nothing
+        # of it then runs while the head is locked.
+        pending = audit.pending(
+            "jianfu.monitoring.report.submitted",
+            actor=by,
+            object_type=Report._meta.label_lower,
+            extra={"version": 1, "period": period, "late": late},
+        )
         # Another first report stored meanwhile fails the (point, period) constraint here, and
         # report_submit stores this one again as its correction.
         head = _insert_first(report, version)
-        code, changes = "jianfu.monitoring.report.submitted", {}
+        pending.entry.object_id = str(report.pk)
+        # The transaction's last statement: sent with its COMMIT.
+        pending.append(head=head, last=True)
     else:
-        head = None
         changes = audit.diff(report.values, values)
         report.values, report.reporter, report.submitted_at = values, by, now
         report.version += 1
         report.save(update_fields=["values", "reporter", "submitted_at", "version"])
-        code = "jianfu.monitoring.report.corrected"
         version.report, version.version = report, report.version
         version.save(force_insert=True)
-    audit.record(
-        code,
-        actor=by,
-        obj=report,
-        changes=changes,
-        extra={"version": report.version, "period": period, "late": late},
-        head=head,
-    )
+        audit.record(
+            "jianfu.monitoring.report.corrected",
+            actor=by,
+            obj=report,
+            changes=changes,
+            extra={"version": report.version, "period": period, "late": late},
+            last=True,
+        )
     return report, version, True
 
 
