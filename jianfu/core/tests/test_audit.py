@@ -158,7 +158,7 @@ def test_the_payload_put_together_around_the_head_is_the_whole_list_dumped(peopl
 
     _make_entries(people, units, n=1)
     entry = AuditEntry.objects.order_by("-seq").first()
-    entry.changes = {"名称": ["甲一镇", "甲一镇\"新\""], "n": [1, 2.5], "z": None}
+    entry.changes = {"名称": ["甲一镇", '甲一镇"新"'], "n": [1, 2.5], "z": None}
     whole = json.dumps(
         [
             entry.seq,
