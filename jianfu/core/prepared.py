@@ -37,6 +37,36 @@ def cursor(alias: str = "default"):
         return connection._prepare_cursor(_prepared_class()(raw))
 
 
+def begin_with(sql: str, params, alias: str = "default"):
+    """Start the transaction with its first statement, BEGIN and the statement in one round trip
+    (PostgreSQL, psycopg's pipeline), where psycopg would send BEGIN alone and wait for its answer
+    first. Returns the statement's first row (it must return one); None, having run nothing,
+    where it cannot (as execute_and_commit, or when a statement already ran in the transaction):
+    the caller runs the statement on a cursor of its own.
+
+    psycopg's flag is left in autocommit for the rest of the block, Django's stays off: psycopg
+    sends no BEGIN of its own, the statements run in the transaction the explicit BEGIN opened,
+    and the block's commit and rollback go through as usual (psycopg's commit() and rollback()
+    act on the server's state of the transaction, not on that flag). The block's exit turns
+    autocommit back on for both."""
+    connection = connections[alias]
+    if not _own_transaction(connection):
+        return None
+    from psycopg import pq
+
+    with cursor(alias) as c:
+        raw = connection.connection
+        if raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return None
+        raw.autocommit = True
+        with connection.wrap_database_errors:
+            with raw.pipeline():
+                raw.execute("BEGIN")
+                c.execute(sql, params)
+            # The pipeline's one Sync, at its exit, brought both answers back.
+            return c.fetchone()
+
+
 def execute_and_commit(sql: str, params, alias: str = "default") -> bool:
     """Run the transaction's last statement and its COMMIT in one round trip (PostgreSQL, psycopg's
     pipeline): whatever lock that statement's transaction holds is released one round trip after
@@ -48,14 +78,7 @@ def execute_and_commit(sql: str, params, alias: str = "default") -> bool:
     its block commits. An error in either statement raises here, as Django's error; the block then
     rolls back (nothing, when the COMMIT itself failed: the database rolled back)."""
     connection = connections[alias]
-    if (
-        connection.vendor != "postgresql"
-        or connection.queries_logged
-        or not connection.in_atomic_block
-        or connection.needs_rollback
-        or not connection.commit_on_exit
-        or not _outermost(connection)
-    ):
+    if not _own_transaction(connection):
         return False
     raw = connection.connection
     with connection.wrap_database_errors, raw.pipeline():
@@ -63,6 +86,17 @@ def execute_and_commit(sql: str, params, alias: str = "default") -> bool:
             c.execute(sql, params)
         raw.execute("COMMIT")
     return True
+
+
+def _own_transaction(connection) -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and not connection.queries_logged
+        and connection.in_atomic_block
+        and not connection.needs_rollback
+        and connection.commit_on_exit
+        and _outermost(connection)
+    )
 
 
 def _outermost(connection) -> bool:

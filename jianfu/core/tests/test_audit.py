@@ -182,7 +182,7 @@ def test_the_payload_put_together_around_the_head_is_the_whole_list_dumped(peopl
 
 
 @pytest.mark.django_db
-def test_an_entry_sent_with_its_commit_only_ends_a_transaction_of_its_own(people, units):
+def test_begin_and_commit_go_with_a_statement_only_in_a_transaction_of_its_own(people, units):
     from django.db import transaction
 
     from jianfu.core import prepared
@@ -190,6 +190,7 @@ def test_an_entry_sent_with_its_commit_only_ends_a_transaction_of_its_own(people
     # Inside another transaction (here the test's), nothing is committed early: the statement is
     # left to the caller and the transaction commits, or rolls back, as a whole.
     with transaction.atomic():
+        assert prepared.begin_with("SELECT 1", []) is None
         assert prepared.execute_and_commit("SELECT 1", []) is False
         with transaction.atomic(savepoint=False):
             assert prepared.execute_and_commit("SELECT 1", []) is False

@@ -267,17 +267,22 @@ def _insert_first(report: Report, version: ReportVersion) -> tuple[int, str] | N
     r_params = [f.get_db_prep_save(getattr(report, f.attname), connection) for f in r_fields]
     v_params = [f.get_db_prep_save(getattr(version, f.attname), connection) for f in v_fields]
     head = None
-    with prepared.cursor() as cursor:
-        if both:
-            cursor.execute(both, r_params + v_params)
-            report.pk, version.pk, *head = cursor.fetchone()
-            # No head row (never, after the migrations): record() locks it itself.
-            head = tuple(head) if head[0] is not None else None
-        else:
-            cursor.execute(insert_report, r_params)
-            report.pk = cursor.fetchone()[0]
-            cursor.execute(insert_version, [report.pk, *v_params])
-            version.pk = cursor.fetchone()[0]
+    # The transaction's first statement: sent with its BEGIN where it can be.
+    row = prepared.begin_with(both, r_params + v_params) if both else None
+    if row is None:
+        with prepared.cursor() as cursor:
+            if both:
+                cursor.execute(both, r_params + v_params)
+                row = cursor.fetchone()
+            else:
+                cursor.execute(insert_report, r_params)
+                report.pk = cursor.fetchone()[0]
+                cursor.execute(insert_version, [report.pk, *v_params])
+                version.pk = cursor.fetchone()[0]
+    if row is not None:
+        report.pk, version.pk, *head = row
+        # No head row (never, after the migrations): record() locks it itself.
+        head = tuple(head) if head[0] is not None else None
     version.report = report
     report._state.adding = version._state.adding = False
     return head
