@@ -4,8 +4,8 @@ calamine has no lazy API: it builds the first sheet as one dense range from the 
 farthest cell holding a value. A 14 KB .xlsx with one value in XFD1048576 asks for 17 billion
 cells, and the allocation failure aborts the process (no Python exception). Two guards:
 
-1. For .xlsx, the sheet's XML is looked at before calamine sees it. A quick pass (one regular
-   expression, in C) finds every cell's reference; when the cells fill their bounding box densely
+1. For .xlsx, the sheet's XML is looked at before calamine sees it. A quick pass (regular
+   expressions, in C) finds every cell's reference; when the cells fill their bounding box densely
    and it is within the runtime limits (import.max_rows, import.max_columns), calamine reads the
    file as it is. Otherwise an exact pass tells blank cells (spaces only, inline or shared) from
    content: the last rows and columns looked at cell by cell (a table and a space in A1048576),
@@ -123,6 +123,41 @@ def _quick_extent(xml_bytes: bytes) -> tuple[int, int, list, set, set] | None:
     rows = max(map(int, row_set))
     cols = max(column_index(c.decode()) for c in col_set)
     return rows, cols, refs, row_set, col_set
+
+
+# The same matches as _CELL_REF, with the row alone or the column alone: a list of row numbers
+# costs half a list of (column, row) pairs, and a column's letters are shared objects.
+_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]{1,7}"')
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# The columns of the usual sheet are all found in its first cells.
+_COLUMNS_SEEN_BYTES = 1 << 20
+
+
+def _quick_box(xml_bytes: bytes) -> tuple[int, int, int] | None:
+    """(rows, cols, number of cell references) exactly as _quick_extent finds them, None when it
+    finds None: what decides whether calamine reads the file as it is, without the pairs and
+    sets that only the exact pass needs (a million cells are common)."""
+    row_refs = _CELL_ROW.findall(xml_bytes)
+    n = len(row_refs)
+    if not n or xml_bytes.count(b"<c ") + xml_bytes.count(b"<c>") != n:
+        return None
+    rows = max(map(int, set(row_refs)))
+    del row_refs
+    return rows, _max_column(xml_bytes), n
+
+
+def _max_column(xml_bytes: bytes) -> int:
+    """The largest column of any cell reference. When the first cells' columns are single
+    letters, one search (no list) tells that no reference has another column; else every
+    reference's column is read."""
+    seen = set(_CELL_COLUMN.findall(xml_bytes, 0, _COLUMNS_SEEN_BYTES))
+    if seen and all(len(c) == 1 for c in seen):
+        others = bytes(sorted(_LETTERS - {c[0] for c in seen}))
+        one = rb"|[" + others + rb"]" if others else b""
+        if re.search(rb' r="(?:[A-Z]{2,3}' + one + rb')[0-9]{1,7}"', xml_bytes) is None:
+            return max(column_index(c.decode()) for c in seen)
+    return max(column_index(c.decode()) for c in set(_CELL_COLUMN.findall(xml_bytes)))
 
 
 # --- Telling blank cells from content by regular expressions --------------------------------------
@@ -547,13 +582,15 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
         xml_bytes = book.read(sheet_path)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise Unreadable(str(e)) from e
-    quick = _quick_extent(xml_bytes)
-    found = None
-    if quick is not None:
-        rows, cols, refs, _row_set, _col_set = quick
+    box = _quick_box(xml_bytes)
+    if box is not None:
+        rows, cols, n = box
         within = rows <= limits.rows and cols <= limits.cols
-        if within and rows * cols <= _SPARSE_FACTOR * len(refs) + _SPARSE_SLACK:
+        if within and rows * cols <= _SPARSE_FACTOR * n + _SPARSE_SLACK:
             return data, rows * cols
+    # The exact pass: every reference, with its row and column (None exactly when box is).
+    quick = _quick_extent(xml_bytes) if box is not None else None
+    found = None
     try:
         blank_sst = _blank_shared_strings(book, strings_path)
         if quick is not None:

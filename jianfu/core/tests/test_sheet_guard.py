@@ -168,6 +168,41 @@ def test_both_exact_passes_agree_on_blank_empty_and_far_cells():
     assert peeled == 5  # the first three, the sixth and the last: a table and a few blanks
 
 
+def test_the_quick_box_is_what_the_full_quick_pass_finds_whatever_the_references():
+    """The fast path's decision reads rows and columns without a pair per cell: it must find
+    the same extent and cell count as the pass the exact path uses, on every kind of sheet."""
+
+    def xml(*cells: bytes, filler: int = 0) -> bytes:
+        return b"<sheetData>" + b"<x/>" * filler + b"".join(cells) + b"</sheetData>"
+
+    def c(ref: bytes, attrs: bytes = b"") -> bytes:
+        return b'<c r="' + ref + b'"' + attrs + b"><v>1</v></c>"
+
+    far = sheet_guard._COLUMNS_SEEN_BYTES
+    cases = [
+        xml(c(b"A1"), c(b"K100000")),
+        xml(c(b"A1"), c(b"B2"), c(b"Z3")),
+        xml(c(b"A1"), c(b"AB2"), c(b"XFD1048576")),
+        xml(c(b"A1"), c(b"B2"), filler=far) + xml(c(b"C3"), c(b"XFD7")),  # beyond the first cells
+        xml(c(b"A1"), filler=far) + xml(c(b"AA9")),
+        xml(c(b"AA1"), c(b"B2")),
+        xml(c(b"A1"), c(b"B2", b' s="1"')) + b' r="C12345678"',  # 8 digits: no reference
+        xml(c(b"A1")) + b'<t> r="Q5"</t>',  # a reference outside a cell: counts differ
+        xml(c(b"A1"), b'<c s="1"><v>2</v></c>'),  # a cell without one
+        xml(c(b"A1"), b"<c><v>2</v></c>", c(b"B1")),
+        xml(c(b"B1"), c(b"A7")).replace(b"<c ", b"<x:c "),  # a namespace prefix
+        xml(),
+        xml(c(b"A1"), c(b"C1")) + b"<c ",
+    ]
+    for case in cases:
+        quick = sheet_guard._quick_extent(case)
+        box = sheet_guard._quick_box(case)
+        expected = None if quick is None else (quick[0], quick[1], len(quick[2]))
+        assert box == expected, case[-200:]
+    assert sheet_guard._quick_box(cases[2]) == (1048576, 16384, 3)
+    assert sheet_guard._quick_box(cases[3]) == (7, 16384, 4)
+
+
 def test_blank_shared_strings_are_found_with_or_without_a_namespace_prefix():
     strings = ["内容", " ", "", "\u3000", "a b", "  "]
     data = sheets.workbook({"A1": sheets.shared(0)}, strings)
