@@ -59,68 +59,74 @@ def run(
     PermissionDenied, or DomainError when `unit` lies outside the importer's scope."""
     spec = kind if isinstance(kind, Spec) else spec_of(kind)
     _allowed(spec, by, unit)
-    tell = progress or _silent
     with _gc_paused():
-        sheet, units = _read(spec, by, filename, data, unit, tell, options)
-        tell(3, spec.steps[3])
-        try:
-            with excel.kept_upload(filename, data) as upload, transaction.atomic():
-                plan = spec.check(sheet, units)
-                changes = spec.updates.of(sheet, plan) if spec.updates else []
-                if spec.updates is not None:
-                    state = spec.updates.state(plan, changes)
-                    if expect is not None and previews.fingerprint(state) != expect:
-                        raise previews.stale(spec)
-                    if confirm_changes and any(map(spec.updates.changed, changes)):
-                        raise previews.NeedsConfirmation(_preview(sheet, plan, changes, units))
-                stored_as = upload.store()
-                record = ImportRecord.objects.create(
-                    kind=spec.kind,
-                    unit_id=unit.pk if unit is not None else scope.scope_of(by).unit_id,
-                    filename=filename[:255],
-                    stored_as=stored_as,
-                    sha256=upload.sha256,
-                    rows=len(sheet.rows),
-                    by=by if isinstance(by, User) else None,
-                )
-                out = spec.write(sheet, plan, changes, record, by, clock.now())
-                crashpoints.reached("import.written")
-                record.created, record.updated = len(out.created_ids), len(out.updated_ids)
-                record.save(update_fields=["created", "updated"])
-                if spec.event:
-                    events.data_changed(
-                        spec.event, unit_ids=sorted(out.unit_ids), import_id=record.pk
-                    )
-                object_type, object_id = (
-                    spec.audit_object(sheet, plan, record)
-                    if spec.audit_object
-                    else ("core.importrecord", record.pk)
-                )
-                audit.record(
-                    spec.audit_action,
-                    actor=by,
-                    object_type=object_type,
-                    object_id=object_id,
-                    # The values the file replaced, by record id and field: an import that
-                    # overwrote something can be looked up and undone by hand.
-                    changes=spec.updates.old_values(plan, changes) if spec.updates else None,
-                    extra={
-                        **(spec.audit_extra(sheet, plan, out) if spec.audit_extra else {}),
-                        "sha256": upload.sha256,
-                        "file": stored_as,
-                        "filename": filename[:255],
-                        "rows": len(sheet.rows),
-                        "created_ids": out.created_ids,
-                        "updated_ids": out.updated_ids,
-                        "examples_skipped": sheet.examples,
-                    },
-                )
-        except IntegrityError as e:
-            # Only a change made by someone else between our reads and writes gets here.
-            raise ImportFailed([SheetError(None, None, str(spec.race))]) from e
-        except tuple(spec.refusals) as e:
-            message = next(m for t, m in spec.refusals.items() if isinstance(e, t))
-            raise ImportFailed([SheetError(None, None, str(message))]) from e
+        return _run(
+            spec, by, filename, data, unit, expect, progress or _silent, confirm_changes, options
+        )
+
+
+def _run(spec, by, filename, data, unit, expect, tell, confirm_changes, options) -> ImportRecord:
+    """run's work, in a function of its own: the rows, the plan and the rest are freed when it
+    returns, before the collector is switched back on (_gc_paused) and its first pass walks
+    whatever is still alive."""
+    sheet, units = _read(spec, by, filename, data, unit, tell, options)
+    tell(3, spec.steps[3])
+    try:
+        with excel.kept_upload(filename, data) as upload, transaction.atomic():
+            plan = spec.check(sheet, units)
+            changes = spec.updates.of(sheet, plan) if spec.updates else []
+            if spec.updates is not None:
+                state = spec.updates.state(plan, changes)
+                if expect is not None and previews.fingerprint(state) != expect:
+                    raise previews.stale(spec)
+                if confirm_changes and any(map(spec.updates.changed, changes)):
+                    raise previews.NeedsConfirmation(_preview(sheet, plan, changes, units))
+            stored_as = upload.store()
+            record = ImportRecord.objects.create(
+                kind=spec.kind,
+                unit_id=unit.pk if unit is not None else scope.scope_of(by).unit_id,
+                filename=filename[:255],
+                stored_as=stored_as,
+                sha256=upload.sha256,
+                rows=len(sheet.rows),
+                by=by if isinstance(by, User) else None,
+            )
+            out = spec.write(sheet, plan, changes, record, by, clock.now())
+            crashpoints.reached("import.written")
+            record.created, record.updated = len(out.created_ids), len(out.updated_ids)
+            record.save(update_fields=["created", "updated"])
+            if spec.event:
+                events.data_changed(spec.event, unit_ids=sorted(out.unit_ids), import_id=record.pk)
+            object_type, object_id = (
+                spec.audit_object(sheet, plan, record)
+                if spec.audit_object
+                else ("core.importrecord", record.pk)
+            )
+            audit.record(
+                spec.audit_action,
+                actor=by,
+                object_type=object_type,
+                object_id=object_id,
+                # The values the file replaced, by record id and field: an import that
+                # overwrote something can be looked up and undone by hand.
+                changes=spec.updates.old_values(plan, changes) if spec.updates else None,
+                extra={
+                    **(spec.audit_extra(sheet, plan, out) if spec.audit_extra else {}),
+                    "sha256": upload.sha256,
+                    "file": stored_as,
+                    "filename": filename[:255],
+                    "rows": len(sheet.rows),
+                    "created_ids": out.created_ids,
+                    "updated_ids": out.updated_ids,
+                    "examples_skipped": sheet.examples,
+                },
+            )
+    except IntegrityError as e:
+        # Only a change made by someone else between our reads and writes gets here.
+        raise ImportFailed([SheetError(None, None, str(spec.race))]) from e
+    except tuple(spec.refusals) as e:
+        message = next(m for t, m in spec.refusals.items() if isinstance(e, t))
+        raise ImportFailed([SheetError(None, None, str(message))]) from e
     record.examples = sheet.examples
     return record
 
@@ -132,13 +138,17 @@ def preview(
     without saving anything; ImportFailed, PermissionDenied or DomainError as run."""
     spec = kind if isinstance(kind, Spec) else spec_of(kind)
     _allowed(spec, by, unit)
-    tell = progress or _silent
     with _gc_paused():
-        sheet, units = _read(spec, by, filename, data, unit, tell, options)
-        tell(3, spec.steps[2])
-        plan = spec.check(sheet, units)
-        changes = spec.updates.of(sheet, plan) if spec.updates else []
-        return _preview(sheet, plan, changes, units)
+        return _previewed(spec, by, filename, data, unit, progress or _silent, options)
+
+
+def _previewed(spec, by, filename, data, unit, tell, options) -> previews.Preview:
+    """preview's work, in a function of its own as _run."""
+    sheet, units = _read(spec, by, filename, data, unit, tell, options)
+    tell(3, spec.steps[2])
+    plan = spec.check(sheet, units)
+    changes = spec.updates.of(sheet, plan) if spec.updates else []
+    return _preview(sheet, plan, changes, units)
 
 
 def _preview(sheet: Sheet, plan, changes, units) -> previews.Preview:
@@ -175,7 +185,8 @@ def _gc_paused():
     """The cyclic garbage collector off while a file is imported: the import makes millions of
     small objects that live until it ends, and collecting them over and over took a third of the
     time. Nothing of the import forms cycles that must go before it ends; it is switched back on
-    (and runs) afterwards."""
+    (and runs) afterwards, once the import's objects are freed (run's work is a function of its
+    own): its first pass walks every young object still alive, 0.04 s for a 100,000-row file."""
     was = gc.isenabled()
     gc.disable()
     try:
