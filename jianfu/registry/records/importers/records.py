@@ -302,8 +302,10 @@ def _keys_free(rows: list[Row], key: str, owners: dict[tuple[int, str], int]) ->
     names the problems."""
     values = list(map(operator.methodcaller("get", key), map(operator.attrgetter("values"), rows)))
     filled = len(values) - values.count("") - values.count(None)
-    pairs = set(zip(map(operator.attrgetter("unit_id"), rows), values, strict=True))
-    empty = sum(1 for _u, v in pairs if not v)
+    unit_ids = list(map(operator.attrgetter("unit_id"), rows))
+    pairs = set(zip(unit_ids, values, strict=True))
+    # The distinct pairs with an empty key ("" or None, as counted above): two per unit at most.
+    empty = len(pairs & {(u, blank) for u in set(unit_ids) for blank in ("", None)})
     return len(pairs) - empty == filled and owners.keys().isdisjoint(pairs)
 
 
