@@ -166,36 +166,16 @@ def actor_identity(actor) -> tuple[int | None, str]:
 
 
 def record(
-    code: str,
-    *,
-    actor=None,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str | int = "",
-    changes: dict | None = None,
-    extra: dict | None = None,
-    success: bool = True,
-    actor_name: str | None = None,
-    head: tuple[int, str] | None = None,
-    last: bool = False,
+    code: str, *, head: tuple[int, str] | None = None, last: bool = False, **fields
 ) -> AuditEntry:
-    """Append an entry to the chain in the caller's transaction. `head`: the chain's head (seq,
-    hash) when the caller has already locked and read it in this transaction, in the same
-    statement as its own write (HEAD_LOCK_SQL), which spares a round trip to the database.
-    `last`: nothing follows in the caller's transaction, so where it is the outermost one the
-    append is sent with its COMMIT (prepared.execute_and_commit): the head's lock is then held for
-    one round trip after the head is read."""
-    return pending(
-        code,
-        actor=actor,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        changes=changes,
-        extra=extra,
-        success=success,
-        actor_name=actor_name,
-    ).append(head=head, last=last)
+    """Append an entry to the chain in the caller's transaction; `fields` are pending()'s
+    (actor, obj, object_type, object_id, changes, extra, success, actor_name). `head`: the
+    chain's head (seq, hash) when the caller has already locked and read it in this
+    transaction, in the same statement as its own write (HEAD_LOCK_SQL), which spares a round
+    trip to the database. `last`: nothing follows in the caller's transaction, so where it is
+    the outermost one the append is sent with its COMMIT (prepared.execute_and_commit): the
+    head's lock is then held for one round trip after the head is read."""
+    return pending(code, **fields).append(head=head, last=last)
 
 
 def pending(
