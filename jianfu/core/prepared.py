@@ -14,6 +14,8 @@ statement lives on its server connection, so this does not suit a pooler in tran
 the deployment connects to PostgreSQL directly (deploy/).
 """
 
+import functools
+
 from django.db import connections
 
 
@@ -106,17 +108,13 @@ def _outermost(connection) -> bool:
     return (len(blocks), savepoints) in ((1, []), (2, [None]))
 
 
-_PREPARED = None
-
-
+@functools.cache
 def _prepared_class():
-    global _PREPARED
-    if _PREPARED is None:
-        from django.db.backends.postgresql.base import ServerBindingCursor
+    # Built on first use: the PostgreSQL backend (psycopg) is imported only where it is used.
+    from django.db.backends.postgresql.base import ServerBindingCursor
 
-        class PreparedCursor(ServerBindingCursor):
-            def execute(self, query, params=None, *, prepare=None, binary=None):
-                return super().execute(query, params, prepare=True, binary=binary)
+    class PreparedCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
 
-        _PREPARED = PreparedCursor
-    return _PREPARED
+    return PreparedCursor
