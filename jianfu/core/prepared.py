@@ -22,9 +22,7 @@ from django.db import connections
 def cursor(alias: str = "default"):
     """A Django cursor (execute wrappers, errors as Django's) whose statements are prepared."""
     connection = connections[alias]
-    if connection.vendor != "postgresql" or connection.queries_logged:
-        # Django's log of queries (DEBUG, a test counting them) shows each statement with its
-        # values, which psycopg does not keep for a prepared one: there, the ordinary cursor.
+    if not _preparing(connection):
         return connection.cursor()
     # What connection.cursor() does before it makes a cursor (Django's private API: the class of
     # the cursor is the one thing to change).
@@ -92,13 +90,18 @@ def execute_and_commit(sql: str, params, alias: str = "default") -> bool:
 
 def _own_transaction(connection) -> bool:
     return (
-        connection.vendor == "postgresql"
-        and not connection.queries_logged
+        _preparing(connection)
         and connection.in_atomic_block
         and not connection.needs_rollback
         and connection.commit_on_exit
         and _outermost(connection)
     )
+
+
+def _preparing(connection) -> bool:
+    # Django's log of queries (DEBUG, a test counting them) shows each statement with its values,
+    # which psycopg does not keep for a prepared one: there, the ordinary cursor and statements.
+    return connection.vendor == "postgresql" and not connection.queries_logged
 
 
 def _outermost(connection) -> bool:
