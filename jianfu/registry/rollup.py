@@ -4,7 +4,7 @@ figure that reads them is fresh.
 
 A record of year Y is in the quota usage of Y (this year's months), of Y + 1 (last year's) and of
 Y + 1 … Y + HISTORY_YEARS (the earlier years' profile), so a write refreshes those rows too; a
-quota written refreshes its own row (refresh_quota_usage)."""
+quota written refreshes its own row (refresh_quotas)."""
 
 import functools
 import itertools
@@ -31,9 +31,7 @@ def refresh(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> int
         return 0
     _lock_units(unit_ids)
     written = _refresh_months(category, unit_ids, years)
-    _write_quota_usage(
-        category, unit_ids, sorted({y + i for y in years for i in range(HISTORY_YEARS + 1)})
-    )
+    _write_quota_usage(category, unit_ids, _reading(years))
     return written
 
 
@@ -131,9 +129,7 @@ def add_created(category: str, columns: Mapping[str, list], skip: set[tuple[int,
         rows.append(row)
     bulk.insert_many(MonthlyUsage, rows)
     # The quota usage sums the monthly rows just written (as refresh rewrites it).
-    _write_quota_usage(
-        category, unit_ids, sorted({y + i for y in years for i in range(HISTORY_YEARS + 1)})
-    )
+    _write_quota_usage(category, unit_ids, _reading(years))
     return True
 
 
@@ -260,24 +256,25 @@ def refresh_all(category: str | None = None) -> int:
     return written
 
 
-def refresh_quota_usage(category: str, unit_ids: Iterable[int], years: Iterable[int]) -> None:
-    """Rewrite the quota usage of `years` for `unit_ids` in one category from the monthly rollup
-    and the quotas, as they stand in this transaction (after the write that changed them)."""
-    unit_ids, years = sorted(set(unit_ids)), sorted(set(years))
-    if not unit_ids or not years:
-        return
-    _lock_units(unit_ids)
-    _write_quota_usage(category, unit_ids, years)
-
-
 def refresh_quotas(keys: Iterable[tuple[int, int, str]]) -> None:
     """After quotas were written, in the same transaction: rewrite the quota usage of each
-    (unit_id, year, category) in `keys`."""
+    (unit_id, year, category) in `keys` from the monthly rollup and the quotas as they stand."""
     groups: dict[tuple[str, int], set[int]] = {}
     for unit_id, year, category in keys:
         groups.setdefault((category, year), set()).add(unit_id)
+    if not groups:
+        return
+    # Every unit at once, in one order: locked group by group, two writers could take the same
+    # units in different orders and deadlock.
+    _lock_units(sorted(set().union(*groups.values())))
     for (category, year), unit_ids in sorted(groups.items()):
-        refresh_quota_usage(category, unit_ids, [year])
+        _write_quota_usage(category, sorted(unit_ids), [year])
+
+
+def _reading(years: Iterable[int]) -> list[int]:
+    """The years whose quota usage reads the rollup of `years`: each year itself, the next (last
+    year's months) and the HISTORY_YEARS after it (the earlier years' profile)."""
+    return sorted({y + i for y in years for i in range(HISTORY_YEARS + 1)})
 
 
 def _write_quota_usage(category: str, unit_ids: list[int], years: list[int]) -> None:
@@ -297,14 +294,14 @@ def rebuild_quota_usage(
     usage_model, quota_model, target = models
     for cat in [category] if category else list(Category.values):
         target.objects.filter(category=cat).delete()
-        years = {
-            y + i
-            for y in usage_model.objects.filter(category=cat)
-            .values_list("year", flat=True)
-            .distinct()
-            .order_by()
-            for i in range(HISTORY_YEARS + 1)
-        }
+        years = set(
+            _reading(
+                usage_model.objects.filter(category=cat)
+                .values_list("year", flat=True)
+                .distinct()
+                .order_by()
+            )
+        )
         years |= set(
             quota_model.objects.filter(category=cat)
             .values_list("year", flat=True)
