@@ -50,7 +50,9 @@ def gate_plan_list(request):
     today = clock.today().year
     # A province's thousand units a page at a time (each row carries a form), by state if asked.
     state = request.GET.get("state", "")
-    rows = [r for r in ov.rows if r.state == state] if state in ov.counts else ov.rows
+    if state not in ov.counts:
+        state = ""  # an unknown state shows every unit
+    rows = [r for r in ov.rows if r.state == state] if state else ov.rows
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -58,7 +60,7 @@ def gate_plan_list(request):
         {
             "ov": ov,
             "page": page,
-            "state": state if state in ov.counts else "",
+            "state": state,
             "year": year,
             "years": list(range(today - 2, today + 2)),
             "groups": groups,
