@@ -7,22 +7,12 @@ import pytest
 from jianfu.core.models import User
 from jianfu.monitoring import dashboard
 from jianfu.monitoring.felt import queries as felt
-from jianfu.monitoring.models import Report, SamplePoint
+from jianfu.monitoring.models import Report
 from jianfu.monitoring.reports import means
 
 from .test_submit import submit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def point(db):
-    return SamplePoint.objects.get(unit__code="TA0101")
-
-
-@pytest.fixture
-def reporter(db):
-    return User.objects.get(username="reporter")
 
 
 @pytest.fixture

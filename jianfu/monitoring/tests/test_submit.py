@@ -5,8 +5,8 @@ import pytest
 
 from jianfu.core import clock
 from jianfu.core.errors import DomainError
-from jianfu.core.models import AuditEntry, User
-from jianfu.monitoring.models import Report, ReportVersion, SamplePoint
+from jianfu.core.models import AuditEntry
+from jianfu.monitoring.models import Report, ReportVersion
 from jianfu.monitoring.reports import services
 
 TODAY = dt.date(2025, 4, 3)  # March's report is due on 5 April
@@ -38,16 +38,6 @@ def answers(**overrides):
     }
     values.update(overrides)
     return values
-
-
-@pytest.fixture
-def point(db):
-    return SamplePoint.objects.get(unit__code="TA0101")
-
-
-@pytest.fixture
-def reporter(db):
-    return User.objects.get(username="reporter")
 
 
 def submit(reporter, point, period="2025-03", key=None, **values):
