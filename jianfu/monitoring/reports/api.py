@@ -16,20 +16,18 @@ from jianfu.core.api import id_path
 from jianfu.core.errors import DomainError
 from jianfu.core.inputs import Line
 
-from ..models import Report, SamplePoint
+from ..models import Report
 from . import services
 from .schemas import ReportIn
 from .views import (
-    CONFLICTS,
     SUBMIT,
     my_points,
     period_label,
     period_rows,
     reporter_point,
     sections_of,
-    submitted,
+    submit,
 )
-from .views import may_submit as _may_submit
 
 router = Router(tags=["monitoring"])
 
@@ -125,10 +123,6 @@ class SubmitOut(Schema):
 
 
 # --- Endpoints ----------------------------------------------------------------------------------
-
-
-def _not_found() -> dict:
-    return {"code": "not_found", "detail": _("找不到该样本点。")}
 
 
 def _brief(report: Report | None) -> dict | None:
@@ -252,26 +246,4 @@ def report_form(
     summary="提交或更正本样本点一期的填报（按 client_key 幂等）",
 )
 def report_submit(request, payload: ReportIn):
-    who = request.auth
-    if not _may_submit(who):
-        # Inside the account's units the refusal says why (403); outside, the point is not there.
-        point = SamplePoint.scoped.filter(pk=payload.point).first()
-        if point is not None:
-            scope.require(who, SUBMIT)
-        return Status(404, _not_found())
-    # The service finds the point and checks that this account reports for it (404 if not).
-    try:
-        report, version, created = services.report_submit(
-            by=who,
-            point=payload.point,
-            period=payload.period,
-            values=payload.values,
-            client_key=payload.client_key,
-            note=payload.note,
-        )
-    except services.ReportInvalid as e:
-        return Status(400, {"code": "invalid", "detail": str(e.message), "errors": e.errors})
-    except DomainError as e:
-        status = 409 if e.code in CONFLICTS else e.status
-        return Status(status, {"code": e.code, "detail": str(e.message), "field": e.field})
-    return Status(201 if created else 200, submitted(report, version, created))
+    return Status(*submit(request.auth, payload))

@@ -482,7 +482,7 @@ def report_history(request, point, period):
 
 # --- The phone page's submission ----------------------------------------------------------------
 
-# Refusals that are about the period's state or the key, not the request's shape (as the API's).
+# Refusals that are about the period's state or the key, not the request's shape.
 CONFLICTS = {"closed", "future", "inactive", "key_reused"}
 
 
@@ -511,16 +511,43 @@ def may_submit(who) -> bool:
     return SUBMIT in permissions_for_roles(who.role_codes)
 
 
-def _shape_errors(body) -> list[dict]:
-    """What POST /api/monitoring/reports's schema refuses in the body, field by field."""
-    if not isinstance(body, dict):
-        return [{"field": "body", "detail": generic(422)[1]}]
+def submit(who, payload: ReportIn) -> tuple[int, dict]:
+    """A submission's status and answer, this view's and POST /api/monitoring/reports's alike.
+    A refusal inside the account's units raises scope.Refused, which each caller answers as it
+    answers any other (403 saying why, or 404 for a record the account can never see)."""
+    if not may_submit(who):
+        # Inside the account's units the refusal says why (403); outside, the point is not there.
+        if SamplePoint.scoped.filter(pk=payload.point).exists():
+            scope.require(who, SUBMIT)
+        return 404, {"code": "not_found", "detail": _("找不到该样本点。")}
+    # The service finds the point and checks that this account reports for it (404 if not).
     try:
-        ReportIn.model_validate(body)
+        report, version, created = services.report_submit(
+            by=who,
+            point=payload.point,
+            period=payload.period,
+            values=payload.values,
+            client_key=payload.client_key,
+            note=payload.note,
+        )
+    except services.ReportInvalid as e:
+        return 400, {"code": "invalid", "detail": str(e.message), "errors": e.errors}
+    except DomainError as e:
+        status = 409 if e.code in CONFLICTS else e.status
+        return status, {"code": e.code, "detail": str(e.message), "field": e.field}
+    return 201 if created else 200, submitted(report, version, created)
+
+
+def _read_body(body) -> tuple[ReportIn | None, list[dict]]:
+    """The body as POST /api/monitoring/reports's schema reads it, or what that schema refuses
+    in it, field by field."""
+    if not isinstance(body, dict):
+        return None, [{"field": "body", "detail": generic(422)[1]}]
+    try:
+        return ReportIn.model_validate(body), []
     except pydantic.ValidationError as e:
         fields = dict.fromkeys(str(err["loc"][0]) if err["loc"] else "body" for err in e.errors())
-        return [{"field": name, "detail": generic(422)[1]} for name in fields]
-    return []
+        return None, [{"field": name, "detail": generic(422)[1]} for name in fields]
 
 
 @csrf_exempt  # checked below once the session is signed in, as the API's session auth does
@@ -548,35 +575,15 @@ def report_post(request):
         body = json.loads(request.body)
     except ValueError:
         return error_response(400, "bad_body", _("请求体不是有效的 JSON。"))
-    errors = _shape_errors(body)
+    payload, errors = _read_body(body)
     if errors:
         return error_response(422, "invalid", errors[0]["detail"], errors=errors)
-    if not may_submit(who):
-        # Inside the account's units the refusal says why (403); outside, the point is not there.
-        if SamplePoint.scoped.filter(pk=body["point"]).exists():
-            try:
-                scope.require(who, SUBMIT)
-            except scope.Refused as e:
-                if refusal_hides(request, e):  # as the API's: a record it can never see
-                    return error_response(404)
-                return error_response(403, "forbidden", str(e))
-        return error_response(404, "not_found", _("找不到该样本点。"))
     try:
-        report, version, created = services.report_submit(
-            by=who,
-            point=body["point"],
-            period=body["period"],
-            values=body["values"],
-            client_key=body["client_key"],
-            note=body.get("note", ""),
-        )
-    except services.ReportInvalid as e:
-        return error_response(400, "invalid", e.message, errors=e.errors)
-    except DomainError as e:
-        status = 409 if e.code in CONFLICTS else e.status
-        return error_response(status, e.code, e.message, field=e.field)
-    return JsonResponse(
-        submitted(report, version, created),
-        status=201 if created else 200,
-        json_dumps_params={"ensure_ascii": False},
-    )
+        status, answer = submit(who, payload)
+    except scope.Refused as e:
+        if refusal_hides(request, e):  # as the API's: a record it can never see
+            return error_response(404)
+        return error_response(403, "forbidden", str(e))
+    if status >= 400:
+        return error_response(status, **answer)
+    return JsonResponse(answer, status=status, json_dumps_params={"ensure_ascii": False})
