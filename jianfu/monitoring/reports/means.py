@@ -137,7 +137,7 @@ def of_points(points, periods) -> dict[str, Cell]:
         .values_list("county_id", "n")
     )
     whole = [c for c, n in mine.items() if every.get(c) == n]
-    part = [c for c in mine if c not in set(whole)]
+    part = [c for c, n in mine.items() if every.get(c) != n]
     out: dict[str, Cell] = {}
     for period, cells in by_county(periods, whole).items():
         for cell in cells.values():
