@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 # Imported here, in the parent: a child under its memory limit may not be able to map it.
 from python_calamine import CalamineWorkbook
 
+from . import sheet_pieces as pieces
+
 # --- Cell references --------------------------------------------------------------------------
 
 
@@ -566,8 +568,9 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     return prepared if isinstance(prepared, TooLarge) else prepared[0]
 
 
-def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
-    """prepare_xlsx, with the number of cells calamine will then build (its dense range)."""
+def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int, _Sheet | None] | TooLarge:
+    """prepare_xlsx, with the number of cells calamine will then build (its dense range), and the
+    first sheet's XML when calamine reads the file as it is (None when cells were cut)."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         sheet_path, strings_path = _first_sheet(book)
@@ -587,7 +590,7 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
         rows, cols, n = box
         within = rows <= limits.rows and cols <= limits.cols
         if within and rows * cols <= _SPARSE_FACTOR * n + _SPARSE_SLACK:
-            return data, rows * cols
+            return data, rows * cols, _Sheet(book, sheet_path, xml_bytes)
     # The exact pass: every reference, with its row and column (None exactly when box is).
     quick = _quick_extent(xml_bytes) if box is not None else None
     found = None
@@ -606,7 +609,7 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
     cuts = found.cuts
     cells = found.max_row * found.max_col
     if not cuts:
-        return data, cells
+        return data, cells, _Sheet(book, sheet_path, xml_bytes)
     pieces, at = [], 0
     for start, end in cuts:
         pieces.append(xml_bytes[at:start])
@@ -617,7 +620,16 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int] | TooLarge:
         for member in book.infolist():
             body = b"".join(pieces) if member.filename == sheet_path else book.read(member)
             new.writestr(member.filename, body)
-    return out.getvalue(), cells
+    return out.getvalue(), cells, None
+
+
+@dataclass
+class _Sheet:
+    """A workbook calamine reads as it is, and its first sheet's XML (already inflated)."""
+
+    book: zipfile.ZipFile
+    path: str
+    xml: bytes
 
 
 # --- The child ----------------------------------------------------------------------------------
@@ -783,21 +795,30 @@ def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | Non
     prepared = _prepare(data, limits)
     if isinstance(prepared, TooLarge):
         return prepared
-    data, cells = prepared
+    data, cells, sheet = prepared
     if cells > IN_PROCESS_CELLS:
         return None
+    if sheet is not None and (rows := pieces.read(sheet, _calamine_sheet)) is not None:
+        return rows
     return _calamine_rows(data, limits)
 
 
-def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
+def _calamine_sheet(data: bytes | io.BytesIO):
+    """calamine's first sheet of a workbook; Unreadable for any damage."""
     try:
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        return CalamineWorkbook.from_filelike(
+            data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+        ).get_sheet_by_index(0)
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     # calamine raises its own error types for every kind of damage, and a panic in its Rust code
     # arrives as pyo3's PanicException, which is not an Exception.
     except BaseException as e:
         raise Unreadable(str(e)) from e
+
+
+def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
+    sheet = _calamine_sheet(data)
     # An .xls has had no look first: its range (at most 65,536 x 256) is checked before the
     # Python lists are built.
     rows, cols = sheet.height, sheet.width
