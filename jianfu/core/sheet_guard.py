@@ -568,9 +568,8 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     return prepared if isinstance(prepared, TooLarge) else prepared[0]
 
 
-def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int, _Sheet | None] | TooLarge:
-    """prepare_xlsx, with the number of cells calamine will then build (its dense range), and the
-    first sheet's XML when calamine reads the file as it is (None when cells were cut)."""
+def _sheet(data: bytes, limits: Limits) -> _Sheet:
+    """The workbook and its first sheet's XML, inflated. Unreadable, XmlTooLarge."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         sheet_path, strings_path = _first_sheet(book)
@@ -585,12 +584,33 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int, _Sheet | None] | 
         xml_bytes = book.read(sheet_path)
     except (zipfile.BadZipFile, OSError, EOFError) as e:
         raise Unreadable(str(e)) from e
+    return _Sheet(book, sheet_path, xml_bytes, strings_path)
+
+
+def _within(box: tuple[int, int, int] | None, limits: Limits) -> bool:
+    return box is not None and box[0] <= limits.rows and box[1] <= limits.cols
+
+
+def _dense(box: tuple[int, int, int] | None, limits: Limits) -> bool:
+    """The quick pass's box lets calamine read the sheet as it is: within the limits, and the
+    cells fill it densely enough."""
+    if not _within(box, limits):
+        return False
+    rows, cols, n = box
+    return rows * cols <= _SPARSE_FACTOR * n + _SPARSE_SLACK
+
+
+def _prepare(
+    data: bytes, limits: Limits, sheet: _Sheet | None = None
+) -> tuple[bytes, int, _Sheet | None] | TooLarge:
+    """prepare_xlsx, with the number of cells calamine will then build (its dense range), and the
+    first sheet's XML when calamine reads the file as it is (None when cells were cut). `sheet`:
+    _sheet(data, limits), when the caller has it already."""
+    sheet = sheet or _sheet(data, limits)
+    book, sheet_path, strings_path, xml_bytes = sheet.book, sheet.path, sheet.strings, sheet.xml
     box = _quick_box(xml_bytes)
-    if box is not None:
-        rows, cols, n = box
-        within = rows <= limits.rows and cols <= limits.cols
-        if within and rows * cols <= _SPARSE_FACTOR * n + _SPARSE_SLACK:
-            return data, rows * cols, _Sheet(book, sheet_path, xml_bytes)
+    if _dense(box, limits):
+        return data, box[0] * box[1], sheet
     # The exact pass: every reference, with its row and column (None exactly when box is).
     quick = _quick_extent(xml_bytes) if box is not None else None
     found = None
@@ -609,7 +629,7 @@ def _prepare(data: bytes, limits: Limits) -> tuple[bytes, int, _Sheet | None] | 
     cuts = found.cuts
     cells = found.max_row * found.max_col
     if not cuts:
-        return data, cells, _Sheet(book, sheet_path, xml_bytes)
+        return data, cells, sheet
     pieces, at = [], 0
     for start, end in cuts:
         pieces.append(xml_bytes[at:start])
@@ -630,6 +650,7 @@ class _Sheet:
     book: zipfile.ZipFile
     path: str
     xml: bytes
+    strings: str | None  # the shared strings' part
 
 
 # --- The child ----------------------------------------------------------------------------------
@@ -792,15 +813,35 @@ def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | Non
         return None  # the child finds and names what is wrong
     if size > IN_PROCESS_XML_BYTES:
         return None
-    prepared = _prepare(data, limits)
+    sheet = _sheet(data, limits)
+    # A large sheet: each piece looked at by the quick pass just before calamine reads it, while
+    # calamine reads the pieces before it.
+    rows = _in_pieces(sheet, limits)
+    if rows is not None:
+        return rows
+    prepared = _prepare(data, limits, sheet)
     if isinstance(prepared, TooLarge):
         return prepared
     data, cells, sheet = prepared
     if cells > IN_PROCESS_CELLS:
         return None
-    if sheet is not None and (rows := pieces.read(sheet, _calamine_sheet)) is not None:
-        return rows
     return _calamine_rows(data, limits)
+
+
+def _in_pieces(sheet: _Sheet, limits: Limits, workers: int | None = None) -> list[list] | None:
+    """A large sheet's rows read in pieces at once (sheet_pieces), each piece given the quick
+    pass just before calamine reads it, while calamine reads the pieces before; None when the
+    sheet is to be read the usual way. A piece is read only when its own box is within what may
+    be read here; the rows are used only when the whole sheet's box, every piece's put together,
+    is what _prepare lets calamine read as it is."""
+    return pieces.read(
+        sheet,
+        _calamine_sheet,
+        look=_quick_box,
+        safe=lambda box: _within(box, limits) and box[0] * box[1] <= IN_PROCESS_CELLS,
+        fits=lambda box: _dense(box, limits) and box[0] * box[1] <= IN_PROCESS_CELLS,
+        workers=workers,
+    )
 
 
 def _calamine_sheet(data: bytes | io.BytesIO):

@@ -1,18 +1,22 @@
 """Reading a large sheet with every core: calamine given the sheet in pieces, at once.
 
 calamine parses a sheet on one core, without Python's lock held (a 100,000-row registry: about
-1.4 s of the 1.6 s calamine takes, the rest building Python's lists). A sheet the guard
-(sheet_guard) has already let through as it is — every cell with its reference, within the limits —
-is cut at row boundaries into one piece per core; each piece is a workbook of its own (the same
-parts, uncompressed, the sheet's XML holding only its rows) that calamine reads in a thread of its
-own; the pieces' rows are then put together as calamine would have built the whole sheet (its dense
-range from A1: each piece padded to the sheet's width, the rows between pieces filled).
+1.4 s of the 1.6 s calamine takes, the rest building Python's lists), and the guard's quick pass
+(sheet_guard) over the same XML takes another half second, holding it. So the sheet's XML is cut at
+row boundaries into two pieces per core; each piece is given the quick pass here, then, when its
+box is within what may be read here, goes to a thread where calamine reads it as a workbook of its
+own (the same parts, uncompressed, the sheet's XML holding only its rows) while the next piece is
+looked at. A piece the quick pass does not let through is never given to calamine. Once all are
+read, the whole sheet's box (every piece's put together) must be what the guard lets calamine read
+as it is; the pieces' rows are then put together as calamine would have built the whole sheet (its
+dense range from A1: each piece padded to the sheet's width, the rows between pieces filled).
 
-The cells keep their references, so each piece's cells are placed exactly where the whole sheet's
-are. Anything that would make a piece differ from its part of the whole — markup that may hold a
-row's start tag as text (comments, CDATA, processing instructions), a cut that does not fall
-between two rows, pieces whose rows overlap (rows out of order), a piece calamine cannot read —
-and the sheet is read whole instead (None): never a different reading, at worst the usual one.
+The cells keep their references (the quick pass asks that of every cell), so each piece's cells
+are placed exactly where the whole sheet's are. Anything that would make a piece differ from its
+part of the whole — markup that may hold a row's start tag as text (comments, CDATA, processing
+instructions), a cut that does not fall between two rows, pieces whose rows overlap (rows out of
+order), a piece calamine cannot read — and the sheet is read the usual way (None): never a
+different reading, at worst the usual one after this one.
 
 The threads run only calamine's parse and the pieces' zip files; the import that asks is a
 background job (core.imports.background), never a request.
@@ -27,11 +31,11 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-# Below this much XML, a second thread saves less than it costs.
+# Below this much XML (8 MB: about 10,000 rows), the threads save less than they cost.
 MIN_XML_BYTES = 8 * 1024 * 1024
 # The other parts (shared strings, styles …) go into every piece: beyond this, read whole.
 MAX_OTHER_BYTES = 16 * 1024 * 1024
-MAX_PIECES = 4
+MAX_WORKERS = 4
 
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 # After "<": what may hold "<row " as text rather than as a row's start tag (a comment, CDATA, a
@@ -48,16 +52,22 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def read(sheet, load: Callable, pieces: int | None = None) -> list[list] | None:
-    """The first sheet's rows, read in pieces at once; None when it is read whole instead.
+def read(
+    sheet, load: Callable, *, look: Callable, safe: Callable, fits: Callable, workers=None
+) -> list[list] | None:
+    """The first sheet's rows, read in pieces at once; None when it is to be read whole instead.
 
     sheet: sheet_guard._Sheet (the workbook, its first sheet's path and XML). load: a workbook's
-    bytes (io.BytesIO) -> calamine's first sheet, raising for damage."""
+    bytes (io.BytesIO) -> calamine's first sheet, raising for damage. look: a sheet's XML -> the
+    guard's quick box (rows, columns, cells) or None; safe(box): calamine may read this piece
+    (asked before it does); fits(box): the whole sheet's box, every piece's put together, lets
+    its rows be used (asked once every piece is read)."""
     xml = sheet.xml
-    n = min(cores() if pieces is None else pieces, MAX_PIECES)
-    if n < 2 or len(xml) < MIN_XML_BYTES:
+    workers = min(cores() if workers is None else workers, MAX_WORKERS)
+    if workers < 2 or len(xml) < MIN_XML_BYTES:
         return None
-    cuts = _cuts(xml, n)
+    # Twice as many pieces as threads: the next piece is looked at while calamine reads.
+    cuts = _cuts(xml, 2 * workers)
     if cuts is None:
         return None
     others = [m for m in sheet.book.infolist() if m.filename != sheet.path]
@@ -67,8 +77,7 @@ def read(sheet, load: Callable, pieces: int | None = None) -> list[list] | None:
     view = memoryview(xml)
     head, tail = view[: cuts[0]], view[cuts[-1] :]
 
-    def piece(i: int):
-        body = b"".join((head, view[cuts[i] : cuts[i + 1]], tail))
+    def parse(body: bytes):
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
             for name, data in parts:
@@ -78,13 +87,31 @@ def read(sheet, load: Callable, pieces: int | None = None) -> list[list] | None:
         out.seek(0)
         return load(out)
 
-    try:
-        with ThreadPoolExecutor(len(cuts) - 1, thread_name_prefix="sheet-piece") as pool:
-            # In order, each piece's Python lists built as soon as it is parsed, while calamine
-            # still parses the next ones.
-            return _joined(pool.map(piece, range(len(cuts) - 1)))
-    except Exception:  # a piece calamine cannot read: the whole sheet decides
-        return None
+    boxes, parsed = [], []
+    with ThreadPoolExecutor(workers, thread_name_prefix="sheet-piece") as pool:
+        try:
+            for i in range(len(cuts) - 1):
+                body = b"".join((head, view[cuts[i] : cuts[i + 1]], tail))
+                # Here, holding Python's lock, while calamine reads the pieces before (without).
+                box = look(body)
+                if not safe(box):
+                    return None
+                boxes.append(box)
+                parsed.append(pool.submit(parse, body))
+                del body
+            # In order, each piece's Python lists built as soon as it is parsed.
+            rows = _joined(f.result() for f in parsed)
+        except Exception:  # a piece calamine cannot read
+            return None
+        finally:
+            for f in parsed:
+                f.cancel()
+    whole = (
+        max(b[0] for b in boxes),
+        max(b[1] for b in boxes),
+        sum(b[2] for b in boxes),
+    )
+    return rows if rows is not None and fits(whole) else None
 
 
 def _cuts(xml: bytes, n: int) -> list[int] | None:

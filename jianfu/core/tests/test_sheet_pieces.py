@@ -3,6 +3,7 @@ exactly those of the whole sheet read on one core — or the sheet is read whole
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -21,9 +22,8 @@ def small_is_large(monkeypatch):
     monkeypatch.setattr(sheet_pieces, "cores", lambda: 4)
 
 
-def prepared(data: bytes):
-    data, _cells, sheet = sheet_guard._prepare(data, LIMITS)
-    return sheet
+def in_pieces(data: bytes, n: int | None = None):
+    return sheet_guard._in_pieces(sheet_guard._sheet(data, LIMITS), LIMITS, n)
 
 
 def registry_like() -> bytes:
@@ -53,7 +53,7 @@ def registry_like() -> bytes:
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_the_pieces_hold_exactly_the_whole_sheets_rows(small_is_large, n):
     data = registry_like()
-    rows = sheet_pieces.read(prepared(data), sheet_guard._calamine_sheet, pieces=n)
+    rows = in_pieces(data, n)
     whole = sheet_guard._calamine_rows(data, LIMITS)
     assert rows is not None, "read in pieces"
     assert rows == whole
@@ -62,24 +62,18 @@ def test_the_pieces_hold_exactly_the_whole_sheets_rows(small_is_large, n):
 
 def test_a_short_sheet_is_read_whole():
     data = registry_like()
-    assert sheet_pieces.read(prepared(data), sheet_guard._calamine_sheet) is None
+    assert in_pieces(data) is None
 
 
-def test_the_upload_path_reads_a_large_sheet_in_pieces_with_the_same_rows(small_is_large):
+def test_the_upload_path_reads_a_large_sheet_in_pieces_with_the_same_rows(
+    small_is_large, monkeypatch
+):
     data = registry_like()
-    calls = []
+    read = []
     load = sheet_guard._calamine_sheet
-
-    def counted(payload):
-        calls.append(1)
-        return load(payload)
-
-    sheet_guard._calamine_sheet, saved = counted, load
-    try:
-        rows = excel.read_rows("发文登记.xlsx", data)
-    finally:
-        sheet_guard._calamine_sheet = saved
-    assert len(calls) == 4  # four pieces, none read whole
+    monkeypatch.setattr(sheet_guard, "_calamine_sheet", lambda b: read.append(1) or load(b))
+    rows = excel.read_rows("发文登记.xlsx", data)
+    assert len(read) == 8  # two pieces for each of four threads, none read whole
     assert rows == sheet_guard._calamine_rows(data, LIMITS)
 
 
@@ -109,5 +103,45 @@ def rows_out_of_order() -> bytes:
     ],
 )
 def test_what_pieces_could_read_otherwise_is_read_whole_with_the_same_rows(small_is_large, data):
-    assert sheet_pieces.read(prepared(data), sheet_guard._calamine_sheet, pieces=2) is None
+    assert in_pieces(data, 2) is None
     assert excel.read_rows("x.xlsx", data) == sheet_guard._calamine_rows(data, LIMITS)
+
+
+def far_in_the_second_half() -> bytes:
+    """A table of 60 rows and, among its last rows, one value in XFD1048576."""
+    cells = {}
+    for r in range(1, 61):
+        cells[f"A{r}"], cells[f"B{r}"] = sheets.text(f"单位{r}"), sheets.number(r)
+    xml = sheets.sheet_xml(cells).replace(
+        '<row r="59">', '<row r="59"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'
+    )
+    return sheets.workbook({}, sheet=xml)
+
+
+def test_calamine_never_reads_a_piece_the_quick_look_refuses(small_is_large, monkeypatch):
+    read = []
+    load = sheet_guard._calamine_sheet
+
+    def looked_at(payload):
+        read.append(zipfile.ZipFile(payload).read("xl/worksheets/sheet1.xml"))
+        payload.seek(0)
+        return load(payload)
+
+    monkeypatch.setattr(sheet_guard, "_calamine_sheet", looked_at)
+    data = far_in_the_second_half()
+    assert in_pieces(data, 2) is None
+    assert read and not any(b"XFD1048576" in xml for xml in read)
+    with pytest.raises(excel.ImportFailed) as caught:
+        excel.read_rows("x.xlsx", data)
+    assert "单元格 XFD1048576 有内容" in caught.value.errors[0].message
+
+
+def test_pieces_each_fine_but_sparse_together_are_read_the_usual_way(small_is_large):
+    """Each piece is within what may be read here, but the whole sheet's box is mostly empty:
+    the pieces' rows are not used, and the usual exact pass reads the sheet."""
+    cells = sheets.table(sheets.DATA)
+    cells["H150000"] = sheets.text("远处")
+    data = sheets.workbook(cells)
+    assert in_pieces(data, 2) is None
+    rows = excel.read_rows("x.xlsx", data)
+    assert len(rows) == 150000 and rows[149999][7] == "远处"
