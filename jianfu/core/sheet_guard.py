@@ -13,7 +13,8 @@ cells, and the allocation failure aborts the process (no Python exception). Two 
    prefixes) expat. Content beyond the limits is refused, naming the cell and the data it lies
    far from; blank cells outside the content are cut from the XML, so a space in A1048576 costs
    next to nothing. A DTD, XML that is not well-formed, or a sheet that inflates beyond
-   UPLOAD_MAX_SHEET_XML_BYTES is refused before calamine sees it.
+   UPLOAD_MAX_SHEET_XML_BYTES is refused before calamine sees it. A large sheet is read with
+   every core (sheet_pieces): in pieces, each given the quick pass before calamine reads it.
 2. The parse runs in a forked child with an address-space and CPU limit; it sends the rows back
    pickled through a pipe and never touches the database. A file that makes calamine abort (an
    .xls, or anything not foreseen here) kills only the child, and the person gets a message.
@@ -602,15 +603,14 @@ def _dense(box: tuple[int, int, int] | None, limits: Limits) -> bool:
 
 def _prepare(
     data: bytes, limits: Limits, sheet: _Sheet | None = None
-) -> tuple[bytes, int, _Sheet | None] | TooLarge:
-    """prepare_xlsx, with the number of cells calamine will then build (its dense range), and the
-    first sheet's XML when calamine reads the file as it is (None when cells were cut). `sheet`:
-    _sheet(data, limits), when the caller has it already."""
+) -> tuple[bytes, int] | TooLarge:
+    """prepare_xlsx, with the number of cells calamine will then build (its dense range).
+    `sheet`: _sheet(data, limits), when the caller has it already."""
     sheet = sheet or _sheet(data, limits)
     book, sheet_path, strings_path, xml_bytes = sheet.book, sheet.path, sheet.strings, sheet.xml
     box = _quick_box(xml_bytes)
     if _dense(box, limits):
-        return data, box[0] * box[1], sheet
+        return data, box[0] * box[1]
     # The exact pass: every reference, with its row and column (None exactly when box is).
     quick = _quick_extent(xml_bytes) if box is not None else None
     found = None
@@ -629,7 +629,7 @@ def _prepare(
     cuts = found.cuts
     cells = found.max_row * found.max_col
     if not cuts:
-        return data, cells, sheet
+        return data, cells
     pieces, at = [], 0
     for start, end in cuts:
         pieces.append(xml_bytes[at:start])
@@ -640,12 +640,12 @@ def _prepare(
         for member in book.infolist():
             body = b"".join(pieces) if member.filename == sheet_path else book.read(member)
             new.writestr(member.filename, body)
-    return out.getvalue(), cells, None
+    return out.getvalue(), cells
 
 
 @dataclass
 class _Sheet:
-    """A workbook calamine reads as it is, and its first sheet's XML (already inflated)."""
+    """A workbook and its first sheet's XML (inflated)."""
 
     book: zipfile.ZipFile
     path: str
@@ -822,7 +822,7 @@ def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | Non
     prepared = _prepare(data, limits, sheet)
     if isinstance(prepared, TooLarge):
         return prepared
-    data, cells, sheet = prepared
+    data, cells = prepared
     if cells > IN_PROCESS_CELLS:
         return None
     return _calamine_rows(data, limits)
