@@ -18,8 +18,8 @@ instructions), a cut that does not fall between two rows, pieces whose rows over
 order), a piece calamine cannot read — and the sheet is read the usual way (None): never a
 different reading, at worst the usual one after this one.
 
-The threads run only calamine's parse and the pieces' zip files; the import that asks is a
-background job (core.imports.background), never a request.
+The threads run only calamine's parse and the pieces' zip files, and are joined before read()
+returns: the reading is done in parallel, nothing outlives the call (background work is a task's).
 """
 
 from __future__ import annotations
