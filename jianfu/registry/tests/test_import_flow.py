@@ -109,6 +109,31 @@ def test_new_rows_only_import_at_once_without_a_preview(login):
 
 
 @pytest.mark.django_db
+def test_the_same_file_imported_again_says_its_rows_are_already_there(login):
+    client = login("contact_a")
+    rows = [DOC_HEADER] + [
+        [f"甲发〔2025〕{i}号", f"关于第{i}项工作的通知", "甲县", "", "2025-03-01", "红头", "是"]
+        for i in (1, 2)
+    ]
+    post_file(client, "document_import", rows)
+    again = post_file(
+        client, "document_import", rows[:2] + [[*rows[2][:4], "2025-03-02", *rows[2][5:]]]
+    )
+    # The second row changed its date: previewed, then confirmed; the first is as it was.
+    confirmed = client.post(reverse("import_confirm", args=[job_of(again).pk]))
+    assert (
+        messages_of(confirmed)[-1]
+        == "导入完成：新增 0 条，更新 1 条。另有 1 条与已有记录相同，未改动。"
+    )
+    response = post_file(client, "document_import", rows[:2])
+    assert (
+        messages_of(response)[-1]
+        == "导入完成：新增 0 条，更新 0 条。另有 1 条与已有记录相同，未改动。"
+    )
+    assert Document.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_a_file_that_changes_a_document_is_previewed_then_applied_keeping_its_co_issuers(
     login, people, units
 ):

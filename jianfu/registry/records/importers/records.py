@@ -503,10 +503,14 @@ def _page(kind: str):
 
 
 def done_message(record) -> str:
-    return _("导入完成：新增 %(c)s 条，更新 %(u)s 条。") % {
+    message = _("导入完成：新增 %(c)s 条，更新 %(u)s 条。") % {
         "c": record.created,
         "u": record.updated,
-    } + excel.skipped_examples(getattr(record, "examples", []))
+    }
+    # A file imported again (the month's OA export, say) says why nothing changed.
+    if (same := record.rows - record.created - record.updated) > 0:
+        message += _("另有 %(n)s 条与已有记录相同，未改动。") % {"n": same}
+    return message + excel.skipped_examples(getattr(record, "examples", []))
 
 
 def _row_check(kind: str):
