@@ -569,14 +569,21 @@ def prepare_xlsx(data: bytes, limits: Limits) -> bytes | TooLarge:
     return prepared if isinstance(prepared, TooLarge) else prepared[0]
 
 
-def _sheet(data: bytes, limits: Limits) -> _Sheet:
-    """The workbook and its first sheet's XML, inflated. Unreadable, XmlTooLarge."""
+def _located(data: bytes) -> tuple[zipfile.ZipFile, str, str | None, zipfile.ZipInfo]:
+    """The workbook, its first sheet's part, its shared strings' part, the sheet's entry.
+    Unreadable."""
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
         sheet_path, strings_path = _first_sheet(book)
-        info = book.getinfo(sheet_path)
+        return book, sheet_path, strings_path, book.getinfo(sheet_path)
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
         raise Unreadable(str(e)) from e
+
+
+def _sheet(data: bytes, limits: Limits, located=None) -> _Sheet:
+    """The workbook and its first sheet's XML, inflated; `located`: _located(data), when the
+    caller has it already. Unreadable, XmlTooLarge."""
+    book, sheet_path, strings_path, info = located or _located(data)
     strings_size = book.getinfo(strings_path).file_size if strings_path else 0
     # zipfile never inflates a member past the size its header declares.
     if info.file_size + strings_size > limits.xml_bytes:
@@ -806,14 +813,12 @@ IN_PROCESS_CELLS = 2_000_000
 def parse_small_xlsx(data: bytes, limits: Limits) -> list[list] | TooLarge | None:
     """The rows of a small .xlsx read here, TooLarge, or None: read it in a child instead."""
     try:
-        book = zipfile.ZipFile(io.BytesIO(data))
-        sheet_path, _strings = _first_sheet(book)
-        size = book.getinfo(sheet_path).file_size
-    except (zipfile.BadZipFile, KeyError, ValueError):
+        located = _located(data)
+    except Unreadable:
         return None  # the child finds and names what is wrong
-    if size > IN_PROCESS_XML_BYTES:
+    if located[3].file_size > IN_PROCESS_XML_BYTES:
         return None
-    sheet = _sheet(data, limits)
+    sheet = _sheet(data, limits, located)
     # A large sheet: each piece looked at by the quick pass just before calamine reads it, while
     # calamine reads the pieces before it.
     rows = _in_pieces(sheet, limits)
@@ -844,12 +849,10 @@ def _in_pieces(sheet: _Sheet, limits: Limits, workers: int | None = None) -> lis
     )
 
 
-def _calamine_sheet(data: bytes | io.BytesIO):
+def _calamine_sheet(workbook: io.BytesIO):
     """calamine's first sheet of a workbook; Unreadable for any damage."""
     try:
-        return CalamineWorkbook.from_filelike(
-            data if isinstance(data, io.BytesIO) else io.BytesIO(data)
-        ).get_sheet_by_index(0)
+        return CalamineWorkbook.from_filelike(workbook).get_sheet_by_index(0)
     except (KeyboardInterrupt, SystemExit, MemoryError):
         raise
     # calamine raises its own error types for every kind of damage, and a panic in its Rust code
@@ -859,7 +862,7 @@ def _calamine_sheet(data: bytes | io.BytesIO):
 
 
 def _calamine_rows(data: bytes, limits: Limits) -> list[list] | TooLarge:
-    sheet = _calamine_sheet(data)
+    sheet = _calamine_sheet(io.BytesIO(data))
     # An .xls has had no look first: its range (at most 65,536 x 256) is checked before the
     # Python lists are built.
     rows, cols = sheet.height, sheet.width
