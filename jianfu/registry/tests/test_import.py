@@ -284,6 +284,42 @@ def test_idempotent_reimport_updates_instead_of_duplicating(office):
 
 
 @pytest.mark.django_db
+def test_a_large_file_imported_again_changes_only_what_it_changes(office, units):
+    # Over 500 matched records, most of what their units hold: read back by unit, not by id.
+    rows = [DOC_HEADER] + [
+        doc(f"OA-{i}", title=f"通知{i}", unit=("甲县", "乙县")[i % 2], pages=1) for i in range(600)
+    ]
+    run("document", rows, office)
+    other = run("document", [DOC_HEADER, doc("OA-X", title="文件外", unit="甲县")], office)
+    outside = Document.objects.get(import_record=other)
+    assert run("document", rows, office).updated == 0
+
+    rows[1][9] = 9  # pages of OA-0
+    rows[2][8], rows[2][1] = "否", "乙发〔2025〕1号"  # OA-1 assigns no work: no longer counted
+    rows[3][4] = "TD01"  # OA-2 gains a co-issuer
+    assert Document.objects.get(external_id="OA-1").counted
+    again = run("document", rows, office)
+    assert (again.created, again.updated) == (0, 3)
+    assert Document.objects.get(external_id="OA-0").pages == 9
+    changed = Document.objects.get(external_id="OA-1")
+    assert (changed.number, changed.assigns_work, changed.counted) == (
+        "乙发〔2025〕1号",
+        False,
+        False,
+    )
+    assert [u.code for u in Document.objects.get(external_id="OA-2").co_issuers.all()] == ["TD01"]
+    assert Document.objects.filter(external_id__startswith="OA-").count() == 601
+    assert Document.objects.get(pk=outside.pk).title == "文件外"
+    entry = last_audit("jianfu.registry.imported")
+    assert sorted(entry.extra["updated_ids"]) == sorted(
+        Document.objects.filter(external_id__in=["OA-0", "OA-1", "OA-2"]).values_list(
+            "pk", flat=True
+        )
+    )
+    assert entry.changes[f"{changed.pk}.counted"] == [True, False]
+
+
+@pytest.mark.django_db
 def test_a_number_first_registered_without_external_id_gets_it(office):
     run("document", [DOC_HEADER, doc("", "甲发〔2025〕5号", kind="红头文件")], office)
     record = run("document", [DOC_HEADER, doc("OA-5", "甲发〔2025〕5号")], office)

@@ -471,6 +471,25 @@ def _defaults(kind: str) -> dict:
 DEFAULTS = {kind: _defaults(kind) for kind in KINDS}
 
 
+def _written(kind: str) -> tuple[str, ...]:
+    """The fields a file writes, in the order a preview lists their changes: the unit first,
+    then the sheet's columns."""
+    model = KINDS[kind].model
+    written = (c.key for c in COLUMNS[kind] if c.key not in (PK, UNIT, CO_UNITS, COUNTED))
+    return ("unit_id", *(model._meta.get_field(key).attname for key in written))
+
+
+WRITTEN = {kind: _written(kind) for kind in KINDS}
+# What a write derives (kinds.Kind.derive): whether the record counts, and its grassroots flag.
+DERIVED = {
+    code: ("counted", k.grassroots_field) if k.grassroots_field else ("counted",)
+    for code, k in KINDS.items()
+}
+# What an import reads of the records a file updates: what it may change, and the title that
+# names the record in a message or a preview.
+CURRENT = {kind: ("id", "title", *WRITTEN[kind], *DERIVED[kind]) for kind in KINDS}
+
+
 # --- Choices ------------------------------------------------------------------------------------
 
 # The spellings people use, per set of choices.

@@ -35,35 +35,20 @@ from .columns import (
     COLUMNS,
     COUNTED,
     DEFAULTS,
+    DERIVED,
     MERGED,
     MODELS,
-    PK,
     UNIT,
+    WRITTEN,
     ChoiceParsers,
     typed,
 )
 
 
-def _compare(kind: str) -> tuple[str, ...]:
-    """The fields a file writes, in the order a preview lists their changes: the unit first,
-    then the sheet's columns."""
-    model = MODELS[kind]
-    written = (c.key for c in COLUMNS[kind] if c.key not in (PK, UNIT, CO_UNITS, COUNTED))
-    return ("unit_id", *(model._meta.get_field(key).attname for key in written))
-
-
-_COMPARE = {code: _compare(code) for code in KINDS}
-# What a write derives (kinds.Kind.derive): whether the record counts, and its grassroots flag.
-_DERIVED = {
-    code: ("counted", k.grassroots_field) if k.grassroots_field else ("counted",)
-    for code, k in KINDS.items()
-}
-
-
 @dataclass
 class Change:
-    """What the file does to one existing record: its new state (not yet saved), the fields
-    that change, and the co-issuers or targets it adds."""
+    """What the file does to one existing record: its new state (not yet saved; None when
+    nothing changes), the fields that change, and the co-issuers or targets it adds."""
 
     row: Row
     obj: object
@@ -74,38 +59,47 @@ class Change:
 def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
     """One Change per row matched to an existing record: the file's values over the current
     ones, derived fields derived again. Reads nothing and writes nothing (the preview and the
-    write both use it)."""
+    write both use it). A record is built only for a row that changes something: a file
+    imported again is mostly rows that change nothing, and building 100,000 model instances
+    was most of its time; derive runs once per distinct combination of what it reads."""
     model, k = MODELS[kind], KINDS[kind]
-    derive = k.derive
-    compare = _COMPARE[kind]
-    derived = _DERIVED[kind]
+    written, derived = WRITTEN[kind], DERIVED[kind]
+    compared = (*written, *derived)
+    derive_key, end, start = k.counting.derive_key, k.end_field, k.date_field
+    merges, forms = sheet.has(MERGED), sheet.has("form")
+    derived_of: dict[tuple, dict] = {}
     out = []
     for r in p.updates:
         current = p.existing[r.match]
-        values = {f: current[f] for f in (*compare, *derived)}
+        values = {f: current[f] for f in compared}
         values.update(r.values)
         values.pop(COUNTED, None)
         values["unit_id"] = r.unit_id
-        if sheet.has(MERGED):
+        if merges:
             if id(r) in p.merged_pks:
                 values["merged_with_id"] = p.merged_pks[id(r)]
             elif id(r) in p.merged_rows:
                 target = p.merged_rows[id(r)]
                 values["merged_with_id"] = target.match if target.match else -1
-            elif sheet.has("form") and values.get("form") != MeetingForm.MERGED:
+            elif forms and values.get("form") != MeetingForm.MERGED:
                 values["merged_with_id"] = None  # the file says it is not a merged meeting
             # else an empty 合并到 leaves the meeting's link as it is
-        obj = model(pk=r.match, **{k: v for k, v in values.items() if k not in derived})
-        end = k.end_field
-        if end and getattr(obj, end) < getattr(obj, k.date_field) and end not in r.values:
-            setattr(obj, end, getattr(obj, k.date_field))  # the file moved the start past the end
-        derive(obj, rules)
-        if getattr(obj, "merged_with_id", None) == -1:
-            obj.merged_with_id = None  # set below, after the creates
-        r.obj = obj
-        fields = [f for f in (*compare, *derived) if getattr(obj, f) != current[f]]
+        if end and end not in r.values and values[end] < values[start]:
+            values[end] = values[start]  # the file moved the start past the end
+        key = derive_key(values)
+        made = derived_of.get(key)
+        if made is None:
+            probe = model(**{a: v for a, v in values.items() if a not in derived})
+            k.derive(probe, rules)
+            made = derived_of[key] = {f: getattr(probe, f) for f in derived}
+        values.update(made)
+        if values.get("merged_with_id") == -1:
+            values["merged_with_id"] = None  # set by the write, after the creates
+        fields = [f for f in compared if values[f] != current[f]]
         held = p.existing_co.get(r.match, set())
         co_added = [u for u in (r.extra.get(CO_UNITS) or ()) if u not in held]
+        obj = model(pk=r.match, **values) if fields or co_added else None
+        r.obj = obj
         out.append(Change(r, obj, fields, co_added))
     return out
 
@@ -268,7 +262,7 @@ def _derive_columns(k, model, columns: dict, n: int, rules) -> None:
     """Kind.derive's fields (counted, the grassroots flag) as columns: derived on a model
     instance once per distinct combination of what derive reads (the counting class's
     derive_inputs), found per row by the objects' identities, then by their values."""
-    derived = _DERIVED[k.code]
+    derived = DERIVED[k.code]
     inputs = [_column(columns[a], n) for a in k.counting.derive_inputs]
     keys = list(zip(*[map(id, c) for c in inputs], strict=True)) if inputs else [()] * n
     first = dict(zip(reversed(keys), range(n - 1, -1, -1), strict=True))  # key -> first row
