@@ -9,11 +9,13 @@ through executemany (SQLite) or UPDATE … FROM (VALUES …) (PostgreSQL).
 from __future__ import annotations
 
 import itertools
+import json
 import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
+from psycopg.types.json import Jsonb
 
 BATCH = 2000  # rows per INSERT statement or executemany
 CHUNK = 500  # ids per `__in` filter
@@ -77,16 +79,17 @@ def insert_columns(
     meta, qn = model._meta, connection.ops.quote_name
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     columns_data = []
+    copy = connection.vendor == "postgresql"
     for f in fields:
         values = columns.get(f.attname)
         if values is None:
             values = Same(f.get_default() if f.has_default() else None)
         prepared = f.get_internal_type() in ("DateField", "TimeField", "DateTimeField", "JSONField")
         if type(values) is Same:
-            value = f.get_db_prep_save(values.value, connection) if prepared else values.value
+            value = _db_form(f, values.value, copy) if prepared else values.value
             values = itertools.repeat(value, n)
         elif prepared:
-            values = _db_forms(f, values)
+            values = _db_forms(f, values, copy)
         columns_data.append(values)
     values = list(zip(*columns_data, strict=True))  # every column n values long
     if order is not None:
@@ -152,14 +155,23 @@ def _copy_in(table: str, columns: str, values: list[tuple]) -> None:
             write(row)
 
 
-def _db_forms(field, values) -> list:
-    """The values' database forms: the field's get_db_prep_save once per distinct object (an
-    import's parsed columns share one object per distinct cell, and an import's timestamp is one
-    object), then spread in C."""
+def _db_forms(field, values, copy: bool) -> list:
+    """The values' database forms: _db_form once per distinct object (an import's parsed columns
+    share one object per distinct cell, and an import's timestamp is one object), then spread
+    in C."""
     values = values if type(values) is list else list(values)
     by_id = dict(zip(map(id, values), values, strict=True))
-    form = {key: field.get_db_prep_save(value, connection) for key, value in by_id.items()}
+    form = {key: _db_form(field, value, copy) for key, value in by_id.items()}
     return list(map(form.__getitem__, map(id, values)))
+
+
+def _db_form(field, value, copy: bool):
+    """The field's get_db_prep_save; for COPY, JSON as its text: psycopg would dump the wrapper
+    it gets once per row (a third of a second for 100,000 rows), and COPY reads the text."""
+    form = field.get_db_prep_save(value, connection)
+    if copy and isinstance(form, Jsonb):
+        return (form.dumps or json.dumps)(form.obj)
+    return form
 
 
 # SQLite's page cache for a connection that writes a large batch: the default 2 MB holds too few
