@@ -177,6 +177,7 @@ def test_documents_import_derives_counting_and_writes_one_audit_entry(office, un
     assert docs["关于报送材料的通知"].counted  # white header assigning work counts
     assert not docs["关于学习的通知"].counted  # one that assigns none does not
     assert docs["群消息"].counted and docs["群消息"].unit.code == "TA01"
+    assert (joint.addressed_levels, docs["群消息"].addressed_levels) == (["township"], ["village"])
     assert all(d.created_by == office for d in docs.values())
     # Every row derived exactly as a form would (the importer memoises the derivation).
     rules = counting.Rules.current()
