@@ -8,12 +8,12 @@ bench/.data/submit_spike/, PostgreSQL in jianfu_bench_spike (created when missin
 builds the province tree and designates 2,000 of its villages as sample points, each with one
 reporter (one password hash for all); later runs reuse them and delete the period's reports.
 
-The server is the real one, started as a subprocess: granian (WSGI, 4 workers × 1 blocking thread,
-as `jianfu serve` on this 2-core machine), DEBUG off, the full middleware stack, persistent
-database connections. Every reporter logs in before the timed window (GET /login/ for the CSRF
-cookie, POST /login/ with the token), so each client holds its own session cookie and CSRF token.
-Logins are not timed; they use a fast password hasher so 2,000 of them take seconds, not minutes
-(`--real-hasher` keeps PBKDF2).
+The server is the real one, started as a subprocess: granian (WSGI, one worker per core, two at
+least, × 1 blocking thread, as `jianfu serve`; `--workers N` to compare), DEBUG off, the full
+middleware stack, persistent database connections. Every reporter logs in before the timed
+window (GET /login/ for the CSRF cookie, POST /login/ with the token), so each client holds its
+own session cookie and CSRF token. Logins are not timed; they use a fast password hasher so
+2,000 of them take seconds, not minutes (`--real-hasher` keeps PBKDF2).
 
 The timed window: 2,000 submissions from 64 concurrent clients, each one POST of the report JSON to
 /api/monitoring/submit (where the phone page posts: POST /api/monitoring/reports's checks, service
@@ -55,6 +55,7 @@ import time
 import uuid
 from pathlib import Path
 
+from jianfu.core.management.commands.serve import WORKERS
 from jianfu.testing.reports import plausible_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -674,7 +675,9 @@ def main() -> int:
     parser.add_argument(
         "--real-hasher", action="store_true", help="log in with PBKDF2 (adds minutes, not timed)"
     )
-    parser.add_argument("--workers", type=int, default=4, help="granian workers (4, as serve)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"granian workers ({WORKERS}, as serve)"
+    )
     parser.add_argument("--threads", type=int, default=1, help="blocking threads per worker (1)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     args = parser.parse_args()
