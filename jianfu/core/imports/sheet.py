@@ -32,10 +32,10 @@ _NO_EXTRA = MappingProxyType({})
 class Row:
     """One data row: `values` are the spec's fields (what a record is written from); `unit_id`
     the unit column (or the importer's own unit), `pk` the 系统编号 an export wrote, `extra` the
-    spec's other columns (those in spec.extras). `match` and `obj` are the spec's: the existing
-    record the row updates, and what it wrote."""
+    spec's other columns (those in spec.extras). `match` is the spec's: the existing record the
+    row updates."""
 
-    __slots__ = ("line", "values", "unit_id", "pk", "extra", "ok", "match", "obj")
+    __slots__ = ("line", "values", "unit_id", "pk", "extra", "ok", "match")
 
     def __init__(self, line: int, values=None, pk=None, unit_id=None, extra=_NO_EXTRA):
         self.line = line
@@ -45,7 +45,6 @@ class Row:
         self.extra = extra
         self.ok = True
         self.match: int | None = None
-        self.obj = None
 
 
 @dataclass

@@ -280,19 +280,22 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
 
     # Current values of the matched records, to write only what changes.
     existing: dict[int, dict] = dict(by_pk)
-    need = {r.match for r in rows if r.match is not None and r.match not in existing}
-    need_units = {r.unit_id for r in rows if r.match in need}  # a key matches within its unit
-    for qs in _holding(model.objects.all(), model, need, need_units, record="pk", unit="unit"):
+    matched = {r.match for r in rows if r.match is not None}
+    need = matched - existing.keys()
+    # A key matches a record of the row's own unit; a 系统编号 one of any unit in scope.
+    units_held = {r.unit_id for r in rows if r.match in need} | {
+        v["unit_id"] for v in by_pk.values()
+    }
+    by_units = _mostly_held(model, matched, units_held)
+    for qs in _holding(model.objects.all(), need, units_held, by_units, "pk", "unit"):
         for values in qs.values(*CURRENT[kind]):
             if values["id"] in need:
                 existing[values["id"]] = values
     existing_co: dict[int, set[int]] = defaultdict(set)
     if sheet.has(CO_UNITS) and KINDS[kind].co_field:
         through, src = KINDS[kind].co_through()
-        matched = {r.match for r in rows if r.match is not None}
-        matched_units = {existing[pk]["unit_id"] for pk in matched}
         links = through.objects.all()
-        for qs in _holding(links, model, matched, matched_units, record=src, unit=f"{src}__unit"):
+        for qs in _holding(links, matched, units_held, by_units, src, f"{src}__unit"):
             for pk, unit_id in qs.values_list(src, "unit_id"):
                 if pk in matched:
                     existing_co[pk].add(unit_id)
@@ -301,17 +304,21 @@ def plan(kind: str, sheet: Sheet, units: UnitIndex) -> Plan:
     return Plan(creates, updates, existing, existing_co, merged_rows, merged_pks)
 
 
-def _holding(qs, model, pks: set[int], unit_ids: set[int], *, record: str, unit: str):
-    """Querysets of `qs` that together hold every row of the records `pks` (of `model`, held by
-    `unit_ids`), and maybe others: the caller keeps those of `pks`. By those units when the
-    records are most of what the units hold (a file imported again: a query per 500 units
-    instead of one per 500 ids, and 100,000 ids neither sent nor prepared), else by id.
-    `record`, `unit`: qs's lookups of the record and of its unit."""
-    if not pks:
-        return
-    by_units = len(pks) > CHUNK and 2 * len(pks) >= sum(
+def _mostly_held(model, pks: set[int], unit_ids: set[int]) -> bool:
+    """Whether the records `pks` are most of what `unit_ids` hold (a file imported again), and
+    more than one query's worth of ids: then they are read by unit, not by id."""
+    return len(pks) > CHUNK and 2 * len(pks) >= sum(
         model.objects.filter(unit_id__in=chunk).count() for chunk in chunks(sorted(unit_ids))
     )
+
+
+def _holding(qs, pks: set[int], unit_ids: set[int], by_units: bool, record: str, unit: str):
+    """Querysets of `qs` that together hold every row of the records `pks` (held by `unit_ids`),
+    and maybe others: the caller keeps those of `pks`. By those units when `by_units`
+    (_mostly_held: a query per 500 units instead of one per 500 ids, and 100,000 ids neither
+    sent nor prepared), else by id. `record`, `unit`: qs's lookups of the record and its unit."""
+    if not pks:
+        return
     if by_units:
         for chunk in chunks(sorted(unit_ids)):
             yield qs.filter(**{f"{unit}__in": chunk})

@@ -65,7 +65,7 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
     model, k = MODELS[kind], KINDS[kind]
     written, derived = WRITTEN[kind], DERIVED[kind]
     compared = (*written, *derived)
-    derive_key, end, start = k.counting.derive_key, k.end_field, k.date_field
+    end, start = k.end_field, k.date_field
     merges, forms = sheet.has(MERGED), sheet.has("form")
     derived_of: dict[tuple, dict] = {}
     out = []
@@ -86,20 +86,13 @@ def updates_of(kind: str, sheet: Sheet, p, rules) -> list[Change]:
             # else an empty 合并到 leaves the meeting's link as it is
         if end and end not in r.values and values[end] < values[start]:
             values[end] = values[start]  # the file moved the start past the end
-        key = derive_key(values)
-        made = derived_of.get(key)
-        if made is None:
-            probe = model(**{a: v for a, v in values.items() if a not in derived})
-            k.derive(probe, rules)
-            made = derived_of[key] = {f: getattr(probe, f) for f in derived}
-        values.update(made)
+        values.update(_derived(k, model, values, rules, derived_of))
         if values.get("merged_with_id") == -1:
             values["merged_with_id"] = None  # set by the write, after the creates
         fields = [f for f in compared if values[f] != current[f]]
         held = p.existing_co.get(r.match, set())
         co_added = [u for u in (r.extra.get(CO_UNITS) or ()) if u not in held]
         obj = model(pk=r.match, **values) if fields or co_added else None
-        r.obj = obj
         out.append(Change(r, obj, fields, co_added))
     return out
 
@@ -258,6 +251,19 @@ def _years(dates: list) -> list[int]:
     return list(map(year.__getitem__, map(id, dates)))
 
 
+def _derived(k, model, values: dict, rules, known: dict[tuple, dict]) -> dict:
+    """Kind.derive's fields for a record of these values: derived on a model instance once per
+    distinct combination of what derive reads (`known`: those derived so far, by derive_key)."""
+    key = k.counting.derive_key(values)
+    hit = known.get(key)
+    if hit is None:
+        derived = DERIVED[k.code]
+        probe = model(**{a: v for a, v in values.items() if a not in derived})
+        k.derive(probe, rules)
+        hit = known[key] = {f: getattr(probe, f) for f in derived}
+    return hit
+
+
 def _derive_columns(k, model, columns: dict, n: int, rules) -> None:
     """Kind.derive's fields (counted, the grassroots flag) as columns: derived on a model
     instance once per distinct combination of what derive reads (the counting class's
@@ -270,13 +276,7 @@ def _derive_columns(k, model, columns: dict, n: int, rules) -> None:
     of_key: dict[tuple, dict] = {}
     for key, i in first.items():
         row = {a: (c.value if type(c) is bulk.Same else c[i]) for a, c in columns.items()}
-        value_key = k.counting.derive_key(row)
-        hit = by_value.get(value_key)
-        if hit is None:
-            obj = model(**{a: v for a, v in row.items() if a not in derived})
-            k.derive(obj, rules)
-            hit = by_value[value_key] = {f: getattr(obj, f) for f in derived}
-        of_key[key] = hit
+        of_key[key] = _derived(k, model, row, rules, by_value)
     for f in derived:
         column = {key: hit[f] for key, hit in of_key.items()}
         columns[f] = list(map(column.__getitem__, keys))
