@@ -122,6 +122,10 @@ DATABASES = {
         os.environ.get("DATABASE_URL", _default_db), conn_max_age=600, conn_health_checks=True
     )
 }
+# PostgreSQL's health check at each request asks the socket, not the server (core/postgresql).
+_POSTGRESQL = "django.db.backends.postgresql"
+if DATABASES["default"]["ENGINE"] == _POSTGRESQL:
+    DATABASES["default"]["ENGINE"] = "jianfu.core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so two
     # writers queue on the busy timeout instead of failing "database is locked" mid-transaction.
@@ -140,6 +144,8 @@ if _replica := os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
         _replica, conn_max_age=600, conn_health_checks=True
     )
+    if DATABASES["replica"]["ENGINE"] == _POSTGRESQL:
+        DATABASES["replica"]["ENGINE"] = "jianfu.core.postgresql"
     DATABASE_ROUTERS = ["jianfu.core.replica.ReplicaRouter"]
     # Only with a replica: without one, the month-end burst pays nothing for it.
     MIDDLEWARE.append("jianfu.core.replica.ReplicaReadsMiddleware")
