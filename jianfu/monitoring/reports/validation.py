@@ -12,8 +12,13 @@ from ..models import ReportForm
 from .questions import OPTIONAL_TYPES
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
+
+
 def _number(raw, q: dict):
-    text = str(raw).strip().translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
+    if type(raw) is int:  # the phone sends whole numbers as JSON numbers (bool is no number)
+        return _in_range(Decimal(raw), q)
+    text = str(raw).strip().translate(_FULL_WIDTH)
     if text == "":
         return None, None
     try:
@@ -22,6 +27,10 @@ def _number(raw, q: dict):
         return None, _("“%(v)s”不是数字，请填写数字。") % {"v": raw}
     if not value.is_finite():  # "NaN", "Infinity": Decimal reads them, comparisons refuse NaN
         return None, _("“%(v)s”不是数字，请填写数字。") % {"v": raw}
+    return _in_range(value, q)
+
+
+def _in_range(value: Decimal, q: dict):
     if value < 0:
         return None, _("不能为负数。")
     if q["type"] in ("int", "score") and value != value.to_integral_value():
