@@ -5,7 +5,7 @@ import select
 import time
 
 import pytest
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from jianfu.testing.live import _admin
 
@@ -38,31 +38,38 @@ def _last_statement(pid: int) -> str:
     return row[0]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_healthy_idle_connection_is_checked_without_asking_the_server():
-    with connection.cursor() as cursor:
+@pytest.fixture
+def own_connection(db):
+    """A connection of its own to the test database, outside the test's transaction (idle in
+    autocommit, as a web worker's is between requests), without flushing the database after."""
+    own = connections.create_connection(DEFAULT_DB_ALIAS)
+    yield own
+    own.close()
+
+
+def test_a_healthy_idle_connection_is_checked_without_asking_the_server(own_connection):
+    with own_connection.cursor() as cursor:
         cursor.execute("SELECT 42 AS marker")
-        pid = connection.connection.info.backend_pid
-    connection.health_check_done = False
-    connection.close_if_health_check_failed()
-    assert connection.connection is not None  # kept
+    pid = own_connection.connection.info.backend_pid
+    own_connection.health_check_done = False
+    own_connection.close_if_health_check_failed()
+    assert own_connection.connection is not None  # kept
     # The server saw no statement since: Django's own check would have sent SELECT 1.
     assert _last_statement(pid) == "SELECT 42 AS marker"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_connection_the_server_ended_is_replaced_before_it_is_used():
-    with connection.cursor() as cursor:
+def test_a_connection_the_server_ended_is_replaced_before_it_is_used(own_connection):
+    with own_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    raw = connection.connection
+    raw = own_connection.connection
     old_pid = raw.info.backend_pid
     with _admin(_server()) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
     _wait_until_told(raw)
-    connection.health_check_done = False
-    connection.close_if_health_check_failed()
-    assert connection.connection is None  # closed, not handed to the next statement
-    with connection.cursor() as cursor:
+    own_connection.health_check_done = False
+    own_connection.close_if_health_check_failed()
+    assert own_connection.connection is None  # closed, not handed to the next statement
+    with own_connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != old_pid
 
