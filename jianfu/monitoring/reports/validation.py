@@ -11,7 +11,6 @@ from jianfu.core import inputs, periods
 from ..models import ReportForm
 from .questions import OPTIONAL_TYPES
 
-
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 
 
