@@ -75,6 +75,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _audit_heads_of_this_test(tmp_path_factory):
+    """Each test writes the audit chain's signed heads in a directory of its own. In the shared
+    var/ directory, a head written by one test (the nightly run's checkpoint, a backup) stayed
+    there, and a later test's `audit.verify()` read it against its own chain and failed, as did
+    a test in the other test process that read it meanwhile."""
+    from django.conf import settings
+
+    before = settings.AUDIT_CHECKPOINT_DIR
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("audit-heads")
+    yield
+    settings.AUDIT_CHECKPOINT_DIR = before
+
+
+@pytest.fixture(autouse=True)
 def _office_language():
     """Each test starts in the office's language: a request with the English cookie activates
     English in the thread, and a service called directly after it (an import's messages, say)
