@@ -117,15 +117,18 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _default_db = f"sqlite:///{VAR_DIR / 'jianfu.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_db), conn_max_age=600, conn_health_checks=True
-    )
-}
-# PostgreSQL's health check at each request asks the socket, not the server (core/postgresql).
-_POSTGRESQL = "django.db.backends.postgresql"
-if DATABASES["default"]["ENGINE"] == _POSTGRESQL:
-    DATABASES["default"]["ENGINE"] = "jianfu.core.postgresql"
+
+
+def _database(url: str) -> dict:
+    """A database from its URL: persistent connections, checked at each request; PostgreSQL's
+    check asks the socket, not the server (core/postgresql)."""
+    db = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        db["ENGINE"] = "jianfu.core.postgresql"
+    return db
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so two
     # writers queue on the busy timeout instead of failing "database is locked" mid-transaction.
@@ -141,11 +144,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A PostgreSQL replica for the pages marked read-only (core/replica.py); every write, every read
 # inside a transaction, and the accounts, sessions and audit chain stay on the primary.
 if _replica := os.environ.get("DATABASE_REPLICA_URL"):
-    DATABASES["replica"] = dj_database_url.parse(
-        _replica, conn_max_age=600, conn_health_checks=True
-    )
-    if DATABASES["replica"]["ENGINE"] == _POSTGRESQL:
-        DATABASES["replica"]["ENGINE"] = "jianfu.core.postgresql"
+    DATABASES["replica"] = _database(_replica)
     DATABASE_ROUTERS = ["jianfu.core.replica.ReplicaRouter"]
     # Only with a replica: without one, the month-end burst pays nothing for it.
     MIDDLEWARE.append("jianfu.core.replica.ReplicaReadsMiddleware")

@@ -1,6 +1,7 @@
 """The health check of a persistent PostgreSQL connection (core/postgresql): no round trip on a
 healthy connection, and a connection the server ended is replaced before the request uses it."""
 
+import os
 import select
 import time
 
@@ -23,17 +24,8 @@ def _wait_until_told(raw, timeout: float = 5.0) -> None:
         assert time.monotonic() < deadline, "the server never closed the connection"
 
 
-def _server() -> str:
-    """The suite's database server, as a URL _admin() reads (it connects to `postgres`)."""
-    s = connection.settings_dict
-    user = s["USER"] or "postgres"
-    if s["PASSWORD"]:
-        user = f"{user}:{s['PASSWORD']}"
-    return f"postgres://{user}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/postgres"
-
-
 def _last_statement(pid: int) -> str:
-    with _admin(_server()) as admin:
+    with _admin(os.environ["DATABASE_URL"]) as admin:
         row = admin.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
     return row[0]
 
@@ -63,7 +55,7 @@ def test_a_connection_the_server_ended_is_replaced_before_it_is_used(own_connect
         cursor.execute("SELECT 1")
     raw = own_connection.connection
     old_pid = raw.info.backend_pid
-    with _admin(_server()) as admin:
+    with _admin(os.environ["DATABASE_URL"]) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
     _wait_until_told(raw)
     own_connection.health_check_done = False
