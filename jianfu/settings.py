@@ -128,7 +128,7 @@ def _database(url: str) -> dict:
     return db
 
 
-DATABASES = {"default": _database(os.environ.get("DATABASE_URL", _default_db))}
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL") or _default_db)}  # empty: unset
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so two
     # writers queue on the busy timeout instead of failing "database is locked" mid-transaction.

@@ -119,3 +119,39 @@ def test_bad_answers_are_named_per_question(reporter, point, field, value, messa
 def test_full_width_digits_are_read(reporter, point):
     report, _v, _c = submit(reporter, point, docs_total="３０")
     assert report.values["docs_total"] == 30
+
+
+# --- What the point and the office's closure decide --------------------------------------------
+
+
+def test_a_point_on_a_form_that_does_not_exist_is_refused(reporter, point):
+    point.form_code = "village-2026"
+    point.save(update_fields=["form_code"])
+    with pytest.raises(DomainError) as e:
+        submit(reporter, point)
+    assert e.value.code == "no_form" and not Report.objects.exists()
+
+
+def test_a_point_outside_its_monitoring_period_is_refused(reporter, point):
+    point.until = dt.date(2025, 2, 20)
+    point.save(update_fields=["until"])
+    with pytest.raises(DomainError) as e:
+        submit(reporter, point)
+    assert e.value.code == "inactive" and not Report.objects.exists()
+
+
+def test_a_period_the_office_closed_early_is_refused(reporter, point, people):
+    services.period_close(by=people["office"], form_code=point.form_code, period="2025-03")
+    with pytest.raises(DomainError) as e:
+        submit(reporter, point)
+    assert e.value.code == "closed" and not Report.objects.exists()
+
+
+def test_a_period_the_office_reopened_is_accepted_after_it_closed_by_itself(
+    reporter, point, people
+):
+    services.period_close(
+        by=people["office"], form_code=point.form_code, period="2024-12", closed=False
+    )
+    report, _v, created = submit(reporter, point, period="2024-12")
+    assert created and report.late and report.period == "2024-12"
