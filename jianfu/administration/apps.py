@@ -15,6 +15,9 @@ class AdministrationConfig(AppConfig):
         from jianfu.core import navigation
         from jianfu.core.navigation import Entry
 
+        from . import home
+
+        home.register()
         if any(e.url_name == "unit_list" for e in navigation.ENTRIES):
             return
         # Right after the home page, before any later app's entries (they place theirs
@@ -33,4 +36,5 @@ class AdministrationConfig(AppConfig):
             ),
             Entry(_("接口令牌"), "token_list", "core.token:manage", "key", _("管理")),
             Entry(_("审计日志"), "audit_list", "core.audit:view", "journal", _("管理")),
+            Entry(_("运行状态"), "system_status", "core.system:view", "activity", _("管理")),
         )

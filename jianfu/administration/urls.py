@@ -25,6 +25,7 @@ urlpatterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("system/", views.system_status, name="system_status"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/delete/", views.calendar_delete, name="calendar_delete"),

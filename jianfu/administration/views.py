@@ -22,6 +22,7 @@ from jianfu.core import (
     audit,
     clock,
     inputs,
+    operations,
     queries,
     runtime,
     scope,
@@ -661,3 +662,13 @@ def calendar_delete(request):
         return redirect(_calendar_url(day.year if day else clock.today().year))
     messages.success(request, _("已删除 %(d)s 的调整。") % {"d": day.isoformat()})
     return redirect(_calendar_url(day.year))
+
+
+# --- Running state ------------------------------------------------------------------------------
+
+
+@login_required
+def system_status(request):
+    """What the system administrator watches at month end (core.operations): read only."""
+    scope.require(request.user, "core.system:view")
+    return render(request, "administration/system_status.html", {"status": operations.status()})

@@ -48,6 +48,11 @@ class BulletinsConfig(AppConfig):
             import datetime as dt
 
             scheduler.register(
-                scheduler.Job("bulletins.scheduled_draft", tasks.scheduled_draft, at=dt.time(6, 30))
+                scheduler.Job(
+                    "bulletins.scheduled_draft",
+                    tasks.scheduled_draft,
+                    at=dt.time(6, 30),
+                    label=_("定期通报草稿"),
+                )
             )
         home.register()

@@ -37,6 +37,7 @@ CATALOGUE: dict[str, str] = {
     "core.setting:business": _("修改业务参数"),
     "core.audit:view": _("查阅审计日志"),
     "core.dashboard:view": _("查看领导驾驶舱（全市一览、单位概况）"),
+    "core.system:view": _("查看运行状态（后台任务、定时任务、填报进度、数据库）"),
 }
 
 _BUSINESS_READ = {"core.unit:view"}
@@ -51,7 +52,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.REPORTER: frozenset(_BUSINESS_READ),
     Role.DISCIPLINE: frozenset(_BUSINESS_READ),
     Role.SYSADMIN: frozenset(
-        {"core.unit:view", "core.unit:manage", "core.account:view", "core.account:manage"}
+        {
+            "core.unit:view",
+            "core.unit:manage",
+            "core.account:view",
+            "core.account:manage",
+            "core.system:view",
+        }
     ),
     Role.SECADMIN: frozenset(
         {

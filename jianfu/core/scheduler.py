@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import clock
 from .models import ScheduledJob
@@ -24,6 +25,7 @@ class Job:
     task: Any  # a django-tasks Task
     at: dt.time | None = None  # local time of day, for a daily job
     every: dt.timedelta | None = None  # or an interval (the notifications' due deliveries)
+    label: str = ""  # what the system administrator's status page calls it
 
 
 JOBS: list[Job] = []
@@ -73,10 +75,14 @@ def _register_core() -> None:
         sweep_import_jobs,
     )
 
-    register(Job("audit.checkpoint", audit_checkpoint, dt.time(1, 30)))
-    register(Job("imports.sweep", sweep_import_jobs, dt.time(2, 30)))
-    register(Job("imports.orphans", remove_orphan_uploads, dt.time(2, 40)))
-    register(Job("accounts.expire", disable_stale_accounts, dt.time(3, 10)))
+    register(Job("audit.checkpoint", audit_checkpoint, dt.time(1, 30), label=_("写出审计链头")))
+    register(Job("imports.sweep", sweep_import_jobs, dt.time(2, 30), label=_("取消过期的导入预览")))
+    register(
+        Job("imports.orphans", remove_orphan_uploads, dt.time(2, 40), label=_("清理遗留的上传文件"))
+    )
+    register(
+        Job("accounts.expire", disable_stale_accounts, dt.time(3, 10), label=_("停用过期账户"))
+    )
 
 
 _register_core()

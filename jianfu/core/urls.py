@@ -8,6 +8,7 @@ from .imports import views as import_views
 # jianfu/administration/urls.py, under the same root.
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
     path("login/", views.login_view, name="login"),
     path("login/verify/", two_factor_views.login_verify, name="login_verify"),
     path("login/enrol/", two_factor_views.login_enrol, name="login_enrol"),

@@ -7,11 +7,13 @@ calendar) are the administration app's.
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, excel, queries, scope, security, services, two_factor, units_import
 from . import home as home_cards
@@ -90,6 +92,20 @@ def password_change(request):
             messages.success(request, _("密码已修改。"))
             return redirect("home")
     return render(request, "core/password_change.html", {"form": form})
+
+
+@require_GET
+def health(request):
+    """For a load balancer or a monitor, without signing in: 200 when this process reaches its
+    database, 503 when it does not. It says nothing more (the state itself is the system
+    administrator's page, system_status)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
 
 
 @login_required

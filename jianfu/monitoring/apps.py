@@ -59,6 +59,11 @@ class MonitoringConfig(AppConfig):
 
         home.register()
         dashboard.register()
+        from jianfu.core import operations
+
+        from . import operations as running
+
+        operations.register("monitoring.reports", running.section, order=20)
 
     def _navigation(self):
         from jianfu.core import navigation

@@ -3,6 +3,7 @@ send commits; the due-deliveries job, every minute from the scheduler, takes the
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -29,4 +30,6 @@ def deliver_due() -> dict:
 def connect() -> None:
     """Schedule the due-deliveries job (AppConfig.ready)."""
     if not any(job.name == DUE_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(DUE_JOB, deliver_due, every=DUE_EVERY))
+        scheduler.register(
+            Job(DUE_JOB, deliver_due, every=DUE_EVERY, label=_("发送邮件和群机器人消息"))
+        )

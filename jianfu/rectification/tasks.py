@@ -3,6 +3,7 @@ became overdue. Thin wrappers over the problems' services."""
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -22,4 +23,4 @@ def overdue_reminders() -> int:
 def connect() -> None:
     """Schedule the daily job (AppConfig.ready)."""
     if not any(job.name == OVERDUE_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(OVERDUE_JOB, overdue_reminders, OVERDUE_AT))
+        scheduler.register(Job(OVERDUE_JOB, overdue_reminders, OVERDUE_AT, label=_("整改逾期提醒")))

@@ -4,6 +4,7 @@ runner.run."""
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus, task
 
 from jianfu.core import events, scheduler
@@ -88,4 +89,4 @@ def connect() -> None:
     events.subscribe("registry", run_rules_after_import)
     events.subscribe("rectification", Coalesced(run_rectification_rules))
     if not any(job.name == NIGHTLY_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(NIGHTLY_JOB, run_all_rules, NIGHTLY_AT))
+        scheduler.register(Job(NIGHTLY_JOB, run_all_rules, NIGHTLY_AT, label=_("夜间预警规则")))

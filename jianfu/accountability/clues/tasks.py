@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -22,4 +23,4 @@ def escalate() -> list[int]:
 
 def register() -> None:
     if not any(job.name == JOB for job in scheduler.JOBS):
-        scheduler.register(Job(JOB, escalate, dt.time(3, 40)))
+        scheduler.register(Job(JOB, escalate, dt.time(3, 40), label=_("预警转为问题线索")))

@@ -82,3 +82,26 @@ def test_the_server_answers_after_the_database_ended_its_connections(granian_ser
     time.sleep(0.2)  # the goodbye reaches the server's socket
     for _ in range(3):  # whichever worker process answers
         assert client.get("/").status_code == 200
+
+
+def test_the_health_check_says_503_while_the_database_refuses_and_200_once_it_is_back(
+    granian_server,
+):
+    """What a load balancer or a monitor asks, without signing in: the process answers either
+    way, and tells the database's state in the status code."""
+    assert granian_server.client().get("/healthz").json() == {"status": "ok"}
+    name = granian_server.database_url.rpartition("/")[2]
+    with _admin(granian_server.database_url) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+            time.sleep(0.2)  # the goodbye reaches the server's socket
+            down = granian_server.client().get("/healthz")
+            assert down.status_code == 503 and down.json() == {"status": "unavailable"}
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+    assert granian_server.client().get("/healthz").status_code == 200

@@ -7,6 +7,7 @@ subscriber would index in a task of its own that the rule may run before."""
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -29,4 +30,4 @@ def copies_index() -> int:
 def connect() -> None:
     """Schedule the nightly job (setup.ready)."""
     if not any(job.name == INDEX_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(INDEX_JOB, copies_index, INDEX_AT))
+        scheduler.register(Job(INDEX_JOB, copies_index, INDEX_AT, label=_("照抄照搬比对索引")))

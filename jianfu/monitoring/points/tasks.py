@@ -3,6 +3,7 @@ report is missing — daily, and when the office asks. Thin wrappers over servic
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -39,4 +40,4 @@ def send_reminders(
 def connect() -> None:
     """Schedule the daily job (AppConfig.ready)."""
     if not any(job.name == DAILY_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(DAILY_JOB, daily_reminders, DAILY_AT))
+        scheduler.register(Job(DAILY_JOB, daily_reminders, DAILY_AT, label=_("样本点填报提醒")))

@@ -3,6 +3,7 @@ after each due date. Thin wrappers over reminders.py."""
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -25,4 +26,6 @@ def item_reminders() -> int:
 def connect() -> None:
     """Schedule the daily job (setup.ready)."""
     if not any(job.name == REMINDERS_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(REMINDERS_JOB, item_reminders, REMINDERS_AT))
+        scheduler.register(
+            Job(REMINDERS_JOB, item_reminders, REMINDERS_AT, label=_("督办事项提醒"))
+        )

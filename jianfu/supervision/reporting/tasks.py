@@ -3,6 +3,7 @@ deadline, then the signal rule for those still silent after the grace days."""
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from jianfu.core import scheduler
@@ -26,4 +27,6 @@ def reporting_reminders() -> int:
 
 def connect() -> None:
     if not any(job.name == REMINDER_JOB for job in scheduler.JOBS):
-        scheduler.register(Job(REMINDER_JOB, reporting_reminders, REMINDER_AT))
+        scheduler.register(
+            Job(REMINDER_JOB, reporting_reminders, REMINDER_AT, label=_("信息报送提醒"))
+        )
