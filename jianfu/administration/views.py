@@ -671,4 +671,7 @@ def calendar_delete(request):
 def system_status(request):
     """What the system administrator watches at month end (core.operations): read only."""
     scope.require(request.user, "core.system:view")
-    return render(request, "administration/system_status.html", {"status": operations.status()})
+    template = "administration/system_status.html"
+    context = {"status": operations.status(), "now": clock.now()}
+    # The open page reads its state again every half minute (htmx): the part alone.
+    return render(request, f"{template}#state" if request.htmx else template, context)

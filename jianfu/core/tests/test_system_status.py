@@ -162,3 +162,11 @@ def test_the_page_is_the_system_administrators_alone(login, db):
     assert login("sysadmin").get("/system/").status_code == 200
     for name in ("office", "secadmin", "auditor"):
         assert login(name).get("/system/").status_code == 403
+
+
+def test_the_open_page_reads_its_state_again_without_reloading(sysadmin):
+    page = sysadmin.get("/system/").content.decode()
+    assert 'hx-get="/system/"' in page and 'hx-trigger="every 30s"' in page
+    part = sysadmin.get("/system/", HTTP_HX_REQUEST="true").content.decode()
+    assert part.lstrip().startswith('<div id="system-state"') and "<html" not in part
+    assert "定时任务" in part
