@@ -152,7 +152,9 @@ def database_queue() -> Queue:
     from django_tasks_db.models import DBTaskResult
 
     since = timezone.now() - DAY
-    counts = DBTaskResult.objects.aggregate(
+    # Only the rows counted are read (a finished row stays for weeks: tasks.prune_task_results).
+    counted = Q(status__in=[S.READY, S.RUNNING]) | Q(status=S.FAILED, finished_at__gte=since)
+    counts = DBTaskResult.objects.filter(counted).aggregate(
         queued=Count("pk", filter=Q(status=S.READY)),
         running=Count("pk", filter=Q(status=S.RUNNING)),
         failed=Count("pk", filter=Q(status=S.FAILED, finished_at__gte=since)),

@@ -71,6 +71,7 @@ def _register_core() -> None:
     from .tasks import (
         audit_checkpoint,
         disable_stale_accounts,
+        prune_task_results,
         remove_orphan_uploads,
         sweep_import_jobs,
     )
@@ -79,6 +80,9 @@ def _register_core() -> None:
     register(Job("imports.sweep", sweep_import_jobs, dt.time(2, 30), label=_("取消过期的导入预览")))
     register(
         Job("imports.orphans", remove_orphan_uploads, dt.time(2, 40), label=_("清理遗留的上传文件"))
+    )
+    register(
+        Job("tasks.prune", prune_task_results, dt.time(2, 50), label=_("清理已完成的后台任务记录"))
     )
     register(
         Job("accounts.expire", disable_stale_accounts, dt.time(3, 10), label=_("停用过期账户"))

@@ -1,6 +1,9 @@
 """Background jobs of the foundation (django-tasks): thin wrappers over plain functions."""
 
+import datetime as dt
+
 from django.db import transaction
+from django.db.models import Q
 from django_tasks import task
 
 from . import audit, clock
@@ -45,6 +48,27 @@ def remove_orphan_uploads() -> int:
     from .excel import remove_orphan_uploads as remove
 
     return len(remove())
+
+
+# The task queue's finished rows are kept this long, failed ones longer: the status page names a
+# day's failures, and a failure is looked into within the month. (The notifications' job alone
+# leaves a row a minute.)
+TASK_RESULTS_KEPT = dt.timedelta(days=14)
+FAILED_TASK_RESULTS_KEPT = dt.timedelta(days=30)
+
+
+@task()
+def prune_task_results() -> int:
+    """Nightly: the database queue's finished task rows past their keeping."""
+    from django.utils import timezone
+    from django_tasks import TaskResultStatus as S
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()  # the rows are stamped in real time, not by the pinned clock
+    old = Q(status=S.SUCCESSFUL, finished_at__lte=now - TASK_RESULTS_KEPT) | Q(
+        status=S.FAILED, finished_at__lte=now - FAILED_TASK_RESULTS_KEPT
+    )
+    return DBTaskResult.objects.filter(old).delete()[0]
 
 
 def enqueue_on_commit(t, *args, **kwargs) -> None:

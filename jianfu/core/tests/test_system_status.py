@@ -170,3 +170,19 @@ def test_the_open_page_reads_its_state_again_without_reloading(sysadmin):
     part = sysadmin.get("/system/", HTTP_HX_REQUEST="true").content.decode()
     assert part.lstrip().startswith('<div id="system-state"') and "<html" not in part
     assert "定时任务" in part
+
+
+def test_finished_task_rows_are_pruned_at_night_and_failures_kept_longer(db):
+    from jianfu.core.tasks import prune_task_results
+
+    now = timezone.now()
+    kept = [
+        _task_row(TaskResultStatus.SUCCESSFUL, finished_at=now - dt.timedelta(days=13)),
+        _task_row(TaskResultStatus.FAILED, finished_at=now - dt.timedelta(days=20)),
+        _task_row(TaskResultStatus.READY),
+    ]
+    _task_row(TaskResultStatus.SUCCESSFUL, finished_at=now - dt.timedelta(days=15))
+    _task_row(TaskResultStatus.FAILED, finished_at=now - dt.timedelta(days=31))
+    assert prune_task_results.call() == 2
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {r.pk for r in kept}
+    assert "tasks.prune" in {job.name for job in scheduler.JOBS}
