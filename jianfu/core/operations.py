@@ -1,9 +1,9 @@
 """The platform's running state (运行状态), as the system administrator watches it, at month end
 above all: whether the background worker is running (the scheduled jobs it claims on time), what
-waits in its queue and what failed there, the imports under way, the database; and what the apps
-add (the month's reports as they arrive, the notifications' deliveries). Reads only, a query or
-two each, so the page answers at once while the month-end burst runs. `problems()` is what the
-administrator's home page asks.
+waits in its queue and what failed there; then sections of figures: the imports under way and the
+database (here), and what the apps add (the month's reports as they arrive). Reads only, a query
+or two each, so the page answers at once while the month-end burst runs. `problems()` is what the
+administrator's home page asks: the schedule and the queue alone.
 
 Two clocks: the scheduler's rows and the apps' records are stamped by clock.now() (a demo pins
 its day); the task queue's rows by django-tasks, in real time. Each is compared with its own.
@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Min, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,7 +46,6 @@ class Problem:
 
 @dataclass(frozen=True)
 class JobRun:
-    name: str
     label: str
     last_run_at: dt.datetime | None
     next_run_at: dt.datetime | None
@@ -76,38 +76,33 @@ class Queue:
 
 @dataclass(frozen=True)
 class Figure:
-    """One line an app adds to the page: a label, a value, and a problem when it is one."""
+    """One line of a section: a label, a value, a note beside it."""
 
     label: str
     value: str
     note: str = ""
-    problem: Problem | None = None
 
 
 @dataclass(frozen=True)
 class Section:
     title: str
     figures: list[Figure]
+    icon: str = "graph-up"  # a Bootstrap icon's name
 
 
 # --- What apps add -------------------------------------------------------------------------------
 
-_SECTIONS: dict[str, tuple[int, Callable[[dt.datetime], Section | None]]] = {}
+_SECTIONS: dict[str, tuple[int, Callable[[dt.datetime], Section]]] = {}
 
 
-def register(key: str, compute: Callable[[dt.datetime], Section | None], order: int = 100) -> None:
-    """An app's section of the page: compute(now) -> Section (None: nothing to show). The key is
-    unique: registering it again replaces the earlier one."""
+def register(key: str, compute: Callable[[dt.datetime], Section], order: int = 100) -> None:
+    """A section of the page: compute(now) -> Section. The key is unique: registering it again
+    replaces the earlier one."""
     _SECTIONS[key] = (order, compute)
 
 
 def sections(now: dt.datetime) -> list[Section]:
-    out = []
-    for _order, compute in sorted(_SECTIONS.values(), key=lambda oc: oc[0]):
-        section = compute(now)
-        if section is not None:
-            out.append(section)
-    return out
+    return [compute(now) for _order, compute in sorted(_SECTIONS.values(), key=lambda oc: oc[0])]
 
 
 # --- The worker and its schedule ----------------------------------------------------------------
@@ -122,7 +117,6 @@ def job_runs(now: dt.datetime) -> list[JobRun]:
         next_at = row.next_run_at if row else None
         out.append(
             JobRun(
-                job.name,
                 str(job.label or job.name),
                 row.last_run_at if row else None,
                 next_at,
@@ -189,40 +183,32 @@ def _task_name(path: str) -> str:
     return path.rsplit(".", 1)[-1]
 
 
-# --- Imports and the database -------------------------------------------------------------------
+# --- Imports and the database: the page's own sections --------------------------------------------
 
 
-@dataclass(frozen=True)
-class Imports:
-    queued: int
-    checking: int
-    applying: int
-    waiting: int  # previews waiting for their person's confirmation
-
-
-def imports() -> Imports:
-    s = ImportJobStatus
+def imports_section(now: dt.datetime) -> Section:
+    st = ImportJobStatus
     counts = ImportJob.objects.aggregate(
-        queued=Count("pk", filter=Q(status=s.QUEUED)),
-        checking=Count("pk", filter=Q(status=s.CHECKING)),
-        applying=Count("pk", filter=Q(status=s.APPLYING)),
-        waiting=Count("pk", filter=Q(status=s.PREVIEW)),
+        queued=Count("pk", filter=Q(status=st.QUEUED)),
+        checking=Count("pk", filter=Q(status=st.CHECKING)),
+        applying=Count("pk", filter=Q(status=st.APPLYING)),
+        waiting=Count("pk", filter=Q(status=st.PREVIEW)),  # previews awaiting their person
     )
-    return Imports(**counts)
+    labels = {
+        "queued": _("排队等待检查"),
+        "checking": _("正在检查"),
+        "applying": _("正在导入"),
+        "waiting": _("等待确认修改"),
+    }
+    figures = [Figure(label, str(counts[key])) for key, label in labels.items()]
+    return Section(_("导入"), figures, "upload")
 
 
-@dataclass(frozen=True)
-class Database:
-    vendor: str
-    size_bytes: int | None
-    connections: int | None = None  # PostgreSQL: this database's sessions
-    max_connections: int | None = None
-    replica: bool = False
-
-
-def database() -> Database:
-    replica = "replica" in settings.DATABASES
+def database_section(now: dt.datetime) -> Section:
+    replica = _("已配置") if "replica" in settings.DATABASES else _("未配置")
+    size, sessions = None, None
     if connection.vendor == "postgresql":
+        vendor = "PostgreSQL"
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -230,13 +216,25 @@ def database() -> Database:
                     " (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()),"
                     " current_setting('max_connections')::int"
                 )
-                size, sessions, most = cursor.fetchone()
+                size, count, most = cursor.fetchone()
+            sessions = f"{count} / {most}"
         except DatabaseError:  # a role that may not read the statistics
-            return Database("PostgreSQL", None, replica=replica)
-        return Database("PostgreSQL", size, sessions, most, replica)
-    name = Path(str(settings.DATABASES["default"]["NAME"]))
-    size = sum(p.stat().st_size for p in (name, Path(f"{name}-wal")) if p.exists())
-    return Database("SQLite", size, replica=replica)
+            pass
+    else:
+        vendor = "SQLite"
+        name = Path(str(settings.DATABASES["default"]["NAME"]))
+        size = sum(p.stat().st_size for p in (name, Path(f"{name}-wal")) if p.exists())
+    figures = [
+        Figure(_("数据库"), vendor),
+        Figure(_("大小"), "—" if size is None else filesizeformat(size)),
+        *([Figure(_("连接数"), sessions)] if sessions else []),
+        Figure(_("只读副本"), str(replica)),
+    ]
+    return Section(_("数据库"), figures, "database")
+
+
+register("core.imports", imports_section, order=10)
+register("core.database", database_section, order=90)
 
 
 # --- All of it ----------------------------------------------------------------------------------
@@ -246,18 +244,26 @@ def database() -> Database:
 class Status:
     runs: list[JobRun]
     queue: Queue
-    imports: Imports
-    sections: list[Section]
     problems: list[Problem]
     last_tick: dt.datetime | None
-    database: Database | None = None
+    sections: list[Section]
 
 
-def status(*, with_database: bool = True) -> Status:
+def status() -> Status:
     now = clock.now()
     runs = job_runs(now)
     q = queue()
-    extra = sections(now)
+    return Status(runs, q, _problems(now, runs, q), last_tick(runs), sections(now))
+
+
+def problems() -> list[Problem]:
+    """What the administrator's home page shows: the schedule's and the queue's problems (the
+    sections' figures are not read)."""
+    now = clock.now()
+    return _problems(now, job_runs(now), queue())
+
+
+def _problems(now: dt.datetime, runs: list[JobRun], q: Queue) -> list[Problem]:
     tick = last_tick(runs)
     found: list[Problem] = []
     late = [r for r in runs if r.late]
@@ -299,23 +305,11 @@ def status(*, with_database: bool = True) -> Status:
                 else _("任务队列中有 %(n)s 个失败的任务。") % {"n": q.failed_day}
             )
         )
-    found += [f.problem for s in extra for f in s.figures if f.problem is not None]
-    return Status(
-        runs,
-        q,
-        imports(),
-        extra,
-        found,
-        tick,
-        database() if with_database else None,
-    )
+    return found
 
 
-def problems() -> list[Problem]:
-    """What the administrator's home page shows: the problems alone (no database figures)."""
-    return status(with_database=False).problems
-
-
+# Not django.utils.timesince: it says "0 分钟" under a minute and "日" for days, with a no-break
+# space the sentences around it do not use.
 def _ago(delta: dt.timedelta) -> str:
     if delta < dt.timedelta(minutes=1):
         return _("不到 1 分钟前")

@@ -4,6 +4,8 @@ import calendar
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -53,3 +55,11 @@ def between(first: str, last: str) -> list[str]:
 def days_in(key: str) -> int:
     start, end = bounds(key)
     return (end - start).days + 1
+
+
+def label(key: str) -> str:
+    """The period as the pages name it: 2025年3月, 2025年第1季度."""
+    kind, year, n = parse(key)
+    if kind == "month":
+        return _("%(y)s年%(m)s月") % {"y": year, "m": n}
+    return _("%(y)s年第%(q)s季度") % {"y": year, "q": n}

@@ -8,11 +8,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jianfu.core import operations
+from jianfu.core import operations, periods
 
-from .models import Report, ReportVersion, SamplePoint
+from .models import ReportVersion, SamplePoint
 from .points import queries
-from .reports.views import period_label
 
 
 def section(now: dt.datetime) -> operations.Section:
@@ -24,9 +23,9 @@ def section(now: dt.datetime) -> operations.Section:
     forms = queries.Forms()
     code = queries.default_form_code(forms)
     period = queries.last_ended(forms, code, timezone.localdate(now))
-    points = SamplePoint.scoped.filter(form_code=code).filter(queries.active_q(period))
-    total = points.count()
-    reported = Report.scoped.filter(period=period, point__in=points).count()
+    points = SamplePoint.scoped.filter(form_code=code)
+    total = points.filter(queries.active_q(period)).count()
+    reported = total - queries.missing_points(points, period).count()
     due = forms.due(code, period)
     return operations.Section(
         _("样本点填报"),
@@ -35,7 +34,7 @@ def section(now: dt.datetime) -> operations.Section:
             operations.Figure(_("最近 1 小时提交"), str(counts["hour"])),
             operations.Figure(_("最近 24 小时提交"), str(counts["day"])),
             operations.Figure(
-                _("%(p)s已提交") % {"p": period_label(period)},
+                _("%(p)s已提交") % {"p": periods.label(period)},
                 _("%(n)s / %(total)s 个样本点") % {"n": reported, "total": total},
                 _("%(d)s 截止") % {"d": due.isoformat()} if due else "",
             ),

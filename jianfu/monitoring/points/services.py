@@ -301,8 +301,6 @@ def _notify(form_code: str, period: str, kind: str, point_ids: list[int], now) -
 
     from jianfu import notify
 
-    from ..reports.views import period_label
-
     due = due_date(form_for(form_code, periods.bounds(period)[0]), period)
     suffix = f":{timezone.localdate(now).isoformat()}" if kind == "manual" else ""
     items = []
@@ -311,7 +309,7 @@ def _notify(form_code: str, period: str, kind: str, point_ids: list[int], now) -
         .select_related("unit")
         .prefetch_related("reporters__home_unit")
     ):
-        names = {"point": point.unit.name, "period": period_label(period)}
+        names = {"point": point.unit.name, "period": periods.label(period)}
         items.append(
             notify.item(
                 key=f"monitoring.reminder:{point.pk}:{period}:{kind}{suffix}",

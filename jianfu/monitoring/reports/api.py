@@ -22,7 +22,6 @@ from .schemas import ReportIn
 from .views import (
     SUBMIT,
     my_points,
-    period_label,
     period_rows,
     reporter_point,
     sections_of,
@@ -195,14 +194,14 @@ def report_form(
             if state == "future"
             else _("周期“%(p)s”已关闭，不能再填报或更正。")
         )
-        return Status(409, {"code": state, "detail": message % {"p": period_label(period)}})
+        return Status(409, {"code": state, "detail": message % {"p": periods.label(period)}})
     report = Report.objects.filter(point=point, period=period).first()  # unscoped: point checked
     sections = sections_of(form, {}, {})
     return {
         "point": point.pk,
         "point_name": point.unit.name,
         "period": period,
-        "period_label": period_label(period),
+        "period_label": periods.label(period),
         "state": state,
         "due_date": services.due_date(form, period),
         "reporter": request.auth.full_name or request.auth.username,

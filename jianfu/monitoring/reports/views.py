@@ -49,13 +49,6 @@ STATUS_LABELS = {
 PERIOD_REFUSALS = {"closed", "future", "inactive", "bad_period", "no_form"}
 
 
-def period_label(key: str) -> str:
-    kind, year, n = periods.parse(key)
-    if kind == "month":
-        return _("%(y)s年%(m)s月") % {"y": year, "m": n}
-    return _("%(y)s年第%(q)s季度") % {"y": year, "q": n}
-
-
 # --- Reads --------------------------------------------------------------------------------------
 
 
@@ -70,7 +63,7 @@ class PeriodRow:
 
     @property
     def label(self) -> str:
-        return period_label(self.period)
+        return periods.label(self.period)
 
     @property
     def status(self) -> str:
@@ -318,7 +311,7 @@ def _unavailable(request, point, period, message, *, status, report=None, form=N
 
 def safe_label(period: str) -> str:
     try:
-        return period_label(period)
+        return periods.label(period)
     except ValueError:
         return period
 
@@ -332,7 +325,7 @@ def _gate(request, point: SamplePoint, period: str, *, posting: bool = False):
     except ValueError:
         message = _("不存在的填报周期“%(p)s”。") % {"p": period}
         return _unavailable(request, point, period, message, status=404)
-    label = period_label(period)
+    label = periods.label(period)
     if not (point.active_on(start) or point.active_on(end)):
         message = _("该样本点在周期“%(p)s”不在监测期内。") % {"p": label}
         return _unavailable(request, point, period, message, status=404)
@@ -397,7 +390,7 @@ def report_fill(request, point, period):
         {
             "point": point,
             "period": period,
-            "period_label": period_label(period),
+            "period_label": periods.label(period),
             "state": state,
             "due": services.due_date(form, period),
             "form": form,
@@ -440,7 +433,7 @@ def report_done(request, point, period):
         {
             "point": point,
             "period": period,
-            "period_label": period_label(period),
+            "period_label": periods.label(period),
             "report": report,
             "version": version,
             "can_correct": services.period_state(point.form_code, period) in ("open", "late"),
@@ -472,7 +465,7 @@ def report_history(request, point, period):
         {
             "point": point,
             "period": period,
-            "period_label": period_label(period),
+            "period_label": periods.label(period),
             "report": report,
             "versions": versions[::-1],
             "can_correct": services.period_state(point.form_code, period) in ("open", "late"),
